@@ -1,0 +1,27 @@
+# Two entry points; both do their own set-up first (ci/setup.sh is idempotent).
+#   make book   every edition in every format, plus the site
+#   make test   the whole test suite
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: book test setup lint bench clean
+
+setup:
+	@VENV=$(VENV) bash ci/setup.sh
+
+book: setup
+	$(BIN)/d2lbook build all --lang all
+
+test: setup
+	$(BIN)/ruff check d2lbook tests bench
+	$(BIN)/pytest -ra
+
+lint: setup
+	$(BIN)/ruff check d2lbook tests bench
+
+bench: setup
+	$(BIN)/python bench/bench_build.py
+	$(BIN)/python bench/bench_status.py
+
+clean:
+	rm -rf _build

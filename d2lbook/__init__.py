@@ -1,0 +1,1 @@
+"""d2lbook: build bilingual, executable textbooks."""

@@ -1,0 +1,123 @@
+"""The command line. Each command parses its options, loads the configuration, calls one
+function of ``d2lbook.commands`` and prints what it returns. Only this module prints, and only
+it maps errors to exit codes: 0 success, 1 a check failed (strict warnings, --fail-on), 2 error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+
+from d2lbook.errors import D2lbookError
+
+
+class Reporter:
+    """Progress lines: one per event; on a terminal the running count is kept on one line."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.started = time.perf_counter()
+        self.running: set[str] = set()
+
+    def __call__(self, event) -> None:
+        elapsed = time.perf_counter() - self.started
+        if event.kind == "start":
+            self.running.add(event.page)
+            line = f"[{elapsed:6.1f}s] executing {event.page}"
+        elif event.kind == "done":
+            self.running.discard(event.page)
+            line = f"[{elapsed:6.1f}s] executed  {event.page} ({event.seconds:.1f}s)"
+        else:
+            line = f"[{elapsed:6.1f}s] cached    {event.page}"
+        if self.tty:
+            line = {"start": "\033[33m", "done": "\033[32m"}.get(event.kind, "\033[2m") + \
+                line + "\033[0m"
+        print(line, file=self.stream, flush=True)
+
+
+def _config(args: argparse.Namespace):
+    from d2lbook.config import load_config
+
+    return load_config(args.root)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from d2lbook.commands.build import FORMATS, build
+
+    cfg = _config(args)
+    formats = FORMATS if args.format == "all" else (args.format,)
+    result = build(cfg, cfg.select(args.lang), formats, args.jobs, Reporter())
+    for e in result.editions:
+        for problem in e.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        for warning in e.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        outputs = ", ".join(str(p.relative_to(cfg.root)) for p in (e.html, e.pdf, e.notebooks)
+                            if p)
+        print(f"{e.lang}: {e.pages} pages, {e.executed} executed, {e.cached} cached -> {outputs}")
+    print(f"executed {result.executed} notebook(s); {result.warning_count} warning(s)")
+    if args.strict and result.warning_count:
+        print("error: warnings are errors in --strict mode", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    from d2lbook.commands.build import execution_cache
+
+    cache = execution_cache(_config(args))
+    if args.action == "clear":
+        print(f"removed {cache.clear()} cached execution(s) from {cache.root}")
+        return 0
+    entries = cache.entries()
+    for e in entries:
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.created))
+        print(f"{e.key[:12]}  {created}  {e.seconds:7.1f}s  {e.size / 1024:8.1f} KiB  {e.page}")
+    print(f"{len(entries)} cached execution(s) in {cache.root}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="d2lbook", description=__doc__.split(".")[0])
+    parser.add_argument("--root", help="the book's folder (default: found from the cwd)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="build editions: html, pdf, notebooks or all")
+    p.add_argument("format", choices=["html", "pdf", "notebooks", "all"], nargs="?",
+                   default="all")
+    p.add_argument("--lang", default="all", help="a language code, or all (default)")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="notebooks executed in parallel (default: CPU cores)")
+    p.add_argument("--strict", action="store_true", help="exit 1 if there is any warning")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("cache", help="list or clear cached executions")
+    p.add_argument("action", choices=["list", "clear"])
+    p.set_defaults(func=cmd_cache)
+
+    _add_i18n(sub)
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except D2lbookError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _add_i18n(sub) -> None:
+    try:
+        from d2lbook.cli_i18n import register
+    except ImportError:
+        return
+    register(sub)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per verb: orchestration that returns result data (the CLI prints)."""

@@ -1,0 +1,86 @@
+"""An edition's source tree: the English pages, or their translation plus the language overlay.
+
+For the source language the pages are read as they are. For a translated language each English
+page goes through its catalog (``locale/<locale>/LC_MESSAGES/<page>.po``); then files under
+``source/<code>/`` overlay the result: a page there replaces the translated page wholesale or
+adds a page, an asset there replaces the English asset. The tree is written to
+``_build/<code>/source/`` and from then on every language is treated identically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from d2lbook.config import BookConfig, Language
+from d2lbook.errors import Problem
+from d2lbook.files import prune, write_if_changed
+from d2lbook.source import Page, asset_files, page_name, read_pages
+
+
+@dataclass
+class Edition:
+    lang: Language
+    tree: Path
+    """``_build/<code>/source``: the edition's pages (MyST markdown) and assets."""
+    pages: list[Page]
+    assets: list[Path]
+    """Asset paths relative to the tree."""
+    origin: dict[str, Path] = field(default_factory=dict)
+    """Page name -> the file a user edits for it (English page, overlay page)."""
+    problems: list[Problem] = field(default_factory=list)
+    translated: int = 0
+    untranslated: int = 0
+
+
+def catalog_path(cfg: BookConfig, lang: Language, page: str) -> Path:
+    return cfg.locale_path / lang.locale / "LC_MESSAGES" / f"{page}.po"
+
+
+def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
+    src = cfg.source_dir
+    tree = cfg.build_dir / lang.code / "source"
+    english = read_pages(src)
+    texts: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    problems: list[Problem] = []
+    translated = untranslated = 0
+    for page in english:
+        texts[page.name] = page.text
+        origin[page.name] = page.path
+    if lang != cfg.source_language:
+        from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
+
+        for page in english:
+            path = catalog_path(cfg, lang, page.name)
+            if not path.is_file():
+                continue
+            catalog, load_problems = load_catalog_safely(path)
+            problems += [Problem(p.file, p.line, p.message, p.code) for p in load_problems]
+            result = apply_catalog(page.text, catalog, page=page.name,
+                                   use_fuzzy=lang.apply_fuzzy, catalog_path=path)
+            problems += [Problem(p.file, p.line, p.message, p.code) for p in result.problems]
+            texts[page.name] = result.text
+            translated += result.translated
+            untranslated += result.untranslated
+            origin[page.name] = path
+    assets = {rel: src / rel for rel in asset_files(src)}
+    overlay = cfg.overlay_dir(lang)
+    if lang != cfg.source_language and overlay.is_dir():
+        for path in sorted(overlay.rglob("*.md")):
+            name = page_name(overlay, path)
+            texts[name] = path.read_text(encoding="utf-8")
+            origin[name] = path
+        assets.update({rel: overlay / rel for rel in asset_files(overlay)})
+
+    keep: set[Path] = set()
+    for name, text in texts.items():
+        write_if_changed(tree / f"{name}.md", text)
+        keep.add(Path(f"{name}.md"))
+    for rel, path in assets.items():
+        write_if_changed(tree / rel, path.read_bytes())
+        keep.add(rel)
+    prune(tree, keep, {".md"} | {p.suffix for p in keep})
+    pages = read_pages(tree)
+    return Edition(lang, tree, pages, sorted(assets), origin, problems, translated,
+                   untranslated)

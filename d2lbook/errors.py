@@ -1,0 +1,74 @@
+"""Typed errors. Every error a user can act on names the file, the line and what to do.
+
+Only the CLI turns these into messages and exit codes (see ``cli.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class D2lbookError(Exception):
+    """Base class: an error the user can act on. ``str(err)`` is the full message."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem: ``file:line: message`` (line 0 when the whole file is concerned)."""
+
+    file: Path | str
+    line: int
+    message: str
+    code: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
+        return f"{where}: {self.message} [{self.code}]"
+
+
+class ConfigError(D2lbookError):
+    """The configuration is invalid. Carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(
+            "invalid configuration:\n" + "\n".join(f"  {p}" for p in problems)
+        )
+
+
+class SourceError(D2lbookError):
+    """A page of the book cannot be read (bad front matter, missing file in the toc, ...)."""
+
+
+class ExecutionError(D2lbookError):
+    """A code cell raised or timed out while executing a page."""
+
+    def __init__(self, page: str, cell_index: int, cell_source: str, detail: str):
+        self.page = page
+        self.cell_index = cell_index
+        self.cell_source = cell_source
+        self.detail = detail
+        head = "\n".join("    " + line for line in cell_source.splitlines()[:6])
+        super().__init__(
+            f"{page}: code cell {cell_index} failed\n{head}\n{detail}\n"
+            "Fix the cell, or tag it `raises-exception` if the error is intended."
+        )
+
+
+class RenderError(D2lbookError):
+    """Sphinx or LaTeX failed."""
+
+
+class MissingToolError(D2lbookError):
+    """A system tool or TeX package is missing; the message says how to install it."""
+
+
+class I18nError(D2lbookError):
+    """A catalog cannot be read or written; carries the located problems."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))

@@ -1,0 +1,1 @@
+"""Executing code cells, once per distinct code, with a content-addressed cache."""

@@ -1,0 +1,175 @@
+"""Apply a catalog to an English page: the translated page, ready for the same rendering.
+
+Every message found by the segmenter is replaced by its translation, if the catalog has one
+and it passes :func:`d2lbook.i18n.validate.check_translation`; otherwise the English stays and
+a located problem says why. Everything that is not a message (code cells, math blocks,
+directive options, labels) is left byte for byte. Finally the translated page is segmented
+again: a translation that changed the page structure is taken back.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from d2lbook.errors import I18nError
+
+from .catalog import Catalog, Entry, read_catalog
+from .segment import Segment, normalize, segment
+from .validate import check_translation
+
+__all__ = ["ApplyProblem", "ApplyResult", "apply_catalog", "load_catalog_safely"]
+
+
+@dataclass(frozen=True)
+class ApplyProblem:
+    """A translation that was not applied (or a catalog that could not be read)."""
+
+    file: Path | str
+    line: int
+    message: str
+    code: str
+    """``i18n-markup``, ``i18n-unsafe`` or ``i18n-catalog``."""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
+        return f"{where}: {self.message} [{self.code}]"
+
+
+@dataclass
+class ApplyResult:
+    text: str
+    """The translated page."""
+    translated: int = 0
+    """Messages replaced by a (non-fuzzy) translation."""
+    fuzzy_used: int = 0
+    """Messages replaced by a fuzzy translation (only with ``use_fuzzy``)."""
+    untranslated: int = 0
+    """Messages left in English (no translation, or a rejected one)."""
+    problems: list[ApplyProblem] = field(default_factory=list)
+
+
+def load_catalog_safely(path: Path) -> tuple[Catalog | None, list[ApplyProblem]]:
+    """Read a catalog; a missing file is (None, []), a malformed one (None, its problems)."""
+    path = Path(path)
+    if not path.is_file():
+        return None, []
+    try:
+        return read_catalog(path), []
+    except I18nError as err:
+        return None, [ApplyProblem(p.file, p.line, f"{p.message}; the page is shown in English "
+                                   "until the catalog is fixed", "i18n-catalog")
+                      for p in err.problems]
+
+
+@dataclass
+class _Choice:
+    """A translation chosen for one segment."""
+
+    entry: Entry
+    placed: str
+    """The text put into the span (re-indented)."""
+    msgid: str
+    """What the segmenter must find there afterwards."""
+
+
+def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
+                  use_fuzzy: bool = False, catalog_path: Path | None = None) -> ApplyResult:
+    """The page with every valid translation of ``catalog`` applied."""
+    segments = segment(text)
+    table = catalog.translations(fuzzy=use_fuzzy) if catalog is not None else {}
+    if not table:
+        return ApplyResult(text, untranslated=len(segments))
+    where: Path | str = catalog_path or (catalog.path if catalog else None) or page or "<catalog>"
+    newline = "\r\n" if "\r\n" in text else "\n"
+    problems: dict[tuple[int, str], ApplyProblem] = {}
+    choices: dict[int, _Choice] = {}
+    for index, seg in enumerate(segments):
+        entry = table.get(seg.msgid)
+        if entry is None:
+            continue
+        issues = check_translation(seg.msgid, entry.msgstr,
+                                   table_cell=seg.kind == "table-cell" and seg.inline)
+        for issue in issues:
+            problems.setdefault((entry.line, issue.message), _problem(where, entry, issue.message,
+                                                                      issue.code))
+        if not issues:
+            choices[index] = _place(seg, entry, newline)
+    result = _settle(text, segments, choices, problems, where)
+    fuzzy_used = sum(1 for c in choices.values() if c.entry.fuzzy)
+    return ApplyResult(result, translated=len(choices) - fuzzy_used, fuzzy_used=fuzzy_used,
+                       untranslated=len(segments) - len(choices),
+                       problems=list(problems.values()))
+
+
+def _problem(where: Path | str, entry: Entry, message: str, code: str) -> ApplyProblem:
+    english = entry.msgid if len(entry.msgid) <= 60 else entry.msgid[:57] + "..."
+    return ApplyProblem(where, entry.line, f"translation of {english!r} not applied: {message}",
+                        code)
+
+
+def _settle(text: str, segments: list[Segment], choices: dict[int, _Choice],
+            problems: dict[tuple[int, str], ApplyProblem], where: Path | str) -> str:
+    """Splice the translations in; while the result does not segment back into the expected
+    messages, take back the translation responsible."""
+    while True:
+        result = _splice(text, segments, choices)
+        culprit = _first_mismatch(result, segments, choices)
+        if culprit is None:
+            return result
+        blamed = max((i for i in choices if i <= culprit), default=None)
+        if blamed is None:
+            return text  # cannot happen unless the segmenter is unstable: keep the English
+        entry = choices.pop(blamed).entry
+        message = ("it changes the structure of the page (it would merge, split or re-kind "
+                   "blocks); keep the markup at the start and end of the English")
+        problems.setdefault((entry.line, message), _problem(where, entry, message, "i18n-markup"))
+
+
+def _splice(text: str, segments: list[Segment], choices: dict[int, _Choice]) -> str:
+    out: list[str] = []
+    position = 0
+    for index, seg in enumerate(segments):
+        choice = choices.get(index)
+        if choice is None:
+            continue
+        out.append(text[position : seg.start])
+        out.append(choice.placed)
+        position = seg.end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _first_mismatch(result: str, segments: list[Segment],
+                    choices: dict[int, _Choice]) -> int | None:
+    found = segment(result)
+    for index, seg in enumerate(segments):
+        if index >= len(found):
+            return index
+        expected = choices[index].msgid if index in choices else seg.msgid
+        if found[index].kind != seg.kind or found[index].msgid != expected:
+            return index
+    return len(segments) if len(found) > len(segments) else None
+
+
+def _place(seg: Segment, entry: Entry, newline: str) -> _Choice:
+    lines = [line.strip() for line in entry.msgstr.strip().splitlines() if line.strip()]
+    if seg.inline:
+        joined = lines[0]
+        for line in lines[1:]:
+            joined = _join(joined, line)
+        return _Choice(entry, joined, normalize(joined))
+    placed = (newline + seg.indent).join(lines)
+    return _Choice(entry, placed, normalize(" ".join(lines)))
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _join(left: str, right: str) -> str:
+    """Join two lines of a one-line context: no space between two CJK characters."""
+    if _wide(left[-1]) and _wide(right[0]):
+        return left + right
+    return left + " " + right

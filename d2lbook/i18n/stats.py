@@ -1,0 +1,65 @@
+"""Translation progress of a page: message and word counts (``d2lbook i18n stats``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .catalog import Catalog
+from .segment import segment
+
+__all__ = ["Stats", "page_stats", "word_count"]
+
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_MARKUP = re.compile(r"\{[\w:.+-]+\}`[^`]*`|`[^`]*`|\$\$.+?\$\$|\$[^$]+\$|\]\([^)]*\)")
+
+
+def word_count(msgid: str) -> int:
+    """English words of a message, not counting roles, code, math and link targets."""
+    return len(_WORD.findall(_MARKUP.sub(" ", msgid)))
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts over a page's distinct messages (like ``msgfmt --statistics``)."""
+
+    translated: int = 0
+    fuzzy: int = 0
+    untranslated: int = 0
+    translated_words: int = 0
+    fuzzy_words: int = 0
+    untranslated_words: int = 0
+
+    @property
+    def messages(self) -> int:
+        return self.translated + self.fuzzy + self.untranslated
+
+    @property
+    def words(self) -> int:
+        return self.translated_words + self.fuzzy_words + self.untranslated_words
+
+    @property
+    def percent(self) -> float:
+        """Share of English words translated (fuzzy ones not counted), 0-100."""
+        return 100.0 * self.translated_words / self.words if self.words else 100.0
+
+    def __add__(self, other: Stats) -> Stats:
+        return Stats(self.translated + other.translated, self.fuzzy + other.fuzzy,
+                     self.untranslated + other.untranslated,
+                     self.translated_words + other.translated_words,
+                     self.fuzzy_words + other.fuzzy_words,
+                     self.untranslated_words + other.untranslated_words)
+
+
+def page_stats(text: str, catalog: Catalog | None) -> Stats:
+    """How much of the page's English ``catalog`` translates."""
+    msgids = list(dict.fromkeys(seg.msgid for seg in segment(text)))
+    done = catalog.translations(fuzzy=False) if catalog else {}
+    rough = catalog.translations(fuzzy=True) if catalog else {}
+    counts = {"translated": [0, 0], "fuzzy": [0, 0], "untranslated": [0, 0]}
+    for msgid in msgids:
+        state = "translated" if msgid in done else "fuzzy" if msgid in rough else "untranslated"
+        counts[state][0] += 1
+        counts[state][1] += word_count(msgid)
+    return Stats(counts["translated"][0], counts["fuzzy"][0], counts["untranslated"][0],
+                 counts["translated"][1], counts["fuzzy"][1], counts["untranslated"][1])

@@ -1,0 +1,194 @@
+"""Keep the translation catalogs in step with the English pages.
+
+The merge itself is GNU ``msgmerge --previous``: exact matches keep their translation, changed
+English gets the old translation marked fuzzy with the previous English in ``#| msgid``, and
+translations whose English disappeared stay in the file as obsolete ``#~`` entries. On top of
+that this module guarantees that a catalog is only rewritten when something really changed, that
+no translation ever disappears, and that a malformed catalog is never overwritten.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from d2lbook.errors import I18nError, Problem
+
+from .catalog import Catalog, parse_catalog, read_catalog, render_catalog, run_gettext
+from .extract import extract_page, same_ignoring_dates, timestamp
+
+__all__ = ["UpdateResult", "update_catalogs", "catalog_path", "plural_forms"]
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What happened to one page's catalog."""
+
+    page: str
+    path: Path
+    status: str
+    """``created``, ``updated``, ``unchanged`` or ``orphaned`` (the page no longer exists;
+    the catalog is left alone)."""
+    new: int = 0
+    """Entries added without a translation."""
+    fuzzy: int = 0
+    """Entries that became fuzzy (their English changed; the old translation is kept)."""
+    obsolete: int = 0
+    """Translations that became obsolete (``#~``) because their English disappeared."""
+
+
+_PLURALS = {
+    **dict.fromkeys(("zh", "ja", "ko", "vi", "th", "id", "ms", "tr"), "nplurals=1; plural=0;"),
+    **dict.fromkeys(("fr", "pt_BR"), "nplurals=2; plural=(n > 1);"),
+    **dict.fromkeys(
+        ("ru", "uk"),
+        "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
+        "(n%100<10 || n%100>=20) ? 1 : 2);",
+    ),
+}
+
+
+def plural_forms(locale: str) -> str:
+    """The ``Plural-Forms`` header value for a locale (``zh_CN`` -> one form)."""
+    return _PLURALS.get(locale) or _PLURALS.get(locale.split("_")[0]) or \
+        "nplurals=2; plural=(n != 1);"
+
+
+def catalog_path(locale_dir: Path, locale: str, page: str) -> Path:
+    """``<locale_dir>/<locale>/LC_MESSAGES/<page>.po`` (sphinx-intl's layout)."""
+    return Path(locale_dir) / locale / "LC_MESSAGES" / f"{page}.po"
+
+
+def update_catalogs(
+    pages: dict[str, str],
+    locale_dir: Path,
+    locale: str,
+    source_commits: dict[str, str] | None = None,
+    *,
+    project: str = "",
+    language_team: str = "",
+) -> list[UpdateResult]:
+    """Create or update the catalog of every page (``pages``: page name -> English text).
+
+    ``source_commits[page]`` is recorded as ``X-Source-Commit`` (the old value is kept when
+    the page is missing from the mapping). Catalogs of pages that no longer exist are reported
+    as ``orphaned`` and left alone. If some existing catalogs are malformed, every other page
+    is still updated, nothing is written for the malformed ones and an :class:`I18nError`
+    naming ``file:line`` is raised at the end; its ``results`` attribute holds the results.
+    """
+    commits = source_commits or {}
+    results: list[UpdateResult] = []
+    problems: list[Problem] = []
+    for page, text in pages.items():
+        path = catalog_path(locale_dir, locale, page)
+        header = _new_header(locale, project, language_team)
+        try:
+            results.append(_update_page(page, text, path, header, commits.get(page)))
+        except I18nError as err:
+            problems.extend(err.problems)
+    results.extend(_orphans(pages, Path(locale_dir), locale))
+    if problems:
+        error = I18nError(problems)
+        error.results = results  # type: ignore[attr-defined]
+        raise error
+    return results
+
+
+def _new_header(locale: str, project: str, language_team: str) -> dict[str, str]:
+    now = timestamp()
+    return {
+        "Project-Id-Version": project or "d2lbook",
+        "Report-Msgid-Bugs-To": "",
+        "POT-Creation-Date": now,
+        "PO-Revision-Date": now,
+        "Last-Translator": "",
+        "Language-Team": language_team or "none",
+        "Language": locale,
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+        "Plural-Forms": plural_forms(locale),
+    }
+
+
+def _update_page(page: str, text: str, path: Path, header: dict[str, str],
+                 commit: str | None) -> UpdateResult:
+    template = extract_page(text, page)
+    if not path.is_file():
+        created = Catalog(header=dict(header), entries=template.entries, path=path,
+                          header_comments=[f"Translation of {page}.md"])
+        if commit:
+            created.header["X-Source-Commit"] = commit
+        _write(path, render_catalog(created))
+        return UpdateResult(page, path, "created", new=len(created.entries))
+    old = read_catalog(path)
+    merged = _msgmerge(path, template)
+    _fill_header(merged, header, commit)
+    _check_nothing_lost(old, merged, path)
+    if same_ignoring_dates(old, merged):
+        return UpdateResult(page, path, "unchanged")
+    _write(path, render_catalog(merged))
+    return UpdateResult(page, path, "updated", *_counts(old, merged))
+
+
+def _msgmerge(path: Path, template: Catalog) -> Catalog:
+    with tempfile.TemporaryDirectory(prefix="d2lbook-i18n-") as tmp:
+        pot = Path(tmp) / "page.pot"
+        pot.write_text(render_catalog(template), encoding="utf-8")
+        out = run_gettext(["msgmerge", "--previous", "--quiet", "-o", "-", str(path), str(pot)],
+                          None, path)
+    return parse_catalog(out, path)
+
+
+def _fill_header(catalog: Catalog, defaults: dict[str, str], commit: str | None) -> None:
+    """Add the header fields a catalog must have (existing values are kept) and record the
+    English commit."""
+    for key, value in defaults.items():
+        if key not in catalog.header:
+            catalog.header[key] = value
+    if commit:
+        catalog.header["X-Source-Commit"] = commit
+    if "fuzzy" in catalog.header_flags:
+        catalog.header_flags = [f for f in catalog.header_flags if f != "fuzzy"]
+
+
+def _check_nothing_lost(old: Catalog, merged: Catalog, path: Path) -> None:
+    """Refuse to write if a translation of the old catalog is nowhere in the merged one."""
+    kept = {e.msgstr for e in merged.entries if e.msgstr}
+    lost = [e for e in old.entries if e.msgstr and e.msgstr not in kept]
+    if lost:
+        raise I18nError([Problem(path, e.line, "the merge would drop this translation; nothing "
+                                 "was written: fix the catalog by hand (msgmerge --previous)",
+                                 "i18n-catalog") for e in lost])
+
+
+def _counts(old: Catalog, merged: Catalog) -> tuple[int, int, int]:
+    old_live = {e.msgid for e in old.entries if not e.obsolete}
+    old_fuzzy = {e.msgid for e in old.entries if not e.obsolete and e.fuzzy}
+    old_obsolete = {e.msgid for e in old.entries if e.obsolete}
+    live = [e for e in merged.entries if not e.obsolete]
+    new = sum(1 for e in live if e.msgid not in old_live and not e.translated)
+    fuzzy = sum(1 for e in live if e.fuzzy and e.msgid not in old_fuzzy)
+    obsolete = sum(1 for e in merged.entries if e.obsolete and e.msgid not in old_obsolete)
+    return new, fuzzy, obsolete
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _orphans(pages: dict[str, str], locale_dir: Path, locale: str) -> list[UpdateResult]:
+    root = locale_dir / locale / "LC_MESSAGES"
+    if not root.is_dir():
+        return []
+    found: list[UpdateResult] = []
+    for path in sorted(root.rglob("*.po")):
+        page = path.relative_to(root).with_suffix("").as_posix()
+        if page not in pages:
+            found.append(UpdateResult(page, path, "orphaned"))
+    return found
+

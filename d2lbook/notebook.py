@@ -1,0 +1,35 @@
+"""Pages as notebooks (jupytext MyST <-> nbformat)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from d2lbook.errors import SourceError
+from d2lbook.source import Page
+
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def page_notebook(page: Page, kernel: str = "python3") -> dict[str, Any]:
+    """The page as an nbformat-4 notebook (plain dicts), with its kernelspec set."""
+    import jupytext
+
+    try:
+        nb = jupytext.reads(page.text, fmt="md:myst")
+    except Exception as err:  # noqa: BLE001 - jupytext raises many kinds
+        raise SourceError(f"{page.path}: cannot read as a MyST notebook: {err}") from None
+    data = json.loads(json.dumps(nb))  # NotebookNode -> plain, JSON-safe dicts
+    meta = data.setdefault("metadata", {})
+    meta.pop("jupytext", None)
+    meta["kernelspec"] = {**KERNELSPEC, "name": kernel}
+    meta["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    for i, cell in enumerate(data["cells"]):
+        cell["id"] = f"cell-{i}"
+    data["nbformat"], data["nbformat_minor"] = 4, 5
+    return data
+
+
+def dumps(nb: dict[str, Any]) -> str:
+    """Canonical notebook text (stable bytes: unchanged notebooks are not rewritten)."""
+    return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"

@@ -1,0 +1,1 @@
+"""Rendering: turn the book sources into websites, PDFs and reader notebooks."""

@@ -1,0 +1,71 @@
+"""The readers' notebooks: one clean, executed ``.ipynb`` per page and a zip per edition."""
+
+from __future__ import annotations
+
+import copy
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from d2lbook.files import prune, write_if_changed
+from d2lbook.notebook import dumps
+
+READER_ASSETS = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".csv", ".txt", ".json"}
+
+
+@dataclass
+class Bundle:
+    folder: Path
+    zip_path: Path
+    notebooks: list[Path]
+    warnings: list[str] = field(default_factory=list)
+
+
+def reader_notebook(nb: dict[str, Any], docname: str, resolver: Any) -> tuple[dict, list[str]]:
+    """A copy of an executed notebook whose markdown is plain Jupyter markdown."""
+    from d2lbook.render.reader_markdown import to_reader_markdown
+
+    out = copy.deepcopy(nb)
+    warnings: list[str] = []
+    for cell in out["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        text, cell_warnings = to_reader_markdown(source, docname, resolver)
+        cell["source"] = text
+        warnings += [f"{docname}: {w}" for w in cell_warnings]
+    for cell in out["cells"]:
+        cell.get("metadata", {}).pop("execution", None)
+    return out, warnings
+
+
+def write_bundle(folder: Path, zip_path: Path, top: str, notebooks: dict[str, dict[str, Any]],
+                 docnames: list[str], resolver: Any, assets_root: Path,
+                 assets: list[Path]) -> Bundle:
+    import nbformat
+
+    written: list[Path] = []
+    warnings: list[str] = []
+    keep: set[Path] = set()
+    for name in docnames:
+        clean, page_warnings = reader_notebook(notebooks[name], name, resolver)
+        nbformat.validate(nbformat.from_dict(clean))
+        path = folder / f"{name}.ipynb"
+        write_if_changed(path, dumps(clean))
+        written.append(path)
+        keep.add(Path(f"{name}.ipynb"))
+        warnings += page_warnings
+    reader_assets = [rel for rel in assets if rel.suffix.lower() in READER_ASSETS]
+    for rel in reader_assets:
+        write_if_changed(folder / rel, (assets_root / rel).read_bytes())
+        keep.add(rel)
+    prune(folder, keep, {".ipynb"} | READER_ASSETS)
+    tmp = zip_path.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for rel in sorted(keep):
+            info = zipfile.ZipInfo(f"{top}/{rel.as_posix()}", date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, (folder / rel).read_bytes())
+    tmp.replace(zip_path)
+    return Bundle(folder, zip_path, written, warnings)

@@ -1,0 +1,98 @@
+"""LaTeX to PDF with latexmk, and errors a user can act on."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from d2lbook.errors import MissingToolError, RenderError
+
+INSTALL = "sudo ci/setup.sh   (or: sudo apt-get install --no-install-recommends {packages})"
+
+# What a missing file or font most likely needs on Debian/Ubuntu.
+_PACKAGE_FOR = {
+    "xeCJK.sty": "texlive-lang-chinese",
+    "ctex.sty": "texlive-lang-chinese",
+    "fontspec.sty": "texlive-latex-recommended",
+    "fncychap.sty": "texlive-latex-extra",
+    "tabulary.sty": "texlive-latex-extra",
+    "capt-of.sty": "texlive-latex-extra",
+    "needspace.sty": "texlive-latex-extra",
+    "wrapfig.sty": "texlive-latex-extra",
+    "cmap.sty": "texlive-latex-extra",
+    "xindy": "xindy",
+    "FreeSerif": "fonts-freefont-otf",
+    "Noto": "fonts-noto-cjk",
+    "tgtermes": "tex-gyre",
+}
+_ERROR = re.compile(r"^! (?P<msg>.*)$")
+_LINE = re.compile(r"^l\.(?P<line>\d+) ?(?P<ctx>.*)$")
+_MISSING_FILE = re.compile(r"File `(?P<file>[^']+)' not found")
+_MISSING_FONT = re.compile(r'The font "(?P<font>[^"]+)" cannot be found')
+
+
+def check_tools(engine: str) -> None:
+    missing = [tool for tool in ("latexmk", engine) if shutil.which(tool) is None]
+    if missing:
+        packages = "latexmk texlive-latex-recommended texlive-latex-extra "
+        packages += "texlive-xetex texlive-lang-chinese fonts-noto-cjk" if engine == "xelatex" \
+            else "texlive-fonts-recommended"
+        raise MissingToolError(f"cannot make the PDF: {', '.join(missing)} not found. Install "
+                               "TeX Live: " + INSTALL.format(packages=packages))
+
+
+def build_pdf(latex_dir: Path, stem: str, engine: str) -> Path:
+    """Compile ``<latex_dir>/<stem>.tex``; returns the PDF path."""
+    check_tools(engine)
+    mode = "-pdfxe" if engine == "xelatex" else "-pdf"
+    # latexmk reads Sphinx's ./latexmkrc by itself; it expects these variables to exist.
+    env = {**os.environ, "LATEXOPTS": "", "LATEXMKOPTS": "", "XINDYOPTS": ""}
+    cmd = ["latexmk", mode, "-dvi-", "-ps-", "-interaction=nonstopmode", "-halt-on-error",
+           f"{stem}.tex"]
+    proc = subprocess.run(cmd, cwd=latex_dir, capture_output=True, text=True,
+                          errors="replace", env=env)
+    pdf = latex_dir / f"{stem}.pdf"
+    if proc.returncode != 0 or not pdf.is_file():
+        log = latex_dir / f"{stem}.log"
+        raise latex_error(log, proc.stdout + proc.stderr)
+    return pdf
+
+
+def latex_error(log: Path, output: str) -> Exception:
+    """The first LaTeX error with its line, a hint for missing packages, and the log path."""
+    text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else output
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = _ERROR.match(line)
+        if not m:
+            continue
+        message = m["msg"]
+        context = ""
+        for follow in lines[i + 1:i + 30]:
+            lm = _LINE.match(follow)
+            if lm:
+                context = f" (line {lm['line']} of {log.with_suffix('.tex').name}: " \
+                          f"{lm['ctx'].strip()[:80]})"
+                break
+        hint = _hint(message + "\n" + "\n".join(lines[i:i + 5]))
+        if hint:
+            return MissingToolError(f"LaTeX: {message}{context}\n{hint}\nlog: {log}")
+        return RenderError(f"LaTeX error: {message}{context}\nlog: {log}")
+    tail = "\n".join(output.strip().splitlines()[-15:])
+    return RenderError(f"LaTeX failed without a '!' error line; log: {log}\n{tail}")
+
+
+def _hint(text: str) -> str:
+    found = _MISSING_FILE.search(text) or _MISSING_FONT.search(text)
+    if not found:
+        return ""
+    name = found.group(1)
+    package = next((pkg for key, pkg in _PACKAGE_FOR.items() if key in name), "")
+    what = f"the font {name!r}" if "font" in found.re.pattern else f"the file {name!r}"
+    if package:
+        return f"{what} is missing; install it: " + INSTALL.format(packages=package)
+    return (f"{what} is missing; find the Debian package that ships it with "
+            f"`apt-file search {name}` and install it, or run `sudo ci/setup.sh`")

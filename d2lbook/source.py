@@ -1,0 +1,130 @@
+"""The book model: pages in table-of-contents order, read from a source tree.
+
+A page's *name* is its path relative to the source folder, posix, without ``.md``
+(``chapter_linear-networks/linear-regression``); Sphinx calls it the docname.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from d2lbook.errors import SourceError
+
+ROOT_PAGE = "index"
+_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}(?P<arg>.*)$")
+CODE_CELL = re.compile(r"^(`{3,})\{code-cell\}", re.M)
+ASSET_SUFFIXES = {".bib", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".pdf", ".csv", ".txt", ".json"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a source tree."""
+
+    name: str
+    path: Path
+    text: str
+
+    @property
+    def folder(self) -> PurePosixPath:
+        return PurePosixPath(self.name).parent
+
+    def code_cell_line(self, ordinal: int) -> int:
+        """1-based line of the ``ordinal``-th (0-based) ``{code-cell}`` fence, 0 if absent."""
+        for i, match in enumerate(CODE_CELL.finditer(self.text)):
+            if i == ordinal:
+                return self.text.count("\n", 0, match.start()) + 1
+        return 0
+
+
+def toctree_entries(text: str) -> list[str]:
+    """The entries of every ``{toctree}`` directive of a page, in order (relative names)."""
+    entries: list[str] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        m = _FENCE.match(lines[i])
+        if not m or m["name"] != "toctree":
+            i += 1
+            continue
+        fence = m["fence"]
+        i += 1
+        while i < len(lines) and not lines[i].strip().startswith(fence):
+            line = lines[i].strip()
+            if line and not line.startswith(":") and not line.startswith("#"):
+                target = re.sub(r"^.*<(.+)>$", r"\1", line)  # "Title <page>" form
+                entries.append(target.removesuffix(".md"))
+            i += 1
+        i += 1
+    return entries
+
+
+def _resolve(base: PurePosixPath, entry: str) -> str:
+    if entry.startswith("/"):
+        return entry.lstrip("/")
+    parts: list[str] = []
+    for part in (base / entry).parts:
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def page_order(src: Path) -> list[str]:
+    """Page names in reading order: a depth-first walk of the toctrees from ``index.md``,
+    then any page not reachable from it (alphabetically)."""
+    if not (src / f"{ROOT_PAGE}.md").is_file():
+        raise SourceError(f"{src / (ROOT_PAGE + '.md')}: missing; a book needs an index page "
+                          "with a {toctree}")
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str, referrer: str) -> None:
+        if name in seen:
+            return
+        path = src / f"{name}.md"
+        if not path.is_file():
+            raise SourceError(f"{src / (referrer + '.md')}: the toctree lists {name!r}, but "
+                              f"{path} does not exist; fix the entry or add the page")
+        seen.add(name)
+        order.append(name)
+        text = path.read_text(encoding="utf-8")
+        for entry in toctree_entries(text):
+            visit(_resolve(PurePosixPath(name).parent, entry), name)
+
+    visit(ROOT_PAGE, ROOT_PAGE)
+    rest = sorted(page_name(src, p) for p in src.rglob("*.md") if not _hidden(src, p))
+    order += [name for name in rest if name not in seen]
+    return order
+
+
+def _hidden(src: Path, path: Path) -> bool:
+    return any(part.startswith((".", "_")) for part in path.relative_to(src).parts)
+
+
+def page_name(src: Path, path: Path) -> str:
+    return path.relative_to(src).with_suffix("").as_posix()
+
+
+def read_pages(src: Path) -> list[Page]:
+    """Every page of a source tree, in reading order."""
+    pages = []
+    for name in page_order(src):
+        path = src / f"{name}.md"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise SourceError(f"{path}: not UTF-8 ({err}); save the file as UTF-8") from None
+        pages.append(Page(name, path, text))
+    return pages
+
+
+def asset_files(src: Path) -> list[Path]:
+    """Non-page files a build needs (bibliography, images, data), relative to ``src``."""
+    return sorted(
+        p.relative_to(src) for p in src.rglob("*")
+        if p.is_file() and p.suffix.lower() in ASSET_SUFFIXES and not _hidden(src, p)
+    )
