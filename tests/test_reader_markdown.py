@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from d2lbook.render.reader_markdown import Target, to_reader_markdown
 
@@ -19,6 +20,7 @@ REFS = "../chapter_references/zreferences.ipynb"
 
 TARGETS: dict[tuple[str, str], Target] = {
     ("numref", "fig-lr"): Target("Fig. 3.1", "#fig-lr"),
+    ("numref", "fig-local"): Target("Fig. 1.1", ""),
     ("numref", "fig-remote"): Target("Fig. 4.2", "../chapter_mlp/mlp.ipynb#fig-remote"),
     ("numref", "tab-data"): Target("Table 2.1", "#tab-data"),
     ("numref", "tab-list"): Target("Table 2.2", "#tab-list"),
@@ -150,15 +152,30 @@ def test_fixture_case(case: Case) -> None:
 # ---------------------------------------------------------------------------------------------
 # Properties over every case
 
-_RAW_ROLE = re.compile(r"(?<!\\)\{[a-z:]+\}`")
-_FENCED = re.compile(r"^ *(`{3,}|~{3,}).*?^ *\1[`~]*[ \t]*$", re.MULTILINE | re.DOTALL)
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1(?!`)", re.DOTALL)
+_MD = MarkdownIt("commonmark").enable("table").disable("text_join")
+_CODE = "\x00code\x00"
+_VISIBLE_ROLE = re.compile(r"(?<!\\)\{[a-z:]+\}" + _CODE)
 
 
-def _outside_code(markdown: str) -> str:
-    text = _FENCED.sub("", markdown)
-    text = "\n".join(line for line in text.split("\n") if not line.startswith("    "))
-    return _CODE_SPAN.sub("", text)
+def _visible_roles(markdown: str) -> list[str]:
+    """MyST roles a CommonMark reader would show verbatim: ``{name}`` text right before a code
+    span, in inline content (code blocks, code spans and raw HTML do not count)."""
+    found: list[str] = []
+    for token in _MD.parse(markdown):
+        if token.type != "inline":
+            continue
+        pieces: list[str] = []
+        for child in token.children or []:
+            if child.type == "text":
+                pieces.append(child.content)
+            elif child.type == "text_special":  # a backslash escape: keep it escaped
+                pieces.append(child.markup)
+            elif child.type == "code_inline":
+                pieces.append(_CODE)
+            else:
+                pieces.append(" ")
+        found += [m.group(0) for m in _VISIBLE_ROLE.finditer("".join(pieces))]
+    return found
 
 
 @pytest.mark.parametrize(
@@ -166,20 +183,27 @@ def _outside_code(markdown: str) -> str:
 )
 def test_no_myst_role_survives_outside_code(case: Case) -> None:
     output, _ = convert(case.source)
-    assert not _RAW_ROLE.search(_outside_code(output)), output
+    assert _visible_roles(output) == [], output
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if "(malformed)" not in c.name], ids=lambda c: c.name
+)
 def test_output_is_a_fixed_point(case: Case) -> None:
     """Converting clean output again changes nothing and warns about nothing."""
     output, _ = convert(case.source)
     assert convert(output) == (output, [])
 
 
-def test_outside_code_helper_strips_code() -> None:
-    text = "a `{numref}`x`` b\n```\n{eq}`y`\n```\n    {ref}`z`\n"
-    assert not _RAW_ROLE.search(_outside_code(text))
-    assert _RAW_ROLE.search(_outside_code("plain {numref}`x` here"))
+def test_visible_roles_helper() -> None:
+    hidden = "a `` {numref}`x` `` b\n\n```\n{eq}`y`\n```\n\n    {ref}`z`\n\n\\{doc}`w`\n"
+    assert _visible_roles(hidden) == []
+    assert _visible_roles("plain {numref}`x` here\n\n| {eq}`y` |\n|--|\n") == [
+        "{numref}" + _CODE,
+        "{eq}" + _CODE,
+    ]
+    # The property is not vacuous: the check flags the raw inputs of many cases.
+    assert sum(bool(_visible_roles(case.source)) for case in CASES) >= 30
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,7 +213,10 @@ def test_outside_code_helper_strips_code() -> None:
 def test_resolver_receives_role_target_and_docname() -> None:
     resolver = _resolver()
     to_reader_markdown("{numref}`fig-lr` {cite:p}`bottou2010`", "a/b/page", resolver)
-    assert resolver.calls == [("numref", "fig-lr", "a/b/page"), ("cite:p", "bottou2010", "a/b/page")]
+    assert resolver.calls == [
+        ("numref", "fig-lr", "a/b/page"),
+        ("cite:p", "bottou2010", "a/b/page"),
+    ]
 
 
 def test_root_relative_paths_follow_page_depth() -> None:
@@ -233,3 +260,18 @@ def test_link_destinations_are_escaped() -> None:
     targets = {("doc", "x"): Target("X [draft", "../my page (v2.ipynb")}
     output, _ = to_reader_markdown("{doc}`x`", DOCNAME, FakeResolver(targets, []))
     assert output == r"[X \[draft](../my%20page%20%28v2.ipynb)"
+
+
+@pytest.mark.parametrize(
+    ("title", "source", "expected"),
+    [
+        ("Fig. A.1", "{numref}`Appendix figure %s <x>`", "[Appendix figure A.1](#x)"),
+        ("图3.1", "{numref}`见图%s <x>`", "[见图3.1](#x)"),
+        ("式(3.2)", "$$ y $$ (x)", '<a id="x"></a>\n$$ y \\tag{3.2} $$'),
+    ],
+)
+def test_number_taken_from_the_last_word_of_the_title(
+    title: str, source: str, expected: str
+) -> None:
+    targets = {("numref", "x"): Target(title, "#x"), ("eq", "x"): Target(title, "#x")}
+    assert to_reader_markdown(source, DOCNAME, FakeResolver(targets, [])) == (expected, [])

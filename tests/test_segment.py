@@ -21,38 +21,27 @@ class Case:
     expected: list[tuple[str, str]]
 
 
+def parse_case(file: str, chunk: str) -> Case:
+    """One ``=== name`` chunk: the input, then ``--- messages`` and ``kind: msgid`` lines."""
+    head, _, rest = chunk.partition("\n")
+    name = head.strip()
+    source, _, messages = rest.partition("\n--- messages\n")
+    text = source + "\n"
+    if "crlf" in name:
+        text = text.replace("\n", "\r\n")
+    expected = []
+    for raw in messages.splitlines():
+        if raw.strip():
+            kind, _, msgid = raw.partition(": ")
+            expected.append((kind, msgid))
+    return Case(file, name, text, expected)
+
+
 def load_cases() -> list[Case]:
-    """Parse ``=== name`` / input / ``--- messages`` / ``kind: msgid`` lines."""
     cases: list[Case] = []
     for path in sorted(FIXTURES.glob("*.txt")):
-        name: str | None = None
-        body: list[str] = []
-        expected: list[tuple[str, str]] = []
-        in_messages = False
-
-        def close() -> None:
-            if name is None:
-                return
-            text = "\n".join(body) + "\n"
-            if "crlf" in name:
-                text = text.replace("\n", "\r\n")
-            cases.append(Case(path.name, name, text, list(expected)))
-
-        for raw in path.read_text(encoding="utf-8").splitlines():
-            if raw.startswith("=== "):
-                close()
-                name, body, expected, in_messages = raw[4:].strip(), [], [], False
-            elif name is None:
-                continue
-            elif raw == "--- messages":
-                in_messages = True
-            elif in_messages:
-                if raw.strip():
-                    kind, _, msgid = raw.partition(": ")
-                    expected.append((kind, msgid))
-            else:
-                body.append(raw)
-        close()
+        chunks = ("\n" + path.read_text(encoding="utf-8")).split("\n=== ")[1:]
+        cases.extend(parse_case(path.name, chunk.rstrip("\n")) for chunk in chunks)
     return cases
 
 

@@ -154,22 +154,19 @@ def _first_mismatch(result: str, segments: list[Segment],
 
 
 def _place(seg: Segment, entry: Entry, newline: str) -> _Choice:
+    """The translation as it goes into the span. Line breaks the translator wrote are kept
+    (continuation lines get the container's prefix) except between two CJK characters, where
+    a line break would show as a space; one-line contexts are joined."""
     lines = [line.strip() for line in entry.msgstr.strip().splitlines() if line.strip()]
-    if seg.inline:
-        joined = lines[0]
-        for line in lines[1:]:
-            joined = _join(joined, line)
-        return _Choice(entry, joined, normalize(joined))
-    placed = (newline + seg.indent).join(lines)
-    return _Choice(entry, placed, normalize(" ".join(lines)))
+    placed = logical = lines[0]
+    for line in lines[1:]:
+        if _wide(placed[-1]) and _wide(line[0]):
+            placed, logical = placed + line, logical + line
+        else:
+            placed += (" " if seg.inline else newline + seg.indent) + line
+            logical += " " + line
+    return _Choice(entry, placed, normalize(logical))
 
 
 def _wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
-
-
-def _join(left: str, right: str) -> str:
-    """Join two lines of a one-line context: no space between two CJK characters."""
-    if _wide(left[-1]) and _wide(right[0]):
-        return left + right
-    return left + " " + right

@@ -171,7 +171,6 @@ class _Draft:
     entry: Entry = field(default_factory=lambda: Entry(msgid=""))
     fields: dict[str, list[str]] = field(default_factory=dict)
     previous: dict[str, list[str]] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)
     last: tuple[str, str] | None = None  # ("field"|"previous", key) receiving continuations
     obsolete_lines: int = 0
     plain_lines: int = 0
@@ -496,7 +495,9 @@ def render_catalog(catalog: Catalog) -> str:
     plain = render_plain(catalog)
     if not plain:
         return ""
-    return run_gettext(["msgcat", "-", "-o", "-"], plain, catalog.path or "<catalog>")
+    # --force-po: a page without messages still gets its header-only catalog
+    args = ["msgcat", "--force-po", "-", "-o", "-"]
+    return run_gettext(args, plain, catalog.path or "<catalog>")
 
 
 def write_catalog(catalog: Catalog, path: Path) -> bool:

@@ -120,7 +120,7 @@ _HTML_BLOCK_TAG = re.compile(
     r"colgroup|dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|"
     r"frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|"
     r"noframes|ol|optgroup|option|p|param|section|source|summary|table|tbody|td|tfoot|th|"
-    r"thead|title|tr|track|ul|img|video|audio|center|svg|span|a|br|b|i|em|strong)"
+    r"thead|title|tr|track|ul|video|audio|svg)"
     r"(?=[\s/>]|$)",
     re.IGNORECASE,
 )
@@ -174,7 +174,7 @@ def _interrupts_paragraph(content: str) -> bool:
     """True if ``content`` starts a block that ends a running paragraph."""
     if not content.strip():
         return True
-    if _FENCE.match(content) or _ATX.match(content) or _QUOTE.match(content):
+    if _fence(content) or _ATX.match(content) or _QUOTE.match(content):
         return True
     if _MATH.match(content) or _LABEL.match(content) or _COMMENT.match(content):
         return True
@@ -182,7 +182,7 @@ def _interrupts_paragraph(content: str) -> bool:
         return True
     if _HTML_RAW.match(content) or _HTML_COMMENT.match(content):
         return True
-    if _HTML_BLOCK_TAG.match(content) and _html_block_line(content):
+    if _HTML_BLOCK_TAG.match(content):  # HTML block types 1-6; a lone inline tag cannot
         return True
     bullet = _BULLET.match(content)
     if bullet and content[bullet.end() :].strip():
@@ -191,15 +191,12 @@ def _interrupts_paragraph(content: str) -> bool:
     return bool(ordered and ordered.group(2) == "1" and content[ordered.end() :].strip())
 
 
-def _html_block_line(content: str) -> bool:
-    """Block-level HTML (CommonMark type 6) for block tag names; inline tags such as ``<b>``
-    only when the tag stands alone on the line."""
-    name = _HTML_BLOCK_TAG.match(content)
-    if not name:
-        return False
-    if name.group(1).lower() in {"span", "a", "br", "b", "i", "em", "strong", "img"}:
-        return bool(_HTML_LONE_TAG.match(content))
-    return True
+def _fence(content: str) -> re.Match[str] | None:
+    """The opening of a code fence or directive (a backtick fence's info has no backtick)."""
+    found = _FENCE.match(content)
+    if found and found.group(2)[0] == "`" and "`" in found.group(3):
+        return None
+    return found
 
 
 def starts_block(line: str) -> bool:
@@ -298,8 +295,8 @@ def _parse_one(state: _State, lines: list[_Line], i: int, ctx: _Context) -> int:
         return i + 1
     if _indent_of(content) >= 4:
         return _skip_indented_code(text, lines, i)
-    fence = _FENCE.match(content)
-    if fence and not (fence.group(2)[0] == "`" and "`" in fence.group(3)):
+    fence = _fence(content)
+    if fence:
         return _parse_fence(state, lines, i, fence, ctx)
     if _MATH.match(content):
         return _skip_math(text, lines, i)
@@ -310,7 +307,7 @@ def _parse_one(state: _State, lines: list[_Line], i: int, ctx: _Context) -> int:
     raw = _HTML_RAW.match(content)
     if raw:
         return _skip_until(text, lines, i, f"</{raw.group(1).lower()}>")
-    if _html_block_line(content) or _HTML_LONE_TAG.match(content):
+    if _HTML_BLOCK_TAG.match(content) or _HTML_LONE_TAG.match(content):
         return _skip_to_blank(text, lines, i)
     atx = _ATX.match(content)
     if atx:
@@ -460,7 +457,7 @@ def _lazy_continuation(text: str, inner: list[_Line]) -> bool:
     last = _content(text, inner[-1])
     if not last.strip():
         return False
-    return not (_FENCE.match(last) or _MATH.match(last) or _ATX.match(last)
+    return not (_fence(last) or _MATH.match(last) or _ATX.match(last)
                 or _LABEL.match(last) or _COMMENT.match(last))
 
 

@@ -136,8 +136,8 @@ def _msgmerge(path: Path, template: Catalog) -> Catalog:
     with tempfile.TemporaryDirectory(prefix="d2lbook-i18n-") as tmp:
         pot = Path(tmp) / "page.pot"
         pot.write_text(render_catalog(template), encoding="utf-8")
-        out = run_gettext(["msgmerge", "--previous", "--quiet", "-o", "-", str(path), str(pot)],
-                          None, path)
+        args = ["msgmerge", "--previous", "--quiet", "--force-po", "-o", "-", str(path), str(pot)]
+        out = run_gettext(args, None, path)
     return parse_catalog(out, path)
 
 

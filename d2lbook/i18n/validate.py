@@ -61,7 +61,7 @@ def roles(text: str) -> Counter[tuple[str, str]]:
             explicit = _EXPLICIT_TARGET.match(body)
             found[(name, (explicit.group(2) if explicit else body).strip())] += 1
         elif name == "math":
-            found[(name, normalize(body))] += 1
+            found[(name, normalize_math(body))] += 1
         else:
             found[(name, "")] += 1
     return found
@@ -76,10 +76,16 @@ def link_targets(text: str) -> Counter[str]:
     return found
 
 
+def normalize_math(formula: str) -> str:
+    """A formula with insignificant whitespace removed: TeX ignores spaces except between
+    letters (``\\alpha x`` is not ``\\alphax``)."""
+    return re.sub(r"(?<![A-Za-z]) | (?![A-Za-z])", "", normalize(formula))
+
+
 def inline_math(text: str) -> Counter[str]:
     """Inline formulas ``$...$`` and ``$$...$$``, whitespace-normalized."""
     plain = _without_code(text)
-    return Counter(normalize(m.group(1) or m.group(2) or "") for m in _MATH.finditer(plain))
+    return Counter(normalize_math(m.group(1) or m.group(2) or "") for m in _MATH.finditer(plain))
 
 
 def html_tags(text: str) -> Counter[str]:

@@ -92,6 +92,9 @@ _MATH_ONE_LINE = re.compile(
 )
 _MATH_CLOSE = re.compile(r"^(?P<body>.*?)\$\$[ \t]*(?:\((?P<label>[^()\s]+)\))?\s*$")
 
+_QUOTE = re.compile(r"^ {0,3}>")
+_QUOTE_PREFIX = re.compile(r"^ {0,3}> ?")
+
 # Lines that start a new block: inline code spans never run across them.
 _BLOCK_START = re.compile(
     r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|>|\||[*+-](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$))"
@@ -135,6 +138,9 @@ _ONLY_TRUE_TAGS = {"html", "format_html", "builder_html", "notebook", "ipynb", "
 
 _COMMONMARK = MarkdownIt("commonmark")
 
+# A directive renderer: (name as written, argument, options, body lines) -> output lines.
+_Handler = Callable[[str, str, dict[str, str], list[str]], list[str]]
+
 
 # ---------------------------------------------------------------------------------------------
 # The converter
@@ -145,6 +151,21 @@ class _Converter:
         self.docname = docname
         self.resolver = resolver
         self.warnings: list[str] = []
+        self.handlers: dict[str, _Handler] = {
+            "figure": self.figure,
+            "image": self.image,
+            "math": self.math,
+            "list-table": self.list_table,
+            "table": self.table,
+            "toctree": self.toctree,
+            "bibliography": self.bibliography,
+            "raw": self.raw,
+            "eval-rst": self.eval_rst,
+            "only": self.only,
+            "rubric": self.rubric,
+            "glossary": self.glossary,
+            "mermaid": self.mermaid,
+        }
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -201,7 +222,16 @@ class _Converter:
                 inner = [_dedent(body_line, len(indent)) for body_line in lines[i + 1 : end]]
                 rendered = self.directive(directive["name"], directive["arg"], inner)
                 if rendered:
+                    # A directive is a block of its own: keep it apart from neighbouring text
+                    # (or a paragraph would absorb it, or it would absorb the next line).
+                    after_text = bool(out) and bool(out[-1].strip())
+                    if after_text and (
+                        not _ANCHOR_LINE.match(out[-1]) or rendered[0].startswith("|")
+                    ):
+                        out.append("")
                     out.extend(_indent(rendered, indent))
+                    if end + 1 < len(lines) and lines[end + 1].strip():
+                        out.append("")
                     i = end + 1
                 else:
                     i = _drop(out, lines, end + 1)
@@ -219,6 +249,8 @@ class _Converter:
             if target:
                 flush()
                 out.append(target["indent"] + _anchor(target["label"]))
+                if i + 1 < len(lines) and lines[i + 1].lstrip().startswith("|"):
+                    out.append("")  # a table may not interrupt the anchor's paragraph
                 i += 1
                 continue
 
@@ -244,12 +276,31 @@ class _Converter:
                 i += 1
                 continue
 
+            if _QUOTE.match(line):
+                flush()
+                end = i
+                while end < len(lines) and end not in verbatim and _QUOTE.match(lines[end]):
+                    end += 1
+                out.extend(self.blockquote(lines[i:end]))
+                i = end
+                continue
+
             if _BLOCK_START.match(line):
                 flush()
             paragraph.append(line)
             i += 1
         flush()
         return "\n".join(out)
+
+    def blockquote(self, lines: list[str]) -> list[str]:
+        """Convert the content of ``>`` lines; untouched quotes are kept byte for byte."""
+        prefixes = [_quote_prefix(line) for line in lines]
+        inner = "\n".join(line[len(p) :] for line, p in zip(lines, prefixes, strict=True))
+        converted = self.blocks(inner)
+        if converted == inner:
+            return lines
+        marker = prefixes[0].rstrip()
+        return [f"{marker} {line}" if line.strip() else marker for line in converted.split("\n")]
 
     def display_math(self, lines: list[str], start: int) -> tuple[list[str], int] | None:
         """``$$ ... $$ (label)``: number the equation with ``\\tag``; ``None``: not math."""
@@ -290,7 +341,7 @@ class _Converter:
         if found is None:
             self.unresolved("eq", label, "equation label")
             return ""
-        number = found.title.strip().strip("()").strip()
+        number = _number_part(found.title)
         return f"\\tag{{{number}}}" if number else ""
 
     # -- inline ---------------------------------------------------------------------------------
@@ -367,7 +418,7 @@ class _Converter:
         text = found.title
         if title:
             if numbered:
-                number = found.title.split()[-1] if found.title.split() else ""
+                number = _number_part(found.title)
                 text = title.replace("%s", number).replace("{number}", number)
             else:
                 text = title
@@ -396,13 +447,14 @@ class _Converter:
         rendered = self._render_directive(key, name, arg, options, body)
         anchor_id = options.get("name") or (options.get("label") if key == "math" else None)
         if rendered and anchor_id:
-            rendered = [_anchor(anchor_id), *rendered]
+            gap = [""] if rendered[0].startswith("|") else []
+            rendered = [_anchor(anchor_id), *gap, *rendered]
         return rendered
 
     def _render_directive(
         self, key: str, name: str, arg: str, options: dict[str, str], body: list[str]
     ) -> list[str]:
-        handler = self._handlers().get(key)
+        handler = self.handlers.get(key)
         if handler is not None:
             return handler(name, arg, options, body)
         if key in _ADMONITIONS:
@@ -423,25 +475,11 @@ class _Converter:
             return []
         if key in _CODE_DIRECTIVES:
             return self.code_block(arg, options, body)
+        if not body:
+            self.warn(f"unknown directive {{{name}}}: dropped (it has no content to show)")
+            return []
         self.warn(f"unknown directive {{{name}}}: kept its content as plain text")
         return self.wrapper("", body)
-
-    def _handlers(self) -> dict[str, Callable[[str, str, dict[str, str], list[str]], list[str]]]:
-        return {
-            "figure": self.figure,
-            "image": self.image,
-            "math": self.math,
-            "list-table": self.list_table,
-            "table": self.table,
-            "toctree": self.toctree,
-            "bibliography": self.bibliography,
-            "raw": self.raw,
-            "eval-rst": self.eval_rst,
-            "only": self.only,
-            "rubric": self.rubric,
-            "glossary": self.glossary,
-            "mermaid": self.mermaid,
-        }
 
     def quote(self, title: str, body: list[str]) -> list[str]:
         """A blockquote: ``> **Title**``, an empty quote line, then the converted body."""
@@ -805,6 +843,24 @@ def _caption_line(label: str, caption: str) -> str:
 def _attrs_id(attrs: str) -> str:
     match = re.search(r"(?:^|\s)#([^\s#.]+)", attrs)
     return match.group(1) if match else ""
+
+
+_ANCHOR_LINE = re.compile(r'^\s*<a id="[^"]*"></a>\s*$')
+
+
+def _quote_prefix(line: str) -> str:
+    match = _QUOTE_PREFIX.match(line)
+    return match.group(0) if match else ""
+
+
+def _number_part(title: str) -> str:
+    """The number in a resolver title, its last word: ``"Fig. 3.1"`` -> ``"3.1"``,
+    ``"(3.2)"`` -> ``"3.2"``, ``"Fig. A.1"`` -> ``"A.1"``, ``"图3.1"`` -> ``"3.1"``."""
+    words = title.split()
+    if not words:
+        return ""
+    last = words[-1].strip("()[]")
+    return re.sub(r"^[^0-9A-Za-z]+", "", last) or last
 
 
 def _anchor(label: str) -> str:

@@ -1,0 +1,434 @@
+"""``d2lbook i18n status``: gather pages, translations and git history, then call the pure
+:func:`~d2lbook.i18n.status.document_status` on each page.
+
+Git cost is a constant number of processes per run, whatever the number of pages, messages
+or commits: ``rev-parse``, ``status``, one ``cat-file --batch-check`` resolving every sync
+commit, ``merge-base`` of the sync commits, one path-limited ``log`` and one ``diff-tree
+--stdin`` over the English folder since that merge base, and one ``cat-file --batch`` for every
+version of every page needed (only pages changed since their sync commit have any). A sync
+commit that is not among the logged commits (it is not reachable from HEAD) adds one
+``rev-list`` for all such commits together.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from d2lbook.config import BookConfig, Language
+from d2lbook.errors import D2lbookError
+from d2lbook.vcs import UNSHALLOW_HINT, FileChange, History, Repository
+
+from .status import (
+    WORKTREE,
+    Change,
+    CommitRef,
+    DocumentStatus,
+    OrphanedCatalog,
+    PageHistory,
+    StatusReport,
+    Translation,
+    document_status,
+    translations_from_catalog,
+)
+
+__all__ = ["compute_status", "read_source_commit", "SOURCE_COMMIT_KEY", "SYNC_HEADER"]
+
+SYNC_HEADER = "X-Source-Commit"
+"""Catalog header field: the English commit the catalog was synced to."""
+SOURCE_COMMIT_KEY = "source_commit"
+"""Front-matter key of a whole-file replacement: the English commit it was translated from."""
+
+WORKTREE_COMMIT = CommitRef(WORKTREE, None, None, "uncommitted changes")
+
+_FRONT_KEY = re.compile(rf"^{SOURCE_COMMIT_KEY}[ \t]*:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
+
+
+def read_source_commit(text: str) -> str | None:
+    """``source_commit`` from a page's YAML front matter (None when absent)."""
+    lines = text.splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            found = _FRONT_KEY.search("\n".join(lines[1:i]))
+            return found.group(1) if found else None
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+# What is on disk.
+
+
+@dataclass
+class _Doc:
+    """One page to report, before the history is read."""
+
+    page: str
+    """Page name (path under source/en without ``.md``)."""
+    source: str
+    """English path relative to the repository root (the page now)."""
+    kind: str
+    translation: str | None
+    """Catalog or replacement path relative to the repository root."""
+    sync: str | None = None
+    sync_sha: str | None = None
+    translations: dict[str, Translation] | None = None
+    renamed_from: str | None = None
+    error: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    """Every path the English page had since the sync commit, newest first."""
+
+
+def _pages(folder: Path, suffix: str) -> dict[str, Path]:
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).with_suffix("").as_posix(): p
+            for p in sorted(folder.rglob(f"*{suffix}")) if p.is_file()}
+
+
+def _read(path: Path) -> str:
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def _load_catalog(doc: _Doc, path: Path) -> None:
+    from .catalog import read_catalog
+
+    try:
+        catalog = read_catalog(path)
+    except D2lbookError as err:
+        doc.error = f"cannot read the catalog: {err}"
+        doc.translations = {}
+        return
+    doc.translations = translations_from_catalog(catalog)
+    doc.sync = (catalog.header.get(SYNC_HEADER) or "").strip() or None
+
+
+# ----------------------------------------------------------------------------------------------
+# The history, indexed.
+
+
+@dataclass
+class _Graph:
+    history: History
+    position: dict[str, int]
+    masks: dict[str, int]
+    """sync sha -> bitmask of the logged commits that are its ancestors (bit = position)."""
+    by_path: dict[str, list[tuple[int, str, str | None, FileChange]]]
+    """path (old or new) -> (position, commit, parent, change)."""
+
+    def commit(self, sha: str) -> CommitRef:
+        c = self.history.commits[self.position[sha]]
+        return CommitRef(c.sha, c.date, c.author, c.subject)
+
+    def in_range(self, sync: str, position: int) -> bool:
+        return not (self.masks.get(sync, 0) >> position) & 1
+
+
+def _ancestor_masks(history: History, position: dict[str, int], syncs: Iterable[str],
+                    repo: Repository) -> dict[str, int]:
+    wanted = set(syncs)
+    masks: dict[str, int] = {}
+    logged = [s for s in wanted if s in position]
+    if logged:
+        full: dict[str, int] = {}
+        for pos in range(len(history.commits) - 1, -1, -1):
+            c = history.commits[pos]
+            mask = 1 << pos
+            for p in c.parents:
+                mask |= full.get(p, 0)
+            full[c.sha] = mask
+        masks = {s: full[s] for s in logged}
+    missing = [s for s in wanted if s not in position and s not in history.excluded]
+    if missing:
+        graph = repo.ancestors(missing, history.excluded)
+        for sync in missing:
+            mask = 0
+            stack, seen = [sync], {sync}
+            while stack:
+                sha = stack.pop()
+                if sha in position:
+                    mask |= 1 << position[sha]
+                for p in graph.get(sha, ()):
+                    if p not in seen:
+                        seen.add(p)
+                        stack.append(p)
+            masks[sync] = mask
+    return masks
+
+
+def _index(history: History) -> dict[str, list[tuple[int, str, str | None, FileChange]]]:
+    position = history.position()
+    by_path: dict[str, list[tuple[int, str, str | None, FileChange]]] = defaultdict(list)
+    for (sha, parent), changes in history.changes.items():
+        for fc in changes:
+            item = (position[sha], sha, parent, fc)
+            for path in {fc.old_path, fc.new_path}:
+                if path is not None:
+                    by_path[path].append(item)
+    return by_path
+
+
+def _aliases(graph: _Graph, sync: str, path: str) -> list[str]:
+    """``path`` and every path the page was renamed from since ``sync``, newest first."""
+    aliases = [path]
+    k = 0
+    while k < len(aliases):
+        for pos, _, _, fc in graph.by_path.get(aliases[k], ()):
+            if (fc.status == "R" and fc.new_path == aliases[k] and fc.old_path not in aliases
+                    and graph.in_range(sync, pos)):
+                aliases.append(fc.old_path)  # type: ignore[arg-type]
+        k += 1
+    return aliases
+
+
+def _renamed_to(graph: _Graph, sync: str, path: str, exists: set[str]) -> str | None:
+    """Where the page at ``path`` moved since ``sync`` (following chained renames)."""
+    seen = {path}
+    current = path
+    while True:
+        targets = [(pos, fc.new_path) for pos, _, _, fc in graph.by_path.get(current, ())
+                   if fc.status == "R" and fc.old_path == current and graph.in_range(sync, pos)]
+        if not targets:
+            return current if current in exists and current != path else None
+        _, nxt = min(targets)  # the newest rename
+        if nxt is None or nxt in seen:
+            return None
+        if nxt in exists:
+            return nxt
+        seen.add(nxt)
+        current = nxt
+
+
+def _deletion(graph: _Graph, sync: str, path: str) -> CommitRef | None:
+    for pos, sha, _, fc in sorted(graph.by_path.get(path, ())):
+        if fc.status == "D" and fc.old_path == path and graph.in_range(sync, pos):
+            return graph.commit(sha)
+    return None
+
+
+@dataclass
+class _Plan:
+    """The versions of one page to read: (commit, [before spec per parent], after spec)."""
+
+    base_specs: list[str]
+    steps: list[tuple[CommitRef, list[str | None], str | None]]
+
+
+def _plan(graph: _Graph, doc: _Doc) -> _Plan:
+    assert doc.sync_sha is not None
+    sync = doc.sync_sha
+    doc.aliases = _aliases(graph, sync, doc.source)
+    per_commit: dict[str, dict[str | None, FileChange]] = defaultdict(dict)
+    order: dict[str, int] = {}
+    for alias in doc.aliases:
+        for pos, sha, parent, fc in graph.by_path.get(alias, ()):
+            if fc.new_path in doc.aliases or (fc.status == "D" and fc.old_path in doc.aliases):
+                if graph.in_range(sync, pos):
+                    per_commit[sha][parent] = fc
+                    order[sha] = pos
+    steps: list[tuple[CommitRef, list[str | None], str | None]] = []
+    for sha in sorted(per_commit, key=lambda s: -order[s]):
+        changes = per_commit[sha]
+        after = next(iter(changes.values())).new_blob
+        commit = graph.history.commits[order[sha]]
+        parents: Sequence[str | None] = commit.parents or (None,)
+        before = [changes[p].old_blob if p in changes else after for p in parents]
+        steps.append((graph.commit(sha), before, after))
+    base_specs = [f"{sync}:{alias}" for alias in reversed(doc.aliases)]
+    return _Plan(base_specs, steps)
+
+
+# ----------------------------------------------------------------------------------------------
+# The command.
+
+
+def compute_status(config: BookConfig, lang: Language, paths: list[str] | None = None
+                   ) -> StatusReport:
+    """The translation status of ``lang``: data only, nothing printed.
+
+    Raises :class:`~d2lbook.vcs.NotARepositoryError` outside a git working tree. Problems
+    with one page (an unknown sync commit, an unreadable catalog) are reported on that page
+    (``DocumentStatus.error``) and the others are still computed."""
+    repo = Repository(config.root)
+    head = repo.head()
+    root = repo.root.resolve()
+    rel = lambda p: p.resolve().relative_to(root).as_posix()  # noqa: E731
+    en_dir = config.source_dir
+    en_rel = rel(en_dir)
+    english = _pages(en_dir, ".md")
+    catalogs = _pages(config.locale_path / lang.locale / "LC_MESSAGES", ".po")
+    overlay = _pages(config.overlay_dir(lang), ".md")
+    page_of = {rel(p): name for name, p in english.items()}
+
+    docs: dict[str, _Doc] = {}
+    loose: list[_Doc] = []
+    for name, path in catalogs.items():
+        doc = _Doc(name, f"{en_rel}/{name}.md", "catalog", rel(path))
+        _load_catalog(doc, path)
+        (docs.__setitem__(name, doc) if name in english else loose.append(doc))
+    for name, path in overlay.items():
+        sync = read_source_commit(_read(path))
+        if name not in english and sync is None:
+            continue  # a Chinese-only extra page, not a replacement
+        doc = _Doc(name, f"{en_rel}/{name}.md", "replacement", rel(path), sync=sync)
+        if sync is None:
+            doc.error = f"no `{SOURCE_COMMIT_KEY}:` in the front matter of {doc.translation}"
+        (docs.__setitem__(name, doc) if name in english else loose.append(doc))
+
+    warnings: list[str] = []
+    if repo.shallow:
+        warnings.append(f"shallow clone: history before the clone depth is missing; "
+                        f"{UNSHALLOW_HINT}")
+    _resolve(repo, [*docs.values(), *loose])
+    worktree = repo.worktree_changes([en_rel]) if head.sha else []
+    graph = _history(repo, [*docs.values(), *loose], en_rel, head.sha)
+
+    orphaned: list[OrphanedCatalog] = []
+    for doc in loose:
+        target = None
+        if graph is not None and doc.sync_sha is not None:
+            target = _renamed_to(graph, doc.sync_sha, doc.source, set(page_of))
+        target = target or _staged_rename(worktree, doc.source, set(page_of))
+        if target is not None and page_of[target] not in docs:
+            doc.renamed_from, doc.source = doc.source, target
+            docs[page_of[target]] = doc
+            continue
+        deleted_by = None
+        if graph is not None and doc.sync_sha is not None:
+            deleted_by = _deletion(graph, doc.sync_sha, doc.source)
+        orphaned.append(OrphanedCatalog(doc.translation or "", doc.source, deleted_by))
+    for name in english:
+        if name not in docs:
+            docs[name] = _Doc(name, f"{en_rel}/{name}.md", "none", None)
+
+    selected = [docs[name] for name in sorted(docs, key=lambda n: docs[n].source)
+                if _selected(docs[name], paths, config.root, root)]
+    histories = _histories(repo, graph, selected, worktree, english, page_of, root)
+    from .segment import segment
+
+    documents = []
+    for doc in selected:
+        text = _read(root / doc.source)
+        status = DocumentStatus(doc.source, doc.translation, doc.kind, doc.sync_sha or doc.sync,
+                                doc.renamed_from, error=doc.error)
+        translations = None if doc.kind == "replacement" else doc.translations or {}
+        document_status(status, segment(text), translations, histories.get(doc.page), text)
+        documents.append(status)
+    dirty = any(w.path.startswith(en_rel + "/") for w in worktree)
+    head_info = {"sha": head.sha, "branch": head.branch, "detached": head.detached,
+                 "dirty": dirty, "shallow": repo.shallow}
+    orphaned = [o for o in orphaned if _selected_path(o.catalog, o.source, paths, config.root,
+                                                      root)]
+    return StatusReport(lang.code, lang.locale, head_info, documents, orphaned, warnings)
+
+
+def _resolve(repo: Repository, docs: Sequence[_Doc]) -> None:
+    wanted = [d.sync for d in docs if d.sync and not d.error]
+    resolved = repo.resolve_many(wanted)
+    for doc in docs:
+        if not doc.sync or doc.error:
+            continue
+        doc.sync_sha = resolved.get(doc.sync)
+        if doc.sync_sha is None:
+            where = f"{SYNC_HEADER} of {doc.translation}" if doc.kind == "catalog" else \
+                f"{SOURCE_COMMIT_KEY} of {doc.translation}"
+            hint = UNSHALLOW_HINT if repo.shallow else \
+                "fetch it (git fetch) or re-sync the translation (d2lbook i18n update)"
+            doc.error = f"unknown sync commit {doc.sync} ({where}); {hint}"
+
+
+def _history(repo: Repository, docs: Sequence[_Doc], en_rel: str, head: str | None
+             ) -> _Graph | None:
+    syncs = sorted({d.sync_sha for d in docs if d.sync_sha})
+    if not syncs or head is None:
+        return None
+    bases = repo.merge_bases(syncs)
+    history = repo.history([en_rel], exclude=bases)
+    position = history.position()
+    graph = _Graph(history, position, {}, _index(history))
+    graph.masks = _ancestor_masks(history, position, syncs, repo)
+    return graph
+
+
+def _staged_rename(worktree: Sequence, source: str, exists: set[str]) -> str | None:
+    for w in worktree:
+        if w.status == "R" and w.old_path == source and w.path in exists:
+            return w.path
+    return None
+
+
+def _histories(repo: Repository, graph: _Graph | None, docs: Sequence[_Doc],
+               worktree: Sequence, english: dict[str, Path], page_of: dict[str, str],
+               root: Path) -> dict[str, PageHistory]:
+    """page -> its history since the sync commit, for the pages that changed since (pages
+    unchanged since their sync commit need none: the catalog alone says everything)."""
+    dirty = {w.path: w for w in worktree}
+    plans: dict[str, _Plan] = {}
+    for doc in docs:
+        if doc.sync_sha is None or graph is None or doc.kind == "none":
+            continue
+        plan = _plan(graph, doc)
+        if plan.steps or doc.source in dirty or doc.renamed_from:
+            plans[doc.page] = plan
+    specs: list[str] = []
+    for page, plan in plans.items():
+        specs += plan.base_specs
+        specs += [s for _, before, after in plan.steps for s in (*before, after) if s]
+        source = _source_of(docs, page)
+        change = dirty.get(source)
+        if change is not None:
+            specs.append(f"HEAD:{change.old_path or source}")
+    texts = repo.read_texts(specs) if specs else {}
+    result: dict[str, PageHistory] = {}
+    for page, plan in plans.items():
+        base = next((texts[s] for s in plan.base_specs if texts.get(s) is not None), None)
+        changes = [Change(commit, tuple(texts.get(b) if b else None for b in before),
+                          texts.get(after) if after else None)
+                   for commit, before, after in plan.steps]
+        source = _source_of(docs, page)
+        change = dirty.get(source)
+        if change is not None:
+            old = texts.get(f"HEAD:{change.old_path or source}")
+            path = root / source
+            now = _read(path) if path.is_file() else None
+            changes.append(Change(WORKTREE_COMMIT, (old,), now))
+        result[page] = PageHistory(base, tuple(changes))
+    return result
+
+
+def _source_of(docs: Sequence[_Doc], page: str) -> str:
+    return next(d.source for d in docs if d.page == page)
+
+
+def _selected(doc: _Doc, paths: list[str] | None, book_root: Path, root: Path) -> bool:
+    return _selected_path(doc.translation or "", doc.source, paths, book_root, root, doc.page)
+
+
+def _selected_path(translation: str, source: str, paths: list[str] | None, book_root: Path,
+                   root: Path, page: str | None = None) -> bool:
+    """True when no filter is given, or one filter names the page, its English or its
+    translation file, or a folder holding one of them."""
+    if not paths:
+        return True
+    names = [n for n in (translation, source, page) if n]
+    for given in paths:
+        p = Path(given)
+        candidates = {given.strip("/")}
+        for anchor in (Path.cwd(), book_root):
+            full = (anchor / p) if not p.is_absolute() else p
+            if full.exists():
+                try:
+                    candidates.add(full.resolve().relative_to(root).as_posix())
+                except ValueError:
+                    pass
+        for cand in candidates:
+            cand = cand.removesuffix(".md").removesuffix(".po") if cand else cand
+            for name in names:
+                stem = name.removesuffix(".md").removesuffix(".po")
+                if cand in ("", ".") or stem == cand or stem.startswith(cand + "/"):
+                    return True
+    return False
