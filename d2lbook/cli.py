@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["list", "clear"])
     p.set_defaults(func=cmd_cache)
 
-    _add_i18n(sub)
+    from d2lbook.cli_i18n import register
+
+    register(sub)
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
@@ -109,14 +111,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-
-
-def _add_i18n(sub) -> None:
-    try:
-        from d2lbook.cli_i18n import register
-    except ImportError:
-        return
-    register(sub)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,95 @@
+"""``d2lbook i18n ...`` subcommands (registered by ``cli.main``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from d2lbook.cli import _config
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from d2lbook.commands.i18n import extract
+
+    cfg = _config(args)
+    paths = extract(cfg)
+    print(f"wrote {len(paths)} template(s) under {cfg.build_dir / 'gettext'}")
+    return 0
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    from d2lbook.commands.i18n import translated_languages, update
+
+    cfg = _config(args)
+    for lang in translated_languages(cfg, args.lang):
+        report = update(cfg, lang)
+        if report.note:
+            print(f"note: {report.note}", file=sys.stderr)
+        for r in report.results:
+            if r.status == "unchanged" and not args.verbose:
+                continue
+            extra = f" (+{r.new} new, {r.fuzzy} fuzzy, {r.obsolete} obsolete)" \
+                if r.status == "updated" else ""
+            rec = report.recovered.get(r.page)
+            extra += f", {rec} rewritten paragraph(s) matched through git history" if rec else ""
+            print(f"{r.status:9} {r.path.relative_to(cfg.root)}{extra}")
+        changed = sum(r.status in ("created", "updated") for r in report.results)
+        print(f"{lang.code}: {changed} catalog(s) written, "
+              f"{len(report.results) - changed} unchanged or orphaned")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from d2lbook.commands.i18n import stats, translated_languages
+
+    cfg = _config(args)
+    for lang in translated_languages(cfg, args.lang):
+        print(f"{lang.code} ({lang.locale})   translated / fuzzy / untranslated  (words)")
+        total = None
+        for page, s in stats(cfg, lang):
+            total = s if total is None else total + s
+            print(f"  {page:50} {s.translated:4} / {s.fuzzy:3} / {s.untranslated:3}   "
+                  f"({s.translated_words}/{s.fuzzy_words}/{s.untranslated_words})")
+        if total is not None:
+            print(f"  {'total':50} {total.translated:4} / {total.fuzzy:3} / "
+                  f"{total.untranslated:3}   {total.percent:.0f}% of messages translated")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from d2lbook.commands.i18n import translated_languages
+    from d2lbook.i18n.report import exit_code, render
+    from d2lbook.i18n.status_command import compute_status
+
+    cfg = _config(args)
+    code = 0
+    for lang in translated_languages(cfg, args.lang):
+        report = compute_status(cfg, lang, args.paths or None)
+        color = args.format == "text" and sys.stdout.isatty()
+        print(render(report, args.format, color=color))
+        code = max(code, exit_code(report, args.fail_on))
+    return code
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    i18n = sub.add_parser("i18n", help="translation catalogs: extract, update, stats, status")
+    verbs = i18n.add_subparsers(dest="verb", required=True)
+
+    p = verbs.add_parser("extract", help="write .pot templates under _build/gettext")
+    p.set_defaults(func=cmd_extract)
+
+    p = verbs.add_parser("update", help="create or update locale/<locale>/LC_MESSAGES/*.po")
+    p.add_argument("--lang", default="all")
+    p.add_argument("--verbose", "-v", action="store_true", help="list unchanged catalogs too")
+    p.set_defaults(func=cmd_update)
+
+    p = verbs.add_parser("stats", help="translated / fuzzy / untranslated per page")
+    p.add_argument("--lang", default="all")
+    p.set_defaults(func=cmd_stats)
+
+    p = verbs.add_parser("status", help="which translated sections are out of date, and why")
+    p.add_argument("--lang", default="all")
+    p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    p.add_argument("--fail-on", choices=["outdated", "untranslated", "none"], default="none")
+    p.add_argument("paths", nargs="*", help="limit to these pages or folders")
+    p.set_defaults(func=cmd_status)
