@@ -84,6 +84,12 @@ class Generator:
         return FRONT + body + "\n\n```{code-cell} ipython3\nx = 1\n```\n"
 
     def edit(self, name: str) -> None:
+        """Change the page (never a no-op: the sync commits are commits that changed it)."""
+        before = list(self.pages[name])
+        while self.pages[name] == before:
+            self.edit_once(name)
+
+    def edit_once(self, name: str) -> None:
         blocks = self.pages[name]
         prose = [i for i, b in enumerate(blocks) if not b.startswith("#")]
         i = self.rng.choice(prose)

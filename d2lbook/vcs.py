@@ -201,7 +201,8 @@ class Repository:
         out = self._run(["rev-parse", "--verify", "--quiet", "HEAD"], check=False)
         sha = out.stdout.strip() or None
         ref = self._run(["symbolic-ref", "--quiet", "--short", "HEAD"], check=False)
-        return Head(sha=sha, branch=ref.stdout.strip() or None if ref.returncode == 0 else None)
+        branch = (ref.stdout.strip() or None) if ref.returncode == 0 else None
+        return Head(sha=sha, branch=branch)
 
     def resolve(self, revision: str) -> str:
         """The full sha of a commit; :class:`UnknownRevisionError` if the repository lacks it."""
@@ -258,7 +259,7 @@ class Repository:
         one ``git log`` that stops as soon as every path was seen."""
         wanted = set(paths)
         found: dict[str, str | None] = dict.fromkeys(paths)
-        if not wanted or self.head().sha is None:
+        if not wanted:
             return found
         cmd = [self.git_executable, "-c", "core.quotepath=off", "log", "--format=%x01%H",
                "--name-only", "-z", "--no-renames", revision, "--", *sorted(wanted)]
@@ -303,11 +304,14 @@ class Repository:
         rewritten to the nearest commit touching ``paths``), and one ``git diff-tree --stdin``
         fed with every (commit, parent) pair. ``git log --follow`` works on one file only; a
         rename inside ``paths`` shows here as an ``R`` change, which callers chain."""
-        if self.head().sha is None:
-            return History(excluded=tuple(exclude))
         fmt = "%H%x1f%P%x1f%an%x1f%aI%x1f%s"
-        out = self._run(["log", "-z", f"--format={fmt}", "--full-history", "--parents",
-                         "--topo-order", revision, "--not", *exclude, "--", *paths])
+        args = ["log", "-z", f"--format={fmt}", "--full-history", "--parents", "--topo-order",
+                revision, "--not", *exclude, "--", *paths]
+        out = self._run(args, check=False)
+        if out.returncode != 0:
+            if self.head().sha is None:  # no commits yet
+                return History(excluded=tuple(exclude))
+            raise GitCommandError(args, out.returncode, out.stderr)
         commits = []
         for record in out.stdout.split("\0"):
             record = record.strip("\n")

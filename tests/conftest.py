@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,13 +22,28 @@ def copy_book(dest: Path) -> Path:
     return dest
 
 
+@dataclass
+class BuiltBook:
+    cfg: object
+    en: object
+    """BuildResult of the English edition (built first, from a cold cache)."""
+    zh: object
+    """BuildResult of the Chinese edition, built right after (shares the execution cache)."""
+
+
 @pytest.fixture(scope="session")
-def built_en(tmp_path_factory: pytest.TempPathFactory):
-    """The real English edition built in every format (one cold build per test session)."""
+def built_book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
+    """The real book, both editions in every format: one cold build per test session."""
     from d2lbook.commands.build import build
     from d2lbook.config import load_config
 
-    root = copy_book(tmp_path_factory.mktemp("book-en"))
+    root = copy_book(tmp_path_factory.mktemp("book"))
     cfg = load_config(root)
-    result = build(cfg, cfg.select("en"))
-    return cfg, result
+    en = build(cfg, cfg.select("en"))
+    zh = build(cfg, cfg.select("zh"))
+    return BuiltBook(cfg, en, zh)
+
+
+@pytest.fixture(scope="session")
+def built_en(built_book: BuiltBook):
+    return built_book.cfg, built_book.en

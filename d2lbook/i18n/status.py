@@ -6,20 +6,21 @@ history since the translation's sync commit (:class:`PageHistory`, plain data bu
 ``status_command``), and says for every message and every section whether it is *current*,
 *outdated* or *untranslated*, which commits changed it and how.
 
-How history is read: every version of the page between the sync commit and now is split into
-its messages; each consecutive pair of versions (a commit against each of its parents) is
-aligned message by message (equal runs kept, replaced runs paired by position and word
-similarity). Each message now therefore carries its *origin* (the message it was at the sync
-commit, if any) and the commits that changed it on the way. A version seen before (an edit
-reverted, a merge taking one side) keeps the labels it had, so an edit undone is no change.
-Messages are compared normalized, so re-wrapping or whitespace edits are no change either.
+How history is read: the sync version of the page and today's are split into messages and
+aligned (equal runs kept, replaced runs paired by position and word similarity), which says for
+each message now whether it changed and what it was. Which commits changed it is read on
+lines, like ``git blame`` but keeping every commit: each version between the sync commit and
+now is diffed line by line against its parent(s) (a merge against each parent), and each line
+carries the commits that changed it. A version seen before (an edit reverted, a merge taking
+one side) keeps the labels it had, so an edit undone is no change; a commit that only re-wraps
+lines adds nothing, and messages are compared normalized, so re-wrapping is never a change.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .segment import Segment, normalize, segment
@@ -318,12 +319,33 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
 
 
+def _opcodes(old: Sequence[str], new: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib opcodes, with the common head and tail matched first (edits are local, so this
+    keeps the quadratic part of the matcher small)."""
+    n, m = len(old), len(new)
+    head = 0
+    while head < n and head < m and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < n - head and tail < m - head and old[n - 1 - tail] == new[m - 1 - tail]:
+        tail += 1
+    ops: list[tuple[str, int, int, int, int]] = []
+    if head:
+        ops.append(("equal", 0, head, 0, head))
+    matcher = difflib.SequenceMatcher(None, old[head:n - tail], new[head:m - tail],
+                                      autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        ops.append((tag, i1 + head, i2 + head, j1 + head, j2 + head))
+    if tail:
+        ops.append(("equal", n - tail, n, m - tail, m))
+    return ops
+
+
 def align(old: Sequence[str], new: Sequence[str]) -> list[tuple[str, int | None]]:
     """For each message of ``new``: ``("equal", i)`` (same text as ``old[i]``), ``("pair",
     i)`` (``old[i]`` edited into it) or ``("insert", None)``."""
     result: list[tuple[str, int | None]] = [("insert", None)] * len(new)
-    matcher = difflib.SequenceMatcher(None, list(old), list(new), autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(old, new):
         if tag == "equal":
             for k in range(i2 - i1):
                 result[j1 + k] = ("equal", i1 + k)
@@ -350,39 +372,48 @@ def _pair_run(old: Sequence[str], new: Sequence[str], i1: int, i2: int, j1: int,
 
 
 # ----------------------------------------------------------------------------------------------
-# Following messages through the history.
+# Following lines through the history.
+#
+# Which commits changed a message is read line by line, like ``git blame`` but keeping every
+# commit, not only the last: each line of each version carries the commits that changed it
+# since the sync commit. A commit that only re-wraps or re-indents lines adds nothing; one that
+# inserts or removes blank lines (joining or splitting paragraphs) counts for the lines around.
+# Whether a message changed, and from what, is decided once, on messages: the sync commit's
+# messages aligned to today's.
 
-
-@dataclass(frozen=True)
-class _Label:
-    origin: int | None
-    """Index of the message at the sync commit it descends from (None: added since)."""
-    commits: tuple[CommitRef, ...] = ()
-    """Commits that changed it since the sync commit, oldest first."""
+_NO_COMMITS: tuple[int, ...] = ()
 
 
 @dataclass
-class _Version:
-    msgids: list[str]
-    labels: list[_Label]
-    deleted: dict[int, tuple[CommitRef, ...]]
-    """Messages of the sync commit no longer present -> the commits that touched them."""
+class _Lines:
+    lines: list[str]
+    labels: list[tuple[int, ...]]
+    """Per line: indexes (into the tracer's commit list) of the commits that changed it."""
+    origins: list[int | None]
+    """Per line: the line of the sync version it descends from, unchanged or edited."""
+    removed: dict[int, tuple[int, ...]]
+    """Lines of the sync version gone or rewritten -> the commits that did it."""
+
+
+def _union(*labels: tuple[int, ...]) -> tuple[int, ...]:
+    merged = set().union(*labels)
+    return tuple(sorted(merged)) if merged else _NO_COMMITS
 
 
 class _Tracer:
-    def __init__(self, base: str | None, split: Callable[[str], list[str]]):
-        self.split = split
-        base_ids = split(base) if base is not None else []
-        self.base = _Version(base_ids, [_Label(i) for i in range(len(base_ids))], {})
-        self.versions: dict[str, _Version] = {}
+    def __init__(self, base: str | None):
+        self.commits: list[CommitRef] = []
+        lines = base.split("\n") if base is not None else []
+        self.base = _Lines(lines, [_NO_COMMITS] * len(lines), list(range(len(lines))), {})
+        self.versions: dict[str, _Lines] = {}
         if base is not None:
             self.versions[base] = self.base
 
-    def version(self, text: str | None) -> _Version:
+    def version(self, text: str | None) -> _Lines:
         """The labelled version of ``text``; a text never reached from the sync commit (a
         parent older than it) is aligned to the sync commit without commits."""
         if text is None:
-            return _Version([], [], {})
+            return _Lines([], [], [], {})
         found = self.versions.get(text)
         if found is None:
             found = self._derive([self.base], text, None)
@@ -393,60 +424,124 @@ class _Tracer:
         if change.after is None or change.after in self.versions:
             return
         parents = [self.version(t) for t in change.before] or [self.version(None)]
-        self.versions[change.after] = self._derive(parents, change.after, change.commit)
+        self.commits.append(change.commit)
+        self.versions[change.after] = self._derive(parents, change.after,
+                                                   len(self.commits) - 1)
 
-    def _derive(self, parents: list[_Version], text: str, commit: CommitRef | None
-                ) -> _Version:
-        msgids = self.split(text)
-        alignments = [align(p.msgids, msgids) for p in parents]
-        added = (commit,) if commit is not None else ()
-        labels: list[_Label] = []
-        for j in range(len(msgids)):
-            labels.append(_label_for(j, parents, alignments, added))
+    def _derive(self, parents: list[_Lines], text: str, commit: int | None) -> _Lines:
+        lines = text.split("\n")
+        n = len(lines)
+        labels: list[tuple[int, ...] | None] = [None] * n
+        origins: list[int | None] = [None] * n
+        added = (commit,) if commit is not None else _NO_COMMITS
+        all_ops = [_opcodes(p.lines, lines) for p in parents]
+        for parent, ops in zip(parents, all_ops, strict=True):
+            for tag, i1, i2, j1, _ in ops:
+                if tag == "equal":
+                    for k in range(i2 - i1):
+                        if labels[j1 + k] is None:
+                            labels[j1 + k] = parent.labels[i1 + k]
+                            origins[j1 + k] = parent.origins[i1 + k]
         first = parents[0]
-        kept = {lab.origin for lab in labels if lab.origin is not None}
-        deleted = {o: c for o, c in first.deleted.items() if o not in kept}
-        for lab in first.labels:
-            if lab.origin is not None and lab.origin not in kept and lab.origin not in deleted:
-                deleted[lab.origin] = _extend(lab.commits, added)
-        return _Version(msgids, labels, deleted)
+        touched: list[int] = []
+        for tag, i1, i2, j1, j2 in all_ops[0]:
+            if tag == "equal":
+                continue
+            old, new = first.lines[i1:i2], lines[j1:j2]
+            cosmetic = normalize(" ".join(old)) == normalize(" ".join(new))
+            if not "".join(old + new).strip():  # blank lines only: the neighbours changed
+                touched += [j1 - 1, j2]
+            inherited = _union(*first.labels[i1:i2])
+            label = inherited if cosmetic else _union(inherited, added)
+            for k in range(j2 - j1):
+                if labels[j1 + k] is None:
+                    labels[j1 + k] = label
+                    origins[j1 + k] = first.origins[i1 + k] if k < i2 - i1 else None
+        for j in touched:
+            if 0 <= j < n and labels[j] is not None:
+                labels[j] = _union(labels[j], added)  # type: ignore[arg-type]
+        return _Lines(lines, [lab or _NO_COMMITS for lab in labels], origins,
+                      _removed(first, lines, all_ops[0], added))
+
+    def refs(self, ids: Iterable[int]) -> list[CommitRef]:
+        return [self.commits[i] for i in sorted(set(ids))]
 
 
-def _extend(commits: tuple[CommitRef, ...], added: tuple[CommitRef, ...]
-            ) -> tuple[CommitRef, ...]:
-    return commits + tuple(c for c in added if c not in commits)
+def _removed(parent: _Lines, lines: list[str], ops: list[tuple[str, int, int, int, int]],
+             added: tuple[int, ...]) -> dict[int, tuple[int, ...]]:
+    """The parent's record of sync-version lines deleted or rewritten, plus the ones this
+    change deletes or rewrites (used for the commits that removed a message)."""
+    removed = parent.removed
+    for tag, i1, i2, j1, j2 in ops:
+        if tag not in ("replace", "delete"):
+            continue
+        if removed is parent.removed:
+            removed = dict(removed)
+        cosmetic = normalize(" ".join(parent.lines[i1:i2])) == normalize(" ".join(lines[j1:j2]))
+        for i in range(i1, i2):
+            o = parent.origins[i]
+            if o is not None:
+                removed[o] = _union(removed.get(o, _NO_COMMITS), parent.labels[i],
+                                    _NO_COMMITS if cosmetic else added)
+    return removed
 
 
-def _label_for(j: int, parents: list[_Version], alignments: list[list[tuple[str, int | None]]],
-               added: tuple[CommitRef, ...]) -> _Label:
-    for parent, alignment in zip(parents, alignments, strict=True):
-        op, i = alignment[j]
-        if op == "equal" and i is not None:
-            return parent.labels[i]
-    for parent, alignment in zip(parents, alignments, strict=True):
-        op, i = alignment[j]
-        if op == "pair" and i is not None:
-            old = parent.labels[i]
-            return _Label(old.origin, _extend(old.commits, added))
-    return _Label(None, added)
+@dataclass
+class _Trace:
+    """What the history says about the page now, message by message."""
+
+    base: list[str]
+    """Messages at the sync commit."""
+    alignment: list[tuple[str, int | None]]
+    """For each message now, its counterpart at the sync commit (see :func:`align`)."""
+    commits: list[list[CommitRef]]
+    """For each message now, the commits that changed its lines since the sync commit."""
+    deleted: dict[int, list[CommitRef]]
+    """Messages of the sync commit gone now -> the commits that removed them."""
+    base_sections: list[tuple[str, ...]]
 
 
-def trace(history: PageHistory, current: str, split: Callable[[str], list[str]]
-          ) -> tuple[list[str], list[_Label], dict[int, tuple[CommitRef, ...]]]:
-    """Base messages, the labels of ``current``'s messages and the deleted base messages."""
-    tracer = _Tracer(history.base, split)
+def _line_span(text: str, seg: Segment) -> range:
+    first = seg.line - 1
+    return range(first, first + text.count("\n", seg.start, seg.end) + 1)
+
+
+def trace(history: PageHistory, current: str, segments: Sequence[Segment],
+          segmenter: Callable[[str], list[Segment]] = segment) -> _Trace:
+    """Follow the page from its sync version (``history.base``) to ``current``."""
+    tracer = _Tracer(history.base)
     for change in history.changes:
         tracer.apply(change)
     final = tracer.version(current)
-    return tracer.base.msgids, final.labels, final.deleted
-
-
-def _split(text: str) -> list[str]:
-    return [s.msgid for s in segment(text)]
+    base_segments = segmenter(history.base) if history.base is not None else []
+    base = [s.msgid for s in base_segments]
+    alignment = align(base, [s.msgid for s in segments])
+    commits = []
+    for seg in segments:
+        span = _line_span(current, seg)
+        commits.append(tracer.refs(c for j in span if j < len(final.labels)
+                                   for c in final.labels[j]))
+    used = {i for _, i in alignment if i is not None}
+    deleted = {}
+    for i, seg in enumerate(base_segments):
+        if i not in used and history.base is not None:
+            span = _line_span(history.base, seg)
+            deleted[i] = tracer.refs(c for o in span for c in final.removed.get(o, ()))
+    return _Trace(base, alignment, commits, deleted, [s.section for s in base_segments])
 
 
 # ----------------------------------------------------------------------------------------------
 # One document.
+
+
+@dataclass(frozen=True)
+class _Past:
+    """One message's past since the sync commit."""
+
+    previous: str | None
+    """Its text at the sync commit (None: added since)."""
+    changed: bool
+    commits: list[CommitRef]
 
 
 def document_status(
@@ -455,92 +550,76 @@ def document_status(
     translations: Mapping[str, Translation] | None,
     history: PageHistory | None = None,
     current: str | None = None,
-    split: Callable[[str], list[str]] = _split,
+    segmenter: Callable[[str], list[Segment]] = segment,
 ) -> DocumentStatus:
     """Fill ``doc.sections`` from the page's segments now, its translations (normalized msgid
     -> :class:`Translation`; None for a whole-file replacement) and its history since the
-    sync commit (None when unknown: statuses then come from the catalog alone). ``current``
-    is the page's text now (needed with a history, to find its messages' labels)."""
-    base: list[str] = []
-    labels: list[_Label | None] = [None] * len(segments)
-    deleted: dict[int, tuple[CommitRef, ...]] = {}
+    sync commit (None when unknown or unchanged: statuses then come from the catalog alone).
+    ``current`` is the page's text now, needed with a history."""
+    pasts: list[_Past | None] = [None] * len(segments)
+    traced: _Trace | None = None
     if history is not None and current is not None:
-        base, traced, deleted = trace(history, current, split)
-        if len(traced) == len(segments):
-            labels = list(traced)
+        traced = trace(history, current, segments, segmenter)
+        for j, (op, i) in enumerate(traced.alignment):
+            previous = traced.base[i] if i is not None else None
+            pasts[j] = _Past(previous, op != "equal", traced.commits[j] if op != "equal"
+                             else [])
     items: list[tuple[tuple, tuple[str, ...], MessageStatus]] = []
     for j, seg in enumerate(segments):
         if translations is None:
-            msg = _replacement_message(seg.msgid, labels[j], base)
+            msg = _replacement_message(seg.msgid, pasts[j])
         else:
-            msg = _catalog_message(seg.msgid, labels[j], base, translations)
+            msg = _catalog_message(seg.msgid, pasts[j], translations)
         msg.line = seg.line
         items.append(((j, 0), seg.section, msg))
-    if translations is None and history is not None:
-        items.extend(_deleted_items(base, labels, deleted, history))
+    if translations is None and traced is not None:
+        items.extend(_deleted_items(traced))
     doc.sections = _group(items)
     return doc
 
 
-def _changed(label: _Label | None, text: str, base: Sequence[str]) -> bool:
-    if label is None:
-        return False
-    if label.origin is None:
-        return True
-    return normalize(base[label.origin]) != normalize(text)
-
-
-def _catalog_message(text: str, label: _Label | None, base: Sequence[str],
-                     translations: Mapping[str, Translation]) -> MessageStatus:
+def _catalog_message(text: str, past: _Past | None, translations: Mapping[str, Translation]
+                     ) -> MessageStatus:
     found = translations.get(text)
-    changed = _changed(label, text, base)
-    commits = list(label.commits) if label is not None and changed else []
+    changed = past is not None and past.changed
+    commits = past.commits if past is not None and changed else []
     if found is not None and not found.fuzzy:
         return MessageStatus(CURRENT, text, translation=found.msgstr)
     if found is not None:
         return MessageStatus(OUTDATED, text, previous_english=found.previous,
-                             translation=found.msgstr, reason="fuzzy", commits=commits)
-    if changed and label is not None and label.origin is not None:
-        old = base[label.origin]
-        before = translations.get(old)
+                             translation=found.msgstr, reason="fuzzy", commits=list(commits))
+    if changed and past is not None and past.previous is not None:
+        before = translations.get(past.previous)
         if before is not None:
-            previous = before.previous if before.fuzzy and before.previous else old
+            previous = before.previous if before.fuzzy and before.previous else past.previous
             return MessageStatus(OUTDATED, text, previous_english=previous,
-                                 translation=before.msgstr, reason="changed", commits=commits)
+                                 translation=before.msgstr, reason="changed",
+                                 commits=list(commits))
     return MessageStatus(UNTRANSLATED, text)
 
 
-def _replacement_message(text: str, label: _Label | None, base: Sequence[str]
-                         ) -> MessageStatus:
-    if not _changed(label, text, base):
+def _replacement_message(text: str, past: _Past | None) -> MessageStatus:
+    if past is None or not past.changed:
         return MessageStatus(CURRENT, text)
-    assert label is not None
-    if label.origin is None:
-        return MessageStatus(OUTDATED, text, reason="added", commits=list(label.commits))
-    return MessageStatus(OUTDATED, text, previous_english=base[label.origin],
-                         reason="changed", commits=list(label.commits))
+    if past.previous is None:
+        return MessageStatus(OUTDATED, text, reason="added", commits=list(past.commits))
+    return MessageStatus(OUTDATED, text, previous_english=past.previous, reason="changed",
+                         commits=list(past.commits))
 
 
-def _deleted_items(base: Sequence[str], labels: Sequence[_Label | None],
-                   deleted: Mapping[int, tuple[CommitRef, ...]], history: PageHistory
-                   ) -> list[tuple[tuple, tuple[str, ...], MessageStatus]]:
+def _deleted_items(traced: _Trace) -> list[tuple[tuple, tuple[str, ...], MessageStatus]]:
     """Messages of the sync commit gone from the English now: a whole-file replacement still
-    has them. Each goes after the last surviving message that preceded it, in the section it
-    had at the sync commit."""
-    if not deleted or history.base is None:
-        return []
-    base_sections = [s.section for s in segment(history.base)]
-    if len(base_sections) != len(base):
-        base_sections = [()] * len(base)
+    has them. Each goes after the last message now that descends from a message before it,
+    in the section it had at the sync commit."""
     items = []
-    for origin, commits in sorted(deleted.items()):
+    for origin, commits in sorted(traced.deleted.items()):
         after = -1
-        for j, lab in enumerate(labels):
-            if lab is not None and lab.origin is not None and lab.origin < origin:
+        for j, (_, i) in enumerate(traced.alignment):
+            if i is not None and i < origin:
                 after = j
-        msg = MessageStatus(OUTDATED, "", previous_english=base[origin], reason="deleted",
-                            commits=list(commits))
-        items.append(((after, 1, origin), base_sections[origin], msg))
+        msg = MessageStatus(OUTDATED, "", previous_english=traced.base[origin],
+                            reason="deleted", commits=commits)
+        items.append(((after, 1, origin), traced.base_sections[origin], msg))
     return items
 
 

@@ -123,6 +123,8 @@ def _update_page(page: str, text: str, path: Path, header: dict[str, str],
         _write(path, render_catalog(created))
         return UpdateResult(page, path, "created", new=len(created.entries))
     old = read_catalog(path)
+    if _already_in_sync(old, template, header, commit):
+        return UpdateResult(page, path, "unchanged")  # msgmerge would change nothing
     merged = _msgmerge(path, template)
     _fill_header(merged, header, commit)
     _check_nothing_lost(old, merged, path)
@@ -130,6 +132,17 @@ def _update_page(page: str, text: str, path: Path, header: dict[str, str],
         return UpdateResult(page, path, "unchanged")
     _write(path, render_catalog(merged))
     return UpdateResult(page, path, "updated", *_counts(old, merged))
+
+
+def _already_in_sync(old: Catalog, template: Catalog, header: dict[str, str],
+                     commit: str | None) -> bool:
+    """True when the catalog already holds exactly the template's messages, in order, with
+    their comments, every required header field and the same recorded commit."""
+    live = [(e.msgid, e.msgctxt, e.extracted) for e in old.entries if not e.obsolete]
+    wanted = [(e.msgid, e.msgctxt, e.extracted) for e in template.entries]
+    return (live == wanted and all(key in old.header for key in header)
+            and (not commit or old.header.get("X-Source-Commit") == commit)
+            and "fuzzy" not in old.header_flags)
 
 
 def _msgmerge(path: Path, template: Catalog) -> Catalog:

@@ -28,6 +28,8 @@ _PACKAGE_FOR = {
     "Noto": "fonts-noto-cjk",
     "tgtermes": "tex-gyre",
 }
+AUX_SUFFIXES = {".aux", ".toc", ".out", ".idx", ".ind", ".ilg", ".fls", ".fdb_latexmk", ".xdv",
+                ".lof", ".lot", ".pdf", ".log"}
 _ERROR = re.compile(r"^! (?P<msg>.*)$")
 _LINE = re.compile(r"^l\.(?P<line>\d+) ?(?P<ctx>.*)$")
 _MISSING_FILE = re.compile(r"File `(?P<file>[^']+)' not found")
@@ -52,9 +54,17 @@ def build_pdf(latex_dir: Path, stem: str, engine: str) -> Path:
     env = {**os.environ, "LATEXOPTS": "", "LATEXMKOPTS": "", "XINDYOPTS": ""}
     cmd = ["latexmk", mode, "-dvi-", "-ps-", "-interaction=nonstopmode", "-halt-on-error",
            f"{stem}.tex"]
+    pdf = latex_dir / f"{stem}.pdf"
     proc = subprocess.run(cmd, cwd=latex_dir, capture_output=True, text=True,
                           errors="replace", env=env)
-    pdf = latex_dir / f"{stem}.pdf"
+    if proc.returncode != 0:
+        # Auxiliary files of an earlier run (another preamble, a crash) can break the next
+        # one: start again from the .tex alone before reporting an error.
+        for path in latex_dir.glob(f"{stem}.*"):
+            if path.suffix in AUX_SUFFIXES:
+                path.unlink()
+        proc = subprocess.run(cmd, cwd=latex_dir, capture_output=True, text=True,
+                              errors="replace", env=env)
     if proc.returncode != 0 or not pdf.is_file():
         log = latex_dir / f"{stem}.log"
         raise latex_error(log, proc.stdout + proc.stderr)

@@ -87,19 +87,25 @@ def _latex_elements(lang: Language) -> dict[str, str]:
         "papersize": "a4paper",
         "pointsize": "11pt",
         "figure_align": "htbp",
-        "preamble": "\\setcounter{tocdepth}{1}\n",
         "sphinxsetup": "verbatimwithframe=false, VerbatimColor={rgb}{0.96,0.96,0.96}",
     }
     serif, sans, mono = lang.cjk_fonts
     if serif:
-        # xeCJK with Noto CJK: bold Chinese headings, proper punctuation; ctex localizes the
-        # chapter and caption names (第 1 章, 目录, 图, 表).
-        elements["fontpkg"] = (
-            "\\usepackage{xeCJK}\n"
-            f"\\setCJKmainfont{{{serif}}}[BoldFont={sans}]\n"
-            f"\\setCJKsansfont{{{sans}}}[BoldFont={sans}]\n"
-            f"\\setCJKmonofont{{{mono}}}\n"
-        )
+        # ctex (on xeCJK) with the Noto CJK fonts: bold Chinese headings, Chinese punctuation
+        # and localized names (目录, 第 1 章, 图 1.1, 表 1.1). It replaces babel and fncychap.
+        elements.update({
+            "babel": "",
+            "fontenc": "",
+            "fncychap": "",
+            "fontpkg": (
+                "\\usepackage[UTF8,scheme=chinese,fontset=none,heading=true]{ctex}\n"
+                f"\\setCJKmainfont{{{serif}}}[BoldFont={sans}]\n"
+                f"\\setCJKsansfont{{{sans}}}[BoldFont={sans}]\n"
+                f"\\setCJKmonofont{{{mono}}}\n"
+                "\\ctexset{chapter={format=\\huge\\bfseries\\sffamily\\centering, "
+                "number=\\arabic{chapter}}}\n"
+            ),
+        })
     return elements
 
 

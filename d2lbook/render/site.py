@@ -1,0 +1,340 @@
+"""The published site: every edition side by side, with its downloads, behind one root page.
+
+Layout of ``_build/site/`` (``<stem>`` is ``<book>-<lang>``)::
+
+    index.html                       sends the browser to its preferred edition
+    <lang>/index.html ...            the edition's HTML (a copy of _build/<lang>/html/)
+    <lang>/notebooks/<page>.ipynb    this edition's executed notebooks, one per page
+    <lang>/notebooks/<stem>.zip      all of them (with their images)
+    <lang>/pdf/<stem>.pdf            the edition's PDF
+
+The per-page links (language switcher, downloads, Colab, discussion, edit) are computed here as
+pure functions of the configuration, so the Sphinx extension and the tests agree on them.
+The site is assembled in a temporary folder and swapped in, so a server never shows half a site.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import html
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from d2lbook.config import BookConfig, Language
+from d2lbook.errors import RenderError
+from d2lbook.render.settings import output_stem
+from d2lbook.source import page_name
+
+NOTEBOOKS = "notebooks"
+"""Folder of an edition's notebooks inside the site (``<lang>/notebooks/``)."""
+PDF = "pdf"
+"""Folder of an edition's PDF inside the site (``<lang>/pdf/``)."""
+COLAB = "https://colab.research.google.com/github"
+
+# Names of languages in their own script, for the switcher; others show their code.
+NATIVE_NAMES = {"en": "English", "zh": "中文", "ja": "日本語", "ko": "한국어", "fr": "Français",
+                "de": "Deutsch", "es": "Español", "pt": "Português", "ru": "Русский"}
+
+UI = {
+    "en": {
+        "switch": "Read this page in {name}",
+        "downloads": "Download",
+        "notebook": "This page's notebook (.ipynb)",
+        "zip": "All notebooks (.zip)",
+        "pdf": "The whole book (PDF)",
+        "colab": "Open in Colab",
+        "discuss": "Discuss this section",
+        "edit": "Edit this page",
+        "edit_translation": "Improve this translation",
+        "choose": "Choose a language",
+    },
+    "zh": {
+        "switch": "阅读本页的{name}版",
+        "downloads": "下载",
+        "notebook": "本节的记事本（.ipynb）",
+        "zip": "全部记事本（.zip）",
+        "pdf": "全书（PDF）",
+        "colab": "在 Colab 中打开",
+        "discuss": "讨论本节",
+        "edit": "编辑本页",
+        "edit_translation": "改进本页翻译",
+        "choose": "选择语言",
+    },
+}
+
+
+def ui_strings(lang: Language) -> dict[str, str]:
+    """The link texts in the edition's language (English when there are none for it)."""
+    return UI.get(lang.code, UI.get(lang.code.split("-")[0], UI["en"]))
+
+
+def native_name(lang: Language) -> str:
+    return NATIVE_NAMES.get(lang.code, NATIVE_NAMES.get(lang.code.split("-")[0], lang.code))
+
+
+def _names(folder: Path) -> set[str]:
+    if not folder.is_dir():
+        return set()
+    return {page_name(folder, p) for p in folder.rglob("*.md")
+            if not any(part.startswith((".", "_")) for part in p.relative_to(folder).parts)}
+
+
+def edition_pages(cfg: BookConfig, lang: Language) -> frozenset[str]:
+    """The page names an edition has: every English page, plus a translated edition's own
+    pages from its overlay folder (``source/<code>/``), as ``edition.prepare_edition`` makes
+    them. Computed from the sources alone, so it is known before anything is built."""
+    names = _names(cfg.source_dir)
+    if lang != cfg.source_language:
+        names |= _names(cfg.overlay_dir(lang))
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+    title: str = ""
+    hreflang: str = ""
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """What the theme shows around one page."""
+
+    languages: tuple[Link, ...]
+    """The same page in each other edition (that edition's index when it lacks the page)."""
+    notebook: Link | None
+    zip: Link
+    pdf: Link
+    colab: Link | None
+    discuss: Link | None
+    edit: Link | None
+
+
+def _up(page: str) -> str:
+    """Relative path from a page to its edition's root folder."""
+    return "../" * page.count("/")
+
+
+def page_links(cfg: BookConfig, lang: Language, page: str,
+               pages: dict[str, frozenset[str]], topic: str = "",
+               is_document: bool = True) -> PageLinks:
+    """The links of ``page`` of edition ``lang``; ``pages`` maps each language code to its page
+    names. ``is_document`` is False for generated pages (search, index) that have no notebook."""
+    text = ui_strings(lang)
+    up = _up(page)
+    others = []
+    for other in cfg.languages:
+        if other == lang:
+            continue
+        target = page if is_document and page in pages.get(other.code, ()) else "index"
+        if not is_document and page in ("search", "genindex"):
+            target = page
+        others.append(Link(f"{up}../{other.code}/{target}.html", native_name(other),
+                           text["switch"].format(name=native_name(other)), other.html_language))
+    stem = output_stem(cfg, lang)
+    notebook = Link(f"{up}{NOTEBOOKS}/{page}.ipynb", text["notebook"]) if is_document else None
+    urls = cfg.urls
+    colab = discuss = edit = None
+    if is_document and urls.colab:
+        colab = Link(f"{COLAB}/{urls.colab.strip('/')}/blob/main/{lang.code}/{page}.ipynb",
+                     text["colab"])
+    if is_document and urls.forum:
+        discuss = Link(f"{urls.forum.rstrip('/')}/{topic or page}", text["discuss"])
+    if is_document and urls.repository:
+        base = f"{urls.repository.rstrip('/')}/edit/{urls.branch}"
+        edit = Link(f"{base}/{edit_path(cfg, lang, page)}",
+                    text["edit"] if lang == cfg.source_language else text["edit_translation"])
+    return PageLinks(tuple(others), notebook, Link(f"{up}{NOTEBOOKS}/{stem}.zip", text["zip"]),
+                     Link(f"{up}{PDF}/{stem}.pdf", text["pdf"]), colab, discuss, edit)
+
+
+def edit_path(cfg: BookConfig, lang: Language, page: str) -> str:
+    """The repository file a contributor edits for ``page`` of edition ``lang``: the English
+    source, the edition's own page in its overlay folder, or the page's catalog."""
+    if lang == cfg.source_language:
+        return f"{cfg.source}/{lang.code}/{page}.md"
+    if (cfg.overlay_dir(lang) / f"{page}.md").is_file():
+        return f"{cfg.source}/{lang.code}/{page}.md"
+    return f"{cfg.locale_dir}/{lang.locale}/LC_MESSAGES/{page}.po"
+
+
+# --------------------------------------------------------------------------------------------
+# The root page
+
+
+def root_index(cfg: BookConfig) -> str:
+    """The site's ``index.html``: sends the browser to the first edition matching one of its
+    preferred languages (``navigator.languages``), else to the first edition. Works on any
+    static host; without JavaScript it is a list of the editions."""
+    first = cfg.source_language
+    codes = {lang.code: [lang.code.lower(), lang.html_language.lower(),
+                         lang.sphinx_lang.lower().replace("_", "-")] for lang in cfg.languages}
+    items = "\n".join(
+        f'    <li><a href="{lang.code}/index.html" hreflang="{lang.html_language}" '
+        f'lang="{lang.html_language}">{html.escape(lang.title)} ({native_name(lang)})</a></li>'
+        for lang in cfg.languages)
+    script = (
+        "(function () {\n"
+        f"  var editions = {json.dumps(codes, ensure_ascii=False)};\n"
+        "  var wanted = navigator.languages && navigator.languages.length ?\n"
+        "    navigator.languages : [navigator.language || ''];\n"
+        f"  var chosen = {json.dumps(first.code)};\n"
+        "  outer: for (var i = 0; i < wanted.length; i++) {\n"
+        "    var tag = String(wanted[i]).toLowerCase();\n"
+        "    for (var code in editions) {\n"
+        "      var names = editions[code];\n"
+        "      for (var j = 0; j < names.length; j++) {\n"
+        "        var base = names[j].split('-')[0];\n"
+        "        if (tag === names[j] || tag.split('-')[0] === base) {\n"
+        "          chosen = code; break outer;\n"
+        "        }\n"
+        "      }\n"
+        "    }\n"
+        "  }\n"
+        "  window.location.replace(chosen + '/index.html' + window.location.hash);\n"
+        "})();\n"
+    )
+    title = " · ".join(html.escape(lang.title) for lang in cfg.languages)
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{first.html_language}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n"
+        + "".join(f'<link rel="alternate" hreflang="{lang.html_language}" '
+                  f'href="{lang.code}/index.html">\n' for lang in cfg.languages)
+        + f"<script>\n{script}</script>\n"
+        "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:4em auto;"
+        "padding:0 1em;line-height:1.6}</style>\n"
+        "</head>\n<body>\n"
+        f"<h1>{title}</h1>\n"
+        f"<p>{' / '.join(ui_strings(lang)['choose'] for lang in cfg.languages)}:</p>\n"
+        f"<ul>\n{items}\n</ul>\n"
+        "</body>\n</html>\n"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Assembling
+
+
+@dataclass
+class SiteEdition:
+    lang: str
+    html: Path
+    notebooks: list[Path] = field(default_factory=list)
+    zip: Path | None = None
+    pdf: Path | None = None
+
+
+@dataclass
+class Site:
+    root: Path
+    editions: list[SiteEdition]
+    missing: list[str] = field(default_factory=list)
+    """Outputs the site links to but that were not built (e.g. a PDF): the links are broken."""
+    files: int = 0
+    bytes: int = 0
+
+
+def site_dir(cfg: BookConfig) -> Path:
+    return cfg.build_dir / "site"
+
+
+def assemble_site(cfg: BookConfig, require_all: bool = False) -> Site:
+    """Copy every edition's HTML, notebooks and PDF into ``_build/site/`` (see the module
+    docstring) and swap it in atomically. Each edition's HTML must have been built; missing
+    downloads are listed in ``Site.missing`` (an error when ``require_all``)."""
+    target = site_dir(cfg)
+    cfg.build_dir.mkdir(parents=True, exist_ok=True)
+    missing: list[str] = []
+    for lang in cfg.languages:
+        if not (cfg.build_dir / lang.code / "html" / "index.html").is_file():
+            raise RenderError(f"the {lang.code} edition's HTML is not built "
+                             f"({cfg.build_dir / lang.code / 'html'}); run "
+                             f"`d2lbook build html --lang {lang.code}` first")
+    tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=cfg.build_dir))
+    try:
+        (tmp / "index.html").write_text(root_index(cfg), encoding="utf-8")
+        (tmp / ".nojekyll").write_text("", encoding="utf-8")  # GitHub Pages: keep _static/
+        editions = [_copy_edition(cfg, lang, tmp / lang.code, missing) for lang in cfg.languages]
+        if require_all and missing:
+            raise RenderError("the site links to outputs that were not built: "
+                             + ", ".join(missing))
+        files = [p for p in tmp.rglob("*") if p.is_file()]
+        size = sum(p.stat().st_size for p in files)
+        _swap_in(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for e in editions:
+        e.html = target / e.html.relative_to(tmp)
+        e.notebooks = [target / p.relative_to(tmp) for p in e.notebooks]
+        e.zip = target / e.zip.relative_to(tmp) if e.zip else None
+        e.pdf = target / e.pdf.relative_to(tmp) if e.pdf else None
+    return Site(target, editions, missing, len(files), size)
+
+
+def _copy_edition(cfg: BookConfig, lang: Language, dest: Path, missing: list[str]) -> SiteEdition:
+    out = cfg.build_dir / lang.code
+    stem = output_stem(cfg, lang)
+    for name in (NOTEBOOKS, PDF):
+        if (out / "html" / name).exists():
+            raise RenderError(f"{out / 'html' / name}: the book has a page folder named {name!r}, "
+                             "which the site uses for downloads; rename the folder")
+    shutil.copytree(out / "html", dest, ignore=shutil.ignore_patterns(".buildinfo*"))
+    edition = SiteEdition(lang.code, dest / "index.html")
+    zip_path = out / NOTEBOOKS / f"{stem}.zip"
+    if zip_path.is_file():
+        shutil.copytree(out / NOTEBOOKS, dest / NOTEBOOKS,
+                        ignore=shutil.ignore_patterns(".tmp-*", "*.tmp"))
+        edition.zip = dest / NOTEBOOKS / zip_path.name
+        edition.notebooks = sorted((dest / NOTEBOOKS).rglob("*.ipynb"))
+    else:
+        missing.append(f"{lang.code}/{NOTEBOOKS}/{zip_path.name}")
+    pdf = out / PDF / f"{stem}.pdf"
+    if pdf.is_file():
+        (dest / PDF).mkdir()
+        shutil.copyfile(pdf, dest / PDF / pdf.name)
+        edition.pdf = dest / PDF / pdf.name
+    else:
+        missing.append(f"{lang.code}/{PDF}/{pdf.name}")
+    return edition
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Make ``new`` become ``target``. When ``target`` exists, both are exchanged in one step
+    (Linux ``renameat2(RENAME_EXCHANGE)``) where the system allows it, else by two renames."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    if _exchange(new, target):
+        shutil.rmtree(new)  # now holds the previous site
+        return
+    old = target.with_name(f".{target.name}-old-{os.getpid()}")
+    os.rename(target, old)
+    os.rename(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def site_pages(root: Path) -> list[PurePosixPath]:
+    """Every HTML file of a built site, relative to it."""
+    return sorted(PurePosixPath(p.relative_to(root).as_posix()) for p in root.rglob("*.html"))

@@ -1,0 +1,131 @@
+"""The Chinese edition: one source, catalogs applied, every format in Chinese."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_book
+
+pytestmark = pytest.mark.slow
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_zh_reuses_every_execution_of_en(built_book):
+    assert built_book.en.executed > 0
+    assert built_book.zh.executed == 0
+    zh = built_book.zh.editions[0]
+    assert zh.executed == 0 and zh.cached == zh.pages
+
+
+def test_the_site_is_chinese(built_book):
+    html = built_book.cfg.build_dir / "zh" / "html"
+    page = (html / "chapter_linear-networks" / "linear-regression.html").read_text()
+    assert '<html lang="zh-CN"' in page
+    assert "线性回归" in page and "损失函数" in page
+    assert "搜索" in page  # theme UI strings come from Sphinx's zh_CN catalog
+    assert 'class="math' in page
+    # The Chinese-only preface exists and is listed in the table of contents.
+    assert (html / "chapter_preface" / "zh-preface.html").is_file()
+    assert "zh-preface.html" in (html / "index.html").read_text()
+
+
+def test_chinese_search_index_has_words(built_book):
+    index = (built_book.cfg.build_dir / "zh" / "html" / "searchindex.js").read_text()
+    terms = json.loads(index[index.index("(") + 1:index.rindex(")")])["terms"]
+    chinese = [t for t in terms if HAN.search(t)]
+    assert len(chinese) > 200, "jieba must be installed for Sphinx to index Chinese"
+    assert any(t in ("回归", "线性回归") for t in chinese)
+    assert "梯度" in chinese or "梯度下降" in chinese
+
+
+def test_the_pdf_is_chinese(built_book):
+    pdf = built_book.cfg.build_dir / "zh" / "pdf" / "dl-by-doing-zh.pdf"
+    assert built_book.zh.editions[0].pdf == pdf
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for expected in ("目录", "第 1 章", "第 3 章", "线性回归", "预备知识", "自动微分"):
+        assert expected in text, expected
+    assert re.search(r"图 ?3\.1", text) and re.search(r"表 ?2\.1", text)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                           check=True).stdout
+    assert "NotoSerifCJK" in fonts and "NotoSansCJK" in fonts  # bold headings use Sans
+
+
+def test_the_notebooks_are_chinese_with_shared_outputs(built_book):
+    import nbformat
+
+    zip_path = built_book.cfg.build_dir / "zh" / "notebooks" / "dl-by-doing-zh.zip"
+    with zipfile.ZipFile(zip_path) as zf:
+        nb = nbformat.reads(
+            zf.read("dl-by-doing-zh/chapter_linear-networks/softmax-regression.ipynb").decode(),
+            as_version=4)
+        assert "dl-by-doing-zh/chapter_preface/zh-preface.ipynb" in zf.namelist()
+    prose = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert len(HAN.findall(prose)) > 500
+    assert "{numref}" not in prose and "{eq}" not in prose
+    assert re.search(r"\[图 ?\d+\.\d+\]|\[\(\d+\.\d+\)\]", prose)
+    en = json.loads((built_book.cfg.build_dir / "en" / "notebooks" / "chapter_linear-networks"
+                     / "softmax-regression.ipynb").read_text())
+    en_code = [(c["source"], c["outputs"]) for c in en["cells"] if c["cell_type"] == "code"]
+    zh_code = [(c.source, c.outputs) for c in nb.cells if c.cell_type == "code"]
+    assert [s for s, _ in zh_code] == [s for s, _ in en_code]
+    assert all(o for _, o in zh_code[:3])
+
+
+def test_a_bad_translation_falls_back_to_english_and_fails_strict(built_book, tmp_path: Path,
+                                                                    capsys):
+    from d2lbook.cli import main
+    from d2lbook.i18n.catalog import read_catalog, write_catalog
+
+    root = copy_book(tmp_path / "book")
+    shutil.copytree(built_book.cfg.build_dir / "cache", root / "_build" / "cache")
+    po = root / "locale" / "zh_CN" / "LC_MESSAGES" / "chapter_linear-networks" / \
+        "linear-regression.po"
+    catalog = read_catalog(po)
+    entry = next(e for e in catalog.entries if "{numref}" in e.msgid and e.msgstr)
+    entry.msgstr = re.sub(r"\{numref\}`[^`]+`", "图", entry.msgstr)
+    script = next(e for e in catalog.entries if e.msgstr and e is not entry
+                  and e.msgid.startswith("The "))
+    script.msgstr += '<script>alert("x")</script>'
+    write_catalog(catalog, po)
+    line = read_catalog(po).find(entry.msgid).line
+
+    assert main(["--root", str(root), "build", "html", "--lang", "zh"]) == 0
+    err = capsys.readouterr().err
+    assert f"linear-regression.po:{line}:" in err and "numref" in err
+    assert "<script" in err or "script" in err.lower()
+    html = (root / "_build" / "zh" / "html" / "chapter_linear-networks" /
+            "linear-regression.html").read_text()
+    assert 'alert("x")' not in html
+    first_words = " ".join(entry.msgid.split()[:4])
+    assert first_words in re.sub(r"<[^>]+>", "", html).replace("\n", " ")
+
+    assert main(["--root", str(root), "build", "html", "--lang", "zh", "--strict"]) == 1
+
+
+def test_a_broken_catalog_renders_its_page_in_english(built_book, tmp_path: Path):
+    from d2lbook.commands.build import build
+    from d2lbook.config import load_config
+
+    root = copy_book(tmp_path / "book")
+    shutil.copytree(built_book.cfg.build_dir / "cache", root / "_build" / "cache")
+    po = root / "locale" / "zh_CN" / "LC_MESSAGES" / "chapter_preliminaries" / "autograd.po"
+    lines = po.read_text().splitlines(keepends=True)
+    lines.insert(20, 'msgstr "dangling\n')
+    po.write_text("".join(lines))
+    cfg = load_config(root)
+    result = build(cfg, cfg.select("zh"), ("html",))
+    problems = [str(p) for p in result.editions[0].problems]
+    assert any("autograd.po:" in p for p in problems), problems
+    html = (root / "_build" / "zh" / "html" / "chapter_preliminaries" / "autograd.html")
+    assert "Automatic Differentiation" in html.read_text()
+    other = (root / "_build" / "zh" / "html" / "chapter_preliminaries" / "ndarray.html")
+    assert HAN.search(other.read_text())
