@@ -296,8 +296,9 @@ class Repository:
         return current
 
     def history(self, paths: Sequence[str], exclude: Sequence[str] = (),
-                revision: str = "HEAD") -> History:
-        """The commits in ``revision --not exclude`` that touched ``paths``, with what each
+                revision: str | Sequence[str] = "HEAD") -> History:
+        """The commits in ``revision --not exclude`` (``revision`` may be several tips) that
+        touched ``paths``, with what each
         changed against each of its (rewritten) parents, renames detected.
 
         Two processes: one ``git log --full-history --parents`` (every merge kept, parents
@@ -305,8 +306,9 @@ class Repository:
         fed with every (commit, parent) pair. ``git log --follow`` works on one file only; a
         rename inside ``paths`` shows here as an ``R`` change, which callers chain."""
         fmt = "%H%x1f%P%x1f%an%x1f%aI%x1f%s"
+        tips = [revision] if isinstance(revision, str) else list(revision)
         args = ["log", "-z", f"--format={fmt}", "--full-history", "--parents", "--topo-order",
-                revision, "--not", *exclude, "--", *paths]
+                *tips, "--not", *exclude, "--", *paths]
         out = self._run(args, check=False)
         if out.returncode != 0:
             if self.head().sha is None:  # no commits yet

@@ -63,7 +63,12 @@ def sphinx_settings(cfg: BookConfig, lang: Language) -> dict[str, Any]:
             "use_download_button": False,
             "home_page_in_toc": True,
             "navigation_with_keys": False,
+            # d2lbook's partials (render/templates): switcher, downloads, Colab; discussion, edit.
+            "article_header_end": ["d2l-page-tools.html", "article-header-buttons.html"],
+            "article_footer_items": ["d2l-page-footer.html"],
         },
+        # Read by d2lbook.render.sphinx_ext to know every edition's pages (language switcher).
+        "html_context": {"d2lbook_root": str(cfg.root)},
         "html_baseurl": f"{cfg.urls.site.rstrip('/')}/{lang.code}/" if cfg.urls.site else "",
         "copybutton_exclude": ".linenos, .gp, .go",
         # LaTeX

@@ -1,17 +1,125 @@
-"""Sphinx extension loaded into every edition's build (see ``settings.sphinx_settings``)."""
+"""Sphinx extension loaded into every edition's build (see ``settings.sphinx_settings``).
+
+For HTML it adds, through the theme's template slots (``templates/``): the language switcher,
+the downloads of the page (its notebook, the edition's zip and PDF), "Open in Colab", the
+discussion and edit links (all computed by ``d2lbook.render.site.page_links``); the book's CSS
+(long outputs scroll); and a local MathJax, so pages typeset math without any CDN.
+"""
 
 from __future__ import annotations
 
+import json
+import shutil
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = TEMPLATES / "static"
+MATHJAX = "mathjax/tex-chtml.js"
+"""``mathjax_path`` (relative to ``_static``) when the offline MathJax package is installed."""
+# What the page needs of MathJax 3: the TeX+CHTML component, its fonts, and the pieces it may
+# load on demand (TeX packages through autoload, the menu, accessibility).
+MATHJAX_PARTS = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "ui",
+                 "a11y", "sre/mathmaps/en.json", "sre/mathmaps/base.json")
 
-def _html_lang(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+
+def offline_mathjax() -> Path | None:
+    """The MathJax 3 files shipped by the ``sphinx-mathjax-offline`` package, if installed."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    except (ImportError, ValueError):
+        return None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(location) / "static" / "mathjax"
+        if (folder / "tex-chtml.js").is_file():
+            return folder
+    return None
+
+
+def _config_inited(app: Any, config: Any) -> None:
+    config.templates_path = [str(TEMPLATES), *config.templates_path]
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
+    from sphinx.ext.mathjax import MATHJAX_URL
+
+    if getattr(config, "mathjax_path", None) == MATHJAX_URL and offline_mathjax():
+        config.mathjax_path = MATHJAX
+
+
+@cache
+def _book(root: str) -> tuple[Any, dict[str, frozenset[str]]]:
+    from d2lbook.config import load_config
+    from d2lbook.render.site import edition_pages
+
+    cfg = load_config(root)
+    return cfg, {lang.code: edition_pages(cfg, lang) for lang in cfg.languages}
+
+
+def _root(app: Any) -> str:
+    root = app.config.html_context.get("d2lbook_root")
+    if root:
+        return root
+    from d2lbook.config import find_root
+
+    return str(find_root(Path(app.srcdir)))
+
+
+def _topic(app: Any, pagename: str) -> str:
+    """The page's discussion topic: front matter ``discussion`` (kept in notebook metadata)."""
+    path = Path(app.srcdir) / f"{pagename}.ipynb"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return ""
+    topic = meta.get("discussion", "")
+    return str(topic) if topic not in (None, "") else ""
+
+
+def _page_context(app: Any, pagename: str, templatename: str, context: dict,
+                  doctree: Any) -> None:
     # Sphinx writes <html lang="zh_CN">; browsers and search engines expect a BCP 47 tag.
     context["lang_attr"] = app.config.d2lbook_html_lang
+    if app.builder.format != "html":
+        return
+    from d2lbook.render.site import page_links, ui_strings
+
+    try:
+        cfg, pages = _book(_root(app))
+    except Exception:  # noqa: BLE001 - a tree built by hand outside a book: no book links
+        return
+    lang = cfg.language(app.config.d2lbook_language)
+    is_document = doctree is not None and pagename in app.env.found_docs
+    links = page_links(cfg, lang, pagename, pages, _topic(app, pagename) if is_document else "",
+                       is_document)
+    context["d2lbook"] = {"links": links, "ui": ui_strings(lang), "lang": lang.code}
+
+
+def _copy_mathjax(app: Any, exception: Exception | None) -> None:
+    if exception or app.builder.format != "html" or app.config.mathjax_path != MATHJAX:
+        return
+    source = offline_mathjax()
+    if source is None:
+        return
+    dest = Path(app.outdir) / "_static" / "mathjax"
+    for part in MATHJAX_PARTS:
+        src = source / part
+        if not src.exists() or (dest / part).exists():
+            continue
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+        else:
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest / part)
 
 
 def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("d2lbook_language", "en", "env")
     app.add_config_value("d2lbook_html_lang", "en", "html")
-    app.connect("html-page-context", _html_lang)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
+    app.connect("config-inited", _config_inited)
+    app.connect("html-page-context", _page_context)
+    app.connect("build-finished", _copy_mathjax)
+    app.add_css_file("d2lbook.css")
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2"}
