@@ -191,21 +191,35 @@ def build(root: Path, pages: int, paragraphs: int, commits: int, seed: int) -> G
 
 def write_catalogs(root: Path, gen: Generator, shas: dict[int, str]) -> None:
     """One catalog per page, synced at the last commit that changed the page before a random
-    point of the second half of the history, every message of that version translated."""
+    point of the second half of the history. Every message of that version is translated,
+    except on one page in five, translated three versions earlier and then merged the way
+    msgmerge does: changed messages fuzzy with their previous English, new ones empty."""
     from d2lbook.i18n.segment import segment
+    from d2lbook.i18n.status import align
 
     total = len(gen.history)
     for name, snaps in gen.snapshots.items():
         cut = gen.history[gen.rng.randrange(total // 2, total)][0]
-        mark, blocks = [s for s in snaps if s[0] <= cut][-1]
+        done = [s for s in snaps if s[0] <= cut]
+        mark, blocks = done[-1]
+        now = [s.msgid for s in segment(gen.render(blocks))]
+        old = now
+        if gen.rng.random() < 0.2 and len(done) > 3:
+            old = [s.msgid for s in segment(gen.render(done[-4][1]))]
         entries = ['msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
                    f'"X-Source-Commit: {shas[mark]}\\n"\n']
         seen = set()
-        for seg in segment(gen.render(blocks)):
-            if seg.msgid in seen:
+        for msgid, (op, i) in zip(now, align(old, now), strict=True):
+            if msgid in seen:
                 continue
-            seen.add(seg.msgid)
-            entries.append(f'msgid "{seg.msgid}"\nmsgstr "译文 {len(seen)}"\n')
+            seen.add(msgid)
+            if op == "equal":
+                entries.append(f'msgid "{msgid}"\nmsgstr "译文 {len(seen)}"\n')
+            elif op == "pair" and i is not None:
+                entries.append(f'#, fuzzy\n#| msgid "{old[i]}"\nmsgid "{msgid}"\n'
+                               f'msgstr "旧译文 {len(seen)}"\n')
+            else:
+                entries.append(f'msgid "{msgid}"\nmsgstr ""\n')
         path = root / "locale/zh_CN/LC_MESSAGES" / f"{name}.po"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(entries), encoding="utf-8")
@@ -269,8 +283,9 @@ def main() -> None:
     print(f"repository: {root}")
     print(f"generated: {len(gen.pages)} pages, {totals['messages']} messages, {commits} commits "
           f"in {gen_time:.1f} s")
-    print(f"status: {totals['current']} current, {totals['outdated']} outdated, "
-          f"{totals['untranslated']} untranslated; {changed} pages changed since their sync")
+    fuzzy = sum(1 for d in report.documents for m in d.messages if m.reason == "fuzzy")
+    print(f"status: {totals['current']} current, {totals['outdated']} outdated ({fuzzy} fuzzy), "
+          f"{totals['untranslated']} untranslated; {changed} pages with commits to report")
     print(f"git processes per status run: {sum(calls.values())} ({dict(calls)})")
     print(f"status time: {first:.2f} s (first run), {second:.2f} s (second run)")
     print(f"naive per-file `git log --follow -p` walk: {naive:.2f} s "

@@ -48,8 +48,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     from d2lbook.commands.build import FORMATS, build
 
     cfg = _config(args)
-    formats = FORMATS if args.format == "all" else (args.format,)
-    result = build(cfg, cfg.select(args.lang), formats, args.jobs, Reporter())
+    formats = FORMATS if args.format in ("all", "site") else (args.format,)
+    langs = cfg.select(args.lang)
+    result = build(cfg, langs, formats, args.jobs, Reporter())
     for e in result.editions:
         for problem in e.problems:
             print(f"warning: {problem}", file=sys.stderr)
@@ -58,10 +59,36 @@ def cmd_build(args: argparse.Namespace) -> int:
         outputs = ", ".join(str(p.relative_to(cfg.root)) for p in (e.html, e.pdf, e.notebooks)
                             if p)
         print(f"{e.lang}: {e.pages} pages, {e.executed} executed, {e.cached} cached -> {outputs}")
-    print(f"executed {result.executed} notebook(s); {result.warning_count} warning(s)")
-    if args.strict and result.warning_count:
+    warnings = result.warning_count
+    if args.format == "site" or (args.format == "all" and langs == cfg.languages):
+        warnings += _assemble_site(cfg)
+    print(f"executed {result.executed} notebook(s); {warnings} warning(s)")
+    if args.strict and warnings:
         print("error: warnings are errors in --strict mode", file=sys.stderr)
         return 1
+    return 0
+
+
+def _assemble_site(cfg) -> int:
+    from d2lbook.render.site import assemble_site
+
+    site = assemble_site(cfg)
+    for missing in site.missing:
+        print(f"warning: the site links to {missing}, which was not built", file=sys.stderr)
+    print(f"site: {site.root.relative_to(cfg.root)} ({site.files} files, "
+          f"{site.bytes / 2**20:.1f} MiB)")
+    return len(site.missing)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from d2lbook.commands.site import serve
+
+    cfg = _config(args)
+    formats = ("html", "notebooks", "pdf") if args.pdf else ("html", "notebooks")
+    rebuilds = serve(cfg, args.host, args.port, formats, args.jobs,
+                     report=lambda event: print(event.message, file=sys.stderr, flush=True),
+                     build_first=not args.no_build)
+    print(f"stopped after {rebuilds} rebuild(s)")
     return 0
 
 
@@ -86,13 +113,22 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build", help="build editions: html, pdf, notebooks or all")
-    p.add_argument("format", choices=["html", "pdf", "notebooks", "all"], nargs="?",
-                   default="all")
+    p.add_argument("format", choices=["html", "pdf", "notebooks", "site", "all"], nargs="?",
+                   default="all", help="site: every format, then _build/site/ (all does that "
+                   "too when every language is built)")
     p.add_argument("--lang", default="all", help="a language code, or all (default)")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="notebooks executed in parallel (default: CPU cores)")
     p.add_argument("--strict", action="store_true", help="exit 1 if there is any warning")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("serve", help="preview _build/site/ locally; rebuild on changes")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--pdf", action="store_true", help="also rebuild the PDFs (slower)")
+    p.add_argument("--no-build", action="store_true", help="serve the site as it is first")
+    p.add_argument("--jobs", "-j", type=int, default=None)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("cache", help="list or clear cached executions")
     p.add_argument("action", choices=["list", "clear"])

@@ -306,7 +306,32 @@ def test_fuzzy_entries_are_outdated(book: Book) -> None:
     msg = message(doc_of(book.status()), new_p2)
     assert (msg.status, msg.reason, msg.previous_english, msg.translation) == (
         "outdated", "fuzzy", P2, ZH[P2])
-    assert msg.commits == []  # changed before the sync commit
+    assert [c.sha for c in msg.commits] == [sync]  # found before the sync commit
+
+
+def test_fuzzy_entries_list_the_commits_since_the_translated_english(tmp_path: Path) -> None:
+    book = Book(tmp_path / "b")
+    book.write(SRC, TEXT.replace(P2, "An early draft of the loss sentence."))
+    book.commit("Draft")
+    book.write(SRC, TEXT)
+    book.commit("The sentence that got translated")
+    book.write(SRC, TEXT.replace(P4, "We train with SGD."))
+    book.commit("Unrelated edit")
+    v2 = "The loss function measures the distance between the real and the predicted value."
+    book.write(SRC, TEXT.replace(P4, "We train with SGD.").replace(P2, v2))
+    c2 = book.commit("Measures")
+    v3 = v2.replace("real", "true")
+    book.write(SRC, TEXT.replace(P4, "We train with SGD.").replace(P2, v3))
+    c3 = book.commit("True value")
+    entries = [(k, v) if k != P2 else (v3, v, P2) for k, v in ZH.items() if k != P4]
+    book.catalog(c3, entries + [("We train with SGD.", "我们用 SGD 训练。")])
+    book.commit("msgmerge")
+    msg = message(doc_of(book.status()), v3)
+    assert msg.reason == "fuzzy" and msg.previous_english == P2
+    assert [c.sha for c in msg.commits] == [c2, c3]
+    assert msg.diff == [("=", "The loss function "), ("-", "quantifies"), ("+", "measures"),
+                        ("=", " the distance between the "), ("-", "real"), ("+", "true"),
+                        ("=", " and the predicted value.")]
 
 
 def test_catalog_synced_to_a_later_commit_sees_no_old_edits(book: Book) -> None:

@@ -551,11 +551,14 @@ def document_status(
     history: PageHistory | None = None,
     current: str | None = None,
     segmenter: Callable[[str], list[Segment]] = segment,
+    earlier: Mapping[str, Sequence[CommitRef]] | None = None,
 ) -> DocumentStatus:
     """Fill ``doc.sections`` from the page's segments now, its translations (normalized msgid
     -> :class:`Translation`; None for a whole-file replacement) and its history since the
     sync commit (None when unknown or unchanged: statuses then come from the catalog alone).
-    ``current`` is the page's text now, needed with a history."""
+    ``current`` is the page's text now, needed with a history. ``earlier`` gives, for fuzzy
+    entries, the commits before the sync commit that changed their English since the
+    translation."""
     pasts: list[_Past | None] = [None] * len(segments)
     traced: _Trace | None = None
     if history is not None and current is not None:
@@ -569,7 +572,7 @@ def document_status(
         if translations is None:
             msg = _replacement_message(seg.msgid, pasts[j])
         else:
-            msg = _catalog_message(seg.msgid, pasts[j], translations)
+            msg = _catalog_message(seg.msgid, pasts[j], translations, earlier or {})
         msg.line = seg.line
         items.append(((j, 0), seg.section, msg))
     if translations is None and traced is not None:
@@ -578,16 +581,18 @@ def document_status(
     return doc
 
 
-def _catalog_message(text: str, past: _Past | None, translations: Mapping[str, Translation]
-                     ) -> MessageStatus:
+def _catalog_message(text: str, past: _Past | None, translations: Mapping[str, Translation],
+                     earlier: Mapping[str, Sequence[CommitRef]]) -> MessageStatus:
     found = translations.get(text)
     changed = past is not None and past.changed
     commits = past.commits if past is not None and changed else []
     if found is not None and not found.fuzzy:
         return MessageStatus(CURRENT, text, translation=found.msgstr)
     if found is not None:
+        before = list(earlier.get(text, ()))
         return MessageStatus(OUTDATED, text, previous_english=found.previous,
-                             translation=found.msgstr, reason="fuzzy", commits=list(commits))
+                             translation=found.msgstr, reason="fuzzy",
+                             commits=before + [c for c in commits if c not in before])
     if changed and past is not None and past.previous is not None:
         before = translations.get(past.previous)
         if before is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from d2lbook.config import BookConfig, Language
 from d2lbook.errors import D2lbookError
 from d2lbook.vcs import UNSHALLOW_HINT, FileChange, History, Repository
 
+from .segment import Segment, normalize
 from .status import (
     WORKTREE,
     Change,
@@ -57,6 +58,23 @@ def read_source_commit(text: str) -> str | None:
             found = _FRONT_KEY.search("\n".join(lines[1:i]))
             return found.group(1) if found else None
     return None
+
+
+class _Segmenter:
+    """:func:`~d2lbook.i18n.segment.segment` remembering its results for the run: the same
+    version of a page (the sync version, today's) is often needed twice."""
+
+    def __init__(self) -> None:
+        from .segment import segment
+
+        self._segment = segment
+        self._seen: dict[str, list[Segment]] = {}
+
+    def __call__(self, text: str) -> list[Segment]:
+        found = self._seen.get(text)
+        if found is None:
+            found = self._seen[text] = self._segment(text)
+        return found
 
 
 # ----------------------------------------------------------------------------------------------
@@ -125,6 +143,7 @@ class _Graph:
         return CommitRef(c.sha, c.date, c.author, c.subject)
 
     def in_range(self, sync: str, position: int) -> bool:
+        """The commit at ``position`` came after ``sync`` (is not one of its ancestors)."""
         return not (self.masks.get(sync, 0) >> position) & 1
 
 
@@ -172,14 +191,14 @@ def _index(history: History) -> dict[str, list[tuple[int, str, str | None, FileC
     return by_path
 
 
-def _aliases(graph: _Graph, sync: str, path: str) -> list[str]:
-    """``path`` and every path the page was renamed from since ``sync``, newest first."""
+def _aliases(graph: _Graph, path: str, keep: Callable[[int], bool]) -> list[str]:
+    """``path`` and every path the page was renamed from in the kept commits, newest first."""
     aliases = [path]
     k = 0
     while k < len(aliases):
         for pos, _, _, fc in graph.by_path.get(aliases[k], ()):
             if (fc.status == "R" and fc.new_path == aliases[k] and fc.old_path not in aliases
-                    and graph.in_range(sync, pos)):
+                    and keep(pos)):
                 aliases.append(fc.old_path)  # type: ignore[arg-type]
         k += 1
     return aliases
@@ -218,19 +237,21 @@ class _Plan:
     steps: list[tuple[CommitRef, list[str | None], str | None]]
 
 
-def _plan(graph: _Graph, doc: _Doc) -> _Plan:
-    assert doc.sync_sha is not None
-    sync = doc.sync_sha
-    doc.aliases = _aliases(graph, sync, doc.source)
+_Step = tuple[CommitRef, list[str | None], str | None]
+"""A commit's effect on a page: (commit, blob at each parent, blob after); None: no page."""
+
+
+def _steps(graph: _Graph, aliases: Sequence[str], keep: Callable[[int], bool]) -> list[_Step]:
+    """The kept commits that changed the page (known by ``aliases``), oldest first."""
     per_commit: dict[str, dict[str | None, FileChange]] = defaultdict(dict)
     order: dict[str, int] = {}
-    for alias in doc.aliases:
+    for alias in aliases:
         for pos, sha, parent, fc in graph.by_path.get(alias, ()):
-            if fc.new_path in doc.aliases or (fc.status == "D" and fc.old_path in doc.aliases):
-                if graph.in_range(sync, pos):
+            if fc.new_path in aliases or (fc.status == "D" and fc.old_path in aliases):
+                if keep(pos):
                     per_commit[sha][parent] = fc
                     order[sha] = pos
-    steps: list[tuple[CommitRef, list[str | None], str | None]] = []
+    steps: list[_Step] = []
     for sha in sorted(per_commit, key=lambda s: -order[s]):
         changes = per_commit[sha]
         after = next(iter(changes.values())).new_blob
@@ -238,8 +259,135 @@ def _plan(graph: _Graph, doc: _Doc) -> _Plan:
         parents: Sequence[str | None] = commit.parents or (None,)
         before = [changes[p].old_blob if p in changes else after for p in parents]
         steps.append((graph.commit(sha), before, after))
+    return steps
+
+
+def _plan(graph: _Graph, doc: _Doc) -> _Plan:
+    assert doc.sync_sha is not None
+    sync = doc.sync_sha
+    doc.aliases = _aliases(graph, doc.source, lambda pos: graph.in_range(sync, pos))
+    steps = _steps(graph, doc.aliases, lambda pos: graph.in_range(sync, pos))
     base_specs = [f"{sync}:{alias}" for alias in reversed(doc.aliases)]
     return _Plan(base_specs, steps)
+
+
+# ----------------------------------------------------------------------------------------------
+# Fuzzy entries: the English changed before the sync commit (msgmerge marked them). Which
+# commits did it is found by walking back from the sync commit until a version of the page
+# holds the English the translation was made for (``#| msgid``), reading versions in a few
+# growing batches, then following the lines forward from there.
+
+SEARCH_ROUNDS: tuple[int | None, ...] = (8, 32, None)
+_QUOTE_LINE = re.compile(r"^[ \t]*>", re.MULTILINE)
+"""A message's text is a run of the page's normalized text except in block quotes, whose
+``>`` line prefixes the segmenter strips: only then must a version be segmented to know."""
+"""Versions read per page in each batch of the backward search (None: all the rest)."""
+
+
+@dataclass
+class _Search:
+    fuzzy: dict[str, str]
+    """msgid (the English at the sync commit) -> the English translated (previous msgid)."""
+    steps: list[_Step]
+    """Commits up to the sync commit that changed the page, newest first."""
+    cursor: int = 0
+    found: dict[str, int] = field(default_factory=dict)
+    """previous msgid -> index of the newest step whose version holds it."""
+    done: bool = False
+
+    def next_specs(self, size: int | None) -> list[str]:
+        chunk = self.steps[self.cursor:None if size is None else self.cursor + size]
+        return [b for _, before, after in chunk for b in (*before, after) if b]
+
+    def scan(self, texts: dict[str, str | None], size: int | None, segment: _Segmenter
+             ) -> None:
+        end = len(self.steps) if size is None else min(len(self.steps), self.cursor + size)
+        pending = set(self.fuzzy.values()) - set(self.found)
+        for k in range(self.cursor, end):
+            after = self.steps[k][2]
+            text = texts.get(after) if after else None
+            if text is None:  # the page did not exist before this
+                pending.clear()
+                break
+            flat = normalize(text)
+            if not any(p in flat for p in pending) and not _QUOTE_LINE.search(text):
+                continue  # none of them can be a message of this version: skip segmenting
+            ids = {s.msgid for s in segment(text)}
+            for previous in [p for p in pending if p in ids]:
+                self.found[previous] = k
+                pending.discard(previous)
+            if not pending:
+                break
+        self.cursor = end
+        self.done = not pending or self.cursor >= len(self.steps)
+
+    def attribute(self, texts: dict[str, str | None], segment: _Segmenter
+                  ) -> dict[str, list[CommitRef]]:
+        from .status import trace
+
+        if not self.found:
+            return {}
+        oldest = max(self.found.values())
+        base = texts.get(self.steps[oldest][2] or "")
+        now = texts.get(self.steps[0][2] or "")
+        if base is None or now is None:
+            return {}
+        changes = tuple(
+            Change(commit, tuple(texts.get(b) if b else None for b in before),
+                   texts.get(after) if after else None)
+            for commit, before, after in reversed(self.steps[:oldest]))
+        segments = segment(now)
+        traced = trace(PageHistory(base, changes), now, segments, segment)
+        result: dict[str, list[CommitRef]] = {}
+        for j, seg in enumerate(segments):
+            previous = self.fuzzy.get(seg.msgid)
+            if previous is None or previous not in self.found:
+                continue
+            allowed = {self.steps[k][0].sha for k in range(self.found[previous])}
+            result[seg.msgid] = [c for c in traced.commits[j] if c.sha in allowed]
+        return result
+
+
+def _earlier(repo: Repository, docs: Sequence[_Doc], en_rel: str, segment: _Segmenter
+             ) -> dict[str, dict[str, list[CommitRef]]]:
+    """page -> fuzzy msgid -> the commits before the sync commit that changed its English
+    since the translation. One ``log`` + ``diff-tree`` back from the sync commits of the pages
+    with fuzzy entries, and at most ``len(SEARCH_ROUNDS)`` ``cat-file`` batches."""
+    wanted: dict[str, tuple[_Doc, dict[str, str]]] = {}
+    for doc in docs:
+        if doc.kind != "catalog" or not doc.sync_sha or not doc.translations:
+            continue
+        fuzzy = {m: t.previous for m, t in doc.translations.items()
+                 if t.fuzzy and t.previous and t.previous != m}
+        if fuzzy:
+            wanted[doc.page] = (doc, fuzzy)
+    if not wanted:
+        return {}
+    syncs = sorted({doc.sync_sha for doc, _ in wanted.values() if doc.sync_sha})
+    history = repo.history([en_rel], revision=syncs)
+    position = history.position()
+    graph = _Graph(history, position, {}, _index(history))
+    graph.masks = _ancestor_masks(history, position, syncs, repo)
+    searches: dict[str, _Search] = {}
+    for page, (doc, fuzzy) in wanted.items():
+        sync = doc.sync_sha
+        if sync not in position:
+            continue
+        keep = lambda pos, s=sync: not graph.in_range(s, pos)  # noqa: E731
+        path = doc.aliases[-1] if doc.aliases else doc.source
+        steps = _steps(graph, _aliases(graph, path, keep), keep)
+        searches[page] = _Search(fuzzy, list(reversed(steps)))
+    texts: dict[str, str | None] = {}
+    for size in SEARCH_ROUNDS:
+        active = [s for s in searches.values() if not s.done]
+        specs = [b for s in active for b in s.next_specs(size) if b not in texts]
+        if not active:
+            break
+        if specs:
+            texts.update(repo.read_texts(specs))
+        for search in active:
+            search.scan(texts, size, segment)
+    return {page: search.attribute(texts, segment) for page, search in searches.items()}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -308,7 +456,8 @@ def compute_status(config: BookConfig, lang: Language, paths: list[str] | None =
     selected = [docs[name] for name in sorted(docs, key=lambda n: docs[n].source)
                 if _selected(docs[name], paths, config.root, root)]
     histories = _histories(repo, graph, selected, worktree, english, page_of, root)
-    from .segment import segment
+    segment = _Segmenter()
+    earlier = _earlier(repo, selected, en_rel, segment) if head.sha else {}
 
     documents = []
     for doc in selected:
@@ -316,7 +465,8 @@ def compute_status(config: BookConfig, lang: Language, paths: list[str] | None =
         status = DocumentStatus(doc.source, doc.translation, doc.kind, doc.sync_sha or doc.sync,
                                 doc.renamed_from, error=doc.error)
         translations = None if doc.kind == "replacement" else doc.translations or {}
-        document_status(status, segment(text), translations, histories.get(doc.page), text)
+        document_status(status, segment(text), translations, histories.get(doc.page), text,
+                        segmenter=segment, earlier=earlier.get(doc.page))
         documents.append(status)
     dirty = any(w.path.startswith(en_rel + "/") for w in worktree)
     head_info = {"sha": head.sha, "branch": head.branch, "detached": head.detached,

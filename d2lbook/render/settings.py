@@ -68,7 +68,8 @@ def sphinx_settings(cfg: BookConfig, lang: Language) -> dict[str, Any]:
             "article_footer_items": ["d2l-page-footer.html"],
         },
         # Read by d2lbook.render.sphinx_ext to know every edition's pages (language switcher).
-        "html_context": {"d2lbook_root": str(cfg.root)},
+        # (default_mode: the theme logs a console error when it is left empty.)
+        "html_context": {"d2lbook_root": str(cfg.root), "default_mode": "light"},
         "html_baseurl": f"{cfg.urls.site.rstrip('/')}/{lang.code}/" if cfg.urls.site else "",
         "copybutton_exclude": ".linenos, .gp, .go",
         # LaTeX

@@ -205,6 +205,7 @@ def root_index(cfg: BookConfig) -> str:
         f'<html lang="{first.html_language}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n"
+        f'<link rel="icon" href="{first.code}/_static/favicon.svg">\n'
         + "".join(f'<link rel="alternate" hreflang="{lang.html_language}" '
                   f'href="{lang.code}/index.html">\n' for lang in cfg.languages)
         + f"<script>\n{script}</script>\n"

@@ -43,6 +43,8 @@ def offline_mathjax() -> Path | None:
 def _config_inited(app: Any, config: Any) -> None:
     config.templates_path = [str(TEMPLATES), *config.templates_path]
     config.html_static_path = [*config.html_static_path, str(STATIC)]
+    if not config.html_favicon:
+        config.html_favicon = str(STATIC / "favicon.svg")
     from sphinx.ext.mathjax import MATHJAX_URL
 
     if getattr(config, "mathjax_path", None) == MATHJAX_URL and offline_mathjax():

@@ -1,0 +1,141 @@
+"""``d2lbook build site`` and ``d2lbook serve``: the published site, and a local preview of it
+that rebuilds when the sources or catalogs change."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from d2lbook.commands.build import FORMATS, BuildResult, build
+from d2lbook.config import BookConfig, load_config
+from d2lbook.render.site import Site, assemble_site, site_dir
+
+
+@dataclass
+class SiteBuild:
+    build: BuildResult
+    site: Site
+
+
+def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
+               progress: Callable[[Any], None] = lambda e: None) -> SiteBuild:
+    """Build every edition in ``formats`` and assemble ``_build/site/`` from the outputs."""
+    result = build(cfg, cfg.languages, formats, jobs, progress)
+    return SiteBuild(result, assemble_site(cfg))
+
+
+# --------------------------------------------------------------------------------------------
+# serve
+
+
+def watched_paths(cfg: BookConfig) -> list[Path]:
+    """What a preview watches: the configuration, the sources and the catalogs."""
+    return [cfg.root / "pyproject.toml", cfg.root / cfg.source, cfg.locale_path]
+
+
+def snapshot(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of every file under ``paths`` (compiled ``.mo`` files excepted)."""
+    state: dict[str, tuple[int, int]] = {}
+    for top in paths:
+        files = [top] if top.is_file() else (top.rglob("*") if top.is_dir() else [])
+        for path in files:
+            if path.suffix == ".mo" or path.name.startswith(".") or not path.is_file():
+                continue
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            state[str(path)] = (st.st_mtime_ns, st.st_size)
+    return state
+
+
+def changed(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+@dataclass
+class ServeEvent:
+    kind: str
+    """``serving``, ``rebuilding``, ``rebuilt``, ``failed``."""
+    message: str
+
+
+class Preview:
+    """A static server for ``_build/site/`` on ``host:port`` (a background thread)."""
+
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000):
+        import functools
+        import http.server
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        # The folder is looked up by path on every request, so a swapped-in site is served at
+        # once (never a half-copied one).
+        handler = functools.partial(Quiet, directory=str(root))
+        self.server = http.server.ThreadingHTTPServer((host, port), handler)
+        self.server.daemon_threads = True
+        self.host, self.port = self.server.server_address[:2]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    def start(self) -> Preview:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
+          formats: tuple[str, ...] = ("html", "notebooks"), jobs: int | None = None,
+          interval: float = 1.0, report: Callable[[ServeEvent], None] = lambda e: None,
+          stop: threading.Event | None = None,
+          rebuild: Callable[[BookConfig], Any] | None = None, build_first: bool = True) -> int:
+    """Build the site, serve it, and rebuild whenever a watched file changes, until ``stop``
+    is set (or Ctrl-C). A failed rebuild is reported and the last good site stays served.
+    Returns the number of rebuilds after the first build."""
+    stop = stop or threading.Event()
+
+    def default_rebuild(config: BookConfig) -> Any:
+        return build_site(config, formats, jobs)
+
+    rebuild = rebuild or default_rebuild
+    state = snapshot(watched_paths(cfg))
+    if build_first:
+        rebuild(cfg)
+    site_dir(cfg).mkdir(parents=True, exist_ok=True)
+    preview = Preview(site_dir(cfg), host, port).start()
+    report(ServeEvent("serving", f"serving {site_dir(cfg)} at {preview.url} (Ctrl-C stops)"))
+    rebuilds = 0
+    try:
+        while not stop.wait(interval):
+            now = snapshot(watched_paths(cfg))
+            diff = changed(state, now)
+            if not diff:
+                continue
+            state = now
+            report(ServeEvent("rebuilding", f"{len(diff)} file(s) changed: "
+                              f"{', '.join(Path(p).name for p in diff[:3])}"))
+            t0 = time.perf_counter()
+            try:
+                cfg = load_config(cfg.root)
+                rebuild(cfg)
+            except Exception as err:  # noqa: BLE001 - keep serving the last good site
+                report(ServeEvent("failed", f"rebuild failed: {err}"))
+                continue
+            rebuilds += 1
+            report(ServeEvent("rebuilt", f"rebuilt in {time.perf_counter() - t0:.1f}s"))
+    finally:
+        preview.stop()
+    return rebuilds

@@ -1,0 +1,352 @@
+"""The site: per-page links, the root page, assembling and swapping, the preview server; and on
+the real book (slow): the layout of ``_build/site/``, the links of every page, no broken link."""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import re
+import threading
+import time
+import urllib.request
+import zipfile
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from d2lbook.config import Urls, parse_config
+from d2lbook.errors import RenderError
+from d2lbook.render.site import assemble_site, edition_pages, page_links, root_index
+from tests.site_build import PAGE, built_site
+
+
+def make_book(root: Path, urls: Urls | None = None):
+    """A tiny two-edition book: English pages, one zh catalog, one zh-only page."""
+    (root / "source" / "en" / "ch").mkdir(parents=True)
+    (root / "source" / "en" / "index.md").write_text("# Book\n\n```{toctree}\nch/a\n```\n")
+    (root / "source" / "en" / "ch" / "a.md").write_text("# A\n")
+    (root / "source" / "zh" / "ch").mkdir(parents=True)
+    (root / "source" / "zh" / "ch" / "zh-only.md").write_text("# 只有中文\n")
+    (root / "source" / "zh" / "ch" / "_draft.md").write_text("# hidden\n")
+    urls = urls or Urls(repository="https://github.com/o/book", forum="https://forum.example/t",
+                        colab="o/notebooks")
+    table = {"name": "bk", "author": "A", "version": "1",
+             "languages": {"en": {"title": "Book"},
+                           "zh": {"title": "书", "locale": "zh_CN", "html_lang": "zh-CN"}},
+             "urls": {k: getattr(urls, k) for k in ("repository", "branch", "forum", "colab")}}
+    return parse_config(root, table)
+
+
+def test_edition_pages_come_from_the_sources(tmp_path: Path) -> None:
+    cfg = make_book(tmp_path)
+    en, zh = cfg.languages
+    assert edition_pages(cfg, en) == {"index", "ch/a"}
+    assert edition_pages(cfg, zh) == {"index", "ch/a", "ch/zh-only"}
+
+
+def test_page_links_of_an_english_page(tmp_path: Path) -> None:
+    cfg = make_book(tmp_path)
+    en, zh = cfg.languages
+    pages = {lang.code: edition_pages(cfg, lang) for lang in cfg.languages}
+    links = page_links(cfg, en, "ch/a", pages, topic="1234")
+    (switch,) = links.languages
+    assert (switch.href, switch.text, switch.hreflang) == ("../../zh/ch/a.html", "中文", "zh-CN")
+    assert links.notebook.href == "../notebooks/ch/a.ipynb"
+    assert links.zip.href == "../notebooks/bk-en.zip"
+    assert links.pdf.href == "../pdf/bk-en.pdf"
+    assert links.colab.href == ("https://colab.research.google.com/github/o/notebooks/blob/main/"
+                                "en/ch/a.ipynb")
+    assert links.discuss.href == "https://forum.example/t/1234"
+    assert links.edit.href == "https://github.com/o/book/edit/main/source/en/ch/a.md"
+    assert links.edit.text == "Edit this page"
+    assert page_links(cfg, en, "ch/a", pages).discuss.href == "https://forum.example/t/ch/a"
+
+
+def test_page_links_of_chinese_pages(tmp_path: Path) -> None:
+    cfg = make_book(tmp_path)
+    en, zh = cfg.languages
+    pages = {lang.code: edition_pages(cfg, lang) for lang in cfg.languages}
+    links = page_links(cfg, zh, "ch/a", pages)
+    assert links.languages[0].href == "../../en/ch/a.html"
+    assert links.languages[0].text == "English"
+    assert links.notebook.text == "本节的记事本（.ipynb）"
+    assert links.edit.href == ("https://github.com/o/book/edit/main/locale/zh_CN/LC_MESSAGES/"
+                               "ch/a.po")
+    assert links.colab.href.endswith("/blob/main/zh/ch/a.ipynb")
+    # A page only the Chinese edition has: the switcher falls back to the English index, and
+    # the edit link points at the page itself.
+    only = page_links(cfg, zh, "ch/zh-only", pages)
+    assert only.languages[0].href == "../../en/index.html"
+    assert only.edit.href == "https://github.com/o/book/edit/main/source/zh/ch/zh-only.md"
+    # Generated pages (search) have no notebook and switch to the other edition's search.
+    search = page_links(cfg, zh, "search", pages, is_document=False)
+    assert search.notebook is None and search.edit is None and search.colab is None
+    assert search.languages[0].href == "../en/search.html"
+
+
+def test_links_are_left_out_when_urls_are_not_configured(tmp_path: Path) -> None:
+    cfg = make_book(tmp_path, Urls())
+    en = cfg.languages[0]
+    links = page_links(cfg, en, "index", {"en": frozenset({"index"}), "zh": frozenset()})
+    assert links.colab is None and links.discuss is None and links.edit is None
+    assert links.languages[0].href == "../zh/index.html"
+
+
+def test_root_index_picks_the_preferred_language_without_meta_refresh(tmp_path: Path) -> None:
+    page = root_index(make_book(tmp_path))
+    assert "http-equiv" not in page
+    assert "navigator.languages" in page and "location.replace" in page
+    assert '<a href="en/index.html" hreflang="en"' in page
+    assert '<a href="zh/index.html" hreflang="zh-CN"' in page
+    editions = json.loads(re.search(r"var editions = (\{.*\});", page)[1])
+    assert editions == {"en": ["en", "en", "en"], "zh": ["zh", "zh-cn", "zh-cn"]}
+
+
+def fake_outputs(cfg, marker: str, pdf: bool = True) -> None:
+    for lang in cfg.languages:
+        out = cfg.build_dir / lang.code
+        (out / "html" / "ch").mkdir(parents=True, exist_ok=True)
+        (out / "html" / "index.html").write_text(f"<p>{marker} {lang.code}</p>")
+        (out / "html" / ".buildinfo").write_text("x")
+        (out / "notebooks" / "ch").mkdir(parents=True, exist_ok=True)
+        (out / "notebooks" / "ch" / "a.ipynb").write_text("{}")
+        with zipfile.ZipFile(out / "notebooks" / f"bk-{lang.code}.zip", "w") as zf:
+            zf.writestr("x", "y")
+        if pdf:
+            (out / "pdf").mkdir(exist_ok=True)
+            (out / "pdf" / f"bk-{lang.code}.pdf").write_bytes(b"%PDF")
+
+
+def test_assemble_site_lays_out_editions_and_swaps_the_whole_site(tmp_path: Path) -> None:
+    cfg = make_book(tmp_path)
+    with pytest.raises(RenderError, match="HTML is not built"):
+        assemble_site(cfg)
+    fake_outputs(cfg, "first")
+    site = assemble_site(cfg)
+    root = cfg.build_dir / "site"
+    assert site.root == root and site.missing == []
+    assert (root / "index.html").read_text().startswith("<!DOCTYPE html>")
+    for code in ("en", "zh"):
+        assert (root / code / "index.html").read_text() == f"<p>first {code}</p>"
+        assert (root / code / "notebooks" / "ch" / "a.ipynb").is_file()
+        assert (root / code / "notebooks" / f"bk-{code}.zip").is_file()
+        assert (root / code / "pdf" / f"bk-{code}.pdf").is_file()
+        assert not (root / code / ".buildinfo").exists()
+    assert [e.pdf for e in site.editions] == [root / "en/pdf/bk-en.pdf", root / "zh/pdf/bk-zh.pdf"]
+
+    # A second assembly replaces the whole site; nothing of the first or of the work is left.
+    (root / "en" / "stale.html").write_text("old")
+    fake_outputs(cfg, "second")
+    assemble_site(cfg)
+    assert (root / "en" / "index.html").read_text() == "<p>second en</p>"
+    assert not (root / "en" / "stale.html").exists()
+    assert sorted(p.name for p in cfg.build_dir.iterdir()) == ["en", "site", "zh"]
+
+
+def test_missing_downloads_are_reported(tmp_path: Path) -> None:
+    cfg = make_book(tmp_path)
+    fake_outputs(cfg, "x", pdf=False)
+    assert assemble_site(cfg).missing == ["en/pdf/bk-en.pdf", "zh/pdf/bk-zh.pdf"]
+    with pytest.raises(RenderError, match="not built: en/pdf/bk-en.pdf"):
+        assemble_site(cfg, require_all=True)
+    assert (cfg.build_dir / "site" / "en" / "index.html").is_file()  # the last good site stays
+
+
+def test_a_page_folder_named_like_a_download_folder_is_an_error(tmp_path: Path) -> None:
+    cfg = make_book(tmp_path)
+    fake_outputs(cfg, "x")
+    (cfg.build_dir / "en" / "html" / "pdf").mkdir()
+    with pytest.raises(RenderError, match="page folder named 'pdf'"):
+        assemble_site(cfg)
+
+
+def test_serve_rebuilds_when_a_source_changes(tmp_path: Path) -> None:
+    from d2lbook.commands.site import serve
+
+    cfg = make_book(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.d2lbook]\nname = "bk"\nauthor = "A"\nversion = "1"\n'
+        '[tool.d2lbook.languages.en]\ntitle = "Book"\n'
+        '[tool.d2lbook.languages.zh]\ntitle = "书"\nlocale = "zh_CN"\n')
+    builds: list[str] = []
+    events: list[str] = []
+
+    def rebuild(config) -> None:
+        fake_outputs(config, f"build {len(builds)}")
+        builds.append("x")
+        assemble_site(config)
+
+    stop = threading.Event()
+    port_holder: list[str] = []
+
+    def report(event) -> None:
+        events.append(event.kind)
+        if event.kind == "serving":
+            port_holder.append(re.search(r"(http://\S+/)", event.message)[1])
+
+    thread = threading.Thread(target=serve, kwargs=dict(
+        cfg=cfg, port=0, interval=0.05, report=report, stop=stop, rebuild=rebuild))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not port_holder and time.monotonic() < deadline:
+            time.sleep(0.05)
+        url = port_holder[0]
+        with urllib.request.urlopen(url + "en/index.html", timeout=5) as response:
+            assert response.read() == b"<p>build 0 en</p>"
+        time.sleep(0.1)
+        page = tmp_path / "source" / "en" / "ch" / "a.md"
+        page.write_text("# A, edited\n")
+        while len(builds) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        while "rebuilt" not in events and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with urllib.request.urlopen(url + "en/index.html", timeout=5) as response:
+            assert response.read() == b"<p>build 1 en</p>"
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert events[:3] == ["serving", "rebuilding", "rebuilt"]
+    assert len(builds) == 2
+
+
+# --------------------------------------------------------------------------------------------
+# The real book, built in every format (slow)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory):
+    return built_site(tmp_path_factory.getbasetemp() / "book-site")
+
+
+@pytest.mark.slow
+def test_site_layout(site) -> None:
+    root = site.root
+    assert site.site.missing == []
+    assert (root / "index.html").is_file()
+    for lang in site.cfg.languages:
+        stem = f"{site.cfg.name}-{lang.code}"
+        assert (root / lang.code / "index.html").is_file()
+        assert (root / lang.code / "search.html").is_file()
+        assert (root / lang.code / "pdf" / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+        with zipfile.ZipFile(root / lang.code / "notebooks" / f"{stem}.zip") as zf:
+            assert f"{stem}/{PAGE}.ipynb" in zf.namelist()
+        assert (root / lang.code / "notebooks" / f"{PAGE}.ipynb").is_file()
+        assert (root / lang.code / "_static" / "mathjax" / "tex-chtml.js").is_file()
+
+
+class _Collect(html.parser.HTMLParser):
+    """Links (``href``/``src``) and element ids of one HTML file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.classes: dict[str, list[dict[str, str]]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        for key in ("id", "name"):
+            if a.get(key):
+                self.ids.add(a[key])
+        for key in ("href", "src"):
+            if a.get(key):
+                self.links.append(a[key])
+        for cls in a.get("class", "").split():
+            if cls.startswith("d2l-"):
+                self.classes.setdefault(cls, []).append(a)
+
+
+def parse(path: Path) -> _Collect:
+    collector = _Collect()
+    collector.feed(path.read_text(encoding="utf-8"))
+    return collector
+
+
+@pytest.mark.slow
+def test_every_page_has_the_book_links(site) -> None:
+    cfg, root = site.cfg, site.root
+    for lang in cfg.languages:
+        other = next(x for x in cfg.languages if x != lang)
+        pages = sorted((root / lang.code).rglob("*.html"))
+        documents = [p for p in pages if p.name not in ("search.html", "genindex.html")]
+        assert len(documents) >= 10
+        for path in documents:
+            name = path.relative_to(root / lang.code).with_suffix("").as_posix()
+            found = parse(path).classes
+            (switch,) = found["d2l-lang-switch"]
+            assert switch["hreflang"] == other.html_language
+            target = (path.parent / switch["href"]).resolve()
+            assert target == (root / other.code / f"{name}.html").resolve(), name
+            (notebook,) = found["d2l-download-notebook"]
+            assert notebook["href"].endswith(f"notebooks/{name}.ipynb")
+            assert found["d2l-download-zip"][0]["href"].endswith(
+                f"notebooks/{cfg.name}-{lang.code}.zip")
+            assert found["d2l-download-pdf"][0]["href"].endswith(f"pdf/{cfg.name}-{lang.code}.pdf")
+            assert found["d2l-colab"][0]["href"].endswith(f"/{lang.code}/{name}.ipynb")
+            assert found["d2l-discuss"][0]["href"].startswith(cfg.urls.forum)
+            edit = found["d2l-edit"][0]["href"]
+            if lang == cfg.source_language:
+                assert edit.endswith(f"/source/en/{name}.md")
+            else:
+                assert edit.endswith(f"/LC_MESSAGES/{name}.po") or \
+                    edit.endswith(f"/source/{lang.code}/{name}.md")
+        text = (root / lang.code / f"{PAGE}.html").read_text(encoding="utf-8")
+        assert f'<html lang="{lang.html_language}"' in text
+        labels = {"en": "Download", "zh": "下载"}
+        assert labels[lang.code] in text
+
+
+SKIP_SCHEMES = ("http:", "https:", "mailto:", "javascript:", "data:", "tel:")
+
+
+def broken_links(root: Path) -> list[str]:
+    """Every ``href``/``src`` of every HTML file that points at a missing local file, or at a
+    missing anchor of a local HTML file."""
+    parsed: dict[Path, _Collect] = {}
+
+    def page(path: Path) -> _Collect:
+        if path not in parsed:
+            parsed[path] = parse(path)
+        return parsed[path]
+
+    broken: list[str] = []
+    for path in sorted(root.rglob("*.html")):
+        for link in page(path).links:
+            if link.startswith(SKIP_SCHEMES) or link.startswith("//"):
+                continue
+            parts = urlsplit(link)
+            if parts.scheme:
+                continue
+            target = path if not parts.path else (
+                root / unquote(parts.path).lstrip("/") if parts.path.startswith("/")
+                else path.parent / unquote(parts.path))
+            target = Path(str(PurePosixPath(*target.parts)))
+            if target.is_dir():
+                target = target / "index.html"
+            where = f"{path.relative_to(root)}: {link}"
+            if not target.resolve().is_file():
+                broken.append(where)
+            elif parts.fragment and target.suffix == ".html" and \
+                    unquote(parts.fragment) not in page(target.resolve()).ids:
+                broken.append(where + " (no such anchor)")
+    return broken
+
+
+@pytest.mark.slow
+def test_no_broken_internal_links(site) -> None:
+    assert broken_links(site.root) == []
+
+
+def test_the_crawler_finds_broken_links(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.html").write_text(
+        '<a id="top" href="y.html#top">y</a><img src="../img.png"><a href="#top">t</a>'
+        '<a href="#nope">n</a><a href="https://example.org/missing">e</a>'
+        '<script src="../missing.js"></script>')
+    (tmp_path / "a" / "y.html").write_text('<p id="other"></p><a href="x.html#top">x</a>')
+    (tmp_path / "img.png").write_bytes(b"")
+    assert broken_links(tmp_path) == ["a/x.html: y.html#top (no such anchor)",
+                                      "a/x.html: #nope (no such anchor)",
+                                      "a/x.html: ../missing.js"]
