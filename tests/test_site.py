@@ -258,6 +258,12 @@ class _Collect(html.parser.HTMLParser):
                 self.classes.setdefault(cls, []).append(a)
 
 
+def site_pages(root: Path) -> list[Path]:
+    """The HTML pages under ``root`` (not the theme's template snippets in ``_static``)."""
+    return [p for p in sorted(root.rglob("*.html"))
+            if "_static" not in p.relative_to(root).parts]
+
+
 def parse(path: Path) -> _Collect:
     collector = _Collect()
     collector.feed(path.read_text(encoding="utf-8"))
@@ -269,8 +275,8 @@ def test_every_page_has_the_book_links(site) -> None:
     cfg, root = site.cfg, site.root
     for lang in cfg.languages:
         other = next(x for x in cfg.languages if x != lang)
-        pages = sorted((root / lang.code).rglob("*.html"))
-        documents = [p for p in pages if p.name not in ("search.html", "genindex.html")]
+        documents = [p for p in site_pages(root / lang.code)
+                     if p.name not in ("search.html", "genindex.html")]
         assert len(documents) >= 10
         for path in documents:
             name = path.relative_to(root / lang.code).with_suffix("").as_posix()
@@ -312,7 +318,7 @@ def broken_links(root: Path) -> list[str]:
         return parsed[path]
 
     broken: list[str] = []
-    for path in sorted(root.rglob("*.html")):
+    for path in site_pages(root):
         for link in page(path).links:
             if link.startswith(SKIP_SCHEMES) or link.startswith("//"):
                 continue

@@ -366,6 +366,20 @@ def test_moved_page_follows_the_rename(book: Book) -> None:
     assert report.orphaned == []
 
 
+def test_uncommitted_move_and_edit(book: Book) -> None:
+    new_src = "source/en/basics/linear-regression.md"
+    (book.root / new_src).parent.mkdir(parents=True)
+    book.git("mv", SRC, new_src)
+    book.write(new_src, TEXT.replace(P4, "We train the model with SGD."))
+    report = book.status()
+    doc = doc_of(report, new_src)
+    assert doc.renamed_from == SRC and report.orphaned == []
+    msg = message(doc, "We train the model with SGD.")
+    assert (msg.status, msg.previous_english, [c.sha for c in msg.commits]) == (
+        "outdated", P4, ["WORKTREE"])
+    assert doc.counts == {"current": 6, "outdated": 1, "untranslated": 0}
+
+
 def test_deleted_page_leaves_an_orphaned_catalog(book: Book) -> None:
     book.git("rm", "-q", SRC)
     gone = book.commit("Remove linear regression")

@@ -644,6 +644,18 @@ def translations_from_catalog(catalog: object) -> dict[str, Translation]:
     for entry in getattr(catalog, "entries", []):
         if entry.obsolete or not entry.msgstr or entry.msgctxt is not None:
             continue
-        previous = normalize(entry.previous_msgid) if entry.previous_msgid else None
-        found.setdefault(normalize(entry.msgid), Translation(entry.msgstr, entry.fuzzy, previous))
+        previous = _normalized(entry.previous_msgid) if entry.previous_msgid else None
+        found.setdefault(_normalized(entry.msgid),
+                         Translation(entry.msgstr, entry.fuzzy, previous))
     return found
+
+
+_UNNORMAL = ("  ", "\n", "\t", "\r", "\f", "\v")
+
+
+def _normalized(text: str) -> str:
+    """:func:`normalize`, skipping the regular expression for text that is already
+    normalized (catalogs written by ``i18n update`` hold normalized messages)."""
+    if text[:1] == " " or text[-1:] == " " or any(w in text for w in _UNNORMAL):
+        return normalize(text)
+    return text

@@ -267,6 +267,8 @@ def _plan(graph: _Graph, doc: _Doc) -> _Plan:
     sync = doc.sync_sha
     doc.aliases = _aliases(graph, doc.source, lambda pos: graph.in_range(sync, pos))
     steps = _steps(graph, doc.aliases, lambda pos: graph.in_range(sync, pos))
+    if doc.renamed_from and doc.renamed_from not in doc.aliases:  # a rename not committed
+        doc.aliases.append(doc.renamed_from)
     base_specs = [f"{sync}:{alias}" for alias in reversed(doc.aliases)]
     return _Plan(base_specs, steps)
 
