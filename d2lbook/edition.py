@@ -31,6 +31,10 @@ class Edition:
     problems: list[Problem] = field(default_factory=list)
     translated: int = 0
     untranslated: int = 0
+    progress: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Translated editions: page -> messages current / outdated / untranslated."""
+    generated: set[str] = field(default_factory=set)
+    """Pages made by the build (the translation-status page): not offered as notebooks."""
 
 
 def catalog_path(cfg: BookConfig, lang: Language, page: str) -> Path:
@@ -48,22 +52,27 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
     for page in english:
         texts[page.name] = page.text
         origin[page.name] = page.path
+    progress: dict[str, dict[str, int]] = {}
+    generated: set[str] = set()
     if lang != cfg.source_language:
         from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
+        from d2lbook.i18n.marks import mark_paragraphs, refine
 
+        by_line, replaced = _git_status(cfg, lang)
         for page in english:
             path = catalog_path(cfg, lang, page.name)
-            if not path.is_file():
-                continue
-            catalog, load_problems = load_catalog_safely(path)
+            catalog, load_problems = load_catalog_safely(path) if path.is_file() else (None, [])
             problems += [Problem(p.file, p.line, p.message, p.code) for p in load_problems]
             result = apply_catalog(page.text, catalog, page=page.name,
                                    use_fuzzy=lang.apply_fuzzy, catalog_path=path)
             problems += [Problem(p.file, p.line, p.message, p.code) for p in result.problems]
-            texts[page.name] = result.text
+            statuses = refine(result.statuses, page.text, by_line.get(page.name, {}))
+            texts[page.name], progress[page.name] = mark_paragraphs(result.text, statuses)
             translated += result.translated
             untranslated += result.untranslated
-            origin[page.name] = path
+            if path.is_file():
+                origin[page.name] = path
+        progress.update(replaced)
     assets = {rel: src / rel for rel in asset_files(src)}
     overlay = cfg.overlay_dir(lang)
     if lang != cfg.source_language and overlay.is_dir():
@@ -72,6 +81,11 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
             texts[name] = path.read_text(encoding="utf-8")
             origin[name] = path
         assets.update({rel: overlay / rel for rel in asset_files(overlay)})
+    if lang != cfg.source_language:
+        from d2lbook.i18n.progress import STATUS_PAGE, status_page
+
+        texts[STATUS_PAGE] = status_page(lang.code, list(texts), progress)
+        generated.add(STATUS_PAGE)
 
     keep: set[Path] = set()
     for name, text in texts.items():
@@ -83,4 +97,26 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
     prune(tree, keep, {".md"} | {p.suffix for p in keep})
     pages = read_pages(tree)
     return Edition(lang, tree, pages, sorted(assets), origin, problems, translated,
-                   untranslated)
+                   untranslated, progress, generated)
+
+
+def _git_status(cfg: BookConfig, lang: Language
+                ) -> tuple[dict[str, dict[int, str]], dict[str, dict[str, int]]]:
+    """From the git-aware status: per page, English line -> status; and the message counts of
+    whole-file replacements. Empty without git history (the catalogs alone then decide)."""
+    from d2lbook.errors import D2lbookError
+    from d2lbook.i18n.status_command import compute_status
+
+    try:
+        report = compute_status(cfg, lang)
+    except D2lbookError:
+        return {}, {}
+    prefix = cfg.source_dir.relative_to(cfg.root).as_posix() + "/"
+    by_line: dict[str, dict[int, str]] = {}
+    replaced: dict[str, dict[str, int]] = {}
+    for doc in report.documents:
+        name = doc.source.split(prefix, 1)[-1].removesuffix(".md")
+        if doc.kind == "replacement":
+            replaced[name] = dict(doc.counts)
+        by_line[name] = {m.line: m.status for m in doc.messages if m.line is not None}
+    return by_line, replaced

@@ -130,3 +130,53 @@ def test_a_broken_catalog_renders_its_page_in_english(built_book, tmp_path: Path
     assert "Automatic Differentiation" in html.read_text()
     other = (root / "_build" / "zh" / "html" / "chapter_preliminaries" / "ndarray.html")
     assert HAN.search(other.read_text())
+
+
+def git(root: Path, *args: str) -> None:
+    env = {"GIT_AUTHOR_NAME": "Ann Author", "GIT_AUTHOR_EMAIL": "ann@example.org",
+           "GIT_COMMITTER_NAME": "Ann Author", "GIT_COMMITTER_EMAIL": "ann@example.org",
+           "GIT_AUTHOR_DATE": "2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2026-01-02T03:04:05Z",
+           "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def test_english_shown_in_the_chinese_site_is_marked(built_book, tmp_path: Path):
+    """An English edit after the last sync: the paragraph shows English, marked outdated (git
+    says it changed since it was translated); a new paragraph is marked untranslated; the
+    translation-status page counts both."""
+    from d2lbook.commands.build import build
+    from d2lbook.commands.i18n import update
+    from d2lbook.config import load_config
+
+    root = copy_book(tmp_path / "book")
+    shutil.copytree(built_book.cfg.build_dir / "cache", root / "_build" / "cache")
+    (root / ".gitignore").write_text("_build/\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "book")
+    cfg = load_config(root)
+    update(cfg, cfg.language("zh"))  # records this repository's commits as sync points
+    git(root, "commit", "-q", "-am", "sync catalogs")
+
+    from d2lbook.i18n.segment import segment
+
+    page = root / "source" / "en" / "chapter_preliminaries" / "autograd.md"
+    text = page.read_text()
+    para = [s for s in segment(text) if s.kind == "paragraph"][1]
+    edited = text[para.start:para.end] + " This sentence was added later."
+    page.write_text(text[:para.start] + edited + "\n\nA brand new paragraph." +
+                    text[para.end:])
+    git(root, "commit", "-q", "-am", "Expand the autograd introduction")
+
+    result = build(cfg, cfg.select("zh"), ("html",))
+    progress = result.editions[0]
+    assert progress.executed == 0
+    html = (root / "_build" / "zh" / "html" / "chapter_preliminaries" / "autograd.html")
+    page_html = html.read_text()
+    outdated = re.search(r'<p class="d2l-outdated">(.*?)</p>', page_html, re.S)
+    assert outdated and "This sentence was added later" in outdated.group(1)
+    assert re.search(r'<p class="d2l-untranslated">A brand new paragraph', page_html)
+    status = (root / "_build" / "zh" / "html" / "translation-status.html").read_text()
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*autograd\.html(?:(?!</tr>).)*</tr>", status,
+                    re.S).group(0)
+    assert [int(n) for n in re.findall(r"<td[^>]*>(?:<p>)?(\d+)", row)][:3] == [29, 1, 1]

@@ -112,7 +112,8 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             t0 = time.perf_counter()
             folder = out / "notebooks"
             bundle = write_bundle(folder, folder / f"{stem}.zip", stem, notebooks,
-                                  [p.name for p in edition.pages],
+                                  [p.name for p in edition.pages
+                                   if p.name not in edition.generated],
                                   SphinxResolver(run.env, run.config), edition.tree,
                                   edition.assets)
             result.warnings += bundle.warnings

@@ -48,6 +48,9 @@ class ApplyResult:
     untranslated: int = 0
     """Messages left in English (no translation, or a rejected one)."""
     problems: list[ApplyProblem] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    """Per English segment: ``current`` (translated), ``outdated`` (only a fuzzy translation
+    exists) or ``untranslated`` (none, or it was rejected)."""
 
 
 def load_catalog_safely(path: Path) -> tuple[Catalog | None, list[ApplyProblem]]:
@@ -80,7 +83,8 @@ def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
     segments = segment(text)
     table = catalog.translations(fuzzy=use_fuzzy) if catalog is not None else {}
     if not table:
-        return ApplyResult(text, untranslated=len(segments))
+        return ApplyResult(text, untranslated=len(segments),
+                           statuses=_statuses(segments, {}, catalog))
     where: Path | str = catalog_path or (catalog.path if catalog else None) or page or "<catalog>"
     newline = "\r\n" if "\r\n" in text else "\n"
     problems: dict[tuple[int, str], ApplyProblem] = {}
@@ -100,7 +104,24 @@ def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
     fuzzy_used = sum(1 for c in choices.values() if c.entry.fuzzy)
     return ApplyResult(result, translated=len(choices) - fuzzy_used, fuzzy_used=fuzzy_used,
                        untranslated=len(segments) - len(choices),
-                       problems=list(problems.values()))
+                       problems=list(problems.values()),
+                       statuses=_statuses(segments, choices, catalog))
+
+
+def _statuses(segments: list[Segment], choices: dict[int, _Choice],
+              catalog: Catalog | None) -> list[str]:
+    fuzzy = {e.msgid for e in catalog.entries if e.fuzzy and e.msgstr and not e.obsolete} \
+        if catalog is not None else set()
+    out = []
+    for index, seg in enumerate(segments):
+        choice = choices.get(index)
+        if choice is not None and not choice.entry.fuzzy:
+            out.append("current")
+        elif choice is not None or seg.msgid in fuzzy:
+            out.append("outdated")
+        else:
+            out.append("untranslated")
+    return out
 
 
 def _problem(where: Path | str, entry: Entry, message: str, code: str) -> ApplyProblem:

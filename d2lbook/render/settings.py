@@ -38,8 +38,10 @@ def sphinx_settings(cfg: BookConfig, lang: Language) -> dict[str, Any]:
             "sphinxcontrib.rsvgconverter",
             "d2lbook.render.sphinx_ext",
         ],
-        # MyST: $...$ math, amsmath environments, ::: fences, definition lists.
-        "myst_enable_extensions": ["dollarmath", "amsmath", "colon_fence", "deflist"],
+        # MyST: $...$ math, amsmath environments, ::: fences, definition lists, and block
+        # attributes ({.d2l-outdated} marks paragraphs a translation still shows in English).
+        "myst_enable_extensions": ["dollarmath", "amsmath", "colon_fence", "deflist",
+                                   "attrs_block"],
         "myst_heading_anchors": 3,
         # Notebooks arrive executed: d2lbook runs them once, cached by content.
         "nb_execution_mode": "off",
