@@ -273,10 +273,13 @@ def main() -> None:
     lang = cfg.language("zh")
     t1 = time.perf_counter()
     report, calls = count_git_processes(lambda: compute_status(cfg, lang))
-    first = time.perf_counter() - t1
+    first, c2 = time.perf_counter() - t1, os.times()
     t2 = time.perf_counter()
     compute_status(cfg, lang)
-    second = time.perf_counter() - t2
+    second, c3 = time.perf_counter() - t2, os.times()
+    py_cpu = (c3.user - c2.user) + (c3.system - c2.system)
+    git_cpu = (c3.children_user - c2.children_user) + (c3.children_system - c2.children_system)
+    load = os.getloadavg()[0]
     totals = report.totals
     changed = sum(1 for d in report.documents if any(m.commits for m in d.messages))
     naive = naive_walk(root, sorted(gen.pages))
@@ -287,7 +290,9 @@ def main() -> None:
     print(f"status: {totals['current']} current, {totals['outdated']} outdated ({fuzzy} fuzzy), "
           f"{totals['untranslated']} untranslated; {changed} pages with commits to report")
     print(f"git processes per status run: {sum(calls.values())} ({dict(calls)})")
-    print(f"status time: {first:.2f} s (first run), {second:.2f} s (second run)")
+    print(f"status time: {first:.2f} s (first run), {second:.2f} s (second run; CPU: "
+          f"{py_cpu:.2f} s Python + {git_cpu:.2f} s git; load average {load:.1f} on "
+          f"{os.cpu_count()} cores)")
     print(f"naive per-file `git log --follow -p` walk: {naive:.2f} s "
           f"({len(gen.pages)} processes)")
     print(f"ratio naive / status: {naive / min(first, second):.1f}x")

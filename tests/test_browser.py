@@ -222,7 +222,8 @@ def test_every_page_loads_without_console_errors(browser, base_url, site) -> Non
     try:
         for path in sorted(site.root.rglob("*.html")):
             rel = path.relative_to(site.root).as_posix()
-            if rel == "index.html" or "/_static/" in rel or rel.endswith(("search.html", "genindex.html")):
+            if rel == "index.html" or "/_static/" in rel or \
+                    rel.endswith(("search.html", "genindex.html")):
                 continue
             page = t.open(rel)
             if page.locator("span.math, div.math").count():

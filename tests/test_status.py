@@ -547,6 +547,20 @@ def test_whole_file_replacement_going_stale(book: Book) -> None:
     ]
 
 
+def test_replacement_reports_a_section_deleted_from_the_english(book: Book) -> None:
+    book.write(ZH_PAGE, replacement(book.sync))
+    book.write(SRC, page(f"# {H1}", P1, f"## {H2}", P2, P3))
+    gone = book.commit("Drop training")
+    doc = doc_of(book.status())
+    assert by_label(doc) == {H1: "current", f"{H1} › {H2}": "current",
+                             f"{H1} › {H3}": "outdated"}
+    section = doc.sections[-1]
+    assert section.path == (H1, H3)
+    assert [(m.reason, m.english, m.previous_english, [c.sha for c in m.commits])
+            for m in section.messages] == [("deleted", "", H3, [gone]),
+                                           ("deleted", "", P4, [gone])]
+
+
 def test_replacement_without_source_commit_is_an_error(book: Book) -> None:
     book.write(ZH_PAGE, "# 线性回归\n\n内容。\n")
     doc = doc_of(book.status())
@@ -583,6 +597,15 @@ def test_pure_status_from_history_as_data() -> None:
     got = [(m.english, m.status, [c.sha for c in m.commits]) for m in doc.messages]
     assert got == [("T", "current", []), ("Alpha beta gamma!", "outdated", ["c1"]),
                    ("Delta epsilon.", "outdated", ["c2"])]
+
+
+def test_pure_checkout_with_converted_line_endings_keeps_the_commits() -> None:
+    v0 = "# T\n\nAlpha beta gamma.\n"
+    v1 = "# T\n\nAlpha beta delta.\n"
+    doc = run_pure(v0, [Change(C1, (v0,), v1)], v1.replace("\n", "\r\n"),
+                   {"T": Translation("题"), "Alpha beta gamma.": Translation("甲乙丙。")})
+    assert [(m.status, [c.sha for c in m.commits]) for m in doc.messages] == [
+        ("current", []), ("outdated", ["c1"])]
 
 
 def test_pure_revert_through_history_is_no_change() -> None:

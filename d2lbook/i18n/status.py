@@ -41,6 +41,7 @@ __all__ = [
     "Translation",
     "align",
     "document_status",
+    "trace",
     "translations_from_catalog",
     "word_diff",
 ]
@@ -512,7 +513,12 @@ def trace(history: PageHistory, current: str, segments: Sequence[Segment],
     tracer = _Tracer(history.base)
     for change in history.changes:
         tracer.apply(change)
-    final = tracer.version(current)
+    final = tracer.versions.get(current)
+    if final is None:  # today's text is not the last version read (line endings converted
+        # by git on checkout, say): follow it from that version, adding no commit
+        last = next((c.after for c in reversed(history.changes) if c.after is not None), None)
+        start = tracer.version(last) if last is not None else tracer.base
+        final = tracer._derive([start], current, None)
     base_segments = segmenter(history.base) if history.base is not None else []
     base = [s.msgid for s in base_segments]
     alignment = align(base, [s.msgid for s in segments])

@@ -2,12 +2,13 @@
 :func:`~d2lbook.i18n.status.document_status` on each page.
 
 Git cost is a constant number of processes per run, whatever the number of pages, messages
-or commits: ``rev-parse``, ``status``, one ``cat-file --batch-check`` resolving every sync
-commit, ``merge-base`` of the sync commits, one path-limited ``log`` and one ``diff-tree
---stdin`` over the English folder since that merge base, and one ``cat-file --batch`` for every
-version of every page needed (only pages changed since their sync commit have any). A sync
-commit that is not among the logged commits (it is not reachable from HEAD) adds one
-``rev-list`` for all such commits together.
+or commits: ``rev-parse`` and ``symbolic-ref`` (HEAD), ``status`` (uncommitted English edits),
+one ``cat-file --batch-check`` resolving every sync commit, ``merge-base`` of the sync commits,
+one path-limited ``log`` and one ``diff-tree --stdin`` over the English folder since that merge
+base, and one ``cat-file --batch`` for every version of every page needed (only pages changed
+since their sync commit have any). Fuzzy entries add one ``log`` + ``diff-tree`` back from the
+sync commits and at most ``len(SEARCH_ROUNDS)`` ``cat-file --batch``. A sync commit that is not
+among the logged commits (not reachable from HEAD) adds one ``rev-list`` for all of them.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import D2lbookError
-from d2lbook.vcs import UNSHALLOW_HINT, FileChange, History, Repository
+from d2lbook.vcs import UNSHALLOW_HINT, FileChange, History, Repository, WorktreeChange
 
 from .segment import Segment, normalize
 from .status import (
@@ -235,6 +237,8 @@ class _Plan:
 
     base_specs: list[str]
     steps: list[tuple[CommitRef, list[str | None], str | None]]
+    worktree_spec: str | None = None
+    """``HEAD:<path>`` when the page has uncommitted changes."""
 
 
 _Step = tuple[CommitRef, list[str | None], str | None]
@@ -350,35 +354,35 @@ class _Search:
         return result
 
 
-def _earlier(repo: Repository, docs: Sequence[_Doc], en_rel: str, segment: _Segmenter
-             ) -> dict[str, dict[str, list[CommitRef]]]:
-    """page -> fuzzy msgid -> the commits before the sync commit that changed its English
-    since the translation. One ``log`` + ``diff-tree`` back from the sync commits of the pages
-    with fuzzy entries, and at most ``len(SEARCH_ROUNDS)`` ``cat-file`` batches."""
-    wanted: dict[str, tuple[_Doc, dict[str, str]]] = {}
-    for doc in docs:
-        if doc.kind != "catalog" or not doc.sync_sha or not doc.translations:
-            continue
-        fuzzy = {m: t.previous for m, t in doc.translations.items()
-                 if t.fuzzy and t.previous and t.previous != m}
-        if fuzzy:
-            wanted[doc.page] = (doc, fuzzy)
-    if not wanted:
-        return {}
-    syncs = sorted({doc.sync_sha for doc, _ in wanted.values() if doc.sync_sha})
-    history = repo.history([en_rel], revision=syncs)
+def _graph(repo: Repository, en_rel: str, syncs: Sequence[str], exclude: Sequence[str] = (),
+           revision: str | Sequence[str] = "HEAD") -> _Graph:
+    history = repo.history([en_rel], exclude=exclude, revision=revision)
     position = history.position()
     graph = _Graph(history, position, {}, _index(history))
     graph.masks = _ancestor_masks(history, position, syncs, repo)
+    return graph
+
+
+def _earlier(repo: Repository, graph: _Graph | None, docs: Sequence[_Doc],
+             segment: _Segmenter) -> dict[str, dict[str, list[CommitRef]]]:
+    """page -> fuzzy msgid -> the commits before the sync commit that changed its English
+    since the translation, found in ``graph`` (the history back from the sync commits of the
+    pages with fuzzy entries) with at most ``len(SEARCH_ROUNDS)`` ``cat-file`` batches."""
+    if graph is None:
+        return {}
     searches: dict[str, _Search] = {}
-    for page, (doc, fuzzy) in wanted.items():
+    for doc in docs:
         sync = doc.sync_sha
-        if sync not in position:
+        if doc.kind != "catalog" or sync is None or sync not in graph.position:
+            continue
+        fuzzy = {m: t.previous for m, t in (doc.translations or {}).items()
+                 if t.fuzzy and t.previous and t.previous != m}
+        if not fuzzy:
             continue
         keep = lambda pos, s=sync: not graph.in_range(s, pos)  # noqa: E731
         path = doc.aliases[-1] if doc.aliases else doc.source
         steps = _steps(graph, _aliases(graph, path, keep), keep)
-        searches[page] = _Search(fuzzy, list(reversed(steps)))
+        searches[doc.page] = _Search(fuzzy, list(reversed(steps)))
     texts: dict[str, str | None] = {}
     for size in SEARCH_ROUNDS:
         active = [s for s in searches.values() if not s.done]
@@ -394,6 +398,97 @@ def _earlier(repo: Repository, docs: Sequence[_Doc], en_rel: str, segment: _Segm
 
 # ----------------------------------------------------------------------------------------------
 # The command.
+#
+# Git runs in a worker thread while the main thread parses catalogs and segments pages (git is
+# another process, so the two overlap even under the GIL): first the history, started from the
+# sync commits read from the catalog headers, then the versions of the changed pages.
+
+_HEADER_SYNC = re.compile(rf'^"{SYNC_HEADER}:[ \t]*([^\\"\s]*)', re.MULTILINE)
+
+
+@dataclass
+class _Layout:
+    """The files: English pages, translations (paired by page name or left loose)."""
+
+    en_rel: str
+    english: dict[str, Path]
+    page_of: dict[str, str]
+    """English path (repository-relative) -> page name."""
+    docs: dict[str, _Doc]
+    loose: list[_Doc]
+    """Translations whose English page is not there (moved or deleted)."""
+    catalog_files: dict[str, Path]
+    fuzzy_pages: set[str]
+    """Pages whose catalog holds a previous msgid (``#|``): candidates for fuzzy entries."""
+
+    @property
+    def translated(self) -> list[_Doc]:
+        return [*self.docs.values(), *self.loose]
+
+
+def _layout(config: BookConfig, lang: Language, root: Path) -> _Layout:
+    def rel(path: Path) -> str:
+        return path.resolve().relative_to(root).as_posix()
+
+    en_rel = rel(config.source_dir)
+    english = _pages(config.source_dir, ".md")
+    layout = _Layout(en_rel, english, {rel(p): name for name, p in english.items()}, {}, [],
+                     {}, set())
+    for name, path in _pages(config.locale_path / lang.locale / "LC_MESSAGES", ".po").items():
+        doc = _Doc(name, f"{en_rel}/{name}.md", "catalog", rel(path))
+        data = path.read_bytes()
+        found = _HEADER_SYNC.search(data[:4096].decode("utf-8", errors="replace"))
+        doc.sync = found.group(1) if found and found.group(1) else None  # checked when parsed
+        if b"\n#| msgid" in data:
+            layout.fuzzy_pages.add(name)
+        layout.catalog_files[name] = path
+        _place(layout, doc)
+    for name, path in _pages(config.overlay_dir(lang), ".md").items():
+        sync = read_source_commit(_read(path))
+        if name not in english and sync is None:
+            continue  # a language-only extra page, not a replacement
+        doc = _Doc(name, f"{en_rel}/{name}.md", "replacement", rel(path), sync=sync)
+        if sync is None:
+            doc.error = f"no `{SOURCE_COMMIT_KEY}:` in the front matter of {doc.translation}"
+        layout.docs.pop(name, None)  # a replacement wins over a catalog
+        _place(layout, doc)
+    return layout
+
+
+def _place(layout: _Layout, doc: _Doc) -> None:
+    if doc.page in layout.english:
+        layout.docs[doc.page] = doc
+    else:
+        layout.loose.append(doc)
+
+
+@dataclass
+class _GitData:
+    resolved: dict[str, str | None]
+    """Recorded sync revision -> full sha (None: unknown)."""
+    worktree: list[WorktreeChange]
+    graph: _Graph | None
+    """History of the English folder since the sync commits."""
+    early: _Graph | None
+    """History back from the sync commits of pages with fuzzy entries."""
+
+
+def _read_git(repo: Repository, layout: _Layout, syncs: dict[str, str], has_head: bool
+              ) -> _GitData:
+    """``syncs``: page -> recorded sync revision. Every git call that needs no page content."""
+    resolved = repo.resolve_many(syncs.values())
+    if not has_head:
+        return _GitData(resolved, [], None, None)
+    worktree = repo.worktree_changes([layout.en_rel])
+    known = sorted({sha for sha in resolved.values() if sha})
+    graph = None
+    if known:
+        graph = _graph(repo, layout.en_rel, known, exclude=repo.merge_bases(known))
+    early_syncs = sorted({resolved[syncs[p]] for p in layout.fuzzy_pages
+                          if p in syncs and resolved.get(syncs[p])})  # type: ignore[misc]
+    early = _graph(repo, layout.en_rel, early_syncs, revision=early_syncs) \
+        if early_syncs else None
+    return _GitData(resolved, worktree, graph, early)
 
 
 def compute_status(config: BookConfig, lang: Language, paths: list[str] | None = None
@@ -406,81 +501,64 @@ def compute_status(config: BookConfig, lang: Language, paths: list[str] | None =
     repo = Repository(config.root)
     head = repo.head()
     root = repo.root.resolve()
-    rel = lambda p: p.resolve().relative_to(root).as_posix()  # noqa: E731
-    en_dir = config.source_dir
-    en_rel = rel(en_dir)
-    english = _pages(en_dir, ".md")
-    catalogs = _pages(config.locale_path / lang.locale / "LC_MESSAGES", ".po")
-    overlay = _pages(config.overlay_dir(lang), ".md")
-    page_of = {rel(p): name for name, p in english.items()}
-
-    docs: dict[str, _Doc] = {}
-    loose: list[_Doc] = []
-    for name, path in catalogs.items():
-        doc = _Doc(name, f"{en_rel}/{name}.md", "catalog", rel(path))
-        _load_catalog(doc, path)
-        (docs.__setitem__(name, doc) if name in english else loose.append(doc))
-    for name, path in overlay.items():
-        sync = read_source_commit(_read(path))
-        if name not in english and sync is None:
-            continue  # a Chinese-only extra page, not a replacement
-        doc = _Doc(name, f"{en_rel}/{name}.md", "replacement", rel(path), sync=sync)
-        if sync is None:
-            doc.error = f"no `{SOURCE_COMMIT_KEY}:` in the front matter of {doc.translation}"
-        (docs.__setitem__(name, doc) if name in english else loose.append(doc))
-
-    warnings: list[str] = []
-    if repo.shallow:
-        warnings.append(f"shallow clone: history before the clone depth is missing; "
-                        f"{UNSHALLOW_HINT}")
-    _resolve(repo, [*docs.values(), *loose])
-    worktree = repo.worktree_changes([en_rel]) if head.sha else []
-    graph = _history(repo, [*docs.values(), *loose], en_rel, head.sha)
-
-    orphaned: list[OrphanedCatalog] = []
-    for doc in loose:
-        target = None
-        if graph is not None and doc.sync_sha is not None:
-            target = _renamed_to(graph, doc.sync_sha, doc.source, set(page_of))
-        target = target or _staged_rename(worktree, doc.source, set(page_of))
-        if target is not None and page_of[target] not in docs:
-            doc.renamed_from, doc.source = doc.source, target
-            docs[page_of[target]] = doc
-            continue
-        deleted_by = None
-        if graph is not None and doc.sync_sha is not None:
-            deleted_by = _deletion(graph, doc.sync_sha, doc.source)
-        orphaned.append(OrphanedCatalog(doc.translation or "", doc.source, deleted_by))
-    for name in english:
-        if name not in docs:
-            docs[name] = _Doc(name, f"{en_rel}/{name}.md", "none", None)
-
-    selected = [docs[name] for name in sorted(docs, key=lambda n: docs[n].source)
-                if _selected(docs[name], paths, config.root, root)]
-    histories = _histories(repo, graph, selected, worktree, english, page_of, root)
+    layout = _layout(config, lang, root)
     segment = _Segmenter()
-    earlier = _earlier(repo, selected, en_rel, segment) if head.sha else {}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        syncs = {d.page: d.sync for d in layout.translated if d.sync and not d.error}
+        pending = pool.submit(_read_git, repo, layout, syncs, head.sha is not None)
+        for doc in layout.translated:
+            if doc.kind == "catalog":
+                _load_catalog(doc, layout.catalog_files[doc.page])
+        git = pending.result()
+        if {d.page: d.sync for d in layout.translated if d.sync and not d.error} != syncs:
+            syncs = {d.page: d.sync for d in layout.translated if d.sync and not d.error}
+            git = _read_git(repo, layout, syncs, head.sha is not None)  # headers read oddly
+        _apply_resolution(repo, layout.translated, git.resolved)
+        orphaned = _pair_moved(layout, git)
+        selected = [layout.docs[name] for name in sorted(layout.docs,
+                                                         key=lambda n: layout.docs[n].source)
+                    if _selected(layout.docs[name], paths, config.root, root)]
+        plans, specs = _plans(git, selected)
+        versions = pool.submit(repo.read_texts, specs) if specs else None
+        texts_now = {doc.page: _read(root / doc.source) for doc in selected}
+        segments_now = {page: segment(text) for page, text in texts_now.items()}
+        texts = versions.result() if versions is not None else {}
+    histories = _assemble(plans, texts, selected, git.worktree, root)
+    earlier = _earlier(repo, git.early, selected, segment)
 
     documents = []
     for doc in selected:
-        text = _read(root / doc.source)
         status = DocumentStatus(doc.source, doc.translation, doc.kind, doc.sync_sha or doc.sync,
                                 doc.renamed_from, error=doc.error)
         translations = None if doc.kind == "replacement" else doc.translations or {}
-        document_status(status, segment(text), translations, histories.get(doc.page), text,
-                        segmenter=segment, earlier=earlier.get(doc.page))
+        document_status(status, segments_now[doc.page], translations, histories.get(doc.page),
+                        texts_now[doc.page], segmenter=segment, earlier=earlier.get(doc.page))
         documents.append(status)
-    dirty = any(w.path.startswith(en_rel + "/") for w in worktree)
+    dirty = any(w.path.startswith(layout.en_rel + "/") for w in git.worktree)
     head_info = {"sha": head.sha, "branch": head.branch, "detached": head.detached,
                  "dirty": dirty, "shallow": repo.shallow}
-    orphaned = [o for o in orphaned if _selected_path(o.catalog, o.source, paths, config.root,
-                                                      root)]
-    return StatusReport(lang.code, lang.locale, head_info, documents, orphaned, warnings)
+    orphaned = [o for o in orphaned
+                if _selected_path(o.catalog, o.source, paths, config.root, root)]
+    return StatusReport(lang.code, lang.locale, head_info, documents, orphaned,
+                        _warnings(repo, layout))
 
 
-def _resolve(repo: Repository, docs: Sequence[_Doc]) -> None:
-    wanted = [d.sync for d in docs if d.sync and not d.error]
-    resolved = repo.resolve_many(wanted)
+def _warnings(repo: Repository, layout: _Layout) -> list[str]:
+    warnings: list[str] = []
+    unsynced = sorted(d.translation or "" for d in layout.translated
+                      if d.kind == "catalog" and not d.sync and not d.error)
+    if unsynced:
+        more = f" and {len(unsynced) - 3} more" if len(unsynced) > 3 else ""
+        warnings.append(f"no {SYNC_HEADER} header in {', '.join(unsynced[:3])}{more}: their "
+                        "statuses come from the catalogs alone (d2lbook i18n update records it)")
+    if repo.shallow:
+        warnings.append(f"shallow clone: history before the clone depth is missing; "
+                        f"{UNSHALLOW_HINT}")
+    return warnings
+
+
+def _apply_resolution(repo: Repository, docs: Sequence[_Doc],
+                      resolved: dict[str, str | None]) -> None:
     for doc in docs:
         if not doc.sync or doc.error:
             continue
@@ -493,67 +571,76 @@ def _resolve(repo: Repository, docs: Sequence[_Doc]) -> None:
             doc.error = f"unknown sync commit {doc.sync} ({where}); {hint}"
 
 
-def _history(repo: Repository, docs: Sequence[_Doc], en_rel: str, head: str | None
-             ) -> _Graph | None:
-    syncs = sorted({d.sync_sha for d in docs if d.sync_sha})
-    if not syncs or head is None:
-        return None
-    bases = repo.merge_bases(syncs)
-    history = repo.history([en_rel], exclude=bases)
-    position = history.position()
-    graph = _Graph(history, position, {}, _index(history))
-    graph.masks = _ancestor_masks(history, position, syncs, repo)
-    return graph
+def _pair_moved(layout: _Layout, git: _GitData) -> list[OrphanedCatalog]:
+    """Give each loose translation the page it moved to, or report it orphaned; pages with
+    no translation at all get a ``none`` document."""
+    orphaned: list[OrphanedCatalog] = []
+    exists = set(layout.page_of)
+    for doc in layout.loose:
+        target = None
+        if git.graph is not None and doc.sync_sha is not None:
+            target = _renamed_to(git.graph, doc.sync_sha, doc.source, exists)
+        target = target or _staged_rename(git.worktree, doc.source, exists)
+        if target is not None and layout.page_of[target] not in layout.docs:
+            doc.renamed_from, doc.source = doc.source, target
+            layout.docs[layout.page_of[target]] = doc
+            continue
+        deleted_by = None
+        if git.graph is not None and doc.sync_sha is not None:
+            deleted_by = _deletion(git.graph, doc.sync_sha, doc.source)
+        orphaned.append(OrphanedCatalog(doc.translation or "", doc.source, deleted_by))
+    for name in layout.english:
+        if name not in layout.docs:
+            layout.docs[name] = _Doc(name, f"{layout.en_rel}/{name}.md", "none", None)
+    return orphaned
 
 
-def _staged_rename(worktree: Sequence, source: str, exists: set[str]) -> str | None:
+def _staged_rename(worktree: Sequence[WorktreeChange], source: str, exists: set[str]
+                   ) -> str | None:
     for w in worktree:
         if w.status == "R" and w.old_path == source and w.path in exists:
             return w.path
     return None
 
 
-def _histories(repo: Repository, graph: _Graph | None, docs: Sequence[_Doc],
-               worktree: Sequence, english: dict[str, Path], page_of: dict[str, str],
-               root: Path) -> dict[str, PageHistory]:
-    """page -> its history since the sync commit, for the pages that changed since (pages
-    unchanged since their sync commit need none: the catalog alone says everything)."""
-    dirty = {w.path: w for w in worktree}
+def _plans(git: _GitData, docs: Sequence[_Doc]) -> tuple[dict[str, _Plan], list[str]]:
+    """The pages changed since their sync commit (committed or not), with the versions to
+    read; pages unchanged since need none: the catalog alone says everything."""
+    dirty = {w.path: w for w in git.worktree}
     plans: dict[str, _Plan] = {}
-    for doc in docs:
-        if doc.sync_sha is None or graph is None or doc.kind == "none":
-            continue
-        plan = _plan(graph, doc)
-        if plan.steps or doc.source in dirty or doc.renamed_from:
-            plans[doc.page] = plan
     specs: list[str] = []
-    for page, plan in plans.items():
-        specs += plan.base_specs
-        specs += [s for _, before, after in plan.steps for s in (*before, after) if s]
-        source = _source_of(docs, page)
-        change = dirty.get(source)
+    for doc in docs:
+        if doc.sync_sha is None or git.graph is None or doc.kind == "none":
+            continue
+        plan = _plan(git.graph, doc)
+        change = dirty.get(doc.source)
+        if not (plan.steps or change is not None or doc.renamed_from):
+            continue
         if change is not None:
-            specs.append(f"HEAD:{change.old_path or source}")
-    texts = repo.read_texts(specs) if specs else {}
+            plan.worktree_spec = f"HEAD:{change.old_path or doc.source}"
+        plans[doc.page] = plan
+        specs += plan.base_specs
+        specs += [b for _, before, after in plan.steps for b in (*before, after) if b]
+        specs += [plan.worktree_spec] if plan.worktree_spec else []
+    return plans, specs
+
+
+def _assemble(plans: dict[str, _Plan], texts: dict[str, str | None], docs: Sequence[_Doc],
+              worktree: Sequence[WorktreeChange], root: Path) -> dict[str, PageHistory]:
+    """page -> its history since the sync commit, from the versions read."""
+    source_of = {d.page: d.source for d in docs}
     result: dict[str, PageHistory] = {}
     for page, plan in plans.items():
         base = next((texts[s] for s in plan.base_specs if texts.get(s) is not None), None)
         changes = [Change(commit, tuple(texts.get(b) if b else None for b in before),
                           texts.get(after) if after else None)
                    for commit, before, after in plan.steps]
-        source = _source_of(docs, page)
-        change = dirty.get(source)
-        if change is not None:
-            old = texts.get(f"HEAD:{change.old_path or source}")
-            path = root / source
+        if plan.worktree_spec:
+            path = root / source_of[page]
             now = _read(path) if path.is_file() else None
-            changes.append(Change(WORKTREE_COMMIT, (old,), now))
+            changes.append(Change(WORKTREE_COMMIT, (texts.get(plan.worktree_spec),), now))
         result[page] = PageHistory(base, tuple(changes))
     return result
-
-
-def _source_of(docs: Sequence[_Doc], page: str) -> str:
-    return next(d.source for d in docs if d.page == page)
 
 
 def _selected(doc: _Doc, paths: list[str] | None, book_root: Path, root: Path) -> bool:

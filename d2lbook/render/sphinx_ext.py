@@ -93,7 +93,9 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict,
     except Exception:  # noqa: BLE001 - a tree built by hand outside a book: no book links
         return
     lang = cfg.language(app.config.d2lbook_language)
-    is_document = doctree is not None and pagename in app.env.found_docs
+    # A page of the book (it has a reader notebook), rather than one made by Sphinx (search)
+    # or by the build (the translation-status page).
+    is_document = doctree is not None and pagename in pages.get(lang.code, ())
     links = page_links(cfg, lang, pagename, pages, _topic(app, pagename) if is_document else "",
                        is_document)
     context["d2lbook"] = {"links": links, "ui": ui_strings(lang), "lang": lang.code}
@@ -117,6 +119,22 @@ def _copy_mathjax(app: Any, exception: Exception | None) -> None:
             shutil.copyfile(src, dest / part)
 
 
+def _fix_chinese_search(app: Any) -> None:
+    """Sphinx 9.0's Chinese search ships the English stemmer (for Latin words) but its
+    ``language_data.js`` ends ``window.Stemmer = ChineseStemmer``, a class that does not exist:
+    the search page throws and finds nothing. Name the stemmer that is actually there."""
+    from sphinx.search.zh import SearchChinese
+
+    if SearchChinese.js_stemmer_rawcode != "english-stemmer.js" or \
+            SearchChinese.language_name == "English":
+        return
+
+    class ChineseSearch(SearchChinese):
+        language_name = "English"  # -> window.Stemmer = EnglishStemmer
+
+    app.add_search_language(ChineseSearch)
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("d2lbook_language", "en", "env")
     app.add_config_value("d2lbook_html_lang", "en", "html")
@@ -124,4 +142,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", _page_context)
     app.connect("build-finished", _copy_mathjax)
     app.add_css_file("d2lbook.css")
+    _fix_chinese_search(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2"}
