@@ -16,9 +16,9 @@ from d2lbook.errors import D2lbookError
 class Reporter:
     """Progress lines: one per event; on a terminal the running count is kept on one line."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.started = time.perf_counter()
         self.running: set[str] = set()
 
@@ -75,7 +75,8 @@ def _assemble_site(cfg) -> int:
     site = assemble_site(cfg)
     for missing in site.missing:
         print(f"warning: the site links to {missing}, which was not built", file=sys.stderr)
-    print(f"site: {site.root.relative_to(cfg.root)} ({site.files} files, "
+    where = site.root.relative_to(cfg.root) if site.root.is_relative_to(cfg.root) else site.root
+    print(f"site: {where} ({site.files} files, "
           f"{site.bytes / 2**20:.1f} MiB)")
     return len(site.missing)
 
@@ -125,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="preview _build/site/ locally; rebuild on changes")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--pdf", action="store_true", help="also rebuild the PDFs (slower)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also rebuild the PDFs (slower; by default the last built ones are served)")
     p.add_argument("--no-build", action="store_true", help="serve the site as it is first")
     p.add_argument("--jobs", "-j", type=int, default=None)
     p.set_defaults(func=cmd_serve)

@@ -142,6 +142,10 @@ class WorktreeChange:
 
 _NULL_SHA = {"0" * 40, "0" * 64}
 
+_GIT_OPTIONS = ("-c", "core.quotepath=off", "-c", "color.ui=never", "-c", "log.showSignature=false",
+                "--no-optional-locks")
+"""Keep the user's configuration from changing the output parsed here."""
+
 
 class Repository:
     """A git working tree. ``Repository(path)`` fails with :class:`NotARepositoryError`."""
@@ -165,7 +169,7 @@ class Repository:
 
     def _run(self, args: Sequence[str], cwd: Path | None = None, input: str | None = None,
              check: bool = True) -> subprocess.CompletedProcess[str]:
-        cmd = [self.git_executable, "-c", "core.quotepath=off", "--no-optional-locks", *args]
+        cmd = [self.git_executable, *_GIT_OPTIONS, *args]
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
         try:
             proc = subprocess.run(cmd, cwd=cwd or self.root, input=input, env=env,
@@ -180,7 +184,7 @@ class Repository:
         return proc
 
     def _run_bytes(self, args: Sequence[str], input: bytes) -> bytes:
-        cmd = [self.git_executable, "-c", "core.quotepath=off", "--no-optional-locks", *args]
+        cmd = [self.git_executable, *_GIT_OPTIONS, *args]
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
         proc = subprocess.run(cmd, cwd=self.root, input=input, env=env, capture_output=True)
         if proc.returncode != 0:
@@ -261,7 +265,7 @@ class Repository:
         found: dict[str, str | None] = dict.fromkeys(paths)
         if not wanted:
             return found
-        cmd = [self.git_executable, "-c", "core.quotepath=off", "log", "--format=%x01%H",
+        cmd = [self.git_executable, *_GIT_OPTIONS, "log", "--format=%x01%H",
                "--name-only", "-z", "--no-renames", revision, "--", *sorted(wanted)]
         with subprocess.Popen(cmd, cwd=self.root, stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL) as proc:

@@ -47,3 +47,12 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
 @pytest.fixture(scope="session")
 def built_en(built_book: BuiltBook):
     return built_book.cfg, built_book.en
+
+
+@pytest.fixture(scope="session")
+def built_site(built_book: BuiltBook):
+    """``_build/site/`` assembled from the session's bilingual build."""
+    from d2lbook.render.site import assemble_site
+    from tests.site_build import BuiltSite
+
+    return BuiltSite(built_book.cfg, assemble_site(built_book.cfg))

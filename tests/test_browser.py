@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
-from tests.site_build import PAGE, built_site
+from tests.site_build import PAGE
 
 pytestmark = pytest.mark.slow
 
@@ -32,8 +32,8 @@ SCREENSHOTS = REPO / "_build" / "screenshots"
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory):
-    return built_site(tmp_path_factory.getbasetemp() / "book-site")
+def site(built_site):
+    return built_site
 
 
 @pytest.fixture(scope="module")

@@ -176,6 +176,12 @@ def test_english_shown_in_the_chinese_site_is_marked(built_book, tmp_path: Path)
     outdated = re.search(r'<p class="d2l-outdated">(.*?)</p>', page_html, re.S)
     assert outdated and "This sentence was added later" in outdated.group(1)
     assert re.search(r'<p class="d2l-untranslated">A brand new paragraph', page_html)
+    notice = re.search(r'<div class="d2l-translation-notice".*?</div>', page_html, re.S).group(0)
+    assert "本页有 2 段尚未翻译或译文已过时" in notice
+    assert 'href="../../en/chapter_preliminaries/autograd.html"' in notice
+    assert 'href="../translation-status.html"' in notice
+    other = (root / "_build" / "zh" / "html" / "chapter_preliminaries" / "ndarray.html")
+    assert "d2l-translation-notice" not in other.read_text()
     status = (root / "_build" / "zh" / "html" / "translation-status.html").read_text()
     row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*autograd\.html(?:(?!</tr>).)*</tr>", status,
                     re.S).group(0)

@@ -18,7 +18,7 @@ import pytest
 from d2lbook.config import Urls, parse_config
 from d2lbook.errors import RenderError
 from d2lbook.render.site import assemble_site, edition_pages, page_links, root_index
-from tests.site_build import PAGE, built_site
+from tests.site_build import PAGE
 
 
 def make_book(root: Path, urls: Urls | None = None):
@@ -70,7 +70,7 @@ def test_page_links_of_chinese_pages(tmp_path: Path) -> None:
     links = page_links(cfg, zh, "ch/a", pages)
     assert links.languages[0].href == "../../en/ch/a.html"
     assert links.languages[0].text == "English"
-    assert links.notebook.text == "本节的记事本（.ipynb）"
+    assert links.notebook.text == "本节的 Jupyter 笔记本（.ipynb）"
     assert links.edit.href == ("https://github.com/o/book/edit/main/locale/zh_CN/LC_MESSAGES/"
                                "ch/a.po")
     assert links.colab.href.endswith("/blob/main/zh/ch/a.ipynb")
@@ -91,6 +91,22 @@ def test_links_are_left_out_when_urls_are_not_configured(tmp_path: Path) -> None
     links = page_links(cfg, en, "index", {"en": frozenset({"index"}), "zh": frozenset()})
     assert links.colab is None and links.discuss is None and links.edit is None
     assert links.languages[0].href == "../zh/index.html"
+
+
+def test_sphinx_settings_place_the_book_partials(tmp_path: Path) -> None:
+    from d2lbook.render.settings import sphinx_settings
+
+    cfg = make_book(tmp_path)
+    settings = sphinx_settings(cfg, cfg.languages[1])
+    options = settings["html_theme_options"]
+    assert options["article_header_end"] == ["d2l-page-tools.html",
+                                             "article-header-buttons.html"]
+    assert options["article_footer_items"] == ["d2l-page-footer.html"]
+    assert settings["html_context"] == {"d2lbook_root": str(tmp_path), "default_mode": "light"}
+    templates = Path(__file__).parent.parent / "d2lbook" / "render" / "templates"
+    for name in ("d2l-page-tools.html", "d2l-page-footer.html", "layout.html",
+                 "static/d2lbook.css", "static/favicon.svg"):
+        assert (templates / name).is_file()
 
 
 def test_root_index_picks_the_preferred_language_without_meta_refresh(tmp_path: Path) -> None:
@@ -216,8 +232,8 @@ def test_serve_rebuilds_when_a_source_changes(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory):
-    return built_site(tmp_path_factory.getbasetemp() / "book-site")
+def site(built_site):
+    return built_site
 
 
 @pytest.mark.slow

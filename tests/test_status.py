@@ -501,6 +501,18 @@ def test_page_without_translation_is_untranslated(book: Book) -> None:
     assert doc.kind == "none" and doc.catalog is None and doc.status == "untranslated"
 
 
+def test_catalogs_parsed_in_a_forked_process_give_the_same_report(book: Book, monkeypatch
+                                                                  ) -> None:
+    import d2lbook.i18n.status_command as command
+
+    book.write(SRC, TEXT.replace(P3, "Squared error wins."))
+    book.commit("Wins")
+    monkeypatch.setattr(command, "FORK_MIN_CATALOGS", 10_000)
+    alone = book.status().to_json()
+    monkeypatch.setattr(command, "FORK_MIN_CATALOGS", 1)
+    assert book.status().to_json() == alone
+
+
 def test_paths_filter(book: Book) -> None:
     report = book.status([f"source/en/{PAGE}.md"])
     assert [d.source for d in report.documents] == [SRC]

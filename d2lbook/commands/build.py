@@ -96,6 +96,9 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
 
     lang = edition.lang
     out = cfg.build_dir / lang.code
+    for name, counts in edition.progress.items():
+        if name in notebooks:  # read by the site's translation notice
+            notebooks[name]["metadata"]["d2lbook"] = {"progress": counts}
     tree = write_sphinx_tree(cfg, lang, edition.tree, notebooks, edition.assets)
     doctrees = out / "doctrees"
     stem = output_stem(cfg, lang)

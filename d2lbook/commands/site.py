@@ -60,7 +60,7 @@ def changed(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]
 @dataclass
 class ServeEvent:
     kind: str
-    """``serving``, ``rebuilding``, ``rebuilt``, ``failed``."""
+    """``serving``, ``rebuilding``, ``rebuilt``, ``failed``, ``warning``."""
     message: str
 
 
@@ -111,9 +111,17 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
         return build_site(config, formats, jobs)
 
     rebuild = rebuild or default_rebuild
+
+    def run(config: BookConfig) -> None:
+        result = rebuild(config)
+        missing = result.site.missing if isinstance(result, SiteBuild) else []
+        if missing:
+            report(ServeEvent("warning", "not built yet, so these links are broken: "
+                              + ", ".join(missing) + " (serve --pdf builds the PDFs)"))
+
     state = snapshot(watched_paths(cfg))
     if build_first:
-        rebuild(cfg)
+        run(cfg)
     site_dir(cfg).mkdir(parents=True, exist_ok=True)
     preview = Preview(site_dir(cfg), host, port).start()
     report(ServeEvent("serving", f"serving {site_dir(cfg)} at {preview.url} (Ctrl-C stops)"))
@@ -130,7 +138,7 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
             t0 = time.perf_counter()
             try:
                 cfg = load_config(cfg.root)
-                rebuild(cfg)
+                run(cfg)
             except Exception as err:  # noqa: BLE001 - keep serving the last good site
                 report(ServeEvent("failed", f"rebuild failed: {err}"))
                 continue

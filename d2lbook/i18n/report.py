@@ -176,17 +176,19 @@ def _md_escape(text: str) -> str:
 
 
 def _md_diff(old: str, new: str) -> str:
+    """``~~removed~~ **added**``, the markers hugging the words (GitHub ignores ``~~ x ~~``)."""
     parts = []
     previous = "="
     for op, text in word_diff(old, new):
-        if op == "=":
-            parts.append(_md_escape(text))
-        elif text.strip():
-            space = " " if previous == "-" and op == "+" else ""
-            parts.append(f"{space}~~{_md_escape(text)}~~" if op == "-"
-                         else f"{space}**{_md_escape(text)}**")
+        core = text.strip()
+        if op == "=" or not core:
+            parts.append(_md_escape(text) if op != "-" else "")
         else:
-            parts.append(text if op == "+" else "")
+            lead = text[: len(text) - len(text.lstrip())]
+            trail = text[len(text.rstrip()):]
+            mark = "~~" if op == "-" else "**"
+            space = " " if previous == "-" and op == "+" and not lead else ""
+            parts.append(f"{space}{lead}{mark}{_md_escape(core)}{mark}{trail}")
         previous = op
     return "".join(parts)
 

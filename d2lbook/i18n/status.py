@@ -41,6 +41,7 @@ __all__ = [
     "Translation",
     "align",
     "document_status",
+    "line_commits",
     "trace",
     "translations_from_catalog",
     "word_diff",
@@ -507,9 +508,14 @@ def _line_span(text: str, seg: Segment) -> range:
     return range(first, first + text.count("\n", seg.start, seg.end) + 1)
 
 
-def trace(history: PageHistory, current: str, segments: Sequence[Segment],
-          segmenter: Callable[[str], list[Segment]] = segment) -> _Trace:
-    """Follow the page from its sync version (``history.base``) to ``current``."""
+def line_commits(history: PageHistory, current: str, segments: Sequence[Segment]
+                 ) -> list[list[CommitRef]]:
+    """For each message of ``current``, the commits of ``history`` that changed its lines."""
+    tracer, final = _follow(history, current)
+    return [_commits_of(tracer, final, current, seg) for seg in segments]
+
+
+def _follow(history: PageHistory, current: str) -> tuple[_Tracer, _Lines]:
     tracer = _Tracer(history.base)
     for change in history.changes:
         tracer.apply(change)
@@ -519,14 +525,22 @@ def trace(history: PageHistory, current: str, segments: Sequence[Segment],
         last = next((c.after for c in reversed(history.changes) if c.after is not None), None)
         start = tracer.version(last) if last is not None else tracer.base
         final = tracer._derive([start], current, None)
+    return tracer, final
+
+
+def _commits_of(tracer: _Tracer, final: _Lines, current: str, seg: Segment) -> list[CommitRef]:
+    span = _line_span(current, seg)
+    return tracer.refs(c for j in span if j < len(final.labels) for c in final.labels[j])
+
+
+def trace(history: PageHistory, current: str, segments: Sequence[Segment],
+          segmenter: Callable[[str], list[Segment]] = segment) -> _Trace:
+    """Follow the page from its sync version (``history.base``) to ``current``."""
+    tracer, final = _follow(history, current)
     base_segments = segmenter(history.base) if history.base is not None else []
     base = [s.msgid for s in base_segments]
     alignment = align(base, [s.msgid for s in segments])
-    commits = []
-    for seg in segments:
-        span = _line_span(current, seg)
-        commits.append(tracer.refs(c for j in span if j < len(final.labels)
-                                   for c in final.labels[j]))
+    commits = [_commits_of(tracer, final, current, seg) for seg in segments]
     used = {i for _, i in alignment if i is not None}
     deleted = {}
     for i, seg in enumerate(base_segments):

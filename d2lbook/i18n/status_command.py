@@ -7,13 +7,23 @@ one ``cat-file --batch-check`` resolving every sync commit, ``merge-base`` of th
 one path-limited ``log`` and one ``diff-tree --stdin`` over the English folder since that merge
 base, and one ``cat-file --batch`` for every version of every page needed (only pages changed
 since their sync commit have any). Fuzzy entries add one ``log`` + ``diff-tree`` back from the
-sync commits and at most ``len(SEARCH_ROUNDS)`` ``cat-file --batch``. A sync commit that is not
-among the logged commits (not reachable from HEAD) adds one ``rev-list`` for all of them.
+sync commits over the files of their pages and at most three more ``cat-file --batch``. A sync
+commit that is not among the logged commits (not reachable from HEAD) adds one ``rev-list``
+for all of them.
+
+Work overlaps on several cores: git runs in a worker thread (its processes run while Python
+works); with many pages, a forked child parses the catalogs while this process segments the
+pages, and later a second child computes half of the statuses (see :class:`_Forked`; both only
+on POSIX and while the process runs a single thread, otherwise everything runs in-process).
 """
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
+import threading
+import typing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -114,17 +124,64 @@ def _read(path: Path) -> str:
     return path.read_bytes().decode("utf-8", errors="replace")
 
 
-def _load_catalog(doc: _Doc, path: Path) -> None:
+_Loaded = tuple[dict[str, Translation], str | None, str | None]
+"""What the status needs of a catalog: translations, sync revision, error."""
+
+
+def _load_catalog(path: Path) -> _Loaded:
     from .catalog import read_catalog
 
     try:
         catalog = read_catalog(path)
     except D2lbookError as err:
-        doc.error = f"cannot read the catalog: {err}"
-        doc.translations = {}
-        return
-    doc.translations = translations_from_catalog(catalog)
-    doc.sync = (catalog.header.get(SYNC_HEADER) or "").strip() or None
+        return {}, None, f"cannot read the catalog: {err}"
+    sync = (catalog.header.get(SYNC_HEADER) or "").strip() or None
+    return translations_from_catalog(catalog), sync, None
+
+
+def _load_catalogs(paths: dict[str, Path]) -> dict[str, _Loaded]:
+    return {page: _load_catalog(path) for page, path in paths.items()}
+
+
+FORK_MIN_CATALOGS = 16
+"""From this many catalogs (pages) on, they are parsed (half of the statuses are computed) in a
+forked child process (POSIX, and only while the process runs a single thread), in parallel with
+git and with this process's own work."""
+
+
+class _Forked:
+    """``fn(*args)`` computed in a forked child and sent back pickled through a pipe; computed
+    in this process instead where forking is not possible or not safe."""
+
+    def __init__(self, fn: Callable, *args: object):
+        self.fn, self.args = fn, args
+        self.pid: int | None = None
+        if hasattr(os, "fork") and threading.active_count() == 1:
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: compute, send, leave without cleanup handlers
+                os.close(read)
+                try:
+                    payload = pickle.dumps((True, fn(*args)))
+                except BaseException as err:  # noqa: BLE001 - sent to the parent
+                    payload = pickle.dumps((False, repr(err)))
+                with os.fdopen(write, "wb") as out:
+                    out.write(payload)
+                os._exit(0)
+            os.close(write)
+            self.pid, self.read = pid, read
+
+    def result(self) -> object:
+        if self.pid is None:
+            return self.fn(*self.args)
+        with os.fdopen(self.read, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(self.pid, 0)
+        try:
+            ok, value = pickle.loads(data)
+        except Exception:  # the child died before answering
+            ok, value = False, "no answer"
+        return value if ok else self.fn(*self.args)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -283,7 +340,11 @@ def _plan(graph: _Graph, doc: _Doc) -> _Plan:
 # holds the English the translation was made for (``#| msgid``), reading versions in a few
 # growing batches, then following the lines forward from there.
 
-SEARCH_ROUNDS: tuple[int | None, ...] = (8, 32, None)
+SEARCH_ROUNDS: tuple[int | None, ...] = (4, 16, None)
+SURE_LENGTH = 40
+"""A translated English text this long found in a version's normalized text is taken to be
+one of its messages without segmenting the version (a shorter one could be part of another
+message)."""
 _QUOTE_LINE = re.compile(r"^[ \t]*>", re.MULTILINE)
 """A message's text is a run of the page's normalized text except in block quotes, whose
 ``>`` line prefixes the segmenter strips: only then must a version be segmented to know."""
@@ -316,10 +377,14 @@ class _Search:
                 pending.clear()
                 break
             flat = normalize(text)
-            if not any(p in flat for p in pending) and not _QUOTE_LINE.search(text):
+            inside = [p for p in pending if p in flat]
+            if not inside and not _QUOTE_LINE.search(text):
                 continue  # none of them can be a message of this version: skip segmenting
-            ids = {s.msgid for s in segment(text)}
-            for previous in [p for p in pending if p in ids]:
+            if any(len(p) < SURE_LENGTH for p in inside) or len(inside) < len(pending) and \
+                    _QUOTE_LINE.search(text):
+                ids = {s.msgid for s in segment(text)}
+                inside = [p for p in pending if p in ids]
+            for previous in inside:
                 self.found[previous] = k
                 pending.discard(previous)
             if not pending:
@@ -329,7 +394,7 @@ class _Search:
 
     def attribute(self, texts: dict[str, str | None], segment: _Segmenter
                   ) -> dict[str, list[CommitRef]]:
-        from .status import trace
+        from .status import line_commits
 
         if not self.found:
             return {}
@@ -342,15 +407,12 @@ class _Search:
             Change(commit, tuple(texts.get(b) if b else None for b in before),
                    texts.get(after) if after else None)
             for commit, before, after in reversed(self.steps[:oldest]))
-        segments = segment(now)
-        traced = trace(PageHistory(base, changes), now, segments, segment)
+        segments = [s for s in segment(now) if self.fuzzy.get(s.msgid) in self.found]
+        commits = line_commits(PageHistory(base, changes), now, segments)
         result: dict[str, list[CommitRef]] = {}
-        for j, seg in enumerate(segments):
-            previous = self.fuzzy.get(seg.msgid)
-            if previous is None or previous not in self.found:
-                continue
-            allowed = {self.steps[k][0].sha for k in range(self.found[previous])}
-            result[seg.msgid] = [c for c in traced.commits[j] if c.sha in allowed]
+        for seg, found in zip(segments, commits, strict=True):
+            allowed = {self.steps[k][0].sha for k in range(self.found[self.fuzzy[seg.msgid]])}
+            result[seg.msgid] = [c for c in found if c.sha in allowed]
         return result
 
 
@@ -363,11 +425,9 @@ def _graph(repo: Repository, en_rel: str, syncs: Sequence[str], exclude: Sequenc
     return graph
 
 
-def _earlier(repo: Repository, graph: _Graph | None, docs: Sequence[_Doc],
-             segment: _Segmenter) -> dict[str, dict[str, list[CommitRef]]]:
-    """page -> fuzzy msgid -> the commits before the sync commit that changed its English
-    since the translation, found in ``graph`` (the history back from the sync commits of the
-    pages with fuzzy entries) with at most ``len(SEARCH_ROUNDS)`` ``cat-file`` batches."""
+def _searches(graph: _Graph | None, docs: Sequence[_Doc]) -> dict[str, _Search]:
+    """page -> the backward search for its fuzzy entries' translated English, in ``graph``
+    (the history back from the sync commits of the pages with fuzzy entries)."""
     if graph is None:
         return {}
     searches: dict[str, _Search] = {}
@@ -383,12 +443,20 @@ def _earlier(repo: Repository, graph: _Graph | None, docs: Sequence[_Doc],
         path = doc.aliases[-1] if doc.aliases else doc.source
         steps = _steps(graph, _aliases(graph, path, keep), keep)
         searches[doc.page] = _Search(fuzzy, list(reversed(steps)))
-    texts: dict[str, str | None] = {}
+    return searches
+
+
+def _earlier(repo: Repository, searches: dict[str, _Search], texts: dict[str, str | None],
+             segment: _Segmenter) -> dict[str, dict[str, list[CommitRef]]]:
+    """page -> fuzzy msgid -> the commits before the sync commit that changed its English
+    since the translation. ``texts`` holds the versions already read (the first batch is
+    read with the pages' other versions); at most ``len(SEARCH_ROUNDS) - 1`` more
+    ``cat-file`` batches."""
     for size in SEARCH_ROUNDS:
         active = [s for s in searches.values() if not s.done]
-        specs = [b for s in active for b in s.next_specs(size) if b not in texts]
         if not active:
             break
+        specs = [b for s in active for b in s.next_specs(size) if b not in texts]
         if specs:
             texts.update(repo.read_texts(specs))
         for search in active:
@@ -464,31 +532,58 @@ def _place(layout: _Layout, doc: _Doc) -> None:
 
 @dataclass
 class _GitData:
-    resolved: dict[str, str | None]
-    """Recorded sync revision -> full sha (None: unknown)."""
-    worktree: list[WorktreeChange]
-    graph: _Graph | None
+    """What git says, read while the catalogs are parsed (from the sync commits in their
+    headers, checked once they are parsed)."""
+
+    worktree: list[WorktreeChange] = field(default_factory=list)
+    graph: _Graph | None = None
     """History of the English folder since the sync commits."""
-    early: _Graph | None
-    """History back from the sync commits of pages with fuzzy entries."""
+    orphaned: list[OrphanedCatalog] = field(default_factory=list)
+    selected: list[_Doc] = field(default_factory=list)
+    """The pages to report, in order."""
+    plans: dict[str, _Plan] = field(default_factory=dict)
+    texts: dict[str, str | None] = field(default_factory=dict)
+    """The versions the plans need."""
+    early: _Graph | None = None
+    """History back from the sync commits of the pages with fuzzy entries."""
 
 
-def _read_git(repo: Repository, layout: _Layout, syncs: dict[str, str], has_head: bool
-              ) -> _GitData:
-    """``syncs``: page -> recorded sync revision. Every git call that needs no page content."""
-    resolved = repo.resolve_many(syncs.values())
-    if not has_head:
-        return _GitData(resolved, [], None, None)
-    worktree = repo.worktree_changes([layout.en_rel])
-    known = sorted({sha for sha in resolved.values() if sha})
-    graph = None
-    if known:
-        graph = _graph(repo, layout.en_rel, known, exclude=repo.merge_bases(known))
-    early_syncs = sorted({resolved[syncs[p]] for p in layout.fuzzy_pages
-                          if p in syncs and resolved.get(syncs[p])})  # type: ignore[misc]
-    early = _graph(repo, layout.en_rel, early_syncs, revision=early_syncs) \
-        if early_syncs else None
-    return _GitData(resolved, worktree, graph, early)
+def _read_git(repo: Repository, layout: _Layout, has_head: bool,
+              select: Callable[[_Doc], bool], fuzzy_pages: set[str]) -> _GitData:
+    """Resolve the sync commits, read the history, pair moved pages, choose the pages and read
+    the versions of the changed ones: everything git can do before the catalogs are parsed."""
+    resolved = repo.resolve_many(d.sync for d in layout.translated if d.sync and not d.error)
+    _apply_resolution(repo, layout.translated, resolved)
+    data = _GitData()
+    if has_head:
+        data.worktree = repo.worktree_changes([layout.en_rel])
+        known = sorted({d.sync_sha for d in layout.translated if d.sync_sha})
+        if known:
+            data.graph = _graph(repo, layout.en_rel, known, exclude=repo.merge_bases(known))
+    data.orphaned = _pair_moved(layout, data)
+    data.selected = [layout.docs[name] for name in sorted(layout.docs,
+                                                          key=lambda n: layout.docs[n].source)
+                     if select(layout.docs[name])]
+    data.plans, specs = _plans(data, data.selected)
+    data.texts = repo.read_texts(specs) if specs else {}
+    if has_head:
+        data.early = _read_early(repo, [d for d in data.selected
+                                        if d.page in fuzzy_pages and d.kind == "catalog"])
+    return data
+
+
+def _read_early(repo: Repository, docs: Sequence[_Doc]) -> _Graph | None:
+    """The history of the pages whose catalogs hold fuzzy entries, back from their sync
+    commits (limited to their files: renames older than a sync commit are not followed)."""
+    known = sorted({d.sync_sha for d in docs if d.sync_sha})
+    if not known:
+        return None
+    paths = sorted({d.aliases[-1] if d.aliases else d.source for d in docs})
+    history = repo.history(paths, revision=known)
+    position = history.position()
+    graph = _Graph(history, position, {}, _index(history))
+    graph.masks = _ancestor_masks(history, position, known, repo)
+    return graph
 
 
 def compute_status(config: BookConfig, lang: Language, paths: list[str] | None = None
@@ -499,48 +594,91 @@ def compute_status(config: BookConfig, lang: Language, paths: list[str] | None =
     with one page (an unknown sync commit, an unreadable catalog) are reported on that page
     (``DocumentStatus.error``) and the others are still computed."""
     repo = Repository(config.root)
+    report = _compute(repo, config, lang, paths, trust_headers=True)
+    if report is None:  # a header read before parsing disagreed with the parsed catalog
+        report = _compute(repo, config, lang, paths, trust_headers=False)
+    assert report is not None
+    return report
+
+
+def _compute(repo: Repository, config: BookConfig, lang: Language, paths: list[str] | None,
+             trust_headers: bool) -> StatusReport | None:
     head = repo.head()
     root = repo.root.resolve()
     layout = _layout(config, lang, root)
     segment = _Segmenter()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        syncs = {d.page: d.sync for d in layout.translated if d.sync and not d.error}
-        pending = pool.submit(_read_git, repo, layout, syncs, head.sha is not None)
-        for doc in layout.translated:
-            if doc.kind == "catalog":
-                _load_catalog(doc, layout.catalog_files[doc.page])
-        git = pending.result()
-        if {d.page: d.sync for d in layout.translated if d.sync and not d.error} != syncs:
-            syncs = {d.page: d.sync for d in layout.translated if d.sync and not d.error}
-            git = _read_git(repo, layout, syncs, head.sha is not None)  # headers read oddly
-        _apply_resolution(repo, layout.translated, git.resolved)
-        orphaned = _pair_moved(layout, git)
-        selected = [layout.docs[name] for name in sorted(layout.docs,
-                                                         key=lambda n: layout.docs[n].source)
-                    if _selected(layout.docs[name], paths, config.root, root)]
-        plans, specs = _plans(git, selected)
-        versions = pool.submit(repo.read_texts, specs) if specs else None
-        texts_now = {doc.page: _read(root / doc.source) for doc in selected}
-        segments_now = {page: segment(text) for page, text in texts_now.items()}
-        texts = versions.result() if versions is not None else {}
-    histories = _assemble(plans, texts, selected, git.worktree, root)
-    earlier = _earlier(repo, git.early, selected, segment)
+    files = {d.page: layout.catalog_files[d.page] for d in layout.translated
+             if d.kind == "catalog"}
+    prescanned = {d.page: d.sync for d in layout.translated}
+    loaded: dict[str, _Loaded] | None = None
+    if not trust_headers:
+        loaded = _load_catalogs(files)
+        _apply_loaded(layout, loaded)
+    catalogs = _Forked(_load_catalogs, files) \
+        if loaded is None and len(files) >= FORK_MIN_CATALOGS else None
 
-    documents = []
-    for doc in selected:
-        status = DocumentStatus(doc.source, doc.translation, doc.kind, doc.sync_sha or doc.sync,
-                                doc.renamed_from, error=doc.error)
-        translations = None if doc.kind == "replacement" else doc.translations or {}
-        document_status(status, segments_now[doc.page], translations, histories.get(doc.page),
-                        texts_now[doc.page], segmenter=segment, earlier=earlier.get(doc.page))
-        documents.append(status)
+    def select(doc: _Doc) -> bool:
+        return _selected(doc, paths, config.root, root)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(_read_git, repo, layout, head.sha is not None, select,
+                              set(layout.fuzzy_pages))
+        english = {f"{layout.en_rel}/{name}.md": _read(path)
+                   for name, path in layout.english.items()}
+        if catalogs is not None and not paths:  # meanwhile, segment the pages
+            for text in english.values():
+                segment(text)
+        if loaded is None:
+            loaded = catalogs.result() if catalogs is not None else _load_catalogs(files)
+            loaded = typing.cast(dict[str, _Loaded], loaded)
+        git = pending.result()
+    if trust_headers:
+        if any(loaded[page][1] != prescanned[page] for page in loaded):
+            return None
+        _apply_loaded(layout, loaded)
+    selected = git.selected
+    texts_now = {doc.page: english[doc.source] for doc in selected}
+    segments_now = {page: segment(text) for page, text in texts_now.items()}
+    histories = _assemble(git.plans, git.texts, selected, git.worktree, root)
+    searches = _searches(git.early, selected)
+
+    def statuses(docs: Sequence[_Doc], earlier: dict[str, dict[str, list[CommitRef]]]
+                 ) -> list[DocumentStatus]:
+        result = []
+        for doc in docs:
+            status = DocumentStatus(doc.source, doc.translation, doc.kind,
+                                    doc.sync_sha or doc.sync, doc.renamed_from, error=doc.error)
+            translations = None if doc.kind == "replacement" else doc.translations or {}
+            document_status(status, segments_now[doc.page], translations,
+                            histories.get(doc.page), texts_now[doc.page], segmenter=segment,
+                            earlier=earlier.get(doc.page))
+            result.append(status)
+        return result
+
+    # Half of the pages without fuzzy entries go to a forked child while this process looks
+    # for the fuzzy entries' history and does the rest.
+    plain = [d for d in selected if d.page not in searches]
+    away = {d.page for d in plain[1::2]} if len(selected) >= FORK_MIN_CATALOGS else set()
+    child = _Forked(statuses, [d for d in selected if d.page in away], {}) if away else None
+    earlier = _earlier(repo, searches, dict(git.texts), segment)
+    here = iter(statuses([d for d in selected if d.page not in away], earlier))
+    there = iter(child.result() if child is not None else [])  # type: ignore[call-overload]
+    documents = [next(there) if d.page in away else next(here) for d in selected]
     dirty = any(w.path.startswith(layout.en_rel + "/") for w in git.worktree)
     head_info = {"sha": head.sha, "branch": head.branch, "detached": head.detached,
                  "dirty": dirty, "shallow": repo.shallow}
-    orphaned = [o for o in orphaned
+    orphaned = [o for o in git.orphaned
                 if _selected_path(o.catalog, o.source, paths, config.root, root)]
     return StatusReport(lang.code, lang.locale, head_info, documents, orphaned,
                         _warnings(repo, layout))
+
+
+def _apply_loaded(layout: _Layout, loaded: dict[str, _Loaded]) -> None:
+    """Put the parsed catalogs on their documents (an unreadable one keeps its error)."""
+    for doc in layout.translated:
+        if doc.kind == "catalog" and doc.page in loaded:
+            doc.translations, doc.sync, error = loaded[doc.page]
+            doc.error = error or doc.error
 
 
 def _warnings(repo: Repository, layout: _Layout) -> list[str]:

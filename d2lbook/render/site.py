@@ -51,18 +51,25 @@ UI = {
         "edit": "Edit this page",
         "edit_translation": "Improve this translation",
         "choose": "Choose a language",
+        "notice": "{count} paragraph(s) of this page are not translated yet or are out of "
+                  "date; they show the English text.",
+        "read_english": "Read the English page",
+        "status": "Translation status",
     },
     "zh": {
         "switch": "阅读本页的{name}版",
         "downloads": "下载",
-        "notebook": "本节的记事本（.ipynb）",
-        "zip": "全部记事本（.zip）",
+        "notebook": "本节的 Jupyter 笔记本（.ipynb）",
+        "zip": "全部笔记本（.zip）",
         "pdf": "全书（PDF）",
         "colab": "在 Colab 中打开",
         "discuss": "讨论本节",
         "edit": "编辑本页",
         "edit_translation": "改进本页翻译",
         "choose": "选择语言",
+        "notice": "本页有 {count} 段尚未翻译或译文已过时，暂以英文原文显示。",
+        "read_english": "阅读英文原文",
+        "status": "翻译进度",
     },
 }
 

@@ -47,8 +47,15 @@ def _config_inited(app: Any, config: Any) -> None:
         config.html_favicon = str(STATIC / "favicon.svg")
     from sphinx.ext.mathjax import MATHJAX_URL
 
-    if getattr(config, "mathjax_path", None) == MATHJAX_URL and offline_mathjax():
-        config.mathjax_path = MATHJAX
+    if getattr(config, "mathjax_path", None) == MATHJAX_URL:
+        if offline_mathjax():
+            config.mathjax_path = MATHJAX
+        else:
+            from sphinx.util import logging
+
+            logging.getLogger(__name__).warning(
+                "the sphinx-mathjax-offline package is not installed: pages load MathJax "
+                "from %s (run ci/setup.sh)", MATHJAX_URL, type="d2lbook", subtype="mathjax")
 
 
 @cache
@@ -69,15 +76,33 @@ def _root(app: Any) -> str:
     return str(find_root(Path(app.srcdir)))
 
 
-def _topic(app: Any, pagename: str) -> str:
-    """The page's discussion topic: front matter ``discussion`` (kept in notebook metadata)."""
+def _metadata(app: Any, pagename: str) -> dict:
+    """The page's notebook metadata (front matter, and what the build added under
+    ``d2lbook``)."""
     path = Path(app.srcdir) / f"{pagename}.ipynb"
     try:
-        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        return json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
     except (OSError, ValueError):
-        return ""
+        return {}
+
+
+def _topic(meta: dict) -> str:
+    """The page's discussion topic: front matter ``discussion``."""
     topic = meta.get("discussion", "")
     return str(topic) if topic not in (None, "") else ""
+
+
+def _notice(meta: dict, links: Any, ui: dict[str, str], pagename: str) -> dict | None:
+    """For a translated page that still shows English paragraphs: the notice's text and links
+    (the same page in English, the edition's translation-status page)."""
+    progress = meta.get("d2lbook", {}).get("progress") or {}
+    count = progress.get("outdated", 0) + progress.get("untranslated", 0)
+    if not count or not links.languages:
+        return None
+    english = links.languages[0].href
+    status = "../" * pagename.count("/") + "translation-status.html"
+    return {"text": ui["notice"].format(count=count), "english": english,
+            "english_text": ui["read_english"], "status": status, "status_text": ui["status"]}
 
 
 def _page_context(app: Any, pagename: str, templatename: str, context: dict,
@@ -96,9 +121,12 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict,
     # A page of the book (it has a reader notebook), rather than one made by Sphinx (search)
     # or by the build (the translation-status page).
     is_document = doctree is not None and pagename in pages.get(lang.code, ())
-    links = page_links(cfg, lang, pagename, pages, _topic(app, pagename) if is_document else "",
-                       is_document)
-    context["d2lbook"] = {"links": links, "ui": ui_strings(lang), "lang": lang.code}
+    meta = _metadata(app, pagename) if is_document else {}
+    links = page_links(cfg, lang, pagename, pages, _topic(meta), is_document)
+    ui = ui_strings(lang)
+    context["d2lbook"] = {"links": links, "ui": ui, "lang": lang.code,
+                          "notice": _notice(meta, links, ui, pagename)
+                          if lang != cfg.source_language else None}
 
 
 def _copy_mathjax(app: Any, exception: Exception | None) -> None:

@@ -26,10 +26,15 @@ class SphinxRun:
 def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
                jobs: int = 1) -> SphinxRun:
     """Build ``srcdir`` (which holds its ``conf.py``) with ``builder``; incremental."""
+    from sphinx import locale
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
+    # Sphinx keeps its UI translations in a process-wide table that merges every language
+    # loaded so far: an English build after a Chinese one in the same process (serve, tests)
+    # would get Chinese strings. Each build starts from an empty table.
+    locale.translators.clear()
     status, warning = io.StringIO(), io.StringIO()
     outdir.mkdir(parents=True, exist_ok=True)
     try:
