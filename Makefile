@@ -4,7 +4,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test setup lint bench clean
+.PHONY: book test setup lint bench clean i18n-check
 
 setup:
 	@VENV=$(VENV) bash ci/setup.sh
@@ -22,6 +22,9 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_status.py
+
+i18n-check: setup
+	bash ci/translation-gate.sh
 
 clean:
 	rm -rf _build
