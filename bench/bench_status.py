@@ -291,8 +291,8 @@ def main() -> None:
           f"{totals['untranslated']} untranslated; {changed} pages with commits to report")
     print(f"git processes per status run: {sum(calls.values())} ({dict(calls)})")
     print(f"status time: {first:.2f} s (first run), {second:.2f} s (second run; CPU: "
-          f"{py_cpu:.2f} s Python + {git_cpu:.2f} s git; load average {load:.1f} on "
-          f"{os.cpu_count()} cores)")
+          f"{py_cpu:.2f} s this process + {git_cpu:.2f} s git and forked workers; "
+          f"load average {load:.1f} on {os.cpu_count()} cores)")
     print(f"naive per-file `git log --follow -p` walk: {naive:.2f} s "
           f"({len(gen.pages)} processes)")
     print(f"ratio naive / status: {naive / min(first, second):.1f}x")

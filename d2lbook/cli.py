@@ -6,6 +6,7 @@ it maps errors to exit codes: 0 success, 1 a check failed (strict warnings, --fa
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -14,26 +15,23 @@ from d2lbook.errors import D2lbookError
 
 
 class Reporter:
-    """Progress lines: one per event; on a terminal the running count is kept on one line."""
+    """Progress lines, one per event (coloured on a terminal, plain otherwise)."""
 
     def __init__(self, stream=None):
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.started = time.perf_counter()
-        self.running: set[str] = set()
 
     def __call__(self, event) -> None:
         elapsed = time.perf_counter() - self.started
-        if event.kind == "start":
-            self.running.add(event.page)
-            line = f"[{elapsed:6.1f}s] executing {event.page}"
+        if event.kind == "queued":
+            line = f"[{elapsed:6.1f}s] queued    {event.page}"
         elif event.kind == "done":
-            self.running.discard(event.page)
             line = f"[{elapsed:6.1f}s] executed  {event.page} ({event.seconds:.1f}s)"
         else:
             line = f"[{elapsed:6.1f}s] cached    {event.page}"
         if self.tty:
-            line = {"start": "\033[33m", "done": "\033[32m"}.get(event.kind, "\033[2m") + \
+            line = {"queued": "\033[33m", "done": "\033[32m"}.get(event.kind, "\033[2m") + \
                 line + "\033[0m"
         print(line, file=self.stream, flush=True)
 
@@ -58,7 +56,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         outputs = ", ".join(str(p.relative_to(cfg.root)) for p in (e.html, e.pdf, e.notebooks)
                             if p)
-        print(f"{e.lang}: {e.pages} pages, {e.executed} executed, {e.cached} cached -> {outputs}")
+        print(f"{e.lang}: {e.pages} pages: {e.executed} executed, {e.cached} from the cache, "
+              f"{e.without_code} without code -> {outputs}")
     warnings = result.warning_count
     if args.format == "site" or (args.format == "all" and langs == cfg.languages):
         warnings += _assemble_site(cfg)
@@ -149,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     for lang in translated_languages(cfg, args.lang):
         report = compute_status(cfg, lang, args.paths or None)
         color = args.format == "text" and sys.stdout.isatty()
-        print(render(report, args.format, color=color))
+        sys.stdout.write(render(report, args.format, color=color))
         code = max(code, exit_code(report, args.fail_on))
     return code
 

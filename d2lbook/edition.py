@@ -37,10 +37,6 @@ class Edition:
     """Pages made by the build (the translation-status page): not offered as notebooks."""
 
 
-def catalog_path(cfg: BookConfig, lang: Language, page: str) -> Path:
-    return cfg.locale_path / lang.locale / "LC_MESSAGES" / f"{page}.po"
-
-
 def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
     src = cfg.source_dir
     tree = cfg.build_dir / lang.code / "source"
@@ -57,10 +53,11 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
     if lang != cfg.source_language:
         from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
         from d2lbook.i18n.marks import mark_paragraphs, refine
+        from d2lbook.i18n.update import catalog_path
 
         by_line, replaced = _git_status(cfg, lang)
         for page in english:
-            path = catalog_path(cfg, lang, page.name)
+            path = catalog_path(cfg.locale_path, lang.locale, page.name)
             catalog, load_problems = load_catalog_safely(path) if path.is_file() else (None, [])
             problems += [Problem(p.file, p.line, p.message, p.code) for p in load_problems]
             result = apply_catalog(page.text, catalog, page=page.name,

@@ -102,7 +102,9 @@ def test_a_prose_edit_executes_nothing_and_a_code_edit_executes_one(built_en, tm
     page.write_text(text[:section] + "\n\nAn extra paragraph of prose.\n" + text[section:])
     prose = build(cfg, cfg.select("en"), ("html",))
     assert prose.executed == 0
-    assert prose.editions[0].cached == len(chapter_pages(cfg))
+    edition = prose.editions[0]
+    assert edition.executed == 0 and edition.cached == 7
+    assert edition.cached + edition.without_code == len(chapter_pages(cfg))
 
     code_fence = text.index("```{code-cell}")
     body = text.index("\n", code_fence) + 1

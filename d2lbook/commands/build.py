@@ -25,6 +25,8 @@ class EditionResult:
     executed: int = 0
     """Kernel runs started for this edition's pages (0 when everything came from the cache)."""
     cached: int = 0
+    """Pages with code whose outputs came from the cache."""
+    without_code: int = 0
     html: Path | None = None
     pdf: Path | None = None
     notebooks: Path | None = None
@@ -78,7 +80,8 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
         code, name = outcome.page.split(":", 1)
         executed.setdefault(code, {})[name] = outcome.notebook
         results[code].executed += int(outcome.executed)
-        results[code].cached += int(not outcome.executed)
+        results[code].cached += int(outcome.has_code and not outcome.executed)
+        results[code].without_code += int(not outcome.has_code)
     exec_seconds = round(time.perf_counter() - t0, 2)
 
     for e in editions:

@@ -52,7 +52,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class Progress:
-    """A progress event: ``cached`` | ``start`` | ``done``."""
+    """A progress event: ``cached`` (found in the cache), ``queued`` (waiting for a kernel),
+    ``done`` (executed)."""
 
     kind: str
     page: str
@@ -66,6 +67,7 @@ class Outcome:
     executed: bool
     seconds: float
     notebook: dict[str, Any]
+    has_code: bool = True
 
 
 @dataclass
@@ -79,7 +81,8 @@ class Summary:
 
     @property
     def cached(self) -> int:
-        return sum(1 for o in self.outcomes if not o.executed)
+        """Notebooks with code whose outputs came from the cache."""
+        return sum(1 for o in self.outcomes if o.has_code and not o.executed)
 
 
 def code_cells(nb: dict[str, Any]) -> list[dict[str, Any]]:
@@ -124,7 +127,8 @@ def execute_notebooks(jobs: list[Job], cache: ExecutionCache, settings: Settings
         seen.add(key)
         record = records[key]
         outcomes.append(Outcome(job.page, key, first_run, record.seconds if first_run else 0.0,
-                                with_outputs(job.notebook, record)))
+                                with_outputs(job.notebook, record),
+                                bool(code_cells(job.notebook))))
     return Summary(outcomes)
 
 
@@ -140,7 +144,7 @@ def _run_pool(todo: dict[str, Job], cache: ExecutionCache, settings: Settings,
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: dict[Future, tuple[str, Job]] = {}
         for key, job in todo.items():
-            progress(Progress("start", job.page))
+            progress(Progress("queued", job.page))
             future = pool.submit(_execute_one, job.notebook, str(job.cwd), settings.kernel,
                                  settings.timeout, str(ipython_dir), threads)
             pending[future] = (key, job)
@@ -192,16 +196,26 @@ def _execute_one(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
         current["index"] = next((i for i, c in enumerate(cells) if c is cell), 0)
 
     client.on_cell_start = on_cell_start
+    # The kernel's own stderr (start-up chatter) goes to a log, shown only if the kernel dies.
+    log = tempfile.NamedTemporaryFile("w+", prefix="d2lbook-kernel-", suffix=".log",
+                                      delete=False)
     try:
-        client.execute()
+        client.execute(stderr=log)
     except CellTimeoutError as err:
         return _failure(cells, current["index"],
                         f"timed out after {timeout} s (execution.timeout in pyproject.toml)\n"
                         f"{err}")
-    except (CellExecutionError, DeadKernelError) as err:
+    except CellExecutionError as err:
         return _failure(cells, current["index"], str(err))
+    except DeadKernelError as err:
+        log.seek(0)
+        tail = "\n".join(log.read().splitlines()[-20:])
+        return _failure(cells, current["index"], f"the kernel died: {err}\n{tail}")
     except Exception as err:  # noqa: BLE001 - e.g. no such kernel: report, don't hang the pool
         return _failure(cells, current["index"], f"{type(err).__name__}: {err}")
+    finally:
+        log.close()
+        os.unlink(log.name)
     return {"outputs": [c.get("outputs", []) for c in cells],
             "counts": [c.get("execution_count") for c in cells],
             "seconds": round(time.perf_counter() - started, 3)}

@@ -131,6 +131,8 @@ def _unquote(token: str, line: int) -> str:
     if len(token) < 2 or token[0] != '"' or token[-1] != '"':
         raise _Syntax(line, f"expected a quoted string, found {token!r}")
     body = token[1:-1]
+    if "\\" not in body and '"' not in body:
+        return body  # the common case: nothing to unescape
     out: list[str] = []
     k = 0
     while k < len(body):

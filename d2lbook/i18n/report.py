@@ -126,8 +126,8 @@ def _headline(report: StatusReport, paint: _Paint) -> str:
         where += " + uncommitted English edits"
     t = report.totals
     summary = ", ".join(paint(k, f"{t[k]} {k}") for k in (CURRENT, OUTDATED, UNTRANSLATED))
-    return (f"{paint('bold', report.language)} ({report.locale}) at {where}: {t['documents']} "
-            f"pages, {t['messages']} messages: {summary}")
+    return (f"{paint('bold', report.language)} ({report.locale}) at {where}: "
+            f"{_plural(t['documents'], 'page')}, {_plural(t['messages'], 'message')}: {summary}")
 
 
 def _document_text(doc: DocumentStatus, paint: _Paint) -> list[str]:
@@ -161,10 +161,16 @@ def _message_text(msg: MessageStatus, paint: _Paint) -> list[str]:
     if msg.previous_english is not None and msg.english:
         lines.append(f"        diff: {paint.diff(msg.previous_english, msg.english)}")
     for c in msg.commits:
-        date = (c.date or "")[:10]
-        author = c.author or ""
-        lines.append(paint("dim", f"        {_short(c.sha)} {date} {author}: {c.subject}"))
+        if c.date is None:
+            lines.append(paint("dim", f"        {c.sha} ({c.subject})"))
+        else:
+            lines.append(paint("dim", f"        {_short(c.sha)} {c.date[:10]} {c.author}: "
+                                      f"{c.subject}"))
     return lines
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -200,7 +206,8 @@ def render_markdown(report: StatusReport) -> str:
     head = report.head.get("sha") or "no commits"
     lines = [f"### Translation status: {report.language} ({report.locale})", "",
              f"At `{head[:10]}`: **{t[OUTDATED]} outdated**, **{t[UNTRANSLATED]} "
-             f"untranslated**, {t[CURRENT]} current messages in {t['documents']} pages.", ""]
+             f"untranslated**, {t[CURRENT]} current of {_plural(t['messages'], 'message')} in "
+             f"{_plural(t['documents'], 'page')}.", ""]
     lines += [f"> ⚠️ {w}" for w in report.warnings]
     todo = [d for d in report.documents if d.status != CURRENT or d.error]
     if todo:

@@ -13,7 +13,7 @@ for all of them.
 
 Work overlaps on several cores: git runs in a worker thread (its processes run while Python
 works); with many pages, a forked child parses the catalogs while this process segments the
-pages, and later a second child computes half of the statuses (see :class:`_Forked`; both only
+pages, and later a second child computes most statuses (see :class:`_Forked`; both only
 on POSIX and while the process runs a single thread, otherwise everything runs in-process).
 """
 
@@ -655,10 +655,11 @@ def _compute(repo: Repository, config: BookConfig, lang: Language, paths: list[s
             result.append(status)
         return result
 
-    # Half of the pages without fuzzy entries go to a forked child while this process looks
-    # for the fuzzy entries' history and does the rest.
+    # Two thirds of the pages without fuzzy entries go to a forked child while this process
+    # looks for the fuzzy entries' history and does the rest.
     plain = [d for d in selected if d.page not in searches]
-    away = {d.page for d in plain[1::2]} if len(selected) >= FORK_MIN_CATALOGS else set()
+    away = {d.page for k, d in enumerate(plain) if k % 3} \
+        if len(selected) >= FORK_MIN_CATALOGS else set()
     child = _Forked(statuses, [d for d in selected if d.page in away], {}) if away else None
     earlier = _earlier(repo, searches, dict(git.texts), segment)
     here = iter(statuses([d for d in selected if d.page not in away], earlier))

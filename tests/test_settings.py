@@ -1,0 +1,51 @@
+"""Golden snapshots of the Sphinx settings each edition gets (a pure function of the config).
+
+Regenerate after an intended change with ``UPDATE_GOLDEN=1 pytest tests/test_settings.py`` and
+review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from d2lbook.config import load_config
+from d2lbook.render.settings import conf_py, sphinx_settings
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "fixtures" / "settings"
+
+
+def masked(text: str) -> str:
+    return text.replace(str(REPO), "<book>")
+
+
+@pytest.mark.parametrize("code", ["en", "zh"])
+def test_settings_match_the_snapshot(code: str):
+    cfg = load_config(REPO)
+    text = masked(conf_py(sphinx_settings(cfg, cfg.language(code))))
+    golden = GOLDEN / f"{code}.conf.py"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text)
+    assert text == golden.read_text()
+
+
+def test_conf_py_is_valid_python_that_round_trips():
+    cfg = load_config(REPO)
+    settings = sphinx_settings(cfg, cfg.language("zh"))
+    namespace: dict = {}
+    exec(compile(conf_py(settings), "conf.py", "exec"), namespace)  # noqa: S102
+    assert {k: namespace[k] for k in settings} == settings
+
+
+def test_language_specific_settings():
+    cfg = load_config(REPO)
+    en, zh = (sphinx_settings(cfg, cfg.language(c)) for c in ("en", "zh"))
+    assert (en["language"], en["latex_engine"]) == ("en", "pdflatex")
+    assert (zh["language"], zh["latex_engine"]) == ("zh_CN", "xelatex")
+    assert "ctex" in zh["latex_elements"]["fontpkg"] and "fontpkg" not in en["latex_elements"]
+    assert zh["latex_documents"][0][1] == "dl-by-doing-zh.tex"
+    assert en["nb_execution_mode"] == "off"
