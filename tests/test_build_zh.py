@@ -187,3 +187,36 @@ def test_english_shown_in_the_chinese_site_is_marked(built_book, tmp_path: Path)
     row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*autograd\.html(?:(?!</tr>).)*</tr>", status,
                     re.S).group(0)
     assert [int(n) for n in re.findall(r"<td[^>]*>(?:<p>)?(\d+)", row)][:3] == [29, 1, 1]
+
+
+def test_a_third_edition_is_configuration_plus_catalogs(built_book, tmp_path: Path):
+    """Adding a language needs no code: a [tool.d2lbook.languages.<code>] table and catalogs.
+    Untranslated text shows in English, marked, and the edition links to the others."""
+    from d2lbook.commands.build import build
+    from d2lbook.commands.i18n import update
+    from d2lbook.config import load_config
+    from d2lbook.i18n.catalog import read_catalog, write_catalog
+
+    root = copy_book(tmp_path / "book")
+    shutil.copytree(built_book.cfg.build_dir / "cache", root / "_build" / "cache")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace(
+        "[tool.d2lbook.execution]",
+        '[tool.d2lbook.languages.fr]\ntitle = "L\'apprentissage profond par la pratique"\n'
+        'locale = "fr"\n\n[tool.d2lbook.execution]'))
+    cfg = load_config(root)
+    fr = cfg.language("fr")
+    report = update(cfg, fr)
+    assert {r.status for r in report.results} == {"created"}
+    po = root / "locale" / "fr" / "LC_MESSAGES" / "chapter_preface" / "index.po"
+    catalog = read_catalog(po)
+    catalog.find("Preface").msgstr = "Préface"
+    write_catalog(catalog, po)
+
+    result = build(cfg, (fr,), ("html",))
+    assert result.executed == 0
+    html = root / "_build" / "fr" / "html"
+    preface = (html / "chapter_preface" / "index.html").read_text()
+    assert '<html lang="fr"' in preface and "Préface" in preface
+    assert 'class="d2l-untranslated"' in preface
+    assert 'hreflang="zh-CN"' in preface and 'hreflang="en"' in preface
