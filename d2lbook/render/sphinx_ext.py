@@ -9,6 +9,7 @@ discussion and edit links (all computed by ``d2lbook.render.site.page_links``); 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from functools import cache
 from pathlib import Path
@@ -163,6 +164,16 @@ def _fix_chinese_search(app: Any) -> None:
     app.add_search_language(ChineseSearch)
 
 
+def _quiet_jieba() -> None:
+    """jieba (Chinese word splitting for the search index) logs its dictionary loading at DEBUG
+    level on every build; keep it to warnings."""
+    try:
+        import jieba
+    except ImportError:
+        return
+    jieba.setLogLevel(logging.WARNING)
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("d2lbook_language", "en", "env")
     app.add_config_value("d2lbook_html_lang", "en", "html")
@@ -171,4 +182,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("build-finished", _copy_mathjax)
     app.add_css_file("d2lbook.css")
     _fix_chinese_search(app)
+    _quiet_jieba()
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2"}
