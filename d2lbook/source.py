@@ -30,12 +30,10 @@ class Page:
     def folder(self) -> PurePosixPath:
         return PurePosixPath(self.name).parent
 
-    def code_cell_line(self, ordinal: int) -> int:
-        """1-based line of the ``ordinal``-th (0-based) ``{code-cell}`` fence, 0 if absent."""
-        for i, match in enumerate(CODE_CELL.finditer(self.text)):
-            if i == ordinal:
-                return self.text.count("\n", 0, match.start()) + 1
-        return 0
+
+def code_cell_lines(text: str) -> list[int]:
+    """The 1-based line of every ``{code-cell}`` fence of a page, in order."""
+    return [text.count("\n", 0, m.start()) + 1 for m in CODE_CELL.finditer(text)]
 
 
 def toctree_entries(text: str) -> list[str]:

@@ -14,6 +14,7 @@ from d2lbook.errors import Problem
 from d2lbook.execute.cache import ExecutionCache
 from d2lbook.execute.runner import Job, Progress, Settings, execute_notebooks
 from d2lbook.notebook import page_notebook
+from d2lbook.source import code_cell_lines
 
 FORMATS = ("html", "pdf", "notebooks")
 
@@ -67,11 +68,15 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
     all_jobs: list[Job] = []
     for e in editions:
         for page in e.pages:
-            cell_lines = [page.code_cell_line(i) for i in range(page.text.count("{code-cell}"))]
+            # Code is never translated: a failing cell is reported in the English page, unless
+            # the page exists only in this edition.
             english = cfg.source_dir / f"{page.name}.md"
+            source = english if english.is_file() else e.origin.get(page.name, page.path)
+            text = english.read_text(encoding="utf-8") if english.is_file() else page.text
             cwd = english.parent if english.parent.is_dir() else e.tree / page.folder
-            all_jobs.append(Job(f"{e.lang.code}:{page.name}", e.origin.get(page.name, page.path),
-                                page_notebook(page, cfg.execution.kernel), cwd, cell_lines))
+            all_jobs.append(Job(f"{e.lang.code}:{page.name}", source,
+                                page_notebook(page, cfg.execution.kernel), cwd,
+                                code_cell_lines(text)))
     settings = Settings(kernel=cfg.execution.kernel, timeout=cfg.execution.timeout, jobs=jobs,
                         work_dir=cfg.build_dir / "cache")
     summary = execute_notebooks(all_jobs, execution_cache(cfg), settings, progress)
