@@ -85,6 +85,12 @@ def test_the_notebook_zip_is_clean_and_executed(built_en):
     prose = "".join(c["source"] for c in lr["cells"] if c["cell_type"] == "markdown")
     assert re.search(r"\[Fig\. \d+\.\d+\]\(", prose), "figure references should be links"
     assert re.search(r"\[\(\d+\.\d+\)\]\(", prose), "equation references should be links"
+    # Every in-book link lands on an anchor that exists in the target notebook.
+    folder = cfg.build_dir / "en" / "notebooks"
+    for target, anchor in re.findall(r"\]\(([\w./-]+\.ipynb)#([\w-]+)\)", prose):
+        linked = json.loads((folder / "chapter_linear-networks" / target).resolve().read_text())
+        text = "".join(c["source"] for c in linked["cells"] if c["cell_type"] == "markdown")
+        assert f'<a id="{anchor}"></a>' in text, (target, anchor)
 
 
 def test_a_prose_edit_executes_nothing_and_a_code_edit_executes_one(built_en, tmp_path: Path):

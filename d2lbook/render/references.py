@@ -90,7 +90,8 @@ class SphinxResolver:
         node_id = f"equation-{label}".lower().replace("_", "-")
         numbers = self.env.toc_fignumbers.get(doc, {}).get("displaymath", {}).get(node_id)
         eqno = ".".join(map(str, numbers)) if numbers else str(number)
-        return Target(f"({eqno})", notebook_link(docname, doc, node_id))
+        # In the notebooks the anchor is the label itself (``<a id="eq-x">``).
+        return Target(f"({eqno})", notebook_link(docname, doc, label))
 
     def _cite(self, role: str, target: str, docname: str) -> Target | None:
         if self.cite is None:
