@@ -33,6 +33,9 @@ def cmd_update(args: argparse.Namespace) -> int:
             rec = report.recovered.get(r.page)
             extra += f", {rec} rewritten paragraph(s) matched through git history" if rec else ""
             print(f"{r.status:9} {r.path.relative_to(cfg.root)}{extra}")
+        for page in report.replaced:
+            print(f"replaced  {page}: translated as a whole file in "
+                  f"{cfg.overlay_dir(lang).relative_to(cfg.root)}/{page}.md (no catalog)")
         changed = sum(r.status in ("created", "updated") for r in report.results)
         print(f"{lang.code}: {changed} catalog(s) written, "
               f"{len(report.results) - changed} unchanged or orphaned")

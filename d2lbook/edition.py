@@ -38,52 +38,61 @@ class Edition:
 
 
 def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
+    """Write the edition's tree under ``_build/<code>/source`` and describe it."""
     src = cfg.source_dir
-    tree = cfg.build_dir / lang.code / "source"
     english = read_pages(src)
-    texts: dict[str, str] = {}
-    origin: dict[str, Path] = {}
-    problems: list[Problem] = []
-    translated = untranslated = 0
-    for page in english:
-        texts[page.name] = page.text
-        origin[page.name] = page.path
-    progress: dict[str, dict[str, int]] = {}
-    generated: set[str] = set()
-    if lang != cfg.source_language:
-        from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
-        from d2lbook.i18n.marks import mark_paragraphs, refine
-        from d2lbook.i18n.update import catalog_path
-
-        by_line, replaced = _git_status(cfg, lang)
-        for page in english:
-            path = catalog_path(cfg.locale_path, lang.locale, page.name)
-            catalog, load_problems = load_catalog_safely(path) if path.is_file() else (None, [])
-            problems += [Problem(p.file, p.line, p.message, p.code) for p in load_problems]
-            result = apply_catalog(page.text, catalog, page=page.name,
-                                   use_fuzzy=lang.apply_fuzzy, catalog_path=path)
-            problems += [Problem(p.file, p.line, p.message, p.code) for p in result.problems]
-            statuses = refine(result.statuses, page.text, by_line.get(page.name, {}))
-            texts[page.name], progress[page.name] = mark_paragraphs(result.text, statuses)
-            translated += result.translated
-            untranslated += result.untranslated
-            if path.is_file():
-                origin[page.name] = path
-        progress.update(replaced)
+    edition = Edition(lang, cfg.build_dir / lang.code / "source", [], [])
+    texts = {page.name: page.text for page in english}
+    edition.origin = {page.name: page.path for page in english}
     assets = {rel: src / rel for rel in asset_files(src)}
-    overlay = cfg.overlay_dir(lang)
-    if lang != cfg.source_language and overlay.is_dir():
-        for path in sorted(overlay.rglob("*.md")):
-            name = page_name(overlay, path)
-            texts[name] = path.read_text(encoding="utf-8")
-            origin[name] = path
-        assets.update({rel: overlay / rel for rel in asset_files(overlay)})
     if lang != cfg.source_language:
+        overlay = cfg.overlay_dir(lang)
+        _translate(cfg, lang, english, texts, edition)
+        if overlay.is_dir():
+            for path in sorted(overlay.rglob("*.md")):
+                name = page_name(overlay, path)
+                texts[name] = path.read_text(encoding="utf-8")
+                edition.origin[name] = path
+            assets.update({rel: overlay / rel for rel in asset_files(overlay)})
         from d2lbook.i18n.progress import STATUS_PAGE, status_page
 
-        texts[STATUS_PAGE] = status_page(lang.code, list(texts), progress)
-        generated.add(STATUS_PAGE)
+        texts[STATUS_PAGE] = status_page(lang.code, list(texts), edition.progress)
+        edition.generated.add(STATUS_PAGE)
+    _write_tree(edition.tree, texts, assets)
+    edition.pages = read_pages(edition.tree)
+    edition.assets = sorted(assets)
+    return edition
 
+
+def _translate(cfg: BookConfig, lang: Language, english: list[Page], texts: dict[str, str],
+               edition: Edition) -> None:
+    """Apply each page's catalog (pages the overlay replaces wholesale are left to it), mark
+    the paragraphs still in English and count the progress."""
+    from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
+    from d2lbook.i18n.marks import mark_paragraphs, refine
+    from d2lbook.i18n.update import catalog_path
+
+    by_line, replaced = _git_status(cfg, lang)
+    overlay = cfg.overlay_dir(lang)
+    for page in english:
+        if (overlay / f"{page.name}.md").is_file():
+            continue
+        path = catalog_path(cfg.locale_path, lang.locale, page.name)
+        catalog, load_problems = load_catalog_safely(path) if path.is_file() else (None, [])
+        result = apply_catalog(page.text, catalog, page=page.name,
+                               use_fuzzy=lang.apply_fuzzy, catalog_path=path)
+        edition.problems += [Problem(p.file, p.line, p.message, p.code)
+                             for p in (*load_problems, *result.problems)]
+        statuses = refine(result.statuses, page.text, by_line.get(page.name, {}))
+        texts[page.name], edition.progress[page.name] = mark_paragraphs(result.text, statuses)
+        edition.translated += result.translated
+        edition.untranslated += result.untranslated
+        if path.is_file():
+            edition.origin[page.name] = path
+    edition.progress.update(replaced)
+
+
+def _write_tree(tree: Path, texts: dict[str, str], assets: dict[Path, Path]) -> None:
     keep: set[Path] = set()
     for name, text in texts.items():
         write_if_changed(tree / f"{name}.md", text)
@@ -92,9 +101,6 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
         write_if_changed(tree / rel, path.read_bytes())
         keep.add(rel)
     prune(tree, keep, {".md"} | {p.suffix for p in keep})
-    pages = read_pages(tree)
-    return Edition(lang, tree, pages, sorted(assets), origin, problems, translated,
-                   untranslated, progress, generated)
 
 
 def _git_status(cfg: BookConfig, lang: Language

@@ -13,6 +13,13 @@ def english_pages(cfg: BookConfig) -> dict[str, str]:
     return {p.name: p.text for p in read_pages(cfg.source_dir)}
 
 
+def replaced_pages(cfg: BookConfig, lang: Language) -> set[str]:
+    """English pages that the edition replaces wholesale (``source/<code>/<page>.md``): they
+    are translated in that file, not in a catalog."""
+    overlay = cfg.overlay_dir(lang)
+    return {name for name in english_pages(cfg) if (overlay / f"{name}.md").is_file()}
+
+
 def translated_languages(cfg: BookConfig, code: str) -> tuple[Language, ...]:
     return tuple(lang for lang in cfg.select(code) if lang != cfg.source_language)
 
@@ -30,6 +37,8 @@ class UpdateReport:
     """``d2lbook.i18n.update.UpdateResult`` per page."""
     recovered: dict[str, int] = field(default_factory=dict)
     """Page -> translations carried over a rewrite thanks to git history."""
+    replaced: list[str] = field(default_factory=list)
+    """Pages with a whole-file replacement: no catalog is kept for them."""
     note: str = ""
 
 
@@ -40,8 +49,9 @@ def update(cfg: BookConfig, lang: Language) -> UpdateReport:
     from d2lbook.i18n.update import catalog_path, update_catalogs
     from d2lbook.vcs import GitError, Repository
 
-    pages = english_pages(cfg)
-    report = UpdateReport(lang.code)
+    replaced = replaced_pages(cfg, lang)
+    pages = {name: text for name, text in english_pages(cfg).items() if name not in replaced}
+    report = UpdateReport(lang.code, replaced=sorted(replaced))
     try:
         repo = Repository(cfg.root)
         paths = {name: repo.relpath(cfg.source_dir / f"{name}.md") for name in pages}
@@ -96,7 +106,10 @@ def stats(cfg: BookConfig, lang: Language) -> list[tuple[str, object]]:
     from d2lbook.i18n.update import catalog_path
 
     rows = []
+    replaced = replaced_pages(cfg, lang)
     for name, text in english_pages(cfg).items():
+        if name in replaced:
+            continue
         path = catalog_path(cfg.locale_path, lang.locale, name)
         catalog = load_catalog_safely(path)[0] if path.is_file() else None
         rows.append((name, page_stats(text, catalog)))
