@@ -113,6 +113,8 @@ def _latex_elements(lang: Language) -> dict[str, str]:
                 "\\ctexset{chapter={format=\\huge\\bfseries\\sffamily\\centering, "
                 "number=\\arabic{chapter}}}\n"
             ),
+            # The running header: "书名　发行版本 0.1", not an ASCII comma between them.
+            "preamble": "\\renewcommand{\\sphinxheadercomma}{\\quad}\n",
         })
     return elements
 
