@@ -122,3 +122,38 @@ def test_cli_cache_list_and_clear(tmp_path: Path, capsys):
     assert "removed 1 cached execution(s)" in capsys.readouterr().out
     assert main(["--root", str(root), "build", "html", "--lang", "fr"]) == 2
     assert "unknown language 'fr'" in capsys.readouterr().err
+
+
+def test_a_killed_build_leaves_a_cache_the_next_build_can_trust(tmp_path: Path):
+    """SIGKILL the whole build while one notebook runs: the finished notebook's record is
+    complete and reused; the interrupted one is executed again; nothing half-written is read."""
+    import os
+    import signal
+    import sys
+    import time
+
+    root = small_book(tmp_path, "# Page\n\n```{code-cell} ipython3\nprint('fast')\n```\n")
+    (root / "source" / "en" / "index.md").write_text(
+        FRONT + "# Tiny\n\n```{toctree}\npage\nslow\n```\n")
+    (root / "source" / "en" / "slow.md").write_text(
+        FRONT + "# Slow\n\n```{code-cell} ipython3\nimport time\ntime.sleep(6)\nprint('slow')\n"
+        "```\n")
+    cache = root / "_build" / "cache" / "execute"
+    proc = subprocess.Popen([sys.executable, "-m", "d2lbook.cli", "--root", str(root), "build",
+                             "html", "--jobs", "2"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def records() -> list[Path]:
+        return [p for p in cache.glob("*/*.json") if not p.name.startswith(".tmp-")]
+
+    deadline = time.monotonic() + 120
+    while not records() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert len(records()) == 1, "the fast page finished; the slow one was killed mid-run"
+
+    result = build(root)
+    assert result.executed == 1  # only the notebook that was interrupted
+    html = (root / "_build" / "en" / "html")
+    assert "fast" in (html / "page.html").read_text() and "slow" in (html / "slow.html").read_text()
