@@ -44,11 +44,17 @@ def _config(args: argparse.Namespace):
 
 def cmd_build(args: argparse.Namespace) -> int:
     from d2lbook.commands.build import FORMATS, build
+    from d2lbook.commands.site import build_site
 
     cfg = _config(args)
     formats = FORMATS if args.format in ("all", "site") else (args.format,)
     langs = cfg.select(args.lang)
-    result = build(cfg, langs, formats, args.jobs, Reporter())
+    site = None
+    if args.format == "site" or (args.format == "all" and langs == cfg.languages):
+        built = build_site(cfg, formats, args.jobs, Reporter(), langs)
+        result, site = built.build, built.site
+    else:
+        result = build(cfg, langs, formats, args.jobs, Reporter())
     for e in result.editions:
         for problem in e.problems:
             print(f"warning: {problem}", file=sys.stderr)
@@ -59,8 +65,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"{e.lang}: {e.pages} pages: {e.executed} executed, {e.cached} from the cache, "
               f"{e.without_code} without code -> {outputs}")
     warnings = result.warning_count
-    if args.format == "site" or (args.format == "all" and langs == cfg.languages):
-        warnings += _assemble_site(cfg)
+    if site is not None:
+        warnings += _report_site(cfg, site)
     print(f"executed {result.executed} notebook(s); {warnings} warning(s)")
     if args.strict and warnings:
         print("error: warnings are errors in --strict mode", file=sys.stderr)
@@ -68,10 +74,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _assemble_site(cfg) -> int:
-    from d2lbook.render.site import assemble_site
-
-    site = assemble_site(cfg)
+def _report_site(cfg, site) -> int:
     for missing in site.missing:
         print(f"warning: the site links to {missing}, which was not built", file=sys.stderr)
     where = site.root.relative_to(cfg.root) if site.root.is_relative_to(cfg.root) else site.root

@@ -9,6 +9,7 @@ adds a page, an asset there replaces the English asset. The tree is written to
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,16 @@ class Edition:
     """Translated editions: page -> messages current / outdated / untranslated."""
     generated: set[str] = field(default_factory=set)
     """Pages made by the build (the translation-status page): not offered as notebooks."""
+    english: dict[str, str] = field(default_factory=dict)
+    """Page name -> the English page's text (code is never translated, so errors in a cell
+    are reported against it)."""
+
+
+def replaced_pages(cfg: BookConfig, lang: Language, names: Iterable[str]) -> set[str]:
+    """The pages among ``names`` that ``lang`` replaces wholesale (``source/<code>/<page>.md``):
+    translated in that file, not in a catalog."""
+    overlay = cfg.overlay_dir(lang)
+    return {name for name in names if (overlay / f"{name}.md").is_file()}
 
 
 def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
@@ -44,6 +55,7 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
     edition = Edition(lang, cfg.build_dir / lang.code / "source", [], [])
     texts = {page.name: page.text for page in english}
     edition.origin = {page.name: page.path for page in english}
+    edition.english = dict(texts)
     assets = {rel: src / rel for rel in asset_files(src)}
     if lang != cfg.source_language:
         overlay = cfg.overlay_dir(lang)
@@ -73,9 +85,9 @@ def _translate(cfg: BookConfig, lang: Language, english: list[Page], texts: dict
     from d2lbook.i18n.update import catalog_path
 
     by_line, replaced = _git_status(cfg, lang)
-    overlay = cfg.overlay_dir(lang)
+    wholesale = replaced_pages(cfg, lang, (page.name for page in english))
     for page in english:
-        if (overlay / f"{page.name}.md").is_file():
+        if page.name in wholesale:
             continue
         path = catalog_path(cfg.locale_path, lang.locale, page.name)
         catalog, load_problems = load_catalog_safely(path) if path.is_file() else (None, [])

@@ -71,8 +71,9 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
             # Code is never translated: a failing cell is reported in the English page, unless
             # the page exists only in this edition.
             english = cfg.source_dir / f"{page.name}.md"
-            source = english if english.is_file() else e.origin.get(page.name, page.path)
-            text = english.read_text(encoding="utf-8") if english.is_file() else page.text
+            in_english = page.name in e.english
+            source = english if in_english else e.origin.get(page.name, page.path)
+            text = e.english[page.name] if in_english else page.text
             cwd = english.parent if english.parent.is_dir() else e.tree / page.folder
             all_jobs.append(Job(f"{e.lang.code}:{page.name}", source,
                                 page_notebook(page, cfg.execution.kernel), cwd,

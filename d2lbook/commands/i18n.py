@@ -6,18 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from d2lbook.config import BookConfig, Language
+from d2lbook.edition import replaced_pages
 from d2lbook.source import read_pages
 
 
 def english_pages(cfg: BookConfig) -> dict[str, str]:
     return {p.name: p.text for p in read_pages(cfg.source_dir)}
-
-
-def replaced_pages(cfg: BookConfig, lang: Language) -> set[str]:
-    """English pages that the edition replaces wholesale (``source/<code>/<page>.md``): they
-    are translated in that file, not in a catalog."""
-    overlay = cfg.overlay_dir(lang)
-    return {name for name in english_pages(cfg) if (overlay / f"{name}.md").is_file()}
 
 
 def translated_languages(cfg: BookConfig, code: str) -> tuple[Language, ...]:
@@ -49,8 +43,9 @@ def update(cfg: BookConfig, lang: Language) -> UpdateReport:
     from d2lbook.i18n.update import catalog_path, update_catalogs
     from d2lbook.vcs import GitError, Repository
 
-    replaced = replaced_pages(cfg, lang)
-    pages = {name: text for name, text in english_pages(cfg).items() if name not in replaced}
+    english = english_pages(cfg)
+    replaced = replaced_pages(cfg, lang, english)
+    pages = {name: text for name, text in english.items() if name not in replaced}
     report = UpdateReport(lang.code, replaced=sorted(replaced))
     try:
         repo = Repository(cfg.root)
@@ -106,8 +101,9 @@ def stats(cfg: BookConfig, lang: Language) -> list[tuple[str, object]]:
     from d2lbook.i18n.update import catalog_path
 
     rows = []
-    replaced = replaced_pages(cfg, lang)
-    for name, text in english_pages(cfg).items():
+    english = english_pages(cfg)
+    replaced = replaced_pages(cfg, lang, english)
+    for name, text in english.items():
         if name in replaced:
             continue
         path = catalog_path(cfg.locale_path, lang.locale, name)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from d2lbook.commands.build import FORMATS, BuildResult, build
-from d2lbook.config import BookConfig, load_config
+from d2lbook.config import BookConfig, Language, load_config
 from d2lbook.render.site import Site, assemble_site, site_dir
 
 
@@ -22,9 +22,11 @@ class SiteBuild:
 
 
 def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
-               progress: Callable[[Any], None] = lambda e: None) -> SiteBuild:
-    """Build every edition in ``formats`` and assemble ``_build/site/`` from the outputs."""
-    result = build(cfg, cfg.languages, formats, jobs, progress)
+               progress: Callable[[Any], None] = lambda e: None,
+               langs: tuple[Language, ...] | None = None) -> SiteBuild:
+    """Build the editions (default: all) in ``formats`` and assemble ``_build/site/`` from
+    the outputs (editions not rebuilt are taken as they were last built)."""
+    result = build(cfg, langs or cfg.languages, formats, jobs, progress)
     return SiteBuild(result, assemble_site(cfg))
 
 

@@ -79,11 +79,6 @@ class Summary:
         """Kernel runs: distinct notebooks that were not in the cache."""
         return len({o.key for o in self.outcomes if o.executed})
 
-    @property
-    def cached(self) -> int:
-        """Notebooks with code whose outputs came from the cache."""
-        return sum(1 for o in self.outcomes if o.has_code and not o.executed)
-
 
 def code_cells(nb: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in nb["cells"] if c["cell_type"] == "code"]

@@ -30,6 +30,7 @@ class SphinxResolver:
             self.cite = env.get_domain("cite")
         except Exception:  # noqa: BLE001 - bibtex extension not loaded
             self.cite = None
+        self.citations = {c.key: c for c in self.cite.citations} if self.cite else {}
 
     # -- helpers --------------------------------------------------------------------------
     def _title(self, docname: str) -> str:
@@ -94,38 +95,23 @@ class SphinxResolver:
         return Target(f"({eqno})", notebook_link(docname, doc, label))
 
     def _cite(self, role: str, target: str, docname: str) -> Target | None:
-        if self.cite is None:
-            return None
-        by_key = {c.key: c for c in self.cite.citations}
         parts = []
         link = ""
         for key in (k.strip() for k in target.split(",")):
-            citation = by_key.get(key)
+            citation = self.citations.get(key)
             if citation is None:
                 return None
             authors, year = _author_year(citation.entry)
             parts.append(f"{authors} ({year})" if role.startswith("cite:t") else
                          f"{authors}, {year}")
-            link = link or notebook_link(docname, citation.bibliography_key.docname
-                                         if hasattr(citation.bibliography_key, "docname")
-                                         else self._bibliography_doc(), citation.citation_id)
+            link = link or notebook_link(docname, citation.bibliography_key.docname,
+                                         citation.citation_id)
         text = "; ".join(parts)
         return Target(text if role.startswith("cite:t") else f"({text})", link)
 
-    def _bibliography_doc(self) -> str:
-        for bib in getattr(self.cite, "bibliographies", {}).values():
-            return bib.docname
-        return "index"
-
     def bibliography(self) -> list[str]:
-        if self.cite is None:
-            return []
         entries = []
-        seen = set()
-        for citation in self.cite.citations:
-            if citation.key in seen:
-                continue
-            seen.add(citation.key)
+        for citation in self.citations.values():
             text = citation.formatted_entry.text.render_as("markdown")
             entries.append(f'<a id="{citation.citation_id}"></a>{text}')
         return entries
