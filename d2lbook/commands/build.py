@@ -13,6 +13,7 @@ from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
 from d2lbook.execute.cache import ExecutionCache
 from d2lbook.execute.runner import Job, Progress, Settings, execute_notebooks
+from d2lbook.layout import BookLayout
 from d2lbook.notebook import page_notebook
 from d2lbook.source import code_cell_lines
 
@@ -49,13 +50,14 @@ class BuildResult:
 
 
 def execution_cache(cfg: BookConfig) -> ExecutionCache:
-    return ExecutionCache(cfg.build_dir / "cache" / "execute")
+    return ExecutionCache(BookLayout(cfg).execution_cache)
 
 
 def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...] = FORMATS,
           jobs: int | None = None,
           progress: Callable[[Progress], None] = lambda e: None) -> BuildResult:
     jobs = jobs or cfg.jobs
+    layout = BookLayout(cfg)
     started = time.perf_counter()
     editions = [prepare_edition(cfg, lang) for lang in langs]
     results = {e.lang.code: EditionResult(e.lang.code, len(e.pages), problems=list(e.problems))
@@ -70,7 +72,7 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
         for page in e.pages:
             # Code is never translated: a failing cell is reported in the English page, unless
             # the page exists only in this edition.
-            english = cfg.source_dir / f"{page.name}.md"
+            english = layout.source_page(page.name)
             in_english = page.name in e.english
             source = english if in_english else e.origin.get(page.name, page.path)
             text = e.english[page.name] if in_english else page.text
@@ -79,7 +81,7 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
                                 page_notebook(page, cfg.execution.kernel), cwd,
                                 code_cell_lines(text)))
     settings = Settings(kernel=cfg.execution.kernel, timeout=cfg.execution.timeout, jobs=jobs,
-                        work_dir=cfg.build_dir / "cache")
+                        work_dir=layout.cache)
     summary = execute_notebooks(all_jobs, execution_cache(cfg), settings, progress)
     executed: dict[str, dict] = {}
     for outcome in summary.outcomes:
@@ -99,31 +101,28 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
 
 def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             formats: tuple[str, ...], jobs: int, result: EditionResult) -> None:
-    from d2lbook.render.settings import output_stem
     from d2lbook.render.sphinx_run import run_sphinx
     from d2lbook.render.tree import write_sphinx_tree
 
     lang = edition.lang
-    out = cfg.build_dir / lang.code
+    layout = BookLayout(cfg)
     for name, counts in edition.progress.items():
         if name in notebooks:  # read by the site's translation notice
             notebooks[name]["metadata"]["d2lbook"] = {"progress": counts}
     tree = write_sphinx_tree(cfg, lang, edition.tree, notebooks, edition.assets)
-    doctrees = out / "doctrees"
-    stem = output_stem(cfg, lang)
     if "html" in formats or "notebooks" in formats:
         t0 = time.perf_counter()
-        run = run_sphinx(tree, out / "html", doctrees, "html", jobs)
+        run = run_sphinx(tree, layout.html(lang), layout.doctrees(lang, "html"), "html", jobs)
         result.warnings += run.warnings
-        result.html = out / "html" / "index.html"
+        result.html = layout.html(lang) / "index.html"
         result.seconds["html"] = round(time.perf_counter() - t0, 2)
         if "notebooks" in formats:
             from d2lbook.render.bundle import write_bundle
             from d2lbook.render.references import SphinxResolver
 
             t0 = time.perf_counter()
-            folder = out / "notebooks"
-            bundle = write_bundle(folder, folder / f"{stem}.zip", stem, notebooks,
+            bundle = write_bundle(layout.notebooks(lang), layout.notebook_zip(lang),
+                                  layout.stem(lang), notebooks,
                                   [p.name for p in edition.pages
                                    if p.name not in edition.generated],
                                   SphinxResolver(run.env, run.config), edition.tree,
@@ -135,10 +134,10 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         from d2lbook.render.latex import build_pdf
 
         t0 = time.perf_counter()
-        run = run_sphinx(tree, out / "latex", out / "doctrees-latex", "latex", jobs)
+        run = run_sphinx(tree, layout.latex(lang), layout.doctrees(lang, "latex"), "latex", jobs)
         result.warnings += run.warnings
-        pdf = build_pdf(out / "latex", stem, lang.latex_engine)
-        target = out / "pdf" / f"{stem}.pdf"
+        pdf = build_pdf(layout.latex(lang), layout.stem(lang), lang.latex_engine)
+        target = layout.pdf(lang)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(pdf, target.with_suffix(".pdf.tmp"))
         target.with_suffix(".pdf.tmp").replace(target)

@@ -9,19 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from d2lbook.config import BookConfig, Language
+from d2lbook.layout import BookLayout
 
 # Folders inside a Sphinx tree that are never pages (myst-nb would read their .ipynb files).
 EXCLUDE = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 
 
-def output_stem(cfg: BookConfig, lang: Language) -> str:
-    """``<book>-<lang>``: the file stem of the PDF and the notebook zip."""
-    return f"{cfg.name}-{lang.code}"
-
-
 def sphinx_settings(cfg: BookConfig, lang: Language) -> dict[str, Any]:
     author = lang.author or cfg.author
-    stem = output_stem(cfg, lang)
+    stem = BookLayout(cfg).stem(lang)
     settings: dict[str, Any] = {
         "project": lang.title,
         "author": author,

@@ -7,17 +7,14 @@ from typing import Any
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.files import prune, write_if_changed
+from d2lbook.layout import BookLayout
 from d2lbook.notebook import dumps
 from d2lbook.render.settings import conf_py, sphinx_settings
 
 
-def sphinx_tree(cfg: BookConfig, lang: Language) -> Path:
-    return cfg.build_dir / lang.code / "sphinx"
-
-
 def write_sphinx_tree(cfg: BookConfig, lang: Language, edition_tree: Path,
                       notebooks: dict[str, dict[str, Any]], assets: list[Path]) -> Path:
-    root = sphinx_tree(cfg, lang)
+    root = BookLayout(cfg).sphinx(lang)
     keep: set[Path] = {Path("conf.py")}
     write_if_changed(root / "conf.py", conf_py(sphinx_settings(cfg, lang)))
     for name, nb in notebooks.items():
