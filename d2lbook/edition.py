@@ -59,7 +59,7 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
             edition.origin[name] = path
         if overlay.is_dir():
             assets.update({rel: overlay / rel for rel in asset_files(overlay)})
-        from d2lbook.i18n.progress import STATUS_PAGE, status_page
+        from d2lbook.i18n.status_page import STATUS_PAGE, status_page
 
         texts[STATUS_PAGE] = status_page(lang.code, list(texts), edition.progress)
         edition.generated.add(STATUS_PAGE)
@@ -112,7 +112,7 @@ def _git_status(layout: BookLayout, lang: Language
     """From the git-aware status: per page, English line -> status; and the message counts of
     whole-file replacements. Empty without git history (the catalogs alone then decide)."""
     from d2lbook.errors import D2lbookError
-    from d2lbook.i18n.status_command import compute_status
+    from d2lbook.i18n.drift import compute_status
 
     try:
         report = compute_status(layout.cfg, lang)

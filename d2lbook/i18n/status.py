@@ -3,7 +3,7 @@
 For one page, :func:`document_status` takes the English as it is now (its segments), the
 translations (from the page's catalog, or None for a whole-file replacement) and the page's
 history since the translation's sync commit (:class:`PageHistory`, plain data built from git by
-``status_command``), and says for every message and every section whether it is *current*,
+``drift``), and says for every message and every section whether it is *current*,
 *outdated* or *untranslated*, which commits changed it and how.
 
 How history is read: the sync version of the page and today's are split into messages and
