@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from d2lbook.config import load_config
+from d2lbook.i18n.status_format import FAIL_ON
 from d2lbook.layout import BookLayout
 
 
@@ -94,6 +95,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("status", help="which translated sections are out of date, and why")
     p.add_argument("--lang", default="all")
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
-    p.add_argument("--fail-on", choices=["outdated", "untranslated", "none"], default="none")
+    p.add_argument("--fail-on", choices=FAIL_ON, default="none")
     p.add_argument("paths", nargs="*", help="limit to these pages or folders")
     p.set_defaults(func=cmd_status)
