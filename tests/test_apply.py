@@ -272,15 +272,15 @@ def test_load_catalog_safely(tmp_path: Path) -> None:
 # -- statistics ---------------------------------------------------------------------------------
 
 
-def test_page_stats() -> None:
+def test_page_coverage() -> None:
     text = "# Linear Regression\n\nThe loss is $l(w, b)$.\n\n- One more item here\n"
     cat = Catalog(entries=[Entry("Linear Regression", "线性回归"),
                            Entry("The loss is $l(w, b)$.", "损失", fuzzy=True)])
-    stats = page_coverage(text, cat)
-    assert (stats.translated, stats.fuzzy, stats.untranslated) == (1, 1, 1)
-    assert (stats.translated_words, stats.fuzzy_words, stats.untranslated_words) == (2, 3, 4)
-    assert stats.messages == 3 and stats.words == 9
-    assert round(stats.percent) == 22
+    cov = page_coverage(text, cat)
+    assert (cov.translated, cov.fuzzy, cov.untranslated) == (1, 1, 1)
+    assert (cov.translated_words, cov.fuzzy_words, cov.untranslated_words) == (2, 3, 4)
+    assert cov.messages == 3 and cov.words == 9
+    assert round(cov.percent) == 22
     assert page_coverage(text, None).untranslated == 3
     assert word_count("See {numref}`fig-a` and `code` with $x + y$.") == 3
 

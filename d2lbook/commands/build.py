@@ -13,6 +13,7 @@ from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
 from d2lbook.execute.cache import ExecutionCache
 from d2lbook.execute.runner import Job, Progress, Settings, execute_notebooks
+from d2lbook.files import atomic_path
 from d2lbook.layout import BookLayout
 from d2lbook.notebook import page_notebook
 from d2lbook.source import code_cell_lines
@@ -138,8 +139,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         result.warnings += run.warnings
         pdf = build_pdf(layout.latex(lang), layout.stem(lang), lang.latex_engine)
         target = layout.pdf(lang)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(pdf, target.with_suffix(".pdf.tmp"))
-        target.with_suffix(".pdf.tmp").replace(target)
+        with atomic_path(target) as tmp:
+            shutil.copyfile(pdf, tmp)
         result.pdf = target
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
