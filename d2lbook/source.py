@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from d2lbook.errors import SourceError
 from d2lbook.layout import is_hidden, page_name
@@ -17,6 +18,17 @@ ROOT_PAGE = "index"
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}(?P<arg>.*)$")
 CODE_CELL = re.compile(r"^(`{3,})\{code-cell\}", re.M)
 ASSET_SUFFIXES = {".bib", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".pdf", ".csv", ".txt", ".json"}
+
+
+class PageKey(NamedTuple):
+    """One page of one edition (``en``, ``chapter_x/y``): what the build executes and
+    renders. Shown as ``en:chapter_x/y``."""
+
+    lang: str
+    page: str
+
+    def __str__(self) -> str:
+        return f"{self.lang}:{self.page}"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from collections.abc import Callable
@@ -12,11 +13,11 @@ from d2lbook.config import BookConfig, Language
 from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
 from d2lbook.execute.cache import ExecutionCache
-from d2lbook.execute.runner import Job, Progress, Settings, execute_notebooks
+from d2lbook.execute.runner import ExecutionEvent, Job, execute_notebooks
 from d2lbook.files import atomic_path
 from d2lbook.layout import BookLayout
 from d2lbook.notebook import page_notebook
-from d2lbook.source import code_cell_lines
+from d2lbook.source import PageKey, code_cell_lines
 
 FORMATS = ("html", "pdf", "notebooks")
 
@@ -56,7 +57,7 @@ def execution_cache(cfg: BookConfig) -> ExecutionCache:
 
 def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...] = FORMATS,
           jobs: int | None = None,
-          progress: Callable[[Progress], None] = lambda e: None) -> BuildResult:
+          progress: Callable[[ExecutionEvent], None] = lambda e: None) -> BuildResult:
     jobs = jobs or cfg.jobs
     layout = BookLayout(cfg)
     started = time.perf_counter()
@@ -78,15 +79,15 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
             source = english if in_english else e.origin.get(page.name, page.path)
             text = e.english[page.name] if in_english else page.text
             cwd = english.parent if english.parent.is_dir() else e.tree / page.folder
-            all_jobs.append(Job(f"{e.lang.code}:{page.name}", source,
+            all_jobs.append(Job(PageKey(e.lang.code, page.name), source,
                                 page_notebook(page, cfg.execution.kernel), cwd,
                                 code_cell_lines(text)))
-    settings = Settings(kernel=cfg.execution.kernel, timeout=cfg.execution.timeout, jobs=jobs,
-                        work_dir=layout.cache)
-    summary = execute_notebooks(all_jobs, execution_cache(cfg), settings, progress)
+    summary = execute_notebooks(all_jobs, execution_cache(cfg),
+                                dataclasses.replace(cfg.execution, jobs=jobs), layout.cache,
+                                progress)
     executed: dict[str, dict] = {}
     for outcome in summary.outcomes:
-        code, name = outcome.page.split(":", 1)
+        code, name = outcome.page
         executed.setdefault(code, {})[name] = outcome.notebook
         results[code].executed += int(outcome.executed)
         results[code].cached += int(outcome.has_code and not outcome.executed)
