@@ -20,6 +20,7 @@ LAYERS: dict[str, int] = {
     "config": 1,
     "files": 1,  # atomic writes (a leaf)
     "vcs": 1,  # batched git (a leaf)
+    "ui": 1,  # texts around the book, per language (a leaf)
     "layout": 2,
     "source": 3,
     "notebook": 4,

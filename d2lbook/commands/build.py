@@ -108,7 +108,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
 
     lang = edition.lang
     layout = BookLayout(cfg)
-    for name, counts in edition.progress.items():
+    for name, counts in edition.status_counts.items():
         if name in notebooks:  # read by the site's translation notice
             notebooks[name]["metadata"]["d2lbook"] = {"progress": counts}
     tree = write_sphinx_tree(cfg, lang, edition.tree, notebooks, edition.assets)
