@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "files": 1,  # atomic writes (a leaf)
     "vcs": 1,  # batched git (a leaf)
     "ui": 1,  # texts around the book, per language (a leaf)
+    "myst": 1,  # the one reader of a page's block structure (a leaf)
     "layout": 2,
     "source": 3,
     "notebook": 4,

@@ -34,6 +34,7 @@ from pathlib import Path
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import D2lbookError
 from d2lbook.layout import BookLayout
+from d2lbook.myst import front_matter
 from d2lbook.vcs import UNSHALLOW_HINT, FileChange, History, Repository, WorktreeChange
 
 from .segment import Segment, normalize
@@ -64,14 +65,9 @@ _FRONT_KEY = re.compile(rf"^{SOURCE_COMMIT_KEY}[ \t]*:[ \t]*['\"]?([^'\"\s#]+)",
 
 def read_source_commit(text: str) -> str | None:
     """``source_commit`` from a page's YAML front matter (None when absent)."""
-    lines = text.splitlines()
-    if not lines or lines[0].rstrip() != "---":
-        return None
-    for i in range(1, len(lines)):
-        if lines[i].rstrip() in ("---", "..."):
-            found = _FRONT_KEY.search("\n".join(lines[1:i]))
-            return found.group(1) if found else None
-    return None
+    yaml = front_matter(text)
+    found = _FRONT_KEY.search(yaml) if yaml is not None else None
+    return found.group(1) if found else None
 
 
 class _Segmenter:
