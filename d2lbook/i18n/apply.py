@@ -16,6 +16,7 @@ from pathlib import Path
 from d2lbook.errors import I18nError
 
 from .catalog import Catalog, Entry, read_catalog
+from .sanitize import page_references
 from .segment import Segment, normalize, segment
 from .validate import check_translation
 
@@ -89,12 +90,14 @@ def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
     newline = "\r\n" if "\r\n" in text else "\n"
     problems: dict[tuple[int, str], ApplyProblem] = {}
     choices: dict[int, _Choice] = {}
+    references = page_references(text)
     for index, seg in enumerate(segments):
         entry = table.get(seg.msgid)
         if entry is None:
             continue
         issues = check_translation(seg.msgid, entry.msgstr,
-                                   table_cell=seg.kind == "table-cell" and seg.inline)
+                                   table_cell=seg.kind == "table-cell" and seg.inline,
+                                   references=references)
         for issue in issues:
             problems.setdefault((entry.line, issue.message), _problem(where, entry, issue.message,
                                                                       issue.code))
