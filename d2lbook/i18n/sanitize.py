@@ -9,9 +9,10 @@ render the page (:func:`parser`), and its tokens are compared with those of its 
 - everything else is *markup* (:func:`inventory`): raw HTML, links, autolinks and images (by
   URL), MyST roles (by name and target), math, footnote references, character references
   (``&lt;``), block constructs (fences and directives, headings, lists, tables, targets,
-  comments, attribute blocks, ...), link definitions, and TeX delimiters left in the text (they
-  would turn into math in a notebook renderer). A translation may only carry the markup of its
-  English; where it has more, :func:`markup_issues` says what.
+  comments, ...), HTML attributes (``{#id key=value}`` blocks), link definitions, and TeX
+  delimiters or ``<`` before a letter left in the text (a notebook renderer, or a browser given
+  the text unescaped, would read them as math or a tag). A translation may only carry the
+  markup of its English; where it has more, :func:`markup_issues` says what.
 
 For the analysis the parser is made *more* permissive than the renderer: every link
 destination counts as a link (markdown-it would show ``[x](javascript:...)`` as text, another
@@ -70,6 +71,7 @@ _PROSE = frozenset(
 _MATH = frozenset({"math_inline", "math_inline_double", "math_block", "math_block_label",
                    "amsmath"})
 _FENCES = frozenset({"fence", "colon_fence", "code_block"})
+_TAG_START = re.compile(r"<[A-Za-z/!?]")
 _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")
 
 
@@ -89,7 +91,8 @@ class Markup:
 
     kind: str
     """``html``, ``link``, ``autolink``, ``image``, ``role``, ``math``, ``footnote``,
-    ``entity``, ``fence``, ``block``, ``definition`` or ``tex``."""
+    ``entity``, ``fence``, ``block``, ``attribute``, ``definition``, ``tex`` or
+    ``tag-like text``."""
     detail: str
 
     def __str__(self) -> str:
@@ -179,6 +182,7 @@ def inventory(text: str, references: Mapping[str, Any] | None = None) -> Counter
             plain.append(token.markup)  # as written: a notebook renderer may read \( as math
             continue
         plain.append(" ")
+        _attributes(token, found)
         if kind in _PROSE:
             continue
         if kind == "text_special":
@@ -204,7 +208,21 @@ def inventory(text: str, references: Mapping[str, Any] | None = None) -> Counter
     text_shown = "".join(plain)
     for delimiter in TEX_DELIMITERS:
         found[Markup("tex", delimiter)] += text_shown.count(delimiter)
+    for start in _TAG_START.findall(text_shown):
+        found[Markup("tag-like text", start)] += 1
     return +found
+
+
+_OWN_ATTRIBUTES = {"link_open": {"href", "title"}, "image": {"src", "alt", "title"}}
+
+
+def _attributes(token: Token, found: Counter[Markup]) -> None:
+    """HTML attributes a token carries beyond its own (``{#id .class key=value}`` blocks
+    of the attrs extension put them on the next block)."""
+    own = _OWN_ATTRIBUTES.get(token.type, set())
+    for key, value in sorted(token.attrs.items()):
+        if key not in own:
+            found[Markup("attribute", f"{key}={value}")] += 1
 
 
 def _scheme(url: str) -> str:
@@ -245,9 +263,12 @@ def _unsafe(extra: Counter[Markup], english: Counter[Markup]) -> list[Issue]:
     add([m for m in extra.elements() if m.kind == "role"
          and m.detail.partition("\x00")[0] not in roles], "roles the English does not have")
     add([m for m in extra.elements() if m.kind == "fence"], "a code fence or directive")
+    add([m for m in extra.elements() if m.kind == "attribute"], "HTML attributes")
     add([m for m in extra.elements() if m.kind in ("block", "definition")],
         "block markup (a heading, list, table, quote, target, comment, definition, ...)")
     add([m for m in extra.elements() if m.kind == "entity"], "character references")
+    add([m for m in extra.elements() if m.kind == "tag-like text"],
+        "text a browser or another Markdown renderer may read as HTML (write '< ' or avoid '<')")
     add([m for m in extra.elements() if m.kind == "tex"],
         "TeX math delimiters outside math")
     add([m for m in extra.elements() if m.kind == "math"

@@ -1,0 +1,146 @@
+"""The sanitiser: hostile translations (tests/fixtures/hostile/payloads.txt) are rejected with a
+located warning and the English stays; tricky legitimate ones (legitimate.txt) are applied."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from test_apply import catalog_of  # tests/ is on sys.path (no __init__)
+
+from d2lbook.i18n.apply import apply_catalog
+from d2lbook.i18n.sanitize import MYST_EXTENSIONS, inventory, markup_issues, page_references, parser
+from d2lbook.i18n.segment import segment
+from d2lbook.i18n.validate import check_translation
+
+FIXTURES = Path(__file__).parent / "fixtures" / "hostile"
+CATALOG = Path("locale/zh_CN/LC_MESSAGES/p.po")
+DEFINITIONS = "\n[other]: https://tracker.example/\n"
+
+CONTEXTS = {
+    "paragraph": "# Title\n\n{m}\n",
+    "heading": "# {m}\n\nBody text.\n",
+    "list-item": "- {m}\n- Another item.\n",
+    "blockquote": "> {m}\n",
+    "table-cell": "| A | B |\n|---|---|\n| x | {m} |\n",
+    "admonition-title": ":::{{admonition}} {m}\nBody text.\n:::\n",
+    "caption": "```{{figure}} ../img/a.svg\n:name: fig-a\n\n{m}\n```\n",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    english: str
+    context: str
+    expect: str
+    translation: str
+
+
+def load(file: str) -> list[Case]:
+    text = (FIXTURES / file).read_text(encoding="utf-8")
+    default = re.search(r"^default-english: (.+)$", text, re.MULTILINE).group(1)
+    cases = []
+    for chunk in re.split(r"^=== ", text, flags=re.MULTILINE)[1:]:
+        head, _, translation = chunk.partition("\n---\n")
+        name, *options = head.split("\n")
+        opts = dict(line.split(": ", 1) for line in options if line.strip())
+        assert set(opts) <= {"english", "context", "expect"}, (file, name, opts)
+        cases.append(Case(name.strip(), opts.get("english", default),
+                          opts.get("context", "paragraph"), opts.get("expect", "i18n-unsafe"),
+                          translation.rstrip("\n")))
+    return cases
+
+
+HOSTILE = load("payloads.txt")
+LEGITIMATE = load("legitimate.txt")
+
+
+def page_for(case: Case) -> str:
+    return CONTEXTS[case.context].format(m=case.english) + DEFINITIONS
+
+
+def translated_segment(case: Case, page: str):
+    found = [s for s in segment(page) if s.msgid == case.english]
+    assert len(found) == 1, f"the English of {case.name!r} is not one message of its page"
+    return found[0]
+
+
+def test_corpus_sizes() -> None:
+    assert len(HOSTILE) >= 50 and len(LEGITIMATE) >= 25
+    assert len({c.name for c in HOSTILE}) == len(HOSTILE)
+    assert {c.context for c in HOSTILE} == set(CONTEXTS)
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=lambda c: c.name)
+def test_hostile_translation_is_rejected(case: Case) -> None:
+    page = page_for(case)
+    seg = translated_segment(case, page)
+    issues = check_translation(case.english, case.translation,
+                               table_cell=seg.kind == "table-cell" and seg.inline,
+                               references=page_references(page))
+    assert any(i.code == case.expect for i in issues), issues
+
+    cat = catalog_of(page, lambda m: case.translation if m == case.english else "")
+    entry = cat.find(case.english)
+    assert entry is not None and entry.msgstr == case.translation
+    result = apply_catalog(page, cat, catalog_path=CATALOG)
+    assert result.text == page  # the English is shown
+    assert result.translated == 0
+    assert result.problems
+    assert all((p.file, p.line) == (CATALOG, entry.line) for p in result.problems)
+    assert str(result.problems[0]).startswith(f"{CATALOG}:{entry.line}: translation of ")
+    assert {p.code for p in result.problems} <= {"i18n-unsafe", "i18n-markup"}
+
+
+@pytest.mark.parametrize("case", LEGITIMATE, ids=lambda c: c.name)
+def test_legitimate_translation_is_applied(case: Case) -> None:
+    page = page_for(case)
+    seg = translated_segment(case, page)
+    assert check_translation(case.english, case.translation,
+                             table_cell=seg.kind == "table-cell" and seg.inline,
+                             references=page_references(page)) == []
+    cat = catalog_of(page, lambda m: case.translation if m == case.english else "")
+    result = apply_catalog(page, cat, catalog_path=CATALOG)
+    assert result.problems == []
+    assert result.translated == 1
+    first_line = case.translation.split("\n")[0].rstrip("\\").strip()
+    assert first_line in result.text
+
+
+def test_the_issue_payload_is_html_to_markdown_and_rejected_as_such() -> None:
+    """The hole of issue 9: an escaped backtick is a literal backtick, not a code span, so the
+    tag after it is live HTML; the warning says so."""
+    html = parser().render("训练 \\`<img src=x onerror=alert(1)>\\` 模型")
+    assert "<img src=x onerror=alert(1)>" in html
+    issues = markup_issues("Training a model", "训练 \\`<img src=x onerror=alert(1)>\\` 模型")
+    assert [i.code for i in issues] == ["i18n-unsafe"]
+    assert "raw HTML (<img src=x onerror=alert(1)>)" in issues[0].message
+
+
+def test_reference_links_resolve_against_the_page() -> None:
+    english = "See [the docs](https://example.org/docs)."
+    refs = {"DOCS": {"href": "https://example.org/docs", "title": ""},
+            "OTHER": {"href": "javascript:alert(1)", "title": ""}}
+    assert markup_issues(english, "参见[文档][docs]。", refs) == []
+    issues = markup_issues(english, "参见[文档][other]。", refs)
+    assert any("javascript: URL" in i.message for i in issues)
+
+
+def test_inventory_names_what_it_found() -> None:
+    found = inventory("a <b>x</b> {ref}`t <sec>` [y](https://e.org) $x$ &amp; ```z```")
+    assert sorted(str(m) for m in found.elements()) == [
+        "'&amp;'", "'</b>'", "'<b>'", "'x'", "link to 'https://e.org'", "{ref}`sec`"]
+
+
+def test_extensions_are_those_the_book_renders_with() -> None:
+    from d2lbook.config import load_config
+    from d2lbook.render.settings import sphinx_settings
+    from tests.conftest import REPO
+
+    cfg = load_config(REPO)
+    for lang in ("en", "zh"):
+        settings = sphinx_settings(cfg, cfg.language(lang))
+        assert sorted(settings["myst_enable_extensions"]) == sorted(MYST_EXTENSIONS)
