@@ -144,3 +144,17 @@ def test_extensions_are_those_the_book_renders_with() -> None:
     for lang in ("en", "zh"):
         settings = sphinx_settings(cfg, cfg.language(lang))
         assert sorted(settings["myst_enable_extensions"]) == sorted(MYST_EXTENSIONS)
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=lambda c: c.name)
+def test_page_guard_alone_keeps_payloads_out(case: Case, monkeypatch) -> None:
+    """Second line of defence: with the per-message check switched off, the translated page is
+    still parsed whole, and a translation adding markup to it is taken back."""
+    import d2lbook.i18n.apply as apply_module
+
+    monkeypatch.setattr(apply_module, "check_translation", lambda *a, **k: [])
+    page = page_for(case)
+    cat = catalog_of(page, lambda m: case.translation if m == case.english else "")
+    result = apply_catalog(page, cat, catalog_path=CATALOG)
+    assert result.text == page
+    assert result.problems and result.translated == 0

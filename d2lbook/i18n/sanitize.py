@@ -201,7 +201,11 @@ def inventory(text: str, references: Mapping[str, Any] | None = None) -> Counter
         elif kind == "footnote_ref":
             found[Markup("footnote", str(token.meta.get("label", "")))] += 1
         elif kind in _FENCES:
-            found[Markup("fence", f"{token.markup}{token.info}".strip())] += 1
+            name, _, argument = token.info.strip().partition(" ")
+            found[Markup("fence", f"{token.markup}{name}")] += 1  # not the (translatable) title
+            if _is_markdown_directive(name):  # MyST parses its title and body as Markdown
+                found += inventory(argument, references) + \
+                    inventory(_directive_body(token.content), references)
         else:  # headings, lists, tables, quotes, rules, targets, comments, attributes, ...
             found[Markup("block", kind.removesuffix("_open").removesuffix("_close"))] += \
                 0 if kind.endswith("_close") else 1
@@ -211,6 +215,31 @@ def inventory(text: str, references: Mapping[str, Any] | None = None) -> Counter
     for start in _TAG_START.findall(text_shown):
         found[Markup("tag-like text", start)] += 1
     return +found
+
+
+LITERAL_DIRECTIVES = frozenset(
+    {"code-cell", "code", "code-block", "sourcecode", "literalinclude", "include", "raw",
+     "eval-rst", "math", "toctree", "bibliography", "csv-table", "mermaid", "graphviz",
+     "tableofcontents", "glue"}
+)  # fmt: skip
+"""Directives whose body is not Markdown (code, files, raw output, rST, TeX, lists)."""
+
+
+def _is_markdown_directive(name: str) -> bool:
+    return name.startswith("{") and name.endswith("}") and \
+        name[1:-1].split(":")[-1] not in LITERAL_DIRECTIVES
+
+
+def _directive_body(content: str) -> str:
+    """A directive's content without its options (``:key: value`` lines or a YAML block)."""
+    lines = content.split("\n")
+    if lines and lines[0].strip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), len(lines))
+        return "\n".join(lines[end + 1 :])
+    start = 0
+    while start < len(lines) and re.match(r"\s*:[\w-]+:", lines[start]):
+        start += 1
+    return "\n".join(lines[start:])
 
 
 _OWN_ATTRIBUTES = {"link_open": {"href", "title"}, "image": {"src", "alt", "title"}}
