@@ -26,6 +26,7 @@ CONTEXTS = {
     "blockquote": "> {m}\n",
     "table-cell": "| A | B |\n|---|---|\n| x | {m} |\n",
     "admonition-title": ":::{{admonition}} {m}\nBody text.\n:::\n",
+    "admonition-body": ":::{{note}}\n{m}\n:::\n",
     "caption": "```{{figure}} ../img/a.svg\n:name: fig-a\n\n{m}\n```\n",
 }
 
