@@ -159,3 +159,10 @@ def test_page_guard_alone_keeps_payloads_out(case: Case, monkeypatch) -> None:
     result = apply_catalog(page, cat, catalog_path=CATALOG)
     assert result.text == page
     assert result.problems and result.translated == 0
+
+
+def test_warnings_do_not_pass_terminal_escapes_through() -> None:
+    payload = "训练 <b title='\x1b]0;pwned\x07\x1b[2J'>模型</b>"
+    issues = markup_issues("Training a model", payload)
+    assert issues and all("\x1b" not in i.message and "\x07" not in i.message for i in issues)
+    assert "\\x1b]0;pwned" in issues[0].message

@@ -11,14 +11,13 @@ it (a translation that, in its place, adds markup the English page lacks is take
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from d2lbook.errors import I18nError
 
 from .catalog import Catalog, Entry, read_catalog
-from .sanitize import Markup, inventory, page_references
+from .sanitize import describe, inventory, page_references
 from .segment import Segment, normalize, segment
 from .validate import check_translation
 
@@ -170,13 +169,9 @@ def _guarded(text: str, segments: list[Segment], choices: dict[int, _Choice],
         for index in culprits or list(choices):
             entry = choices.pop(index).entry
             message = (f"in the page it adds markup the English page does not have "
-                       f"({_shown(extra)}); keep only the English's markup")
+                       f"({describe(extra)}); keep only the English's markup")
             problems.setdefault((entry.line, message),
                                 _problem(where, entry, message, "i18n-unsafe"))
-
-
-def _shown(markup: Counter[Markup]) -> str:
-    return ", ".join(str(m) for m in sorted(markup))
 
 
 def _splice(text: str, segments: list[Segment], choices: dict[int, _Choice]) -> str:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-__all__ = ["Issue", "MYST_EXTENSIONS", "REFERENCE_ROLES", "Markup", "inventory",
+__all__ = ["Issue", "MYST_EXTENSIONS", "REFERENCE_ROLES", "Markup", "describe", "inventory",
            "markup_issues", "normalize_math", "page_references", "parser"]
 
 MYST_EXTENSIONS = ("dollarmath", "amsmath", "colon_fence", "deflist", "attrs_block")
@@ -261,8 +261,16 @@ def _scheme(url: str) -> str:
     return match.group(1) if match else ""
 
 
-def _show(items: Counter[Markup]) -> str:
-    return ", ".join(str(m) for m in sorted(items.elements()))
+def _printable(text: str, limit: int = 80) -> str:
+    """``text`` safe for a terminal or a log: control characters (ANSI escapes) written as
+    ``\\xNN``, long payloads shortened."""
+    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe(items: Counter[Markup]) -> str:
+    """Markup for a warning: sorted, printable, not too long."""
+    return _printable(", ".join(str(m) for m in sorted(items.elements())), 200)
 
 
 def _unsafe(extra: Counter[Markup], english: Counter[Markup]) -> list[Issue]:
@@ -273,13 +281,13 @@ def _unsafe(extra: Counter[Markup], english: Counter[Markup]) -> list[Issue]:
 
     def add(selected: list[Markup], what: str) -> None:
         if selected:
-            shown = _show(Counter(selected))
+            shown = describe(Counter(selected))
             issues.append(Issue("i18n-unsafe", f"the translation adds {what} ({shown}); "
                                 "a translation may only carry the English's markup"))
 
     html = [m for m in extra.elements() if m.kind == "html"]
     if html:
-        shown = ", ".join(m.detail for m in html)
+        shown = _printable(", ".join(m.detail for m in html), 200)
         issues.append(Issue("i18n-unsafe", f"the translation adds raw HTML ({shown}); use "
                             "Markdown markup or keep the English's HTML only"))
     for m in sorted(set(extra)):
@@ -314,9 +322,9 @@ def _compare(what: str, english: Counter[Markup], translated: Counter[Markup],
         return []
     parts = []
     if missing:
-        parts.append(f"missing {_show(missing)}")
+        parts.append(f"missing {describe(missing)}")
     if extra:
-        parts.append(f"not in the English: {_show(extra)}")
+        parts.append(f"not in the English: {describe(extra)}")
     return [Issue("i18n-markup", f"{what} differ ({'; '.join(parts)}); {advice}")]
 
 
