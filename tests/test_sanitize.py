@@ -166,3 +166,80 @@ def test_warnings_do_not_pass_terminal_escapes_through() -> None:
     issues = markup_issues("Training a model", payload)
     assert issues and all("\x1b" not in i.message and "\x07" not in i.message for i in issues)
     assert "\\x1b]0;pwned" in issues[0].message
+
+
+# -- an independent oracle: what the real renderer makes of what the sanitiser accepts -----------
+
+FRAGMENTS = [
+    "<", ">", "`", "``", "\\", "\\`", "\\\\", "*", "**", "_", "$", "$$", "[", "]", "(", ")", "](",
+    "\n", "|", ":", "%", '"', "'", "&", "#", "!", "{", "}", "<img src=x onerror=alert(1)>",
+    "<b>", "</b>", "<!--", "-->", "&lt;", "&#60;", "&#x3C;", "[x](javascript:alert(1))",
+    "<javascript:alert(1)>", "<https://evil.example>", "\n```{raw} html\n", "\n:::{raw} html\n",
+    "{raw}`<b>`", "{#x onclick=alert(1)}\n", "\\(", "![a](", "data:", " onerror=alert(1)",
+    "<a href=", "[^1]", "\n+++\n", "(t)=\n", "\n<div>", "<script>", "{ref}`x`", "[other]",
+    "\n[z]: javascript:alert(1)\n", "\n- ", "\n# ", "\n> ", "\n: ", "\n    ", "javascript:",
+]
+
+
+class _Tags:
+    """Start tags with their attributes, as a browser would build them from rendered HTML."""
+
+    def __init__(self, html: str):
+        from html.parser import HTMLParser
+
+        found: set[tuple[str, tuple[tuple[str, str | None], ...]]] = set()
+
+        class Collect(HTMLParser):
+            def handle_starttag(self, tag, attrs):  # a link's title is escaped text
+                found.add((tag, tuple(sorted(a for a in attrs if a[0] != "title"))))
+
+            handle_startendtag = handle_starttag
+
+            def handle_comment(self, data):
+                found.add(("!--", ()))
+
+            def handle_pi(self, data):
+                found.add(("?", ()))
+
+            def unknown_decl(self, data):
+                found.add(("![", ()))
+
+        Collect().feed(html)
+        self.tags = found
+
+
+def _render(text: str) -> str:
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    md = create_md_parser(MdParserConfig(enable_extensions=set(MYST_EXTENSIONS)), RendererHTML)
+    return md.render(text + DEFINITIONS)
+
+
+def test_whatever_is_accepted_renders_no_new_tags() -> None:
+    """1,500 seeded random mutations of the legitimate translations with fragments of payloads
+    (brackets, backticks, escapes, tags, entities, fences, ...): each one the sanitiser accepts
+    is rendered by MyST's markdown-it configuration, and must produce no tag or attribute the
+    English's rendering lacks, other than paragraphs, emphasis, code and line breaks."""
+    import random
+
+    rng = random.Random(9)
+    prose = {(tag, ()) for tag in ("p", "em", "strong", "code", "br")}
+    accepted = rejected = 0
+    for _ in range(1500):
+        case = rng.choice(LEGITIMATE)
+        text = case.translation
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randint(0, len(text))
+            text = text[:at] + rng.choice(FRAGMENTS) + text[at:]
+        page = page_for(case)
+        if check_translation(case.english, text, references=page_references(page),
+                             table_cell=case.context == "table-cell"):
+            rejected += 1
+            continue
+        accepted += 1
+        allowed = _Tags(_render(case.english)).tags | prose
+        new = _Tags(_render(text)).tags - allowed
+        assert not new, (case.name, text, new)
+    assert accepted > 100 and rejected > 500, (accepted, rejected)
