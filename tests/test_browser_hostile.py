@@ -46,7 +46,7 @@ PAYLOADS = [
 
 def poison(root: Path) -> dict[tuple[str, int], str]:
     """Give every other translated message of every Chinese catalog a payload (in turn); the
-    poisoned (catalog, line) pairs, read back from the rewritten catalogs."""
+    poisoned (catalog, msgstr line) pairs, read back from the rewritten catalogs."""
     from d2lbook.i18n.catalog import read_catalog, write_catalog
 
     poisoned: dict[tuple[str, int], str] = {}
@@ -65,7 +65,7 @@ def poison(root: Path) -> dict[tuple[str, int], str]:
         for msgid in chosen:
             entry = reread.find(msgid)
             assert entry is not None and SENTINEL in entry.msgstr
-            poisoned[(po.relative_to(root).as_posix(), entry.line)] = msgid
+            poisoned[(po.relative_to(root).as_posix(), entry.msgstr_line)] = msgid
     assert turn >= 2 * len(PAYLOADS)
     return poisoned
 

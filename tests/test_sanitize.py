@@ -11,6 +11,7 @@ import pytest
 from test_apply import catalog_of  # tests/ is on sys.path (no __init__)
 
 from d2lbook.i18n.apply import apply_catalog
+from d2lbook.i18n.catalog import render_catalog
 from d2lbook.i18n.sanitize import MYST_EXTENSIONS, inventory, markup_issues, page_references, parser
 from d2lbook.i18n.segment import segment
 from d2lbook.i18n.validate import check_translation
@@ -91,8 +92,9 @@ def test_hostile_translation_is_rejected(case: Case) -> None:
     assert result.text == page  # the English is shown
     assert result.translated == 0
     assert result.problems
-    assert all((p.file, p.line) == (CATALOG, entry.line) for p in result.problems)
-    assert str(result.problems[0]).startswith(f"{CATALOG}:{entry.line}: translation of ")
+    assert all((p.file, p.line) == (CATALOG, entry.msgstr_line) for p in result.problems)
+    assert render_catalog(cat).split("\n")[entry.msgstr_line - 1].startswith("msgstr ")
+    assert str(result.problems[0]).startswith(f"{CATALOG}:{entry.msgstr_line}: translation of ")
     assert {p.code for p in result.problems} <= {"i18n-unsafe", "i18n-markup"}
 
 

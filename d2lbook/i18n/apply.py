@@ -130,8 +130,8 @@ def _statuses(segments: list[Segment], choices: dict[int, _Choice],
 
 def _problem(where: Path | str, entry: Entry, message: str, code: str) -> ApplyProblem:
     english = entry.msgid if len(entry.msgid) <= 60 else entry.msgid[:57] + "..."
-    return ApplyProblem(where, entry.line, f"translation of {english!r} not applied: {message}",
-                        code)
+    return ApplyProblem(where, entry.msgstr_line or entry.line,
+                        f"translation of {english!r} not applied: {message}", code)
 
 
 def _settle(text: str, segments: list[Segment], choices: dict[int, _Choice],
