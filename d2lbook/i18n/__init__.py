@@ -4,6 +4,7 @@ translated pages.
 
 Modules: ``segment`` (the one segmenter), ``catalog`` (faithful .po/.pot reading, canonical
 GNU-gettext writing), ``extract`` (templates), ``update`` (msgmerge), ``apply`` + ``validate``
-(translated pages), ``stats`` (progress). Import from the modules; this package imports
+(translated pages), ``sanitize`` (what markup a translation may carry, decided on markdown-it
+tokens), ``stats`` (progress). Import from the modules; this package imports
 nothing heavy.
 """
