@@ -132,11 +132,15 @@ def page_references(text: str) -> dict[str, Any]:
 
 
 def _parse(text: str, references: Mapping[str, Any] | None) -> tuple[list[Token], set[str]]:
-    """Tokens of ``text`` and the labels of link definitions it makes itself."""
+    """Tokens of ``text`` and the labels of link definitions it makes itself (including
+    labels the page defines too: placed before the page's, its definition would win)."""
     env: dict[str, Any] = {"references": dict(references or {})}
     tokens = parser().parse(text, env)
-    own = set(env.get("references", {})) - set(references or {})
-    return tokens, own
+    if not references:
+        return tokens, set(env.get("references", {}))
+    alone: dict[str, Any] = {}
+    parser().parse(text, alone)
+    return tokens, set(alone.get("references", {}))
 
 
 def _flat(tokens: list[Token]) -> Iterator[Token]:
