@@ -245,3 +245,15 @@ def test_whatever_is_accepted_renders_no_new_tags() -> None:
         new = _Tags(_render(text)).tags - allowed
         assert not new, (case.name, text, new)
     assert accepted > 100 and rejected > 500, (accepted, rejected)
+
+
+def test_validate_keeps_its_readers_of_roles_links_and_math() -> None:
+    """``roles``, ``link_targets`` and ``inline_math`` (used to compare versions of a page)
+    now read the parsed text: a backslash-escaped backtick starts no role, code hides none."""
+    from d2lbook.i18n.validate import inline_math, link_targets, roles
+
+    text = ("See {ref}`the intro <sec-intro>`, {cite:p}`b,a`, `{ref}`x``, \\`{eq}`y`, "
+            "[d](https://e.org/a) <https://e.org/b> and $x +  y$.")
+    assert roles(text) == {("ref", "sec-intro"): 1, ("cite:p", "a,b"): 1, ("eq", "y"): 1}
+    assert link_targets(text) == {"https://e.org/a": 1, "https://e.org/b": 1}
+    assert inline_math(text) == {"x+y": 1}

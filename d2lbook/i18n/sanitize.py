@@ -174,6 +174,17 @@ def _role(name: str, body: str) -> str:
 
 def inventory(text: str, references: Mapping[str, Any] | None = None) -> Counter[Markup]:
     """Every piece of markup in ``text`` other than prose (see the module docstring)."""
+    if not references:
+        return Counter(dict(_inventory_alone(text)))
+    return _inventory(text, references)
+
+
+@lru_cache(maxsize=8192)
+def _inventory_alone(text: str) -> tuple[tuple[Markup, int], ...]:
+    return tuple(_inventory(text, None).items())
+
+
+def _inventory(text: str, references: Mapping[str, Any] | None) -> Counter[Markup]:
     tokens, own = _parse(text, references)
     found: Counter[Markup] = Counter(Markup("definition", label) for label in own)
     plain: list[str] = []

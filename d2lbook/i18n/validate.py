@@ -11,13 +11,44 @@ table cell) and must have words where the English has some.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from .sanitize import Issue, markup_issues
+from .sanitize import Issue, inventory, markup_issues, normalize_math
 from .segment import has_words, starts_block
 
-__all__ = ["Issue", "check_translation"]
+__all__ = ["Issue", "check_translation", "roles", "link_targets", "inline_math",
+           "normalize_math"]
+
+
+def _details(text: str, kinds: tuple[str, ...]) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for markup, n in inventory(text).items():
+        if markup.kind in kinds:
+            found[markup.detail] += n
+    return found
+
+
+def roles(text: str) -> Counter[tuple[str, str]]:
+    """Roles as (name, what must not change): the target of reference roles, the sorted keys
+    of citations, the formula of ``{math}``, nothing for roles whose content is words, the
+    whole content for any other role (read from the parsed text, see :mod:`.sanitize`)."""
+    found: Counter[tuple[str, str]] = Counter()
+    for detail, n in _details(text, ("role",)).items():
+        name, _, target = detail.partition("\x00")
+        found[(name, target)] += n
+    return found
+
+
+def link_targets(text: str) -> Counter[str]:
+    """URLs of the links, autolinks and images of ``text`` (as markdown-it normalizes them)."""
+    return _details(text, ("link", "autolink", "image"))
+
+
+def inline_math(text: str) -> Counter[str]:
+    """Formulas of ``text``, whitespace-normalized (:func:`.sanitize.normalize_math`)."""
+    return _details(text, ("math",))
 
 
 def _structure(msgid: str, msgstr: str, table_cell: bool) -> list[Issue]:
