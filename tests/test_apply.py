@@ -225,8 +225,9 @@ def test_bad_translation_keeps_english_and_names_file_line(case: str) -> None:
     assert (result.translated, result.untranslated) == (1, 1)
     assert result.problems
     problem = result.problems[0]
-    assert (problem.file, problem.line) == (path, entry.line)
-    assert str(problem).startswith(f"{path}:{entry.line}: translation of ")
+    assert (problem.file, problem.line) == (path, entry.msgstr_line)
+    assert render_catalog(cat).split("\n")[entry.msgstr_line - 1].startswith("msgstr ")
+    assert str(problem).startswith(f"{path}:{entry.msgstr_line}: translation of ")
 
 
 def test_pipe_in_table_cell_rejected() -> None:

@@ -98,7 +98,7 @@ def test_a_bad_translation_falls_back_to_english_and_fails_strict(built_book, tm
                   and e.msgid.startswith("The "))
     script.msgstr += '<script>alert("x")</script>'
     write_catalog(catalog, po)
-    line = read_catalog(po).find(entry.msgid).line
+    line = read_catalog(po).find(entry.msgid).msgstr_line  # reported at its msgstr
 
     assert main(["--root", str(root), "build", "html", "--lang", "zh"]) == 0
     err = capsys.readouterr().err

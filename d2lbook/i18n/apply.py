@@ -4,7 +4,8 @@ Every message found by the segmenter is replaced by its translation, if the cata
 and it passes :func:`d2lbook.i18n.validate.check_translation`; otherwise the English stays and
 a located problem says why. Everything that is not a message (code cells, math blocks,
 directive options, labels) is left byte for byte. Finally the translated page is segmented
-again: a translation that changed the page structure is taken back.
+again (a translation that changed the page structure is taken back) and parsed as MyST parses
+it (a translation that, in its place, adds markup the English page lacks is taken back).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from d2lbook.errors import I18nError, Problem
 
 from .catalog import Catalog, Entry, read_catalog
+from .sanitize import describe, inventory, page_references
 from .segment import Segment, normalize, segment
 from .validate import check_translation
 
@@ -74,18 +76,20 @@ def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
     newline = "\r\n" if "\r\n" in text else "\n"
     problems: dict[tuple[int, str], Problem] = {}
     choices: dict[int, _Choice] = {}
+    references = page_references(text)
     for index, seg in enumerate(segments):
         entry = table.get(seg.msgid)
         if entry is None:
             continue
         issues = check_translation(seg.msgid, entry.msgstr,
-                                   table_cell=seg.kind == "table-cell" and seg.inline)
+                                   table_cell=seg.kind == "table-cell" and seg.inline,
+                                   references=references)
         for issue in issues:
             problems.setdefault((entry.line, issue.message), _problem(where, entry, issue.message,
                                                                       issue.code))
         if not issues:
             choices[index] = _place(seg, entry, newline)
-    result = _settle(text, segments, choices, problems, where)
+    result = _guarded(text, segments, choices, problems, where)
     fuzzy_used = sum(1 for c in choices.values() if c.entry.fuzzy)
     return ApplyResult(result, translated=len(choices) - fuzzy_used, fuzzy_used=fuzzy_used,
                        untranslated=len(segments) - len(choices),
@@ -95,8 +99,8 @@ def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
 
 def _problem(where: Path | str, entry: Entry, message: str, code: str) -> Problem:
     english = entry.msgid if len(entry.msgid) <= 60 else entry.msgid[:57] + "..."
-    return Problem(where, entry.line, f"translation of {english!r} not applied: {message}",
-                   code)
+    return Problem(where, entry.msgstr_line or entry.line,
+                   f"translation of {english!r} not applied: {message}", code)
 
 
 def _settle(text: str, segments: list[Segment], choices: dict[int, _Choice],
@@ -115,6 +119,28 @@ def _settle(text: str, segments: list[Segment], choices: dict[int, _Choice],
         message = ("it changes the structure of the page (it would merge, split or re-kind "
                    "blocks); keep the markup at the start and end of the English")
         problems.setdefault((entry.line, message), _problem(where, entry, message, "i18n-markup"))
+
+
+def _guarded(text: str, segments: list[Segment], choices: dict[int, _Choice],
+             problems: dict[tuple[int, str], Problem], where: Path | str) -> str:
+    """:func:`_settle`, then a second line of defence on the whole page: the translated page,
+    parsed as MyST parses it, must carry no markup the English page does not (each message
+    was checked alone; this catches what only the page around it could make of it). A
+    translation that adds markup by itself is taken back; if none does alone, all are."""
+    english = inventory(text)
+    while True:
+        result = _settle(text, segments, choices, problems, where)
+        extra = inventory(result) - english
+        if not extra:
+            return result
+        culprits = [i for i in choices
+                    if inventory(_splice(text, segments, {i: choices[i]})) - english]
+        for index in culprits or list(choices):
+            entry = choices.pop(index).entry
+            message = (f"in the page it adds markup the English page does not have "
+                       f"({describe(extra)}); keep only the English's markup")
+            problems.setdefault((entry.line, message),
+                                _problem(where, entry, message, "i18n-unsafe"))
 
 
 def _splice(text: str, segments: list[Segment], choices: dict[int, _Choice]) -> str:

@@ -53,6 +53,9 @@ class Entry:
     """Flags other than ``fuzzy`` (``#, python-format``)."""
     line: int = 0
     """Line in the file where the entry starts (its first comment or keyword)."""
+    msgstr_line: int = field(default=0, compare=False)
+    """Line of its ``msgstr`` keyword (0 when not read from a file): where a rejected
+    translation is reported."""
     previous_msgctxt: str | None = None
     msgid_plural: str | None = None
     msgstr_plural: dict[int, str] = field(default_factory=dict)
@@ -175,6 +178,7 @@ class _Draft:
     fields: dict[str, list[str]] = field(default_factory=dict)
     previous: dict[str, list[str]] = field(default_factory=dict)
     last: tuple[str, str] | None = None  # ("field"|"previous", key) receiving continuations
+    lines: dict[str, int] = field(default_factory=dict)  # keyword -> line it is on
     obsolete_lines: int = 0
     plain_lines: int = 0
 
@@ -282,6 +286,8 @@ class _Reader:
         if not previous:
             self.check_order(draft, key, number)
         target[key] = [value]
+        if not previous:
+            draft.lines[key] = number
         draft.last = ("previous" if previous else "field", key)
 
     def check_order(self, draft: _Draft, key: str, number: int) -> None:
@@ -309,6 +315,7 @@ class _Reader:
 def _build_entry(draft: _Draft) -> Entry:
     entry = draft.entry
     entry.line = draft.line
+    entry.msgstr_line = draft.lines.get("msgstr", draft.line)
     values = {k: "".join(v) for k, v in draft.fields.items()}
     prev = {k: "".join(v) for k, v in draft.previous.items()}
     if "msgid" not in values:
