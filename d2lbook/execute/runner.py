@@ -39,6 +39,13 @@ class Job:
     """Working directory of the kernel (the page's folder)."""
     cell_lines: list[int] = field(default_factory=list)
     """Source line of each code cell, for error messages."""
+    kernel: str = ""
+    """The kernel to run it in (its framework's); empty: ``Settings.kernel``."""
+    depends: str = ""
+    """What else the outputs depend on, added to the cache key (the hash of the ``#@save``
+    library when the notebook imports it)."""
+    pythonpath: str = ""
+    """Prepended to the kernel's ``PYTHONPATH`` (the generated library's folder)."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +103,8 @@ def with_outputs(nb: dict[str, Any], record: Record) -> dict[str, Any]:
 
 def execute_notebooks(jobs: list[Job], cache: ExecutionCache, settings: Settings,
                       progress: Callable[[Progress], None] = lambda e: None) -> Summary:
-    env = fingerprint(settings.kernel)
-    keys = [cache_key(job.notebook["cells"], settings.kernel, env) for job in jobs]
+    keys = [cache_key(job.notebook["cells"], job.kernel or settings.kernel,
+                      fingerprint(job.kernel or settings.kernel) + job.depends) for job in jobs]
     records: dict[str, Record] = {}
     todo: dict[str, Job] = {}
     for job, key in zip(jobs, keys, strict=True):
@@ -140,8 +147,9 @@ def _run_pool(todo: dict[str, Job], cache: ExecutionCache, settings: Settings,
         pending: dict[Future, tuple[str, Job]] = {}
         for key, job in todo.items():
             progress(Progress("queued", job.page))
-            future = pool.submit(_execute_one, job.notebook, str(job.cwd), settings.kernel,
-                                 settings.timeout, str(ipython_dir), threads)
+            future = pool.submit(_execute_one, job.notebook, str(job.cwd),
+                                 job.kernel or settings.kernel, settings.timeout,
+                                 str(ipython_dir), threads, job.pythonpath)
             pending[future] = (key, job)
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -170,7 +178,7 @@ def _execution_error(job: Job, result: dict[str, Any]) -> ExecutionError:
 
 
 def _execute_one(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
-                 ipython_dir: str, threads: str) -> dict[str, Any]:
+                 ipython_dir: str, threads: str, pythonpath: str = "") -> dict[str, Any]:
     """Worker: run one notebook; returns outputs or a picklable error description."""
     import nbformat
     from nbclient import NotebookClient
@@ -179,6 +187,13 @@ def _execute_one(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
     os.environ["IPYTHONDIR"] = ipython_dir
     os.environ["OMP_NUM_THREADS"] = threads
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    # Workers are reused: set (or clear) the library's folder for this notebook's kernel.
+    base = os.environ.setdefault("D2LBOOK_BASE_PYTHONPATH", os.environ.get("PYTHONPATH", ""))
+    paths = [p for p in (pythonpath, base) if p]
+    if paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    else:
+        os.environ.pop("PYTHONPATH", None)
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     nb = nbformat.from_dict(copy.deepcopy(nb_dict))
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,

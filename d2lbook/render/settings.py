@@ -8,20 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from d2lbook.config import BookConfig, Language
+from d2lbook.config import BookConfig, Framework, Language
 
 # Folders inside a Sphinx tree that are never pages (myst-nb would read their .ipynb files).
 EXCLUDE = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 
 
-def output_stem(cfg: BookConfig, lang: Language) -> str:
-    """``<book>-<lang>``: the file stem of the PDF and the notebook zip."""
-    return f"{cfg.name}-{lang.code}"
+def output_stem(cfg: BookConfig, lang: Language, fw: Framework | None = None) -> str:
+    """``<book>-<lang>`` (``<book>-<lang>-<framework>`` in a book with frameworks): the file
+    stem of the PDF and the notebook zip."""
+    fw = fw or cfg.default_framework
+    return f"{cfg.name}-{lang.code}" + (f"-{fw.key}" if fw.key else "")
 
 
-def sphinx_settings(cfg: BookConfig, lang: Language) -> dict[str, Any]:
+def sphinx_settings(cfg: BookConfig, lang: Language,
+                    fw: Framework | None = None) -> dict[str, Any]:
+    """``fw``: the framework of a single-framework tree (a PDF); None for the website's tree,
+    where framework cells become tabs."""
     author = lang.author or cfg.author
-    stem = output_stem(cfg, lang)
+    stem = output_stem(cfg, lang, fw)
     settings: dict[str, Any] = {
         "project": lang.title,
         "author": author,
@@ -36,6 +41,7 @@ def sphinx_settings(cfg: BookConfig, lang: Language) -> dict[str, Any]:
             "sphinxcontrib.bibtex",
             "sphinx_copybutton",
             "sphinxcontrib.rsvgconverter",
+            "sphinx_design",
             "d2lbook.render.sphinx_ext",
         ],
         # MyST: $...$ math, amsmath environments, ::: fences, definition lists, and block
@@ -86,6 +92,10 @@ def sphinx_settings(cfg: BookConfig, lang: Language) -> dict[str, Any]:
         # Read by d2lbook.render.sphinx_ext.
         "d2lbook_language": lang.code,
         "d2lbook_html_lang": lang.html_language,
+        # Framework tabs (sphinx_ext): [key, display name] of each framework; the framework of
+        # a single-framework tree.
+        "d2lbook_frameworks": [[f.key, f.name] for f in cfg.frameworks if f.key],
+        "d2lbook_framework": fw.key if fw else "",
     }
     return settings
 

@@ -5,21 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from d2lbook.config import BookConfig, Language
+from d2lbook.config import BookConfig, Framework, Language
 from d2lbook.files import prune, write_if_changed
 from d2lbook.notebook import dumps
 from d2lbook.render.settings import conf_py, sphinx_settings
 
 
-def sphinx_tree(cfg: BookConfig, lang: Language) -> Path:
-    return cfg.build_dir / lang.code / "sphinx"
+def sphinx_tree(cfg: BookConfig, lang: Language, fw: Framework | None = None) -> Path:
+    """The edition's tree (``fw`` None: the website's, with every framework), or the tree of
+    one framework (its PDF)."""
+    name = f"sphinx-{fw.key}" if fw and fw.key else "sphinx"
+    return cfg.build_dir / lang.code / name
 
 
 def write_sphinx_tree(cfg: BookConfig, lang: Language, edition_tree: Path,
-                      notebooks: dict[str, dict[str, Any]], assets: list[Path]) -> Path:
-    root = sphinx_tree(cfg, lang)
+                      notebooks: dict[str, dict[str, Any]], assets: list[Path],
+                      fw: Framework | None = None) -> Path:
+    root = sphinx_tree(cfg, lang, fw)
     keep: set[Path] = {Path("conf.py")}
-    write_if_changed(root / "conf.py", conf_py(sphinx_settings(cfg, lang)))
+    write_if_changed(root / "conf.py", conf_py(sphinx_settings(cfg, lang, fw)))
     for name, nb in notebooks.items():
         write_if_changed(root / f"{name}.ipynb", dumps(nb))
         keep.add(Path(f"{name}.ipynb"))
