@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from d2lbook.cli import _config
+from d2lbook.layout import BookLayout
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -13,7 +14,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     paths = extract(cfg)
-    print(f"wrote {len(paths)} template(s) under {cfg.build_dir / 'gettext'}")
+    print(f"wrote {len(paths)} template(s) under {BookLayout(cfg).templates}")
     return 0
 
 
@@ -34,8 +35,9 @@ def cmd_update(args: argparse.Namespace) -> int:
             extra += f", {rec} rewritten paragraph(s) matched through git history" if rec else ""
             print(f"{r.status:9} {r.path.relative_to(cfg.root)}{extra}")
         for page in report.replaced:
+            layout = BookLayout(cfg)
             print(f"replaced  {page}: translated as a whole file in "
-                  f"{cfg.overlay_dir(lang).relative_to(cfg.root)}/{page}.md (no catalog)")
+                  f"{layout.relative(layout.overlay_page(lang, page))} (no catalog)")
         changed = sum(r.status in ("created", "updated") for r in report.results)
         print(f"{lang.code}: {changed} catalog(s) written, "
               f"{len(report.results) - changed} unchanged or orphaned")

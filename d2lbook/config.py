@@ -142,8 +142,11 @@ class BookConfig:
     def source_language(self) -> Language:
         return self.languages[0]
 
+    # The three configured folders, resolved; every path inside them is ``d2lbook.layout``'s.
+
     @property
     def source_dir(self) -> Path:
+        """The source language's pages (``source/en``)."""
         return self.root / self.source / self.source_language.code
 
     @property
@@ -187,10 +190,6 @@ class BookConfig:
     def select(self, code: str) -> tuple[Language, ...]:
         """``all`` or one code -> the languages to build."""
         return self.languages if code == "all" else (self.language(code),)
-
-    def overlay_dir(self, lang: Language) -> Path:
-        """Language-only material (extra pages, whole-file replacements): ``source/<code>``."""
-        return self.root / self.source / lang.code
 
 
 def _build(cls: type, data: dict[str, Any], where: str, problems: list[Problem]) -> dict:

@@ -9,14 +9,14 @@ adds a page, an asset there replaces the English asset. The tree is written to
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import Problem
 from d2lbook.files import prune, write_if_changed
-from d2lbook.source import Page, asset_files, page_name, read_pages
+from d2lbook.layout import BookLayout
+from d2lbook.source import Page, asset_files, read_pages
 
 
 @dataclass
@@ -41,30 +41,23 @@ class Edition:
     are reported against it)."""
 
 
-def replaced_pages(cfg: BookConfig, lang: Language, names: Iterable[str]) -> set[str]:
-    """The pages among ``names`` that ``lang`` replaces wholesale (``source/<code>/<page>.md``):
-    translated in that file, not in a catalog."""
-    overlay = cfg.overlay_dir(lang)
-    return {name for name in names if (overlay / f"{name}.md").is_file()}
-
-
 def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
     """Write the edition's tree under ``_build/<code>/source`` and describe it."""
-    src = cfg.source_dir
+    layout = BookLayout(cfg)
+    src = layout.english
     english = read_pages(src)
-    edition = Edition(lang, cfg.build_dir / lang.code / "source", [], [])
+    edition = Edition(lang, layout.edition_source(lang), [], [])
     texts = {page.name: page.text for page in english}
     edition.origin = {page.name: page.path for page in english}
     edition.english = dict(texts)
     assets = {rel: src / rel for rel in asset_files(src)}
     if lang != cfg.source_language:
-        overlay = cfg.overlay_dir(lang)
-        _translate(cfg, lang, english, texts, edition)
+        overlay = layout.overlay(lang)
+        _translate(layout, lang, english, texts, edition)
+        for name, path in layout.overlay_pages(lang).items():
+            texts[name] = path.read_text(encoding="utf-8")
+            edition.origin[name] = path
         if overlay.is_dir():
-            for path in sorted(overlay.rglob("*.md")):
-                name = page_name(overlay, path)
-                texts[name] = path.read_text(encoding="utf-8")
-                edition.origin[name] = path
             assets.update({rel: overlay / rel for rel in asset_files(overlay)})
         from d2lbook.i18n.progress import STATUS_PAGE, status_page
 
@@ -76,20 +69,19 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
     return edition
 
 
-def _translate(cfg: BookConfig, lang: Language, english: list[Page], texts: dict[str, str],
+def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: dict[str, str],
                edition: Edition) -> None:
     """Apply each page's catalog (pages the overlay replaces wholesale are left to it), mark
     the paragraphs still in English and count the progress."""
     from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
     from d2lbook.i18n.marks import mark_paragraphs, refine
-    from d2lbook.i18n.update import catalog_path
 
-    by_line, replaced = _git_status(cfg, lang)
-    wholesale = replaced_pages(cfg, lang, (page.name for page in english))
+    by_line, replaced = _git_status(layout, lang)
+    wholesale = layout.replaced_pages(lang, (page.name for page in english))
     for page in english:
         if page.name in wholesale:
             continue
-        path = catalog_path(cfg.locale_path, lang.locale, page.name)
+        path = layout.catalog(lang, page.name)
         catalog, load_problems = load_catalog_safely(path) if path.is_file() else (None, [])
         result = apply_catalog(page.text, catalog, page=page.name,
                                use_fuzzy=lang.apply_fuzzy, catalog_path=path)
@@ -115,7 +107,7 @@ def _write_tree(tree: Path, texts: dict[str, str], assets: dict[Path, Path]) -> 
     prune(tree, keep, {".md"} | {p.suffix for p in keep})
 
 
-def _git_status(cfg: BookConfig, lang: Language
+def _git_status(layout: BookLayout, lang: Language
                 ) -> tuple[dict[str, dict[int, str]], dict[str, dict[str, int]]]:
     """From the git-aware status: per page, English line -> status; and the message counts of
     whole-file replacements. Empty without git history (the catalogs alone then decide)."""
@@ -123,10 +115,10 @@ def _git_status(cfg: BookConfig, lang: Language
     from d2lbook.i18n.status_command import compute_status
 
     try:
-        report = compute_status(cfg, lang)
+        report = compute_status(layout.cfg, lang)
     except D2lbookError:
         return {}, {}
-    prefix = cfg.source_dir.relative_to(cfg.root).as_posix() + "/"
+    prefix = layout.relative(layout.english) + "/"
     by_line: dict[str, dict[int, str]] = {}
     replaced: dict[str, dict[str, int]] = {}
     for doc in report.documents:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from d2lbook.errors import SourceError
+from d2lbook.layout import is_hidden, page_name
 
 ROOT_PAGE = "index"
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}(?P<arg>.*)$")
@@ -94,17 +95,10 @@ def page_order(src: Path) -> list[str]:
             visit(_resolve(PurePosixPath(name).parent, entry), name)
 
     visit(ROOT_PAGE, ROOT_PAGE)
-    rest = sorted(page_name(src, p) for p in src.rglob("*.md") if not _hidden(src, p))
+    rest = sorted(page_name(src, p) for p in src.rglob("*.md")
+                  if not is_hidden(p.relative_to(src)))
     order += [name for name in rest if name not in seen]
     return order
-
-
-def _hidden(src: Path, path: Path) -> bool:
-    return any(part.startswith((".", "_")) for part in path.relative_to(src).parts)
-
-
-def page_name(src: Path, path: Path) -> str:
-    return path.relative_to(src).with_suffix("").as_posix()
 
 
 def read_pages(src: Path) -> list[Page]:
@@ -124,5 +118,6 @@ def asset_files(src: Path) -> list[Path]:
     """Non-page files a build needs (bibliography, images, data), relative to ``src``."""
     return sorted(
         p.relative_to(src) for p in src.rglob("*")
-        if p.is_file() and p.suffix.lower() in ASSET_SUFFIXES and not _hidden(src, p)
+        if p.is_file() and p.suffix.lower() in ASSET_SUFFIXES
+        and not is_hidden(p.relative_to(src))
     )

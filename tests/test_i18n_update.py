@@ -12,7 +12,8 @@ import pytest
 from d2lbook.errors import I18nError
 from d2lbook.i18n.catalog import Catalog, read_catalog, render_catalog
 from d2lbook.i18n.extract import extract_page, write_templates
-from d2lbook.i18n.update import catalog_path, update_catalogs
+from d2lbook.i18n.update import update_catalogs
+from d2lbook.layout import catalog_file
 
 pytestmark = pytest.mark.skipif(shutil.which("msgmerge") is None, reason="GNU gettext missing")
 
@@ -56,7 +57,7 @@ def update(tmp_path: Path, text: str = TEXT, commit: str | None = SHA1, **more: 
 
 
 def po(tmp_path: Path, page: str = PAGE) -> Path:
-    return catalog_path(tmp_path / "locale", "zh_CN", page)
+    return catalog_file(tmp_path / "locale", "zh_CN", page)
 
 
 def translate_everything(path: Path) -> Catalog:

@@ -15,12 +15,12 @@ CATALOGS = sorted((REPO / "locale").rglob("*.po"))
 def test_there_is_a_catalog_for_every_translated_page():
     from d2lbook.commands.i18n import english_pages
     from d2lbook.config import load_config
-    from d2lbook.edition import replaced_pages
+    from d2lbook.layout import BookLayout
 
     cfg = load_config(REPO)
     zh = cfg.language("zh")
     pages = english_pages(cfg)
-    expected = set(pages) - replaced_pages(cfg, zh, pages)
+    expected = set(pages) - BookLayout(cfg).replaced_pages(zh, pages)
     found = {p.relative_to(REPO / "locale" / "zh_CN" / "LC_MESSAGES").with_suffix("").as_posix()
              for p in CATALOGS}
     assert found == expected

@@ -17,7 +17,8 @@ import pytest
 
 from d2lbook.config import Urls, parse_config
 from d2lbook.errors import RenderError
-from d2lbook.render.site import assemble_site, edition_pages, page_links, root_index
+from d2lbook.layout import BookLayout
+from d2lbook.render.site import assemble_site, page_links, root_index
 from tests.site_build import PAGE
 
 
@@ -41,14 +42,14 @@ def make_book(root: Path, urls: Urls | None = None):
 def test_edition_pages_come_from_the_sources(tmp_path: Path) -> None:
     cfg = make_book(tmp_path)
     en, zh = cfg.languages
-    assert edition_pages(cfg, en) == {"index", "ch/a"}
-    assert edition_pages(cfg, zh) == {"index", "ch/a", "ch/zh-only"}
+    assert BookLayout(cfg).edition_page_names(en) == {"index", "ch/a"}
+    assert BookLayout(cfg).edition_page_names(zh) == {"index", "ch/a", "ch/zh-only"}
 
 
 def test_page_links_of_an_english_page(tmp_path: Path) -> None:
     cfg = make_book(tmp_path)
     en, zh = cfg.languages
-    pages = {lang.code: edition_pages(cfg, lang) for lang in cfg.languages}
+    pages = {lang.code: BookLayout(cfg).edition_page_names(lang) for lang in cfg.languages}
     links = page_links(cfg, en, "ch/a", pages, topic="1234")
     (switch,) = links.languages
     assert (switch.href, switch.text, switch.hreflang) == ("../../zh/ch/a.html", "中文", "zh-CN")
@@ -66,7 +67,7 @@ def test_page_links_of_an_english_page(tmp_path: Path) -> None:
 def test_page_links_of_chinese_pages(tmp_path: Path) -> None:
     cfg = make_book(tmp_path)
     en, zh = cfg.languages
-    pages = {lang.code: edition_pages(cfg, lang) for lang in cfg.languages}
+    pages = {lang.code: BookLayout(cfg).edition_page_names(lang) for lang in cfg.languages}
     links = page_links(cfg, zh, "ch/a", pages)
     assert links.languages[0].href == "../../en/ch/a.html"
     assert links.languages[0].text == "English"
@@ -291,7 +292,7 @@ def test_every_page_has_the_book_links(site) -> None:
     cfg, root = site.cfg, site.root
     for lang in cfg.languages:
         other = next(x for x in cfg.languages if x != lang)
-        book_pages = edition_pages(cfg, lang)
+        book_pages = BookLayout(cfg).edition_page_names(lang)
         assert len(book_pages) >= 10
         for path in site_pages(root / lang.code):
             name = path.relative_to(root / lang.code).with_suffix("").as_posix()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from d2lbook.config import BookConfig, Framework, Language
+from d2lbook.config import BookConfig, Language
 from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
 from d2lbook.execute.cache import ExecutionCache
@@ -20,6 +20,7 @@ from d2lbook.frameworks import (
     page_runs,
     per_framework,
 )
+from d2lbook.layout import BookLayout
 from d2lbook.notebook import page_notebook
 from d2lbook.source import code_cell_lines
 
@@ -62,13 +63,14 @@ class BuildResult:
 
 
 def execution_cache(cfg: BookConfig) -> ExecutionCache:
-    return ExecutionCache(cfg.build_dir / "cache" / "execute")
+    return ExecutionCache(BookLayout(cfg).execution_cache)
 
 
 def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...] = FORMATS,
           jobs: int | None = None,
           progress: Callable[[Progress], None] = lambda e: None) -> BuildResult:
     jobs = jobs or cfg.jobs
+    layout = BookLayout(cfg)
     started = time.perf_counter()
     editions = [prepare_edition(cfg, lang) for lang in langs]
     results = {e.lang.code: EditionResult(e.lang.code, len(e.pages), problems=list(e.problems))
@@ -87,7 +89,7 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
         for page in e.pages:
             # Code is never translated: a failing cell is reported in the English page, unless
             # the page exists only in this edition.
-            english = cfg.source_dir / f"{page.name}.md"
+            english = layout.source_page(page.name)
             in_english = page.name in e.english
             source = english if in_english else e.origin.get(page.name, page.path)
             text = e.english[page.name] if in_english else page.text
@@ -105,7 +107,7 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
                                     pythonpath=str(library.folder) if library.hashes else ""))
                 origin.append((e.lang.code, page.name, fw.key))
     settings = Settings(kernel=cfg.execution.kernel, timeout=cfg.execution.timeout, jobs=jobs,
-                        work_dir=cfg.build_dir / "cache")
+                        work_dir=layout.cache)
     summary = execute_notebooks(all_jobs, execution_cache(cfg), settings, progress)
     executed: dict[str, dict[str, dict[str, dict]]] = {}
     for (code, name, key), outcome in zip(origin, summary.outcomes, strict=True):
@@ -144,7 +146,7 @@ def _library(cfg: BookConfig) -> _Library:
     from d2lbook.files import write_if_changed
     from d2lbook.library import library_files, library_hashes
 
-    folder = cfg.build_dir / "lib"
+    folder = BookLayout(cfg).library
     if not any(fw.library for fw in cfg.frameworks):
         return _Library(folder, {}, {})
     files = library_files(cfg, dest=folder)
@@ -167,22 +169,20 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             formats: tuple[str, ...], jobs: int, result: EditionResult) -> None:
     """``notebooks``: the website's (every framework, as tabs); ``fw_notebooks``: page ->
     framework key -> the page for that framework alone (PDF, reader notebooks)."""
-    from d2lbook.render.settings import output_stem
     from d2lbook.render.sphinx_run import run_sphinx
     from d2lbook.render.tree import write_sphinx_tree
 
     lang = edition.lang
-    out = cfg.build_dir / lang.code
+    layout = BookLayout(cfg)
     for name, counts in edition.progress.items():
         if name in notebooks:  # read by the site's translation notice
             notebooks[name]["metadata"]["d2lbook"] = {"progress": counts}
     tree = write_sphinx_tree(cfg, lang, edition.tree, notebooks, edition.assets)
-    doctrees = out / "doctrees"
     if "html" in formats or "notebooks" in formats:
         t0 = time.perf_counter()
-        run = run_sphinx(tree, out / "html", doctrees, "html", jobs)
+        run = run_sphinx(tree, layout.html(lang), layout.doctrees(lang, "html"), "html", jobs)
         result.warnings += run.warnings
-        result.html = out / "html" / "index.html"
+        result.html = layout.html(lang) / "index.html"
         result.seconds["html"] = round(time.perf_counter() - t0, 2)
         if "notebooks" in formats:
             from d2lbook.render.bundle import write_bundle
@@ -192,13 +192,13 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             resolver = SphinxResolver(run.env, run.config)
             docnames = [p.name for p in edition.pages if p.name not in edition.generated]
             for fw in cfg.frameworks:
-                stem = output_stem(cfg, lang, fw)
-                folder = notebooks_dir(cfg, lang, fw)
                 nbs = {name: by_fw[fw.key] for name, by_fw in fw_notebooks.items()}
                 lib = {rel: text for rel, text in library.items()
                        if rel.endswith(("__init__.py", f"/{fw.module}.py"))} if fw.module else {}
-                bundle = write_bundle(folder, folder / f"{stem}.zip", stem, nbs, docnames,
-                                      resolver, edition.tree, edition.assets, lib)
+                bundle = write_bundle(layout.notebooks(lang, fw.key),
+                                      layout.notebook_zip(lang, fw.key),
+                                      layout.stem(lang, fw.key), nbs, docnames, resolver,
+                                      edition.tree, edition.assets, lib)
                 result.warnings += [w for w in bundle.warnings if w not in result.warnings]
                 result.zips[fw.key] = bundle.zip_path
             result.notebooks = result.zips[cfg.default_framework.key]
@@ -208,8 +208,6 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
 
         t0 = time.perf_counter()
         for fw in cfg.frameworks:
-            stem = output_stem(cfg, lang, fw)
-            suffix = f"-{fw.key}" if fw.key else ""
             fw_tree = tree
             if fw.key:
                 nbs = {name: by_fw[fw.key] for name, by_fw in fw_notebooks.items()}
@@ -217,11 +215,12 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
                     if name in nbs:
                         nbs[name]["metadata"]["d2lbook"] = {"progress": counts}
                 fw_tree = write_sphinx_tree(cfg, lang, edition.tree, nbs, edition.assets, fw)
-            latex = out / f"latex{suffix}"
-            run = run_sphinx(fw_tree, latex, out / f"doctrees-latex{suffix}", "latex", jobs)
+            latex = layout.latex(lang, fw.key)
+            run = run_sphinx(fw_tree, latex, layout.doctrees(lang, "latex", fw.key), "latex",
+                             jobs)
             result.warnings += [w for w in run.warnings if w not in result.warnings]
-            pdf = build_pdf(latex, stem, lang.latex_engine)
-            target = out / "pdf" / f"{stem}.pdf"
+            pdf = build_pdf(latex, layout.stem(lang, fw.key), lang.latex_engine)
+            target = layout.pdf(lang, fw.key)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(pdf, target.with_suffix(".pdf.tmp"))
             target.with_suffix(".pdf.tmp").replace(target)
@@ -229,8 +228,3 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         result.pdf = result.pdfs[cfg.default_framework.key]
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
 
-
-def notebooks_dir(cfg: BookConfig, lang: Language, fw: Framework) -> Path:
-    """``_build/<lang>/notebooks`` (``…/notebooks/<framework>`` in a book with frameworks)."""
-    folder = cfg.build_dir / lang.code / "notebooks"
-    return folder / fw.key if fw.key else folder

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from d2lbook.config import BookConfig, Language
-from d2lbook.edition import replaced_pages
+from d2lbook.layout import BookLayout
 from d2lbook.source import read_pages
 
 
 def english_pages(cfg: BookConfig) -> dict[str, str]:
-    return {p.name: p.text for p in read_pages(cfg.source_dir)}
+    return {p.name: p.text for p in read_pages(BookLayout(cfg).english)}
 
 
 def translated_languages(cfg: BookConfig, code: str) -> tuple[Language, ...]:
@@ -21,7 +21,7 @@ def translated_languages(cfg: BookConfig, code: str) -> tuple[Language, ...]:
 def extract(cfg: BookConfig) -> list[Path]:
     from d2lbook.i18n.extract import write_templates
 
-    return write_templates(english_pages(cfg), cfg.build_dir / "gettext")
+    return write_templates(english_pages(cfg), BookLayout(cfg).templates)
 
 
 @dataclass
@@ -40,16 +40,17 @@ def update(cfg: BookConfig, lang: Language) -> UpdateReport:
     """Merge every page's English into its catalog; then let git link rewritten paragraphs to
     their old translations (offered as fuzzy) where msgmerge could not."""
     from d2lbook.i18n.catalog import read_catalog
-    from d2lbook.i18n.update import catalog_path, update_catalogs
+    from d2lbook.i18n.update import update_catalogs
     from d2lbook.vcs import GitError, Repository
 
+    layout = BookLayout(cfg)
     english = english_pages(cfg)
-    replaced = replaced_pages(cfg, lang, english)
+    replaced = layout.replaced_pages(lang, english)
     pages = {name: text for name, text in english.items() if name not in replaced}
     report = UpdateReport(lang.code, replaced=sorted(replaced))
     try:
         repo = Repository(cfg.root)
-        paths = {name: repo.relpath(cfg.source_dir / f"{name}.md") for name in pages}
+        paths = {name: repo.relpath(layout.source_page(name)) for name in pages}
         last = repo.last_commits(list(paths.values()))
         commits = {name: sha for name, path in paths.items() if (sha := last.get(path))}
         dirty = {c.path for c in repo.worktree_changes(list(paths.values()))}
@@ -62,12 +63,12 @@ def update(cfg: BookConfig, lang: Language) -> UpdateReport:
 
     before: dict[str, str] = {}
     for name in pages:
-        path = catalog_path(cfg.locale_path, lang.locale, name)
+        path = layout.catalog(lang, name)
         if path.is_file():
             sync = read_catalog(path).header.get("X-Source-Commit", "")
             if sync:
                 before[name] = sync
-    report.results = update_catalogs(pages, cfg.locale_path, lang.locale, commits,
+    report.results = update_catalogs(pages, layout.locale, lang.locale, commits,
                                      project=cfg.name, language_team=f"{lang.title}")
     if repo is not None:
         report.recovered = _repair(repo, cfg, lang, pages, paths, before, report.results)
@@ -98,15 +99,15 @@ def stats(cfg: BookConfig, lang: Language) -> list[tuple[str, object]]:
     """(page, ``Stats``) for every page, in reading order."""
     from d2lbook.i18n.apply import load_catalog_safely
     from d2lbook.i18n.stats import page_stats
-    from d2lbook.i18n.update import catalog_path
 
+    layout = BookLayout(cfg)
     rows = []
     english = english_pages(cfg)
-    replaced = replaced_pages(cfg, lang, english)
+    replaced = layout.replaced_pages(lang, english)
     for name, text in english.items():
         if name in replaced:
             continue
-        path = catalog_path(cfg.locale_path, lang.locale, name)
+        path = layout.catalog(lang, name)
         catalog = load_catalog_safely(path)[0] if path.is_file() else None
         rows.append((name, page_stats(text, catalog)))
     return rows

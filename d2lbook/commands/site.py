@@ -12,7 +12,8 @@ from typing import Any
 
 from d2lbook.commands.build import FORMATS, BuildResult, build
 from d2lbook.config import BookConfig, Language, load_config
-from d2lbook.render.site import Site, assemble_site, site_dir
+from d2lbook.layout import BookLayout
+from d2lbook.render.site import Site, assemble_site
 
 
 @dataclass
@@ -36,7 +37,8 @@ def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | 
 
 def watched_paths(cfg: BookConfig) -> list[Path]:
     """What a preview watches: the configuration, the sources and the catalogs."""
-    return [cfg.root / "pyproject.toml", cfg.root / cfg.source, cfg.locale_path]
+    layout = BookLayout(cfg)
+    return [cfg.root / "pyproject.toml", layout.sources, layout.locale]
 
 
 def snapshot(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
@@ -124,9 +126,10 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
     state = snapshot(watched_paths(cfg))
     if build_first:
         run(cfg)
-    site_dir(cfg).mkdir(parents=True, exist_ok=True)
-    preview = Preview(site_dir(cfg), host, port).start()
-    report(ServeEvent("serving", f"serving {site_dir(cfg)} at {preview.url} (Ctrl-C stops)"))
+    site = BookLayout(cfg).site
+    site.mkdir(parents=True, exist_ok=True)
+    preview = Preview(site, host, port).start()
+    report(ServeEvent("serving", f"serving {site} at {preview.url} (Ctrl-C stops)"))
     rebuilds = 0
     try:
         while not stop.wait(interval):

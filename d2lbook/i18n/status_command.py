@@ -32,6 +32,7 @@ from pathlib import Path
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import D2lbookError
+from d2lbook.layout import BookLayout
 from d2lbook.vcs import UNSHALLOW_HINT, FileChange, History, Repository, WorktreeChange
 
 from .segment import Segment, normalize
@@ -111,13 +112,6 @@ class _Doc:
     error: str | None = None
     aliases: list[str] = field(default_factory=list)
     """Every path the English page had since the sync commit, newest first."""
-
-
-def _pages(folder: Path, suffix: str) -> dict[str, Path]:
-    if not folder.is_dir():
-        return {}
-    return {p.relative_to(folder).with_suffix("").as_posix(): p
-            for p in sorted(folder.rglob(f"*{suffix}")) if p.is_file()}
 
 
 def _read(path: Path) -> str:
@@ -498,11 +492,12 @@ def _layout(config: BookConfig, lang: Language, root: Path) -> _Layout:
     def rel(path: Path) -> str:
         return path.resolve().relative_to(root).as_posix()
 
-    en_rel = rel(config.source_dir)
-    english = _pages(config.source_dir, ".md")
+    book = BookLayout(config)
+    en_rel = rel(book.english)
+    english = book.english_pages()
     layout = _Layout(en_rel, english, {rel(p): name for name, p in english.items()}, {}, [],
                      {}, set())
-    for name, path in _pages(config.locale_path / lang.locale / "LC_MESSAGES", ".po").items():
+    for name, path in book.catalog_files(lang).items():
         doc = _Doc(name, f"{en_rel}/{name}.md", "catalog", rel(path))
         data = path.read_bytes()
         found = _HEADER_SYNC.search(data[:4096].decode("utf-8", errors="replace"))
@@ -511,7 +506,7 @@ def _layout(config: BookConfig, lang: Language, root: Path) -> _Layout:
             layout.fuzzy_pages.add(name)
         layout.catalog_files[name] = path
         _place(layout, doc)
-    for name, path in _pages(config.overlay_dir(lang), ".md").items():
+    for name, path in book.overlay_pages(lang).items():
         sync = read_source_commit(_read(path))
         if name not in english and sync is None:
             continue  # a language-only extra page, not a replacement

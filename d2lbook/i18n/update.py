@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from d2lbook.errors import I18nError, Problem
+from d2lbook.layout import catalog_file, catalog_folder
 
 from .catalog import Catalog, parse_catalog, read_catalog, render_catalog, run_gettext
 from .extract import extract_page, same_ignoring_dates, timestamp
 
-__all__ = ["UpdateResult", "update_catalogs", "catalog_path", "plural_forms"]
+__all__ = ["UpdateResult", "update_catalogs", "plural_forms"]
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,6 @@ def plural_forms(locale: str) -> str:
         "nplurals=2; plural=(n != 1);"
 
 
-def catalog_path(locale_dir: Path, locale: str, page: str) -> Path:
-    """``<locale_dir>/<locale>/LC_MESSAGES/<page>.po`` (sphinx-intl's layout)."""
-    return Path(locale_dir) / locale / "LC_MESSAGES" / f"{page}.po"
-
-
 def update_catalogs(
     pages: dict[str, str],
     locale_dir: Path,
@@ -81,7 +77,7 @@ def update_catalogs(
     results: list[UpdateResult] = []
     problems: list[Problem] = []
     for page, text in pages.items():
-        path = catalog_path(locale_dir, locale, page)
+        path = catalog_file(locale_dir, locale, page)
         header = _new_header(locale, project, language_team)
         try:
             results.append(_update_page(page, text, path, header, commits.get(page)))
@@ -195,7 +191,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _orphans(pages: dict[str, str], locale_dir: Path, locale: str) -> list[UpdateResult]:
-    root = locale_dir / locale / "LC_MESSAGES"
+    root = catalog_folder(locale_dir, locale)
     if not root.is_dir():
         return []
     found: list[UpdateResult] = []

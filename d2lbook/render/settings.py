@@ -9,16 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from d2lbook.config import BookConfig, Framework, Language
+from d2lbook.layout import BookLayout
 
 # Folders inside a Sphinx tree that are never pages (myst-nb would read their .ipynb files).
 EXCLUDE = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
-
-
-def output_stem(cfg: BookConfig, lang: Language, fw: Framework | None = None) -> str:
-    """``<book>-<lang>`` (``<book>-<lang>-<framework>`` in a book with frameworks): the file
-    stem of the PDF and the notebook zip."""
-    fw = fw or cfg.default_framework
-    return f"{cfg.name}-{lang.code}" + (f"-{fw.key}" if fw.key else "")
 
 
 def sphinx_settings(cfg: BookConfig, lang: Language,
@@ -26,7 +20,7 @@ def sphinx_settings(cfg: BookConfig, lang: Language,
     """``fw``: the framework of a single-framework tree (a PDF); None for the website's tree,
     where framework cells become tabs."""
     author = lang.author or cfg.author
-    stem = output_stem(cfg, lang, fw)
+    stem = BookLayout(cfg).stem(lang, (fw or cfg.default_framework).key)
     settings: dict[str, Any] = {
         "project": lang.title,
         "author": author,

@@ -26,8 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import RenderError
-from d2lbook.render.settings import output_stem
-from d2lbook.source import page_name
+from d2lbook.layout import BookLayout
 
 NOTEBOOKS = "notebooks"
 """Folder of an edition's notebooks inside the site (``<lang>/notebooks/``)."""
@@ -83,23 +82,6 @@ def native_name(lang: Language) -> str:
     return NATIVE_NAMES.get(lang.code, NATIVE_NAMES.get(lang.code.split("-")[0], lang.code))
 
 
-def _names(folder: Path) -> set[str]:
-    if not folder.is_dir():
-        return set()
-    return {page_name(folder, p) for p in folder.rglob("*.md")
-            if not any(part.startswith((".", "_")) for part in p.relative_to(folder).parts)}
-
-
-def edition_pages(cfg: BookConfig, lang: Language) -> frozenset[str]:
-    """The page names an edition has: every English page, plus a translated edition's own
-    pages from its overlay folder (``source/<code>/``), as ``edition.prepare_edition`` makes
-    them. Computed from the sources alone, so it is known before anything is built."""
-    names = _names(cfg.source_dir)
-    if lang != cfg.source_language:
-        names |= _names(cfg.overlay_dir(lang))
-    return frozenset(names)
-
-
 @dataclass(frozen=True)
 class Link:
     href: str
@@ -143,7 +125,7 @@ def page_links(cfg: BookConfig, lang: Language, page: str,
             target = page
         others.append(Link(f"{up}../{other.code}/{target}.html", native_name(other),
                            text["switch"].format(name=native_name(other)), other.html_language))
-    stem = output_stem(cfg, lang)
+    stem = BookLayout(cfg).stem(lang)
     notebook = Link(f"{up}{NOTEBOOKS}/{page}.ipynb", text["notebook"]) if is_document else None
     urls = cfg.urls
     colab = discuss = edit = None
@@ -163,11 +145,8 @@ def page_links(cfg: BookConfig, lang: Language, page: str,
 def edit_path(cfg: BookConfig, lang: Language, page: str) -> str:
     """The repository file a contributor edits for ``page`` of edition ``lang``: the English
     source, the edition's own page in its overlay folder, or the page's catalog."""
-    if lang == cfg.source_language:
-        return f"{cfg.source}/{lang.code}/{page}.md"
-    if (cfg.overlay_dir(lang) / f"{page}.md").is_file():
-        return f"{cfg.source}/{lang.code}/{page}.md"
-    return f"{cfg.locale_dir}/{lang.locale}/LC_MESSAGES/{page}.po"
+    layout = BookLayout(cfg)
+    return layout.relative(layout.edit_file(lang, page))
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,27 +228,25 @@ class Site:
     bytes: int = 0
 
 
-def site_dir(cfg: BookConfig) -> Path:
-    return cfg.build_dir / "site"
-
-
 def assemble_site(cfg: BookConfig, require_all: bool = False) -> Site:
     """Copy every edition's HTML, notebooks and PDF into ``_build/site/`` (see the module
     docstring) and swap it in atomically. Each edition's HTML must have been built; missing
     downloads are listed in ``Site.missing`` (an error when ``require_all``)."""
-    target = site_dir(cfg)
-    cfg.build_dir.mkdir(parents=True, exist_ok=True)
+    layout = BookLayout(cfg)
+    target = layout.site
+    layout.build.mkdir(parents=True, exist_ok=True)
     missing: list[str] = []
     for lang in cfg.languages:
-        if not (cfg.build_dir / lang.code / "html" / "index.html").is_file():
+        if not (layout.html(lang) / "index.html").is_file():
             raise RenderError(f"the {lang.code} edition's HTML is not built "
-                             f"({cfg.build_dir / lang.code / 'html'}); run "
+                             f"({layout.html(lang)}); run "
                              f"`d2lbook build html --lang {lang.code}` first")
-    tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=cfg.build_dir))
+    tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=layout.build))
     try:
         (tmp / "index.html").write_text(root_index(cfg), encoding="utf-8")
         (tmp / ".nojekyll").write_text("", encoding="utf-8")  # GitHub Pages: keep _static/
-        editions = [_copy_edition(cfg, lang, tmp / lang.code, missing) for lang in cfg.languages]
+        editions = [_copy_edition(layout, lang, tmp / lang.code, missing)
+                    for lang in cfg.languages]
         if require_all and missing:
             raise RenderError("the site links to outputs that were not built: "
                              + ", ".join(missing))
@@ -287,24 +264,24 @@ def assemble_site(cfg: BookConfig, require_all: bool = False) -> Site:
     return Site(target, editions, missing, len(files), size)
 
 
-def _copy_edition(cfg: BookConfig, lang: Language, dest: Path, missing: list[str]) -> SiteEdition:
-    out = cfg.build_dir / lang.code
-    stem = output_stem(cfg, lang)
+def _copy_edition(layout: BookLayout, lang: Language, dest: Path, missing: list[str]
+                  ) -> SiteEdition:
+    html_dir = layout.html(lang)
     for name in (NOTEBOOKS, PDF):
-        if (out / "html" / name).exists():
-            raise RenderError(f"{out / 'html' / name}: the book has a page folder named {name!r}, "
+        if (html_dir / name).exists():
+            raise RenderError(f"{html_dir / name}: the book has a page folder named {name!r}, "
                              "which the site uses for downloads; rename the folder")
-    shutil.copytree(out / "html", dest, ignore=shutil.ignore_patterns(".buildinfo*"))
+    shutil.copytree(html_dir, dest, ignore=shutil.ignore_patterns(".buildinfo*"))
     edition = SiteEdition(lang.code, dest / "index.html")
-    zip_path = out / NOTEBOOKS / f"{stem}.zip"
+    zip_path = layout.notebook_zip(lang)
     if zip_path.is_file():
-        shutil.copytree(out / NOTEBOOKS, dest / NOTEBOOKS,
+        shutil.copytree(layout.notebooks(lang), dest / NOTEBOOKS,
                         ignore=shutil.ignore_patterns(".tmp-*", "*.tmp"))
         edition.zip = dest / NOTEBOOKS / zip_path.name
         edition.notebooks = sorted((dest / NOTEBOOKS).rglob("*.ipynb"))
     else:
         missing.append(f"{lang.code}/{NOTEBOOKS}/{zip_path.name}")
-    pdf = out / PDF / f"{stem}.pdf"
+    pdf = layout.pdf(lang)
     if pdf.is_file():
         (dest / PDF).mkdir()
         shutil.copyfile(pdf, dest / PDF / pdf.name)

@@ -62,10 +62,11 @@ def _config_inited(app: Any, config: Any) -> None:
 @cache
 def _book(root: str) -> tuple[Any, dict[str, frozenset[str]]]:
     from d2lbook.config import load_config
-    from d2lbook.render.site import edition_pages
+    from d2lbook.layout import BookLayout
 
     cfg = load_config(root)
-    return cfg, {lang.code: edition_pages(cfg, lang) for lang in cfg.languages}
+    layout = BookLayout(cfg)
+    return cfg, {lang.code: layout.edition_page_names(lang) for lang in cfg.languages}
 
 
 def _root(app: Any) -> str:

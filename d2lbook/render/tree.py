@@ -7,21 +7,16 @@ from typing import Any
 
 from d2lbook.config import BookConfig, Framework, Language
 from d2lbook.files import prune, write_if_changed
+from d2lbook.layout import BookLayout
 from d2lbook.notebook import dumps
 from d2lbook.render.settings import conf_py, sphinx_settings
-
-
-def sphinx_tree(cfg: BookConfig, lang: Language, fw: Framework | None = None) -> Path:
-    """The edition's tree (``fw`` None: the website's, with every framework), or the tree of
-    one framework (its PDF)."""
-    name = f"sphinx-{fw.key}" if fw and fw.key else "sphinx"
-    return cfg.build_dir / lang.code / name
 
 
 def write_sphinx_tree(cfg: BookConfig, lang: Language, edition_tree: Path,
                       notebooks: dict[str, dict[str, Any]], assets: list[Path],
                       fw: Framework | None = None) -> Path:
-    root = sphinx_tree(cfg, lang, fw)
+    """The website's tree (``fw`` None), or one framework's (its PDF)."""
+    root = BookLayout(cfg).sphinx(lang, fw.key if fw else None)
     keep: set[Path] = {Path("conf.py")}
     write_if_changed(root / "conf.py", conf_py(sphinx_settings(cfg, lang, fw)))
     for name, nb in notebooks.items():
