@@ -289,7 +289,7 @@ def build_module(pieces: list[Saved], fw: Framework, numbers: dict[str, str],
                 if target:
                     cls, dec = target
                     if cls not in classes:
-                        raise SourceError(f"{piece.path}:{piece.line + node.lineno - 1}: "
+                        raise SourceError(f"{piece.path}:{piece.line + start - 1}: "
                                           f"add_to_class({cls}) but no saved class {cls} comes "
                                           f"before it; save the class (#{SAVE[1:]}) first")
                     rel = [line for i, line in enumerate(rel)

@@ -166,16 +166,30 @@ print('numpy only', d2l.Counter().tick())
 """
 
 
+STRINGS = """
+[tool.d2lbook.frameworks.strings]
+name = "Strings"
+kernel = "python3"
+library = "d2l.strings"
+"""
+
+STRINGS_CELL = """
+```{code-cell} ipython3
+:tags: [strings]
+print('strings', '1.0 ' * 2)
+```
+"""
+
+
 def make_book(root: Path, three: bool = False) -> Path:
+    """The book; ``three`` adds a third framework by configuration and one cell for it."""
     root.mkdir(parents=True, exist_ok=True)
-    text = PYPROJECT
-    if three:
-        text += ('\n[tool.d2lbook.frameworks.strings]\nname = "Strings"\nkernel = "python3"\n'
-                 'library = "d2l.strings"\n')
+    text = PYPROJECT + (STRINGS if three else "")
+    use = USE.replace("\nProse between", STRINGS_CELL + "\nProse between") if three else USE
     (root / "pyproject.toml").write_text(text, encoding="utf-8")
     src = root / "source" / "en"
     (src / "chapter").mkdir(parents=True, exist_ok=True)
     for rel, body in {"index.md": INDEX, "intro.md": INTRO, "chapter/index.md": CHAPTER,
-                      "chapter/tools.md": TOOLS, "chapter/use.md": USE}.items():
+                      "chapter/tools.md": TOOLS, "chapter/use.md": use}.items():
         (src / rel).write_text(body, encoding="utf-8")
     return root
