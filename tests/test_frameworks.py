@@ -294,3 +294,83 @@ def test_setup_script_reads_the_frameworks(tmp_path: Path):
                                  tmp_path / "venvs", sys.executable)
     assert "no requirements" in out and not (tmp_path / "venvs" / "lists").exists()
     assert shutil.which("true") and book.is_dir()
+
+
+# -- in a browser ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(book):
+    import functools
+    import http.server
+    import threading
+
+    from d2lbook.render.site import assemble_site
+
+    cfg, _ = book
+    site = assemble_site(cfg)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site.root))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def _checked(page, selector: str = ".sd-tab-set") -> list[str]:
+    """The framework chosen in each tab set of the page (the checked tab's sync id)."""
+    return page.eval_on_selector_all(selector, """sets => sets.map(s => {
+        const input = s.querySelector(':scope > input:checked');
+        return input ? input.nextElementSibling.getAttribute('data-sync-id') : null; })""")
+
+
+def _visible_text(page, selector: str) -> str:
+    return " ".join(page.eval_on_selector_all(
+        selector, "els => els.filter(e => e.offsetParent !== null).map(e => e.innerText)"))
+
+
+@pytest.mark.slow
+def test_choosing_a_framework_switches_every_tab_and_is_remembered(served):
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(served + "en/chapter/use.html")
+            # By default the first tab of every group: the default framework where it has one.
+            assert _checked(page) == ["lists", "numpy"]
+            assert "lists [1.0, 1.0] 2" in _visible_text(page, ".sd-tab-content")
+            assert "numpy 2.0" not in _visible_text(page, ".sd-tab-content")
+            # Choosing NumPy in the first group switches every group of the page.
+            page.locator(".sd-tab-set").first.locator("label", has_text="NumPy").click()
+            assert _checked(page) == ["numpy", "numpy"]
+            assert "numpy 2.0" in _visible_text(page, ".sd-tab-content")
+            assert "lists [1.0" not in _visible_text(page, ".sd-tab-content")
+            stored = page.evaluate("localStorage.getItem('sphinx-design-tab-id-tab')")
+            assert stored == "numpy"
+            # Another page: code and prose tabs open on NumPy.
+            page.goto(served + "en/chapter/tools.html")
+            assert set(_checked(page)) == {"numpy"}
+            assert "With NumPy, a vector" in _visible_text(page, ".sd-tab-content")
+            assert "With lists, a vector" not in _visible_text(page, ".sd-tab-content")
+            # The language switch keeps it: both editions are one origin, one localStorage.
+            page.locator("a.d2l-lang-switch").click()
+            page.wait_for_url("**/zh/chapter/tools.html")
+            assert set(_checked(page)) == {"numpy"}
+            # Choosing Strings in Chinese holds in English too.
+            page.goto(served + "zh/chapter/use.html")
+            page.locator(".sd-tab-set").first.locator("label", has_text="Strings").click()
+            page.goto(served + "en/chapter/use.html")
+            # The second group has no Strings tab: it keeps its own (only) tab.
+            assert _checked(page) == ["strings", "numpy"]
+            assert "strings 1.0 1.0" in _visible_text(page, ".sd-tab-content")
+            assert errors == []
+        finally:
+            browser.close()
