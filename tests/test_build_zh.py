@@ -48,7 +48,10 @@ def test_chinese_search_index_has_words(built_book):
 
 
 def test_the_pdf_is_chinese(built_book):
-    pdf = built_book.cfg.build_dir / "zh" / "pdf" / "dl-by-doing-zh.pdf"
+    from d2lbook.layout import BookLayout
+
+    cfg = built_book.cfg
+    pdf = BookLayout(cfg).pdf(cfg.language("zh"), cfg.default_framework.key)
     assert built_book.zh.editions[0].pdf == pdf
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
@@ -63,17 +66,22 @@ def test_the_pdf_is_chinese(built_book):
 def test_the_notebooks_are_chinese_with_shared_outputs(built_book):
     import nbformat
 
-    zip_path = built_book.cfg.build_dir / "zh" / "notebooks" / "dl-by-doing-zh.zip"
+    from d2lbook.layout import BookLayout
+
+    cfg = built_book.cfg
+    layout, fw = BookLayout(cfg), cfg.default_framework.key
+    zip_path = layout.notebook_zip(cfg.language("zh"), fw)
+    stem = layout.stem(cfg.language("zh"), fw)
     with zipfile.ZipFile(zip_path) as zf:
         nb = nbformat.reads(
-            zf.read("dl-by-doing-zh/chapter_linear-networks/softmax-regression.ipynb").decode(),
+            zf.read(f"{stem}/chapter_linear-networks/softmax-regression.ipynb").decode(),
             as_version=4)
-        assert "dl-by-doing-zh/chapter_preface/zh-preface.ipynb" in zf.namelist()
+        assert f"{stem}/chapter_preface/zh-preface.ipynb" in zf.namelist()
     prose = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert len(HAN.findall(prose)) > 500
     assert "{numref}" not in prose and "{eq}" not in prose
     assert re.search(r"\[图 ?\d+\.\d+\]|\[\(\d+\.\d+\)\]", prose)
-    en = json.loads((built_book.cfg.build_dir / "en" / "notebooks" / "chapter_linear-networks"
+    en = json.loads((layout.notebooks(cfg.language("en"), fw) / "chapter_linear-networks"
                      / "softmax-regression.ipynb").read_text())
     en_code = [(c["source"], c["outputs"]) for c in en["cells"] if c["cell_type"] == "code"]
     zh_code = [(c.source, c.outputs) for c in nb.cells if c.cell_type == "code"]
