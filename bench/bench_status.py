@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from d2lbook.config import load_config  # noqa: E402
-from d2lbook.i18n.status_command import compute_status  # noqa: E402
+from d2lbook.i18n.drift import compute_status  # noqa: E402
 
 WORDS = ("model data loss gradient tensor layer network weight bias train test value learning "
          "rate batch epoch feature label vector matrix optimize predict error function sample "

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from d2lbook.cli import _config
+from d2lbook.config import load_config
+from d2lbook.i18n.status_format import FAIL_ON
 from d2lbook.layout import BookLayout
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from d2lbook.commands.i18n import extract
 
-    cfg = _config(args)
+    cfg = load_config(args.root)
     paths = extract(cfg)
     print(f"wrote {len(paths)} template(s) under {BookLayout(cfg).templates}")
     return 0
@@ -21,7 +22,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_update(args: argparse.Namespace) -> int:
     from d2lbook.commands.i18n import translated_languages, update
 
-    cfg = _config(args)
+    cfg = load_config(args.root)
     for lang in translated_languages(cfg, args.lang):
         report = update(cfg, lang)
         if report.note:
@@ -45,13 +46,13 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from d2lbook.commands.i18n import stats, translated_languages
+    from d2lbook.commands.i18n import coverage, translated_languages
 
-    cfg = _config(args)
+    cfg = load_config(args.root)
     for lang in translated_languages(cfg, args.lang):
         print(f"{lang.code} ({lang.locale})   translated / fuzzy / untranslated  (words)")
         total = None
-        for page, s in stats(cfg, lang):
+        for page, s in coverage(cfg, lang):
             total = s if total is None else total + s
             print(f"  {page:50} {s.translated:4} / {s.fuzzy:3} / {s.untranslated:3}   "
                   f"({s.translated_words}/{s.fuzzy_words}/{s.untranslated_words})")
@@ -62,14 +63,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from d2lbook.commands.i18n import translated_languages
-    from d2lbook.i18n.report import exit_code, render
-    from d2lbook.i18n.status_command import compute_status
+    from d2lbook.commands.i18n import status, translated_languages
+    from d2lbook.i18n.status_format import exit_code, render
 
-    cfg = _config(args)
+    cfg = load_config(args.root)
     code = 0
     for lang in translated_languages(cfg, args.lang):
-        report = compute_status(cfg, lang, args.paths or None)
+        report = status(cfg, lang, args.paths or None)
         color = args.format == "text" and sys.stdout.isatty()
         sys.stdout.write(render(report, args.format, color=color))
         code = max(code, exit_code(report, args.fail_on))
@@ -95,6 +95,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("status", help="which translated sections are out of date, and why")
     p.add_argument("--lang", default="all")
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
-    p.add_argument("--fail-on", choices=["outdated", "untranslated", "none"], default="none")
+    p.add_argument("--fail-on", choices=FAIL_ON, default="none")
     p.add_argument("paths", nargs="*", help="limit to these pages or folders")
     p.set_defaults(func=cmd_status)

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import Problem
 from d2lbook.files import prune, write_if_changed
 from d2lbook.layout import BookLayout
 from d2lbook.source import Page, asset_files, read_pages
+
+if TYPE_CHECKING:
+    from d2lbook.i18n.status import DocumentStatus
 
 
 @dataclass
@@ -59,7 +63,7 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
             edition.origin[name] = path
         if overlay.is_dir():
             assets.update({rel: overlay / rel for rel in asset_files(overlay)})
-        from d2lbook.i18n.progress import STATUS_PAGE, status_page
+        from d2lbook.i18n.status_page import STATUS_PAGE, status_page
 
         texts[STATUS_PAGE] = status_page(lang.code, list(texts), edition.progress)
         edition.generated.add(STATUS_PAGE)
@@ -74,9 +78,10 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
     """Apply each page's catalog (pages the overlay replaces wholesale are left to it), mark
     the paragraphs still in English and count the progress."""
     from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
-    from d2lbook.i18n.marks import mark_paragraphs, refine
+    from d2lbook.i18n.marks import mark_paragraphs, shown_statuses
+    from d2lbook.i18n.status import catalog_status
 
-    by_line, replaced = _git_status(layout, lang)
+    drift = _drift(layout, lang)
     wholesale = layout.replaced_pages(lang, (page.name for page in english))
     for page in english:
         if page.name in wholesale:
@@ -85,15 +90,19 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
         catalog, load_problems = load_catalog_safely(path) if path.is_file() else (None, [])
         result = apply_catalog(page.text, catalog, page=page.name,
                                use_fuzzy=lang.apply_fuzzy, catalog_path=path)
-        edition.problems += [Problem(p.file, p.line, p.message, p.code)
-                             for p in (*load_problems, *result.problems)]
-        statuses = refine(result.statuses, page.text, by_line.get(page.name, {}))
+        edition.problems += [*load_problems, *result.problems]
+        doc = drift.get(page.name)
+        messages = doc.by_segment if doc is not None else []
+        if len(messages) != result.translated + result.fuzzy_used + result.untranslated:
+            messages = catalog_status(page.text, catalog).by_segment
+        statuses = shown_statuses(messages, result.applied)
         texts[page.name], edition.progress[page.name] = mark_paragraphs(result.text, statuses)
         edition.translated += result.translated
         edition.untranslated += result.untranslated
         if path.is_file():
             edition.origin[page.name] = path
-    edition.progress.update(replaced)
+    edition.progress.update({name: dict(doc.counts) for name, doc in drift.items()
+                             if doc.kind == "replacement"})
 
 
 def _write_tree(tree: Path, texts: dict[str, str], assets: dict[Path, Path]) -> None:
@@ -107,23 +116,15 @@ def _write_tree(tree: Path, texts: dict[str, str], assets: dict[Path, Path]) -> 
     prune(tree, keep, {".md"} | {p.suffix for p in keep})
 
 
-def _git_status(layout: BookLayout, lang: Language
-                ) -> tuple[dict[str, dict[int, str]], dict[str, dict[str, int]]]:
-    """From the git-aware status: per page, English line -> status; and the message counts of
-    whole-file replacements. Empty without git history (the catalogs alone then decide)."""
+def _drift(layout: BookLayout, lang: Language) -> dict[str, DocumentStatus]:
+    """The git-aware status of every page of ``lang`` (page name -> its document), computed
+    once; empty without git history (each page's catalog alone then decides)."""
     from d2lbook.errors import D2lbookError
-    from d2lbook.i18n.status_command import compute_status
+    from d2lbook.i18n.drift import compute_status
 
     try:
         report = compute_status(layout.cfg, lang)
     except D2lbookError:
-        return {}, {}
+        return {}
     prefix = layout.relative(layout.english) + "/"
-    by_line: dict[str, dict[int, str]] = {}
-    replaced: dict[str, dict[str, int]] = {}
-    for doc in report.documents:
-        name = doc.source.split(prefix, 1)[-1].removesuffix(".md")
-        if doc.kind == "replacement":
-            replaced[name] = dict(doc.counts)
-        by_line[name] = {m.line: m.status for m in doc.messages if m.line is not None}
-    return by_line, replaced
+    return {doc.source.split(prefix, 1)[-1].removesuffix(".md"): doc for doc in report.documents}

@@ -1,11 +1,53 @@
-"""Writing build trees: only files whose bytes change are touched (Sphinx rebuilds by mtime),
-and every write is atomic."""
+"""Writing files: every write is atomic (a killed process leaves the old file or the new one,
+never half of one), and build trees are written only where bytes change (Sphinx rebuilds by
+mtime). The one place that knows how."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+TEMPORARY_PREFIX = ".tmp-"
+"""Name prefix of a file being written (hidden: never a page, never copied to the site)."""
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+@contextmanager
+def atomic_path(path: Path, *, durable: bool = False) -> Iterator[Path]:
+    """A temporary file next to ``path`` to write; on success it replaces ``path`` in one
+    step (with the permissions a plain write would give), on error it is removed.
+    ``durable``: flushed to disk first (records that must survive a crash)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX, suffix=path.suffix)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o666 & ~_UMASK
+        os.chmod(tmp, mode)
+        if durable:
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: Path, data: str | bytes, *, durable: bool = False) -> None:
+    """Write ``data`` (text as UTF-8) to ``path`` atomically."""
+    blob = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_path(path, durable=durable) as tmp:
+        tmp.write_bytes(blob)
 
 
 def write_if_changed(path: Path, data: str | bytes) -> bool:
@@ -16,15 +58,7 @@ def write_if_changed(path: Path, data: str | bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, blob)
     return True
 
 

@@ -10,9 +10,9 @@ from test_segment import CASES, Case, source_pages  # tests/ is on sys.path (no 
 
 from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
 from d2lbook.i18n.catalog import Catalog, Entry, parse_catalog, render_catalog
+from d2lbook.i18n.coverage import page_coverage, word_count
 from d2lbook.i18n.extract import extract_page
 from d2lbook.i18n.segment import segment
-from d2lbook.i18n.stats import page_stats, word_count
 from d2lbook.i18n.validate import check_translation
 
 PAGES = source_pages()
@@ -272,16 +272,16 @@ def test_load_catalog_safely(tmp_path: Path) -> None:
 # -- statistics ---------------------------------------------------------------------------------
 
 
-def test_page_stats() -> None:
+def test_page_coverage() -> None:
     text = "# Linear Regression\n\nThe loss is $l(w, b)$.\n\n- One more item here\n"
     cat = Catalog(entries=[Entry("Linear Regression", "线性回归"),
                            Entry("The loss is $l(w, b)$.", "损失", fuzzy=True)])
-    stats = page_stats(text, cat)
-    assert (stats.translated, stats.fuzzy, stats.untranslated) == (1, 1, 1)
-    assert (stats.translated_words, stats.fuzzy_words, stats.untranslated_words) == (2, 3, 4)
-    assert stats.messages == 3 and stats.words == 9
-    assert round(stats.percent) == 22
-    assert page_stats(text, None).untranslated == 3
+    cov = page_coverage(text, cat)
+    assert (cov.translated, cov.fuzzy, cov.untranslated) == (1, 1, 1)
+    assert (cov.translated_words, cov.fuzzy_words, cov.untranslated_words) == (2, 3, 4)
+    assert cov.messages == 3 and cov.words == 9
+    assert round(cov.percent) == 22
+    assert page_coverage(text, None).untranslated == 3
     assert word_count("See {numref}`fig-a` and `code` with $x + y$.") == 3
 
 

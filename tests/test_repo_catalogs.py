@@ -37,13 +37,13 @@ def test_catalog_passes_msgfmt_and_is_what_msgcat_writes(po: Path):
 
 
 def test_every_message_is_translated_and_accepted(tmp_path: Path):
-    from d2lbook.commands.i18n import stats
+    from d2lbook.commands.i18n import coverage
     from d2lbook.config import load_config
     from d2lbook.edition import prepare_edition
 
     cfg = load_config(copy_book(tmp_path / "book"))
     zh = cfg.language("zh")
-    for page, s in stats(cfg, zh):
+    for page, s in coverage(cfg, zh):
         assert (s.fuzzy, s.untranslated) == (0, 0), page
     edition = prepare_edition(cfg, zh)
     assert edition.problems == []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from d2lbook.config import load_config
-from d2lbook.i18n.report import exit_code, render, render_markdown, render_text
+from d2lbook.i18n.drift import compute_status, read_source_commit
 from d2lbook.i18n.segment import segment
 from d2lbook.i18n.status import (
     Change,
@@ -23,7 +23,7 @@ from d2lbook.i18n.status import (
     document_status,
     word_diff,
 )
-from d2lbook.i18n.status_command import compute_status, read_source_commit
+from d2lbook.i18n.status_format import exit_code, render, render_markdown, render_text
 from d2lbook.vcs import NotARepositoryError
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git missing")
@@ -503,13 +503,13 @@ def test_page_without_translation_is_untranslated(book: Book) -> None:
 
 def test_catalogs_parsed_in_a_forked_process_give_the_same_report(book: Book, monkeypatch
                                                                   ) -> None:
-    import d2lbook.i18n.status_command as command
+    import d2lbook.i18n.drift as drift
 
     book.write(SRC, TEXT.replace(P3, "Squared error wins."))
     book.commit("Wins")
-    monkeypatch.setattr(command, "FORK_MIN_CATALOGS", 10_000)
+    monkeypatch.setattr(drift, "FORK_MIN_CATALOGS", 10_000)
     alone = book.status().to_json()
-    monkeypatch.setattr(command, "FORK_MIN_CATALOGS", 1)
+    monkeypatch.setattr(drift, "FORK_MIN_CATALOGS", 1)
     assert book.status().to_json() == alone
 
 

@@ -13,6 +13,7 @@ from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
 from d2lbook.execute.cache import ExecutionCache
 from d2lbook.execute.runner import Job, Progress, Settings, execute_notebooks
+from d2lbook.files import atomic_path
 from d2lbook.frameworks import (
     PageRun,
     combined_notebook,
@@ -221,9 +222,8 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             result.warnings += [w for w in run.warnings if w not in result.warnings]
             pdf = build_pdf(latex, layout.stem(lang, fw.key), lang.latex_engine)
             target = layout.pdf(lang, fw.key)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(pdf, target.with_suffix(".pdf.tmp"))
-            target.with_suffix(".pdf.tmp").replace(target)
+            with atomic_path(target) as tmp:
+                shutil.copyfile(pdf, tmp)
             result.pdfs[fw.key] = target
         result.pdf = result.pdfs[cfg.default_framework.key]
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)

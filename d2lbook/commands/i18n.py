@@ -1,4 +1,4 @@
-"""``d2lbook i18n``: extract templates, update catalogs (with git repairs), stats, status."""
+"""``d2lbook i18n``: extract templates, update catalogs (with git repairs), coverage, status."""
 
 from __future__ import annotations
 
@@ -95,10 +95,10 @@ def _repair(repo, cfg: BookConfig, lang: Language, pages: dict[str, str],
     return recovered
 
 
-def stats(cfg: BookConfig, lang: Language) -> list[tuple[str, object]]:
-    """(page, ``Stats``) for every page, in reading order."""
+def coverage(cfg: BookConfig, lang: Language) -> list[tuple[str, object]]:
+    """(page, ``Coverage``) for every page, in reading order."""
     from d2lbook.i18n.apply import load_catalog_safely
-    from d2lbook.i18n.stats import page_stats
+    from d2lbook.i18n.coverage import page_coverage
 
     layout = BookLayout(cfg)
     rows = []
@@ -109,5 +109,13 @@ def stats(cfg: BookConfig, lang: Language) -> list[tuple[str, object]]:
             continue
         path = layout.catalog(lang, name)
         catalog = load_catalog_safely(path)[0] if path.is_file() else None
-        rows.append((name, page_stats(text, catalog)))
+        rows.append((name, page_coverage(text, catalog)))
     return rows
+
+
+def status(cfg: BookConfig, lang: Language, paths: list[str] | None = None):
+    """The git-aware translation status of ``lang`` (``d2lbook.i18n.status.StatusReport``),
+    limited to ``paths`` when given."""
+    from d2lbook.i18n.drift import compute_status
+
+    return compute_status(cfg, lang, paths)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from d2lbook.files import TEMPORARY_PREFIX, write_atomic
 
 CACHE_FORMAT = 1
 
@@ -95,16 +95,7 @@ class ExecutionCache:
         data = {"format": CACHE_FORMAT, "key": record.key, "page": record.page,
                 "outputs": record.outputs, "execution_counts": record.execution_counts,
                 "seconds": record.seconds, "created": record.created or time.time()}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, ensure_ascii=False)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, json.dumps(data, ensure_ascii=False), durable=True)
         return path
 
     def entries(self) -> list[Entry]:
@@ -124,7 +115,7 @@ class ExecutionCache:
         if not self.root.is_dir():
             return 0
         for path in self.root.glob("*/*"):
-            if path.suffix == ".json" and not path.name.startswith(".tmp-"):
+            if path.suffix == ".json" and not path.name.startswith(TEMPORARY_PREFIX):
                 count += 1
             path.unlink(missing_ok=True)
         for folder in self.root.glob("*"):

@@ -4,6 +4,8 @@ translated pages.
 
 Modules: ``segment`` (the one segmenter), ``catalog`` (faithful .po/.pot reading, canonical
 GNU-gettext writing), ``extract`` (templates), ``update`` (msgmerge), ``apply`` + ``validate``
-(translated pages), ``stats`` (progress). Import from the modules; this package imports
-nothing heavy.
+(translated pages), ``coverage`` (how much of a page a catalog covers), ``status`` (pure
+per-message status) + ``drift`` (gathers files and git history for it), ``status_format``
+(text/JSON/Markdown), ``status_page`` (the edition's status page), ``marks`` (what a page
+shows in English). Import from the modules; this package imports nothing heavy.
 """

@@ -13,28 +13,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from d2lbook.errors import I18nError
+from d2lbook.errors import I18nError, Problem
 
 from .catalog import Catalog, Entry, read_catalog
 from .segment import Segment, normalize, segment
 from .validate import check_translation
 
-__all__ = ["ApplyProblem", "ApplyResult", "apply_catalog", "load_catalog_safely"]
-
-
-@dataclass(frozen=True)
-class ApplyProblem:
-    """A translation that was not applied (or a catalog that could not be read)."""
-
-    file: Path | str
-    line: int
-    message: str
-    code: str
-    """``i18n-markup``, ``i18n-unsafe`` or ``i18n-catalog``."""
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
-        return f"{where}: {self.message} [{self.code}]"
+__all__ = ["ApplyResult", "apply_catalog", "load_catalog_safely"]
 
 
 @dataclass
@@ -47,13 +32,14 @@ class ApplyResult:
     """Messages replaced by a fuzzy translation (only with ``use_fuzzy``)."""
     untranslated: int = 0
     """Messages left in English (no translation, or a rejected one)."""
-    problems: list[ApplyProblem] = field(default_factory=list)
-    statuses: list[str] = field(default_factory=list)
-    """Per English segment: ``current`` (translated), ``outdated`` (only a fuzzy translation
-    exists) or ``untranslated`` (none, or it was rejected)."""
+    problems: list[Problem] = field(default_factory=list)
+    """Translations not applied (codes ``i18n-markup``, ``i18n-unsafe``)."""
+    applied: dict[int, bool] = field(default_factory=dict)
+    """Index of each English segment the page shows translated -> whether the translation
+    used is fuzzy. The others show the English."""
 
 
-def load_catalog_safely(path: Path) -> tuple[Catalog | None, list[ApplyProblem]]:
+def load_catalog_safely(path: Path) -> tuple[Catalog | None, list[Problem]]:
     """Read a catalog; a missing file is (None, []), a malformed one (None, its problems)."""
     path = Path(path)
     if not path.is_file():
@@ -61,8 +47,8 @@ def load_catalog_safely(path: Path) -> tuple[Catalog | None, list[ApplyProblem]]
     try:
         return read_catalog(path), []
     except I18nError as err:
-        return None, [ApplyProblem(p.file, p.line, f"{p.message}; the page is shown in English "
-                                   "until the catalog is fixed", "i18n-catalog")
+        return None, [Problem(p.file, p.line, f"{p.message}; the page is shown in English "
+                              "until the catalog is fixed", "i18n-catalog")
                       for p in err.problems]
 
 
@@ -83,11 +69,10 @@ def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
     segments = segment(text)
     table = catalog.translations(fuzzy=use_fuzzy) if catalog is not None else {}
     if not table:
-        return ApplyResult(text, untranslated=len(segments),
-                           statuses=_statuses(segments, {}, catalog))
+        return ApplyResult(text, untranslated=len(segments))
     where: Path | str = catalog_path or (catalog.path if catalog else None) or page or "<catalog>"
     newline = "\r\n" if "\r\n" in text else "\n"
-    problems: dict[tuple[int, str], ApplyProblem] = {}
+    problems: dict[tuple[int, str], Problem] = {}
     choices: dict[int, _Choice] = {}
     for index, seg in enumerate(segments):
         entry = table.get(seg.msgid)
@@ -105,33 +90,17 @@ def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
     return ApplyResult(result, translated=len(choices) - fuzzy_used, fuzzy_used=fuzzy_used,
                        untranslated=len(segments) - len(choices),
                        problems=list(problems.values()),
-                       statuses=_statuses(segments, choices, catalog))
+                       applied={index: c.entry.fuzzy for index, c in choices.items()})
 
 
-def _statuses(segments: list[Segment], choices: dict[int, _Choice],
-              catalog: Catalog | None) -> list[str]:
-    fuzzy = {e.msgid for e in catalog.entries if e.fuzzy and e.msgstr and not e.obsolete} \
-        if catalog is not None else set()
-    out = []
-    for index, seg in enumerate(segments):
-        choice = choices.get(index)
-        if choice is not None and not choice.entry.fuzzy:
-            out.append("current")
-        elif choice is not None or seg.msgid in fuzzy:
-            out.append("outdated")
-        else:
-            out.append("untranslated")
-    return out
-
-
-def _problem(where: Path | str, entry: Entry, message: str, code: str) -> ApplyProblem:
+def _problem(where: Path | str, entry: Entry, message: str, code: str) -> Problem:
     english = entry.msgid if len(entry.msgid) <= 60 else entry.msgid[:57] + "..."
-    return ApplyProblem(where, entry.line, f"translation of {english!r} not applied: {message}",
-                        code)
+    return Problem(where, entry.line, f"translation of {english!r} not applied: {message}",
+                   code)
 
 
 def _settle(text: str, segments: list[Segment], choices: dict[int, _Choice],
-            problems: dict[tuple[int, str], ApplyProblem], where: Path | str) -> str:
+            problems: dict[tuple[int, str], Problem], where: Path | str) -> str:
     """Splice the translations in; while the result does not segment back into the expected
     messages, take back the translation responsible."""
     while True:

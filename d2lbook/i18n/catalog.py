@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from d2lbook.errors import I18nError, MissingToolError, Problem
+from d2lbook.files import write_atomic
 
 from .segment import normalize
 
@@ -510,8 +511,5 @@ def write_catalog(catalog: Catalog, path: Path) -> bool:
     data = text.encode("utf-8")
     if path.is_file() and path.read_bytes() == data:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_atomic(path, data)
     return True

@@ -12,22 +12,37 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from .segment import segment
+from .status import MessageStatus, Status
 
-CLASSES = {"outdated": "d2l-outdated", "untranslated": "d2l-untranslated"}
-
-
-def refine(statuses: list[str], english: str, by_line: Mapping[int, str]) -> list[str]:
-    """Let the git-aware status (English line -> status) upgrade an untranslated paragraph to
-    outdated: its English changed after it had been translated."""
-    return [("outdated" if status == "untranslated" and by_line.get(seg.line) == "outdated"
-             else status) for seg, status in zip(segment(english), statuses, strict=True)]
+CLASSES = {Status.OUTDATED: "d2l-outdated", Status.UNTRANSLATED: "d2l-untranslated"}
 
 
-def mark_paragraphs(translated: str, statuses: Sequence[str]) -> tuple[str, dict[str, int]]:
+def shown_statuses(messages: Sequence[MessageStatus], applied: Mapping[int, bool]
+                   ) -> list[Status]:
+    """What each paragraph of a translated page shows, from the page's one status
+    computation (``messages``: :attr:`~d2lbook.i18n.status.DocumentStatus.by_segment`) and
+    the translations ``apply_catalog`` placed (segment index -> fuzzy): a placed translation
+    is current (outdated when fuzzy); a paragraph left in English is outdated when a
+    translation exists for an earlier English, else untranslated (also when its translation
+    was rejected)."""
+    shown = []
+    for index, msg in enumerate(messages):
+        fuzzy = applied.get(index)
+        if fuzzy is not None:
+            shown.append(Status.OUTDATED if fuzzy else Status.CURRENT)
+        elif msg.status == Status.OUTDATED:
+            shown.append(Status.OUTDATED)
+        else:
+            shown.append(Status.UNTRANSLATED)
+    return shown
+
+
+def mark_paragraphs(translated: str, statuses: Sequence[Status]
+                    ) -> tuple[str, dict[str, int]]:
     """The translated page with attribute lines before its English-showing paragraphs, and
     how many of each status it has."""
     segments = segment(translated)
-    counts = {"current": 0, "outdated": 0, "untranslated": 0}
+    counts = dict.fromkeys(Status, 0)
     for status in statuses:
         counts[status] = counts.get(status, 0) + 1
     if len(segments) != len(statuses):

@@ -3,7 +3,7 @@
 For one page, :func:`document_status` takes the English as it is now (its segments), the
 translations (from the page's catalog, or None for a whole-file replacement) and the page's
 history since the translation's sync commit (:class:`PageHistory`, plain data built from git by
-``status_command``), and says for every message and every section whether it is *current*,
+``drift``), and says for every message and every section whether it is *current*,
 *outdated* or *untranslated*, which commits changed it and how.
 
 How history is read: the sync version of the page and today's are split into messages and
@@ -22,13 +22,13 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from .segment import Segment, normalize, segment
 
 __all__ = [
-    "CURRENT",
-    "OUTDATED",
-    "UNTRANSLATED",
+    "STATUSES",
+    "Status",
     "WORKTREE",
     "Change",
     "CommitRef",
@@ -47,10 +47,20 @@ __all__ = [
     "word_diff",
 ]
 
-CURRENT = "current"
-OUTDATED = "outdated"
-UNTRANSLATED = "untranslated"
-STATUSES = (CURRENT, OUTDATED, UNTRANSLATED)
+
+
+class Status(StrEnum):
+    """The status of a translated message (a ``str``: JSON and counts use the value)."""
+
+    CURRENT = "current"
+    """Translated, and the English has not changed since."""
+    OUTDATED = "outdated"
+    """A translation exists, but for an earlier English (fuzzy, or changed since the sync)."""
+    UNTRANSLATED = "untranslated"
+    """No usable translation: the page shows the English."""
+
+
+STATUSES = tuple(Status)
 
 WORKTREE = "WORKTREE"
 """The sha reported for uncommitted changes of the English page."""
@@ -113,7 +123,7 @@ class Translation:
 
 @dataclass
 class MessageStatus:
-    status: str
+    status: Status
     english: str
     """The English now (empty for a message deleted from the English)."""
     previous_english: str | None = None
@@ -155,11 +165,11 @@ def _counts(messages: Sequence[MessageStatus]) -> dict[str, int]:
 
 
 def _overall(counts: Mapping[str, int]) -> str:
-    if counts[OUTDATED]:
-        return OUTDATED
-    if counts[UNTRANSLATED]:
-        return UNTRANSLATED
-    return CURRENT
+    if counts[Status.OUTDATED]:
+        return Status.OUTDATED
+    if counts[Status.UNTRANSLATED]:
+        return Status.UNTRANSLATED
+    return Status.CURRENT
 
 
 @dataclass
@@ -208,6 +218,9 @@ class DocumentStatus:
     error: str | None = None
     """Why the history could not be read (unknown sync commit...): the statuses then come
     from the catalog alone."""
+    by_segment: list[MessageStatus] = field(default_factory=list, repr=False)
+    """The status of each message of the English page now, in page order (the same messages
+    as in ``sections``, deleted ones excepted): what a translated page marks."""
 
     @property
     def messages(self) -> list[MessageStatus]:
@@ -595,6 +608,7 @@ def document_status(
             msg = _catalog_message(seg.msgid, pasts[j], translations, earlier or {})
         msg.line = seg.line
         items.append(((j, 0), seg.section, msg))
+    doc.by_segment = [msg for _, _, msg in items]
     if translations is None and traced is not None:
         items.extend(_deleted_items(traced))
     doc.sections = _group(items)
@@ -607,28 +621,28 @@ def _catalog_message(text: str, past: _Past | None, translations: Mapping[str, T
     changed = past is not None and past.changed
     commits = past.commits if past is not None and changed else []
     if found is not None and not found.fuzzy:
-        return MessageStatus(CURRENT, text, translation=found.msgstr)
+        return MessageStatus(Status.CURRENT, text, translation=found.msgstr)
     if found is not None:
         before = list(earlier.get(text, ()))
-        return MessageStatus(OUTDATED, text, previous_english=found.previous,
+        return MessageStatus(Status.OUTDATED, text, previous_english=found.previous,
                              translation=found.msgstr, reason="fuzzy",
                              commits=before + [c for c in commits if c not in before])
     if changed and past is not None and past.previous is not None:
         before = translations.get(past.previous)
         if before is not None:
             previous = before.previous if before.fuzzy and before.previous else past.previous
-            return MessageStatus(OUTDATED, text, previous_english=previous,
+            return MessageStatus(Status.OUTDATED, text, previous_english=previous,
                                  translation=before.msgstr, reason="changed",
                                  commits=list(commits))
-    return MessageStatus(UNTRANSLATED, text)
+    return MessageStatus(Status.UNTRANSLATED, text)
 
 
 def _replacement_message(text: str, past: _Past | None) -> MessageStatus:
     if past is None or not past.changed:
-        return MessageStatus(CURRENT, text)
+        return MessageStatus(Status.CURRENT, text)
     if past.previous is None:
-        return MessageStatus(OUTDATED, text, reason="added", commits=list(past.commits))
-    return MessageStatus(OUTDATED, text, previous_english=past.previous, reason="changed",
+        return MessageStatus(Status.OUTDATED, text, reason="added", commits=list(past.commits))
+    return MessageStatus(Status.OUTDATED, text, previous_english=past.previous, reason="changed",
                          commits=list(past.commits))
 
 
@@ -642,7 +656,7 @@ def _deleted_items(traced: _Trace) -> list[tuple[tuple, tuple[str, ...], Message
         for j, (_, i) in enumerate(traced.alignment):
             if i is not None and i < origin:
                 after = j
-        msg = MessageStatus(OUTDATED, "", previous_english=traced.base[origin],
+        msg = MessageStatus(Status.OUTDATED, "", previous_english=traced.base[origin],
                             reason="deleted", commits=commits)
         items.append(((after, 1, origin), traced.base_sections[origin], msg))
     return items
@@ -655,6 +669,13 @@ def _group(items: list[tuple[tuple, tuple[str, ...], MessageStatus]]) -> list[Se
             sections[path] = SectionStatus(path)
         sections[path].messages.append(msg)
     return list(sections.values())
+
+
+def catalog_status(text: str, catalog: object | None) -> DocumentStatus:
+    """The statuses of a page from its catalog alone (no history): current, outdated (only a
+    fuzzy translation) or untranslated, message by message."""
+    translations = translations_from_catalog(catalog) if catalog is not None else {}
+    return document_status(DocumentStatus("", None), segment(text), translations)
 
 
 def translations_from_catalog(catalog: object) -> dict[str, Translation]:

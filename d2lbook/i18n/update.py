@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from d2lbook.errors import I18nError, Problem
+from d2lbook.files import write_atomic
 from d2lbook.layout import catalog_file, catalog_folder
 
 from .catalog import Catalog, parse_catalog, read_catalog, render_catalog, run_gettext
@@ -184,10 +185,7 @@ def _counts(old: Catalog, merged: Catalog) -> tuple[int, int, int]:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, text)
 
 
 def _orphans(pages: dict[str, str], locale_dir: Path, locale: str) -> list[UpdateResult]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from d2lbook.files import prune, write_if_changed
+from d2lbook.files import atomic_path, prune, write_if_changed
 from d2lbook.notebook import dumps
 
 READER_ASSETS = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".csv", ".txt", ".json"}
@@ -67,11 +67,9 @@ def write_bundle(folder: Path, zip_path: Path, top: str, notebooks: dict[str, di
             write_if_changed(folder / sub / rel, text)
             keep.add(sub / rel)
     prune(folder, keep, {".ipynb", ".py"} | READER_ASSETS)
-    tmp = zip_path.with_suffix(".zip.tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+    with atomic_path(zip_path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for rel in sorted(keep):
             info = zipfile.ZipInfo(f"{top}/{rel.as_posix()}", date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, (folder / rel).read_bytes())
-    tmp.replace(zip_path)
     return Bundle(folder, zip_path, written, warnings)

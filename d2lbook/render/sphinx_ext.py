@@ -97,12 +97,15 @@ def _topic(meta: dict) -> str:
 def _notice(meta: dict, links: Any, ui: dict[str, str], pagename: str) -> dict | None:
     """For a translated page that still shows English paragraphs: the notice's text and links
     (the same page in English, the edition's translation-status page)."""
-    progress = meta.get("d2lbook", {}).get("progress") or {}
-    count = progress.get("outdated", 0) + progress.get("untranslated", 0)
+    from d2lbook.i18n.status import Status
+    from d2lbook.i18n.status_page import STATUS_PAGE
+
+    counts = meta.get("d2lbook", {}).get("progress") or {}
+    count = counts.get(Status.OUTDATED, 0) + counts.get(Status.UNTRANSLATED, 0)
     if not count or not links.languages:
         return None
     english = links.languages[0].href
-    status = "../" * pagename.count("/") + "translation-status.html"
+    status = "../" * pagename.count("/") + f"{STATUS_PAGE}.html"
     return {"text": ui["notice"].format(count=count), "english": english,
             "english_text": ui["read_english"], "status": status, "status_text": ui["status"]}
 

@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 
 from .status import (
-    CURRENT,
-    OUTDATED,
-    UNTRANSLATED,
     DocumentStatus,
     MessageStatus,
     SectionStatus,
+    Status,
     StatusReport,
     word_diff,
 )
@@ -21,12 +19,13 @@ __all__ = ["FAIL_ON", "FORMATS", "exit_code", "render", "render_json", "render_m
            "render_text"]
 
 FORMATS = ("text", "json", "markdown")
-FAIL_ON = ("outdated", "untranslated", "none")
+FAIL_ON = (Status.OUTDATED, Status.UNTRANSLATED, "none")
 
 _RESET = "\033[0m"
-_COLORS = {CURRENT: "\033[32m", OUTDATED: "\033[33m", UNTRANSLATED: "\033[31m",
+_COLORS = {Status.CURRENT: "\033[32m", Status.OUTDATED: "\033[33m",
+           Status.UNTRANSLATED: "\033[31m",
            "-": "\033[31m", "+": "\033[32m", "dim": "\033[2m", "bold": "\033[1m"}
-_MARKS = {CURRENT: "✓", OUTDATED: "!", UNTRANSLATED: "·"}
+_MARKS = {Status.CURRENT: "✓", Status.OUTDATED: "!", Status.UNTRANSLATED: "·"}
 
 
 def render(report: StatusReport, fmt: str = "text", color: bool = False) -> str:
@@ -51,9 +50,9 @@ def exit_code(report: StatusReport, fail_on: str = "none") -> int:
     if report.errors:
         return 2
     totals = report.totals
-    if totals[OUTDATED]:
+    if totals[Status.OUTDATED]:
         return 1
-    if fail_on == "untranslated" and totals[UNTRANSLATED]:
+    if fail_on == Status.UNTRANSLATED and totals[Status.UNTRANSLATED]:
         return 1
     return 0
 
@@ -90,8 +89,9 @@ def _short(sha: str) -> str:
 
 
 def _counts_text(counts: dict[str, int], paint: _Paint) -> str:
-    parts = [paint(k, f"{counts[k]} {k}") for k in (OUTDATED, UNTRANSLATED) if counts[k]]
-    return ", ".join(parts) or paint(CURRENT, "current")
+    parts = [paint(k, f"{counts[k]} {k}") for k in (Status.OUTDATED, Status.UNTRANSLATED)
+             if counts[k]]
+    return ", ".join(parts) or paint(Status.CURRENT, Status.CURRENT)
 
 
 def _clip(text: str, width: int = 100) -> str:
@@ -106,13 +106,13 @@ def render_text(report: StatusReport, color: bool = False, show_current: bool = 
     lines = [_headline(report, paint)]
     lines += [f"warning: {w}" for w in report.warnings]
     for doc in report.documents:
-        if doc.status == CURRENT and not doc.error and not show_current:
+        if doc.status == Status.CURRENT and not doc.error and not show_current:
             continue
         lines += _document_text(doc, paint)
     for orphan in report.orphaned:
         by = orphan.deleted_by
         when = f", deleted by {_short(by.sha)} {by.subject!r}" if by else ""
-        lines.append(f"{paint(OUTDATED, 'orphaned')} {orphan.catalog} "
+        lines.append(f"{paint(Status.OUTDATED, 'orphaned')} {orphan.catalog} "
                      f"(English page {orphan.source} is gone{when})")
     return "\n".join(lines) + "\n"
 
@@ -125,7 +125,7 @@ def _headline(report: StatusReport, paint: _Paint) -> str:
     if head.get("dirty"):
         where += " + uncommitted English edits"
     t = report.totals
-    summary = ", ".join(paint(k, f"{t[k]} {k}") for k in (CURRENT, OUTDATED, UNTRANSLATED))
+    summary = ", ".join(paint(k, f"{t[k]} {k}") for k in Status)
     return (f"{paint('bold', report.language)} ({report.locale}) at {where}: "
             f"{_plural(t['documents'], 'page')}, {_plural(t['messages'], 'message')}: {summary}")
 
@@ -136,9 +136,9 @@ def _document_text(doc: DocumentStatus, paint: _Paint) -> list[str]:
     moved = f" (moved from {doc.renamed_from})" if doc.renamed_from else ""
     lines = [f"{mark} {doc.source}{moved}  [{_counts_text(doc.counts, paint)}]  ← {via}"]
     if doc.error:
-        lines.append(f"    {paint(UNTRANSLATED, 'error:')} {doc.error}")
+        lines.append(f"    {paint(Status.UNTRANSLATED, 'error:')} {doc.error}")
     for section in doc.sections:
-        if section.status == CURRENT:
+        if section.status == Status.CURRENT:
             continue
         lines += _section_text(section, paint)
     return lines
@@ -149,14 +149,14 @@ def _section_text(section: SectionStatus, paint: _Paint) -> list[str]:
     title = section.label or "(before the first heading)"
     lines = [f"  {mark} {title}  [{_counts_text(section.counts, paint)}]"]
     for msg in section.messages:
-        if msg.status == OUTDATED:
+        if msg.status == Status.OUTDATED:
             lines += _message_text(msg, paint)
     return lines
 
 
 def _message_text(msg: MessageStatus, paint: _Paint) -> list[str]:
     where = f"line {msg.line}" if msg.line else "deleted"
-    lines = [f"      {paint(OUTDATED, msg.reason or 'outdated')} ({where}): "
+    lines = [f"      {paint(Status.OUTDATED, msg.reason or Status.OUTDATED)} ({where}): "
              f"{_clip(msg.english or msg.previous_english or '')}"]
     if msg.previous_english is not None and msg.english:
         lines.append(f"        diff: {paint.diff(msg.previous_english, msg.english)}")
@@ -205,24 +205,25 @@ def render_markdown(report: StatusReport) -> str:
     t = report.totals
     head = report.head.get("sha") or "no commits"
     lines = [f"### Translation status: {report.language} ({report.locale})", "",
-             f"At `{head[:10]}`: **{t[OUTDATED]} outdated**, **{t[UNTRANSLATED]} "
-             f"untranslated**, {t[CURRENT]} current of {_plural(t['messages'], 'message')} in "
+             f"At `{head[:10]}`: **{t[Status.OUTDATED]} outdated**, **{t[Status.UNTRANSLATED]} "
+             f"untranslated**, {t[Status.CURRENT]} current of "
+             f"{_plural(t['messages'], 'message')} in "
              f"{_plural(t['documents'], 'page')}.", ""]
     lines += [f"> ⚠️ {w}" for w in report.warnings]
-    todo = [d for d in report.documents if d.status != CURRENT or d.error]
+    todo = [d for d in report.documents if d.status != Status.CURRENT or d.error]
     if todo:
         lines += ["| Page | Translation | Outdated | Untranslated | Current |",
                   "|---|---|---:|---:|---:|"]
         for doc in todo:
             c = doc.counts
             error = " ⚠️ " + _md_escape(doc.error) if doc.error else ""
-            lines.append(f"| `{doc.source}`{error} | `{doc.catalog or '—'}` | {c[OUTDATED]} "
-                         f"| {c[UNTRANSLATED]} | {c[CURRENT]} |")
+            lines.append(f"| `{doc.source}`{error} | `{doc.catalog or '—'}` | {c[Status.OUTDATED]} "
+                         f"| {c[Status.UNTRANSLATED]} | {c[Status.CURRENT]} |")
         lines.append("")
     for doc in todo:
         details = _md_document(doc)
         if details:
-            lines += [f"<details><summary><code>{doc.source}</code>: {doc.counts[OUTDATED]} "
+            lines += [f"<details><summary><code>{doc.source}</code>: {doc.counts[Status.OUTDATED]} "
                       "outdated</summary>", "", *details, "</details>", ""]
     if report.orphaned:
         lines.append("**Orphaned translations** (their English page is gone):")
@@ -236,7 +237,7 @@ def render_markdown(report: StatusReport) -> str:
 def _md_document(doc: DocumentStatus) -> list[str]:
     lines: list[str] = []
     for section in doc.sections:
-        outdated = [m for m in section.messages if m.status == OUTDATED]
+        outdated = [m for m in section.messages if m.status == Status.OUTDATED]
         if not outdated:
             continue
         lines += [f"**{_md_escape(section.label) or '(top)'}**", ""]

@@ -1,4 +1,4 @@
-"""The translation-status page of a translated edition: progress per chapter and page."""
+"""The translation-status page of a translated edition: how much of each page is translated."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``d2lbook i18n status``: gather pages, translations and git history, then call the pure
+"""How far each translation drifted from the English: gather pages, translations and git
+history (for ``d2lbook i18n status`` and the build), then call the pure
 :func:`~d2lbook.i18n.status.document_status` on each page.
 
 Git cost is a constant number of processes per run, whatever the number of pages, messages

@@ -1,4 +1,4 @@
-"""Translation progress of a page: message and word counts (``d2lbook i18n stats``)."""
+"""How much of a page its catalog covers: message and word counts (``d2lbook i18n stats``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .catalog import Catalog
 from .segment import segment
 
-__all__ = ["Stats", "page_stats", "word_count"]
+__all__ = ["Coverage", "page_coverage", "word_count"]
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _MARKUP = re.compile(r"\{[\w:.+-]+\}`[^`]*`|`[^`]*`|\$\$.+?\$\$|\$[^$]+\$|\]\([^)]*\)")
@@ -20,7 +20,7 @@ def word_count(msgid: str) -> int:
 
 
 @dataclass(frozen=True)
-class Stats:
+class Coverage:
     """Counts over a page's distinct messages (like ``msgfmt --statistics``)."""
 
     translated: int = 0
@@ -43,15 +43,15 @@ class Stats:
         """Share of English words translated (fuzzy ones not counted), 0-100."""
         return 100.0 * self.translated_words / self.words if self.words else 100.0
 
-    def __add__(self, other: Stats) -> Stats:
-        return Stats(self.translated + other.translated, self.fuzzy + other.fuzzy,
+    def __add__(self, other: Coverage) -> Coverage:
+        return Coverage(self.translated + other.translated, self.fuzzy + other.fuzzy,
                      self.untranslated + other.untranslated,
                      self.translated_words + other.translated_words,
                      self.fuzzy_words + other.fuzzy_words,
                      self.untranslated_words + other.untranslated_words)
 
 
-def page_stats(text: str, catalog: Catalog | None) -> Stats:
+def page_coverage(text: str, catalog: Catalog | None) -> Coverage:
     """How much of the page's English ``catalog`` translates."""
     msgids = list(dict.fromkeys(seg.msgid for seg in segment(text)))
     done = catalog.translations(fuzzy=False) if catalog else {}
@@ -61,5 +61,5 @@ def page_stats(text: str, catalog: Catalog | None) -> Stats:
         state = "translated" if msgid in done else "fuzzy" if msgid in rough else "untranslated"
         counts[state][0] += 1
         counts[state][1] += word_count(msgid)
-    return Stats(counts["translated"][0], counts["fuzzy"][0], counts["untranslated"][0],
+    return Coverage(counts["translated"][0], counts["fuzzy"][0], counts["untranslated"][0],
                  counts["translated"][1], counts["fuzzy"][1], counts["untranslated"][1])

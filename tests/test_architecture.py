@@ -1,0 +1,148 @@
+"""Imports point one way (docs/architecture.md):
+
+    errors ← config ← layout ← source ← { i18n, execute } ← edition ← render ← commands ← cli
+
+plus the leaves any layer may use (``files``, ``vcs``, ``notebook``). Every ``import`` of a
+``d2lbook`` module counts, the ones inside functions too: they run as well.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "d2lbook"
+
+# Rank of each layer: a module may import modules of a lower rank, and modules of its own
+# group (a package's siblings), never a higher rank or another group of the same rank.
+LAYERS: dict[str, int] = {
+    "errors": 0,
+    "config": 1,
+    "files": 1,  # atomic writes (a leaf)
+    "vcs": 1,  # batched git (a leaf)
+    "layout": 2,
+    "source": 3,
+    "notebook": 4,
+    "frameworks": 4,  # which cells belong to which framework (pure notebook functions)
+    "i18n": 5,
+    "execute": 5,
+    "library": 5,  # the #@save library (reads pages as notebooks)
+    "edition": 6,
+    "render": 7,
+    "commands": 8,
+    "cli": 9,  # cli and cli_i18n
+}
+
+
+def module_name(path: Path, package: Path = PACKAGE) -> str:
+    parts = path.relative_to(package.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def group(module: str) -> str:
+    """``d2lbook.i18n.apply`` -> ``i18n``; ``d2lbook.edition`` -> ``edition``."""
+    parts = module.split(".")
+    name = parts[1] if len(parts) > 1 else ""
+    return "cli" if name == "cli_i18n" else name
+
+
+def imports(path: Path, package_dir: Path = PACKAGE) -> list[tuple[int, str]]:
+    """(line, imported d2lbook module) for every import in the file."""
+    module = module_name(path, package_dir)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if a.name.startswith("d2lbook")]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            if target.startswith("d2lbook"):
+                found.append((node.lineno, target))
+    return found
+
+
+def modules(package: Path = PACKAGE) -> list[Path]:
+    return sorted(package.rglob("*.py"))
+
+
+def graph() -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {}
+    for path in modules():
+        edges[module_name(path)] = {t for _, t in imports(path) if t != "d2lbook"}
+    return edges
+
+
+def test_every_module_has_a_layer() -> None:
+    missing = sorted({group(module_name(p)) for p in modules()} - set(LAYERS) - {""})
+    assert not missing, f"give these a layer in tests/test_architecture.py and the docs: {missing}"
+
+
+def wrong_imports(package: Path = PACKAGE) -> list[str]:
+    """``file:line: ...`` for every import against the direction."""
+    wrong = []
+    for path in modules(package):
+        source = module_name(path, package)
+        here = group(source)
+        if not here:
+            continue
+        for line, target in imports(path, package):
+            there = group(target)
+            if not there or there == here:
+                continue
+            if LAYERS.get(there, 99) >= LAYERS[here]:
+                wrong.append(f"{path.relative_to(package.parent)}:{line}: {source} imports "
+                             f"{target} ({there} is not below {here})")
+    return wrong
+
+
+def test_imports_point_one_way() -> None:
+    wrong = wrong_imports()
+    assert not wrong, "imports against the documented direction:\n" + "\n".join(wrong)
+
+
+def test_no_import_circles() -> None:
+    edges = graph()
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in edges:
+                continue
+            if state.get(nxt) == 1:
+                cycles.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, [*stack, nxt])
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [node])
+    assert not cycles, "import circles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_architecture_doc_lists_every_module() -> None:
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    packages = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    missing = [m for m in sorted(graph()) if m not in packages
+               and f"`{m.removeprefix('d2lbook.')}`" not in doc]
+    assert not missing, f"docs/architecture.md does not list: {missing}"
+
+
+def test_the_checker_names_a_wrong_import(tmp_path: Path) -> None:
+    """Relative and function-level imports count, and are named by file and line."""
+    package = tmp_path / "d2lbook"
+    (package / "i18n").mkdir(parents=True)
+    (package / "edition.py").write_text("from d2lbook.i18n import apply\n")
+    (package / "i18n" / "apply.py").write_text(
+        "from .segment import segment\n\ndef f():\n    from ..edition import prepare\n")
+    (package / "i18n" / "segment.py").write_text("import d2lbook.layout\n")
+    assert wrong_imports(package) == [
+        "d2lbook/i18n/apply.py:4: d2lbook.i18n.apply imports d2lbook.edition "
+        "(edition is not below i18n)"]
