@@ -248,11 +248,12 @@ def test_each_zip_holds_only_its_frameworks_code(book):
 
 
 @pytest.mark.parametrize("key", ["lists", "numpy"])
-def test_a_downloaded_notebook_runs_afresh(book, key: str, tmp_path: Path):
+def test_a_downloaded_notebook_runs_afresh(book, key: str, tmp_path: Path, monkeypatch):
     import nbformat
     from nbclient import NotebookClient
 
     cfg, _ = book
+    monkeypatch.delenv("PYTHONPATH", raising=False)  # as a reader runs it: the zip alone
     stem = f"fwbook-en-{key}"
     with zipfile.ZipFile(cfg.build_dir / "en" / "notebooks" / key / f"{stem}.zip") as z:
         z.extractall(tmp_path)
