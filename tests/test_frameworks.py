@@ -375,3 +375,128 @@ def test_choosing_a_framework_switches_every_tab_and_is_remembered(served):
             assert errors == []
         finally:
             browser.close()
+
+
+# -- PDF -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_one_pdf_per_framework_with_only_its_code_and_prose(tmp_path: Path):
+    from d2lbook.commands.build import build
+
+    root = make_book(tmp_path / "b", three=True)
+    cfg = load_config(root)
+    result = build(cfg, cfg.select("en"), ("pdf",), jobs=2).editions[0]
+    assert sorted(result.pdfs) == KEYS
+    texts = {}
+    for key in KEYS:
+        pdf = cfg.build_dir / "en" / "pdf" / f"fwbook-en-{key}.pdf"
+        assert result.pdfs[key] == pdf
+        texts[key] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                    text=True, check=True).stdout
+    assert "return [1.0] * n" in texts["lists"] and "np.ones" not in texts["lists"]
+    assert "np.ones" in texts["numpy"] and "[1.0] * n" not in texts["numpy"]
+    assert "With lists, a vector" in texts["lists"] and "With NumPy" not in texts["lists"]
+    assert "With NumPy, a vector" in texts["numpy"] and "With lists" not in texts["numpy"]
+    assert "print('strings'" in texts["strings"] and "print('lists'" not in texts["strings"]
+    for text in texts.values():  # framework-independent code is in every PDF, with its output
+        assert "print(6 * 7)" in text and "42" in text
+
+
+# -- the real book (slow: built once per session by conftest.built_book) ------------------------
+
+
+def _tagged_pages(cfg) -> dict[str, list[str]]:
+    """Page -> the frameworks its code cells name (pages naming none are left out)."""
+    from d2lbook.frameworks import cell_frameworks, page_frameworks
+    from d2lbook.notebook import page_notebook
+    from d2lbook.source import read_pages
+
+    out = {}
+    for page in read_pages(cfg.source_dir):
+        nb = page_notebook(page)
+        if any(cell_frameworks(c, cfg.frameworks) for c in nb["cells"]
+               if c["cell_type"] == "code"):
+            out[page.name] = [fw.key for fw in page_frameworks(nb, cfg.frameworks)]
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_real_book_code_pages_have_tab_groups_with_every_framework(built_book, lang: str):
+    cfg = built_book.cfg
+    pages = _tagged_pages(cfg)
+    if not pages:
+        pytest.skip("no page of the book names a framework yet")
+    for name, keys in pages.items():
+        html = _html(cfg, lang, name)
+        groups = html.split('<div class="sd-tab-set d2l-framework-tabs')[1:]
+        assert groups, name
+        complete = [g for g in groups if re.findall(r'data-sync-id="(\w+)"', g)[:len(keys)]
+                    == keys]
+        assert complete, (name, "no tab group holds every framework of the page")
+        for key in keys:  # each framework shows outputs somewhere on the page
+            assert any('class="cell_output' in g.split(f'data-sync-id="{key}"', 1)[1]
+                       .split("<label", 1)[0] for g in groups if f'data-sync-id="{key}"' in g
+                       ), (name, key)
+
+
+@pytest.mark.slow
+def test_real_book_zips_hold_one_framework_and_run_afresh(built_book, tmp_path: Path,
+                                                           monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    from d2lbook.layout import BookLayout
+
+    cfg = built_book.cfg
+    pages = _tagged_pages(cfg)
+    if len(cfg.frameworks) < 2 or not pages:
+        pytest.skip("the book is not written for several frameworks yet")
+    layout = BookLayout(cfg)
+    imports = {"mxnet": "from mxnet", "pytorch": "import torch"}
+    for fw in cfg.frameworks:
+        for lang in cfg.languages:
+            with zipfile.ZipFile(layout.notebook_zip(lang, fw.key)) as z:
+                stem = layout.stem(lang, fw.key)
+                for name in pages:
+                    nb = json.loads(z.read(f"{stem}/{name}.ipynb"))
+                    assert nb["metadata"]["kernelspec"]["name"] == fw.kernel
+                    for other, text in imports.items():
+                        if other != fw.key and other in pages[name]:
+                            assert text not in _code(nb), (lang, fw.key, name)
+    # The last page that imports the library, downloaded in PyTorch, runs afresh.
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    fw = cfg.frameworks[-1]
+    en = cfg.language("en")
+    with zipfile.ZipFile(layout.notebook_zip(en, fw.key)) as z:
+        z.extractall(tmp_path)
+    folder = tmp_path / layout.stem(en, fw.key)
+    users = [n for n in pages if f"import {fw.module} as" in
+             _code(json.loads((folder / f"{n}.ipynb").read_text()))]
+    if not users:
+        pytest.skip("no page imports the library yet")
+    path = folder / f"{users[-1]}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    NotebookClient(nb, timeout=600, kernel_name=fw.kernel,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    assert any(c.outputs for c in nb.cells if c.cell_type == "code")
+
+
+def test_each_framework_kernel_runs_its_own_environment():
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    from d2lbook.execute.environment import fingerprint, kernel_python
+
+    cfg = load_config(REPO)
+    for fw in cfg.frameworks:
+        try:
+            KernelSpecManager().get_kernel_spec(fw.kernel)
+        except NoSuchKernel:
+            pytest.skip(f"kernel {fw.kernel} is not installed (run ci/setup.sh)")
+        assert Path(kernel_python(fw.kernel)).parts[-4:-2] == (".venvs", fw.key)
+    prints = {fingerprint(fw.kernel) for fw in cfg.frameworks}
+    assert len(prints) == len(cfg.frameworks) and fingerprint("python3") not in prints
