@@ -500,3 +500,15 @@ def test_each_framework_kernel_runs_its_own_environment():
         assert Path(kernel_python(fw.kernel)).parts[-4:-2] == (".venvs", fw.key)
     prints = {fingerprint(fw.kernel) for fw in cfg.frameworks}
     assert len(prints) == len(cfg.frameworks) and fingerprint("python3") not in prints
+
+
+def test_a_missing_framework_kernel_says_how_to_install_it(tmp_path: Path):
+    root = make_book(tmp_path / "b")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('kernel = "python3"\nlibrary = "d2l.numpy"',
+                                                       'kernel = "d2l-nosuch"\n'
+                                                       'library = "d2l.numpy"'))
+    out = _cli(root, "build", "html", "--lang", "en")
+    assert out.returncode == 2
+    assert "Jupyter kernel(s) not installed: d2l-nosuch (framework numpy). Run `make setup`" \
+        in out.stderr

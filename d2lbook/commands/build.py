@@ -107,6 +107,8 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
                                     depends=f"+lib:{library.hashes[fw.key]}" if imports else "",
                                     pythonpath=str(library.folder) if library.hashes else ""))
                 origin.append((e.lang.code, page.name, fw.key))
+    _check_kernels(cfg, {job.kernel for job in all_jobs
+                         if any(c["cell_type"] == "code" for c in job.notebook["cells"])})
     settings = Settings(kernel=cfg.execution.kernel, timeout=cfg.execution.timeout, jobs=jobs,
                         work_dir=layout.cache)
     summary = execute_notebooks(all_jobs, execution_cache(cfg), settings, progress)
@@ -155,6 +157,22 @@ def _library(cfg: BookConfig) -> _Library:
         write_if_changed(path, text)
     return _Library(folder, {p.relative_to(folder).as_posix(): t for p, t in files.items()},
                     library_hashes(files, cfg))
+
+
+def _check_kernels(cfg: BookConfig, kernels: set[str]) -> None:
+    """Every kernel the build needs is installed, or one error naming them and the fix."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from d2lbook.errors import MissingToolError
+
+    installed = set(KernelSpecManager().find_kernel_specs())
+    missing = sorted(kernels - installed)
+    if missing:
+        owners = {fw.kernel: fw.key for fw in cfg.frameworks if fw.key}
+        names = ", ".join(f"{k} (framework {owners[k]})" if k in owners else k for k in missing)
+        raise MissingToolError(f"Jupyter kernel(s) not installed: {names}. Run `make setup` "
+                               "(ci/setup.sh): it makes each framework's environment "
+                               "(.venvs/<framework>) and registers its kernel")
 
 
 def _lines(text: str, run_nb: dict, page_nb: dict) -> list[int]:
