@@ -36,7 +36,7 @@ class Edition:
     problems: list[Problem] = field(default_factory=list)
     translated: int = 0
     untranslated: int = 0
-    progress: dict[str, dict[str, int]] = field(default_factory=dict)
+    status_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     """Translated editions: page -> messages current / outdated / untranslated."""
     generated: set[str] = field(default_factory=set)
     """Pages made by the build (the translation-status page): not offered as notebooks."""
@@ -65,7 +65,7 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
             assets.update({rel: overlay / rel for rel in asset_files(overlay)})
         from d2lbook.i18n.status_page import STATUS_PAGE, status_page
 
-        texts[STATUS_PAGE] = status_page(lang.code, list(texts), edition.progress)
+        texts[STATUS_PAGE] = status_page(lang.code, list(texts), edition.status_counts)
         edition.generated.add(STATUS_PAGE)
     _write_tree(edition.tree, texts, assets)
     edition.pages = read_pages(edition.tree)
@@ -76,7 +76,7 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
 def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: dict[str, str],
                edition: Edition) -> None:
     """Apply each page's catalog (pages the overlay replaces wholesale are left to it), mark
-    the paragraphs still in English and count the progress."""
+    the paragraphs still in English and count their statuses."""
     from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
     from d2lbook.i18n.marks import mark_paragraphs, shown_statuses
     from d2lbook.i18n.status import catalog_status
@@ -96,12 +96,12 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
         if len(messages) != result.translated + result.fuzzy_used + result.untranslated:
             messages = catalog_status(page.text, catalog).by_segment
         statuses = shown_statuses(messages, result.applied)
-        texts[page.name], edition.progress[page.name] = mark_paragraphs(result.text, statuses)
+        texts[page.name], edition.status_counts[page.name] = mark_paragraphs(result.text, statuses)
         edition.translated += result.translated
         edition.untranslated += result.untranslated
         if path.is_file():
             edition.origin[page.name] = path
-    edition.progress.update({name: dict(doc.counts) for name, doc in drift.items()
+    edition.status_counts.update({name: dict(doc.counts) for name, doc in drift.items()
                              if doc.kind == "replacement"})
 
 

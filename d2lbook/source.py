@@ -9,14 +9,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from d2lbook.errors import SourceError
 from d2lbook.layout import is_hidden, page_name
+from d2lbook.myst import CODE_CELL, blocks
 
 ROOT_PAGE = "index"
-_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}(?P<arg>.*)$")
-CODE_CELL = re.compile(r"^(`{3,})\{code-cell\}", re.M)
 ASSET_SUFFIXES = {".bib", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".pdf", ".csv", ".txt", ".json"}
+
+
+class PageKey(NamedTuple):
+    """One page of one edition (``en``, ``chapter_x/y``): what the build executes and
+    renders, for one framework in a book with frameworks. Shown as ``en:chapter_x/y``
+    (``en:chapter_x/y [pytorch]``)."""
+
+    lang: str
+    page: str
+    framework: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.lang}:{self.page}" + (f" [{self.framework}]" if self.framework else "")
 
 
 @dataclass(frozen=True)
@@ -34,28 +47,19 @@ class Page:
 
 def code_cell_lines(text: str) -> list[int]:
     """The 1-based line of every ``{code-cell}`` fence of a page, in order."""
-    return [text.count("\n", 0, m.start()) + 1 for m in CODE_CELL.finditer(text)]
+    return [block.line for block in blocks(text) if block.name == CODE_CELL]
 
 
 def toctree_entries(text: str) -> list[str]:
     """The entries of every ``{toctree}`` directive of a page, in order (relative names)."""
     entries: list[str] = []
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        m = _FENCE.match(lines[i])
-        if not m or m["name"] != "toctree":
-            i += 1
+    for block in blocks(text, nested=True):
+        if block.name != "toctree":
             continue
-        fence = m["fence"]
-        i += 1
-        while i < len(lines) and not lines[i].strip().startswith(fence):
-            line = lines[i].strip()
+        for line in (raw.strip() for raw in block.body):
             if line and not line.startswith(":") and not line.startswith("#"):
                 target = re.sub(r"^.*<(.+)>$", r"\1", line)  # "Title <page>" form
                 entries.append(target.removesuffix(".md"))
-            i += 1
-        i += 1
     return entries
 
 

@@ -20,6 +20,8 @@ LAYERS: dict[str, int] = {
     "config": 1,
     "files": 1,  # atomic writes (a leaf)
     "vcs": 1,  # batched git (a leaf)
+    "ui": 1,  # texts around the book, per language (a leaf)
+    "myst": 1,  # the one reader of a page's block structure (a leaf)
     "layout": 2,
     "source": 3,
     "notebook": 4,
@@ -146,3 +148,20 @@ def test_the_checker_names_a_wrong_import(tmp_path: Path) -> None:
     assert wrong_imports(package) == [
         "d2lbook/i18n/apply.py:4: d2lbook.i18n.apply imports d2lbook.edition "
         "(edition is not below i18n)"]
+
+
+def test_the_architecture_doc_lists_every_edge_between_layers() -> None:
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = doc.split("## Every edge between layers", 1)[1].split("\n## ", 1)[0]
+    listed = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 2 and cells[0].startswith("`"):
+            listed[cells[0].strip("`")] = {c.strip(" `") for c in cells[1].split(",")}
+    actual: dict[str, set[str]] = {}
+    for source, targets in graph().items():
+        for target in targets:
+            a, b = group(source), group(target)
+            if a and b and a != b:
+                actual.setdefault(a, set()).add(b)
+    assert listed == actual, "update the edge table of docs/architecture.md"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from d2lbook.config import BookConfig, Language
 from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
 from d2lbook.execute.cache import ExecutionCache
-from d2lbook.execute.runner import Job, Progress, Settings, execute_notebooks
+from d2lbook.execute.runner import ExecutionEvent, Job, execute_notebooks
 from d2lbook.files import atomic_path
 from d2lbook.frameworks import (
     PageRun,
@@ -23,7 +24,7 @@ from d2lbook.frameworks import (
 )
 from d2lbook.layout import BookLayout
 from d2lbook.notebook import page_notebook
-from d2lbook.source import code_cell_lines
+from d2lbook.source import PageKey, code_cell_lines
 
 FORMATS = ("html", "pdf", "notebooks")
 
@@ -69,7 +70,7 @@ def execution_cache(cfg: BookConfig) -> ExecutionCache:
 
 def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...] = FORMATS,
           jobs: int | None = None,
-          progress: Callable[[Progress], None] = lambda e: None) -> BuildResult:
+          progress: Callable[[ExecutionEvent], None] = lambda e: None) -> BuildResult:
     jobs = jobs or cfg.jobs
     layout = BookLayout(cfg)
     started = time.perf_counter()
@@ -84,7 +85,6 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
     t0 = time.perf_counter()
     library = _library(cfg)
     all_jobs: list[Job] = []
-    origin: list[tuple[str, str, str]] = []  # (lang, page, framework key) of each job
     pages_nb: dict[tuple[str, str], dict] = {}
     for e in editions:
         for page in e.pages:
@@ -101,19 +101,19 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
             for run in runs:
                 fw = run.framework
                 imports = imports_library(run.notebook, fw) and fw.key in library.hashes
-                label = f"{e.lang.code}:{page.name}" + (f" [{fw.key}]" if fw.key else "")
-                all_jobs.append(Job(label, source, run.notebook, cwd,
-                                    _lines(text, run.notebook, nb), kernel=fw.kernel,
+                all_jobs.append(Job(PageKey(e.lang.code, page.name, fw.key), source,
+                                    run.notebook, cwd, _lines(text, run.notebook, nb),
+                                    kernel=fw.kernel,
                                     depends=f"+lib:{library.hashes[fw.key]}" if imports else "",
                                     pythonpath=str(library.folder) if library.hashes else ""))
-                origin.append((e.lang.code, page.name, fw.key))
     _check_kernels(cfg, {job.kernel for job in all_jobs
                          if any(c["cell_type"] == "code" for c in job.notebook["cells"])})
-    settings = Settings(kernel=cfg.execution.kernel, timeout=cfg.execution.timeout, jobs=jobs,
-                        work_dir=layout.cache)
-    summary = execute_notebooks(all_jobs, execution_cache(cfg), settings, progress)
+    summary = execute_notebooks(all_jobs, execution_cache(cfg),
+                                dataclasses.replace(cfg.execution, jobs=jobs), layout.cache,
+                                progress)
     executed: dict[str, dict[str, dict[str, dict]]] = {}
-    for (code, name, key), outcome in zip(origin, summary.outcomes, strict=True):
+    for outcome in summary.outcomes:
+        code, name, key = outcome.page
         executed.setdefault(code, {}).setdefault(name, {})[key] = outcome.notebook
         results[code].executed += int(outcome.executed)
         results[code].cached += int(outcome.has_code and not outcome.executed)
@@ -193,7 +193,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
 
     lang = edition.lang
     layout = BookLayout(cfg)
-    for name, counts in edition.progress.items():
+    for name, counts in edition.status_counts.items():
         if name in notebooks:  # read by the site's translation notice
             notebooks[name]["metadata"]["d2lbook"] = {"progress": counts}
     tree = write_sphinx_tree(cfg, lang, edition.tree, notebooks, edition.assets)

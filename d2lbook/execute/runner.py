@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from d2lbook.config import Execution
 from d2lbook.errors import ExecutionError
 from d2lbook.execute.cache import ExecutionCache, Record, cache_key
 from d2lbook.execute.environment import KERNEL_CONFIG, fingerprint
+from d2lbook.source import PageKey
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -30,8 +32,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 class Job:
     """One notebook to execute."""
 
-    page: str
-    """Page name, for messages and the cache listing."""
+    page: PageKey
+    """The edition's page, for messages and the cache listing."""
     source: Path
     """The file a user edits (named in error messages)."""
     notebook: dict[str, Any]
@@ -49,27 +51,18 @@ class Job:
 
 
 @dataclass(frozen=True)
-class Settings:
-    kernel: str = "python3"
-    timeout: int = 300
-    jobs: int = 1
-    work_dir: Path = Path(tempfile.gettempdir())
-    """Scratch space (IPython profile for the kernels)."""
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A progress event: ``cached`` (found in the cache), ``queued`` (waiting for a kernel),
-    ``done`` (executed)."""
+class ExecutionEvent:
+    """What happened to a page's notebook: ``cached`` (found in the cache), ``queued``
+    (waiting for a kernel), ``done`` (executed)."""
 
     kind: str
-    page: str
+    page: PageKey
     seconds: float = 0.0
 
 
 @dataclass
 class Outcome:
-    page: str
+    page: PageKey
     key: str
     executed: bool
     seconds: float
@@ -101,15 +94,19 @@ def with_outputs(nb: dict[str, Any], record: Record) -> dict[str, Any]:
     return out
 
 
-def execute_notebooks(jobs: list[Job], cache: ExecutionCache, settings: Settings,
-                      progress: Callable[[Progress], None] = lambda e: None) -> Summary:
+def execute_notebooks(jobs: list[Job], cache: ExecutionCache, settings: Execution,
+                      work_dir: Path,
+                      progress: Callable[[ExecutionEvent], None] = lambda e: None) -> Summary:
+    """Every job's notebook with its outputs: from the cache, or run with ``settings`` (kernel,
+    timeout, parallel kernels: ``jobs``, 0 = one per core); ``work_dir`` is scratch space
+    (the kernels' IPython profile). A job may name its own kernel (its framework's)."""
     keys = [cache_key(job.notebook["cells"], job.kernel or settings.kernel,
                       fingerprint(job.kernel or settings.kernel) + job.depends) for job in jobs]
     records: dict[str, Record] = {}
     todo: dict[str, Job] = {}
     for job, key in zip(jobs, keys, strict=True):
         if not code_cells(job.notebook):
-            records[key] = Record(key, job.page, [], [], 0.0, 0.0)  # nothing to run
+            records[key] = Record(key, str(job.page), [], [], 0.0, 0.0)  # nothing to run
             continue
         record = cache.get(key)
         if record is not None:
@@ -119,9 +116,9 @@ def execute_notebooks(jobs: list[Job], cache: ExecutionCache, settings: Settings
     executed_keys = set(todo)
     for job, key in zip(jobs, keys, strict=True):
         if key in records and code_cells(job.notebook):
-            progress(Progress("cached", job.page))
+            progress(ExecutionEvent("cached", job.page))
     if todo:
-        records.update(_run_pool(todo, cache, settings, progress))
+        records.update(_run_pool(todo, cache, settings, work_dir, progress))
     outcomes = []
     seen: set[str] = set()
     for job, key in zip(jobs, keys, strict=True):
@@ -134,19 +131,20 @@ def execute_notebooks(jobs: list[Job], cache: ExecutionCache, settings: Settings
     return Summary(outcomes)
 
 
-def _run_pool(todo: dict[str, Job], cache: ExecutionCache, settings: Settings,
-              progress: Callable[[Progress], None]) -> dict[str, Record]:
-    ipython_dir = settings.work_dir / "ipython"
+def _run_pool(todo: dict[str, Job], cache: ExecutionCache, settings: Execution,
+              work_dir: Path, progress: Callable[[ExecutionEvent], None]
+              ) -> dict[str, Record]:
+    ipython_dir = work_dir / "ipython"
     profile = ipython_dir / "profile_default"
     profile.mkdir(parents=True, exist_ok=True)
     (profile / "ipython_kernel_config.py").write_text(KERNEL_CONFIG, encoding="utf-8")
-    workers = max(1, min(settings.jobs, len(todo)))
+    workers = max(1, min(settings.jobs or os.cpu_count() or 1, len(todo)))
     threads = str(max(1, (os.cpu_count() or 1) // workers))
     done: dict[str, Record] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: dict[Future, tuple[str, Job]] = {}
         for key, job in todo.items():
-            progress(Progress("queued", job.page))
+            progress(ExecutionEvent("queued", job.page))
             future = pool.submit(_execute_one, job.notebook, str(job.cwd),
                                  job.kernel or settings.kernel, settings.timeout,
                                  str(ipython_dir), threads, job.pythonpath)
@@ -160,12 +158,12 @@ def _run_pool(todo: dict[str, Job], cache: ExecutionCache, settings: Settings,
                     for other in pending:
                         other.cancel()
                     raise _execution_error(job, result)
-                record = Record(key=key, page=job.page, outputs=result["outputs"],
+                record = Record(key=key, page=str(job.page), outputs=result["outputs"],
                                 execution_counts=result["counts"], seconds=result["seconds"],
                                 created=time.time())
                 cache.put(record)
                 done[key] = record
-                progress(Progress("done", job.page, result["seconds"]))
+                progress(ExecutionEvent("done", job.page, result["seconds"]))
     return done
 
 

@@ -14,16 +14,13 @@ for all of them.
 
 Work overlaps on several cores: git runs in a worker thread (its processes run while Python
 works); with many pages, a forked child parses the catalogs while this process segments the
-pages, and later a second child computes most statuses (see :class:`_Forked`; both only
-on POSIX and while the process runs a single thread, otherwise everything runs in-process).
+pages, and later a second child computes most statuses (see ``i18n.forked``; both only on
+POSIX and while the process runs a single thread, otherwise everything runs in-process).
 """
 
 from __future__ import annotations
 
-import os
-import pickle
 import re
-import threading
 import typing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -34,8 +31,10 @@ from pathlib import Path
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import D2lbookError
 from d2lbook.layout import BookLayout
+from d2lbook.myst import front_matter
 from d2lbook.vcs import UNSHALLOW_HINT, FileChange, History, Repository, WorktreeChange
 
+from .forked import Forked
 from .segment import Segment, normalize
 from .status import (
     WORKTREE,
@@ -64,14 +63,9 @@ _FRONT_KEY = re.compile(rf"^{SOURCE_COMMIT_KEY}[ \t]*:[ \t]*['\"]?([^'\"\s#]+)",
 
 def read_source_commit(text: str) -> str | None:
     """``source_commit`` from a page's YAML front matter (None when absent)."""
-    lines = text.splitlines()
-    if not lines or lines[0].rstrip() != "---":
-        return None
-    for i in range(1, len(lines)):
-        if lines[i].rstrip() in ("---", "..."):
-            found = _FRONT_KEY.search("\n".join(lines[1:i]))
-            return found.group(1) if found else None
-    return None
+    yaml = front_matter(text)
+    found = _FRONT_KEY.search(yaml) if yaml is not None else None
+    return found.group(1) if found else None
 
 
 class _Segmenter:
@@ -142,41 +136,6 @@ FORK_MIN_CATALOGS = 16
 """From this many catalogs (pages) on, they are parsed (half of the statuses are computed) in a
 forked child process (POSIX, and only while the process runs a single thread), in parallel with
 git and with this process's own work."""
-
-
-class _Forked:
-    """``fn(*args)`` computed in a forked child and sent back pickled through a pipe; computed
-    in this process instead where forking is not possible or not safe."""
-
-    def __init__(self, fn: Callable, *args: object):
-        self.fn, self.args = fn, args
-        self.pid: int | None = None
-        if hasattr(os, "fork") and threading.active_count() == 1:
-            read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: compute, send, leave without cleanup handlers
-                os.close(read)
-                try:
-                    payload = pickle.dumps((True, fn(*args)))
-                except BaseException as err:  # noqa: BLE001 - sent to the parent
-                    payload = pickle.dumps((False, repr(err)))
-                with os.fdopen(write, "wb") as out:
-                    out.write(payload)
-                os._exit(0)
-            os.close(write)
-            self.pid, self.read = pid, read
-
-    def result(self) -> object:
-        if self.pid is None:
-            return self.fn(*self.args)
-        with os.fdopen(self.read, "rb") as pipe:
-            data = pipe.read()
-        os.waitpid(self.pid, 0)
-        try:
-            ok, value = pickle.loads(data)
-        except Exception:  # the child died before answering
-            ok, value = False, "no answer"
-        return value if ok else self.fn(*self.args)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -610,7 +569,7 @@ def _compute(repo: Repository, config: BookConfig, lang: Language, paths: list[s
     if not trust_headers:
         loaded = _load_catalogs(files)
         _apply_loaded(layout, loaded)
-    catalogs = _Forked(_load_catalogs, files) \
+    catalogs = Forked(_load_catalogs, files) \
         if loaded is None and len(files) >= FORK_MIN_CATALOGS else None
 
     def select(doc: _Doc) -> bool:
@@ -656,7 +615,7 @@ def _compute(repo: Repository, config: BookConfig, lang: Language, paths: list[s
     plain = [d for d in selected if d.page not in searches]
     away = {d.page for k, d in enumerate(plain) if k % 3} \
         if len(selected) >= FORK_MIN_CATALOGS else set()
-    child = _Forked(statuses, [d for d in selected if d.page in away], {}) if away else None
+    child = Forked(statuses, [d for d in selected if d.page in away], {}) if away else None
     earlier = _earlier(repo, searches, dict(git.texts), segment)
     here = iter(statuses([d for d in selected if d.page not in away], earlier))
     there = iter(child.result() if child is not None else [])  # type: ignore[call-overload]

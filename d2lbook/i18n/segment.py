@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from d2lbook.myst import DIRECTIVE, Fence, close_index, front_matter_length, open_fence
 
 __all__ = ["Segment", "normalize", "segment", "has_words", "starts_block"]
 
@@ -99,7 +102,6 @@ def _indent_of(content: str) -> int:
 # ----------------------------------------------------------------------------------------------
 # Block-start patterns.
 
-_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,}|:{3,})(.*)$")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _THEMATIC = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
@@ -125,7 +127,6 @@ _HTML_BLOCK_TAG = re.compile(
     re.IGNORECASE,
 )
 _HTML_LONE_TAG = re.compile(r"^ {0,3}(<[A-Za-z][\w-]*(\s[^<>]*)?/?>|</[A-Za-z][\w-]*\s*>)\s*$")
-_DIRECTIVE = re.compile(r"^\{([^}\s]+)\}[ \t]*(.*?)[ \t]*$")
 _OPTION = re.compile(r"^ {0,3}:[\w][\w.-]*:(?:[ \t].*)?$")
 
 # Directives whose body is never prose.
@@ -174,7 +175,7 @@ def _interrupts_paragraph(content: str) -> bool:
     """True if ``content`` starts a block that ends a running paragraph."""
     if not content.strip():
         return True
-    if _fence(content) or _ATX.match(content) or _QUOTE.match(content):
+    if open_fence(content) or _ATX.match(content) or _QUOTE.match(content):
         return True
     if _MATH.match(content) or _LABEL.match(content) or _COMMENT.match(content):
         return True
@@ -189,14 +190,6 @@ def _interrupts_paragraph(content: str) -> bool:
         return True
     ordered = _ORDERED.match(content)
     return bool(ordered and ordered.group(2) == "1" and content[ordered.end() :].strip())
-
-
-def _fence(content: str) -> re.Match[str] | None:
-    """The opening of a code fence or directive (a backtick fence's info has no backtick)."""
-    found = _FENCE.match(content)
-    if found and found.group(2)[0] == "`" and "`" in found.group(3):
-        return None
-    return found
 
 
 def starts_block(line: str) -> bool:
@@ -267,18 +260,22 @@ def segment(text: str) -> list[Segment]:
             break
         lines.append(_Line(begin, stop, number))
     state = _State(text, starts)
-    lines = lines[_front_matter_end(text, lines) :]
+    lines = lines[front_matter_length(_Contents(text, lines)) :]
     _parse_blocks(state, lines, _Context())
     return state.out
 
 
-def _front_matter_end(text: str, lines: list[_Line]) -> int:
-    if not lines or _content(text, lines[0]).rstrip() != "---":
-        return 0
-    for i in range(1, len(lines)):
-        if _content(text, lines[i]).rstrip() in ("---", "..."):
-            return i + 1
-    return 0
+class _Contents(Sequence[str]):
+    """The contents of ``lines``, read on demand."""
+
+    def __init__(self, text: str, lines: list[_Line]):
+        self.text, self.lines = text, lines
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return _content(self.text, self.lines[index])
 
 
 def _parse_blocks(state: _State, lines: list[_Line], ctx: _Context) -> None:
@@ -295,7 +292,7 @@ def _parse_one(state: _State, lines: list[_Line], i: int, ctx: _Context) -> int:
         return i + 1
     if _indent_of(content) >= 4:
         return _skip_indented_code(text, lines, i)
-    fence = _fence(content)
+    fence = open_fence(content)
     if fence:
         return _parse_fence(state, lines, i, fence, ctx)
     if _MATH.match(content):
@@ -457,7 +454,7 @@ def _lazy_continuation(text: str, inner: list[_Line]) -> bool:
     last = _content(text, inner[-1])
     if not last.strip():
         return False
-    return not (_fence(last) or _MATH.match(last) or _ATX.match(last)
+    return not (open_fence(last) or _MATH.match(last) or _ATX.match(last)
                 or _LABEL.match(last) or _COMMENT.match(last))
 
 
@@ -512,37 +509,30 @@ def _parse_table(state: _State, lines: list[_Line], i: int, ctx: _Context) -> in
 # -- fences and directives ----------------------------------------------------------------------
 
 
-def _parse_fence(state: _State, lines: list[_Line], i: int, fence: re.Match[str],
+def _parse_fence(state: _State, lines: list[_Line], i: int, fence: Fence,
                  ctx: _Context) -> int:
     text = state.text
-    mark = fence.group(2)
-    close = re.compile(r"^ {0,3}" + re.escape(mark[0]) + "{" + str(len(mark)) + r",}[ \t]*$")
-    end = len(lines)
-    for j in range(i + 1, len(lines)):
-        if close.match(_content(text, lines[j])):
-            end = j
-            break
+    end = close_index(_Contents(text, lines), fence, i + 1)
     after = min(end + 1, len(lines))
-    info = fence.group(3).strip()
-    directive = _DIRECTIVE.match(info)
+    directive = fence.directive
     if not directive:
         return after
-    name = directive.group(1).lower()
+    name = directive[0].lower()
     if name in OPAQUE_DIRECTIVES:
         return after
-    body = [_strip_cols(text, line, len(fence.group(1))) for line in lines[i + 1 : end]]
+    body = [_strip_cols(text, line, len(fence.indent)) for line in lines[i + 1 : end]]
     _directive_argument(state, lines[i], fence, name, ctx)
     body = body[_options_end(text, body) :]
     _parse_blocks(state, body, _body_context(name, ctx))
     return after
 
 
-def _directive_argument(state: _State, line: _Line, fence: re.Match[str], name: str,
+def _directive_argument(state: _State, line: _Line, fence: Fence, name: str,
                         ctx: _Context) -> None:
     text = state.text
-    info_start = line.start + fence.start(3)
+    info_start = line.start + len(fence.indent) + len(fence.marker)
     info = text[info_start : line.end]
-    directive = _DIRECTIVE.match(info.lstrip())
+    directive = DIRECTIVE.match(info.lstrip())
     if not directive or not directive.group(2):
         return
     start = info_start + (len(info) - len(info.lstrip())) + directive.start(2)

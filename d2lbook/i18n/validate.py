@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from d2lbook.myst import FENCE_MARKER
+
 from .segment import has_words, normalize, starts_block
 
 __all__ = ["Issue", "check_translation", "roles", "link_targets", "inline_math", "html_tags"]
@@ -34,8 +36,8 @@ _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto|javascript):[^<>\s]*)>", re.IGNO
 _MATH = re.compile(r"(?<![\\$])\$\$(.+?)(?<!\\)\$\$|(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$(?!\$)",
                    re.DOTALL)
 _TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][\w:-]*)([^<>]*)>|<!--")
-_FENCE = re.compile(r"`{3,}|~{3,}|:{3,}")
-_DIRECTIVE = re.compile(r"(?:`{3,}|~{3,}|:{3,})\s*\{([^}]+)\}")
+_FENCE = re.compile(FENCE_MARKER)
+_DIRECTIVE = re.compile(rf"(?:{FENCE_MARKER})\s*\{{([^}}]+)\}}")
 
 REFERENCE_ROLES = frozenset(
     {"ref", "numref", "eq", "doc", "term", "download", "any", "label", "func", "class",

@@ -30,6 +30,8 @@ from typing import Protocol
 
 from markdown_it import MarkdownIt
 
+from d2lbook.myst import Fence, close_index, open_fence
+
 __all__ = ["Resolver", "Target", "to_reader_markdown"]
 
 
@@ -73,8 +75,6 @@ def to_reader_markdown(source: str, docname: str, resolver: Resolver) -> tuple[s
 # Syntax
 
 # An opening fence: backticks or tildes (code or directive) or colons (directive only).
-_FENCE = re.compile(r"^(?P<indent> *)(?P<marker>`{3,}|~{3,}|:{3,})(?P<info>.*)$")
-_DIRECTIVE = re.compile(r"^\{(?P<name>[A-Za-z][\w:.+-]*)\}\s*(?P<arg>.*?)\s*$")
 _OPTION_LINE = re.compile(r"^\s*:(?P<key>[A-Za-z][\w-]*):(?:\s+(?P<value>.*?))?\s*$")
 _YAML_LINE = re.compile(r"^\s*(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
 
@@ -212,15 +212,15 @@ class _Converter:
             fence = _open_fence(line)
             if fence is not None:
                 flush()
-                indent, marker, info = fence
-                end = _close_fence(lines, i + 1, marker, len(indent))
-                directive = _DIRECTIVE.match(info.strip())
+                indent = fence.indent
+                end = close_index(lines, fence, i + 1)
+                directive = fence.directive
                 if directive is None:  # an ordinary code fence: copied untouched
                     out.extend(lines[i : end + 1])
                     i = end + 1
                     continue
                 inner = [_dedent(body_line, len(indent)) for body_line in lines[i + 1 : end]]
-                rendered = self.directive(directive["name"], directive["arg"], inner)
+                rendered = self.directive(*directive, inner)
                 if rendered:
                     # A directive is a block of its own: keep it apart from neighbouring text
                     # (or a paragraph would absorb it, or it would absorb the next line).
@@ -707,33 +707,13 @@ def _verbatim_lines(text: str) -> set[int]:
     return keep
 
 
-def _open_fence(line: str) -> tuple[str, str, str] | None:
-    """``(indent, marker, info)`` if ``line`` opens a code fence or a directive fence."""
-    match = _FENCE.match(line)
-    if match is None:
+def _open_fence(line: str) -> Fence | None:
+    """The code fence or directive fence ``line`` opens (inside a cell or a directive body,
+    whatever its indentation); colon fences only make directives."""
+    fence = open_fence(line, nested=True)
+    if fence is not None and fence.marker[0] == ":" and not fence.info.strip().startswith("{"):
         return None
-    marker, info = match["marker"], match["info"]
-    if marker[0] == "`" and "`" in info:
-        return None  # inline code at the start of a line, not a fence
-    if marker[0] == ":" and not info.strip().startswith("{"):
-        return None  # colon fences only make directives
-    return match["indent"], marker, info
-
-
-def _close_fence(lines: list[str], start: int, marker: str, indent: int) -> int:
-    """Index of the line closing the fence opened by ``marker``; ``len(lines)`` if none."""
-    char = marker[0]
-    for index in range(start, len(lines)):
-        line = lines[index]
-        stripped = line.strip()
-        lead = len(line) - len(line.lstrip(" "))
-        if (
-            len(stripped) >= len(marker)
-            and stripped == char * len(stripped)
-            and lead <= indent + 3
-        ):
-            return index
-    return len(lines)
+    return fence
 
 
 def _drop(out: list[str], lines: list[str], following: int) -> int:

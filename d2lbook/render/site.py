@@ -30,60 +30,13 @@ from pathlib import Path, PurePosixPath
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import RenderError
 from d2lbook.layout import BookLayout
+from d2lbook.ui import native_name, ui_strings
 
 NOTEBOOKS = "notebooks"
 """Folder of an edition's notebooks inside the site (``<lang>/notebooks/``)."""
 PDF = "pdf"
 """Folder of an edition's PDF inside the site (``<lang>/pdf/``)."""
 COLAB = "https://colab.research.google.com/github"
-
-# Names of languages in their own script, for the switcher; others show their code.
-NATIVE_NAMES = {"en": "English", "zh": "中文", "ja": "日本語", "ko": "한국어", "fr": "Français",
-                "de": "Deutsch", "es": "Español", "pt": "Português", "ru": "Русский"}
-
-UI = {
-    "en": {
-        "switch": "Read this page in {name}",
-        "downloads": "Download",
-        "notebook": "This page's notebook (.ipynb)",
-        "zip": "All notebooks (.zip)",
-        "pdf": "The whole book (PDF)",
-        "colab": "Open in Colab",
-        "discuss": "Discuss this section",
-        "edit": "Edit this page",
-        "edit_translation": "Improve this translation",
-        "choose": "Choose a language",
-        "notice": "{count} paragraph(s) of this page are not translated yet or are out of "
-                  "date; they show the English text.",
-        "read_english": "Read the English page",
-        "status": "Translation status",
-    },
-    "zh": {
-        "switch": "阅读本页的{name}版",
-        "downloads": "下载",
-        "notebook": "本节的 Jupyter 笔记本（.ipynb）",
-        "zip": "全部笔记本（.zip）",
-        "pdf": "全书（PDF）",
-        "colab": "在 Colab 中打开",
-        "discuss": "讨论本节",
-        "edit": "编辑本页",
-        "edit_translation": "改进本页翻译",
-        "choose": "选择语言",
-        "notice": "本页有 {count} 段尚未翻译或译文已过时，暂以英文原文显示。",
-        "read_english": "阅读英文原文",
-        "status": "翻译进度",
-    },
-}
-
-
-def ui_strings(lang: Language) -> dict[str, str]:
-    """The link texts in the edition's language (English when there are none for it)."""
-    return UI.get(lang.code, UI.get(lang.code.split("-")[0], UI["en"]))
-
-
-def native_name(lang: Language) -> str:
-    return NATIVE_NAMES.get(lang.code, NATIVE_NAMES.get(lang.code.split("-")[0], lang.code))
-
 
 @dataclass(frozen=True)
 class Link:
@@ -130,7 +83,7 @@ def page_links(cfg: BookConfig, lang: Language, page: str,
                is_document: bool = True) -> PageLinks:
     """The links of ``page`` of edition ``lang``; ``pages`` maps each language code to its page
     names. ``is_document`` is False for generated pages (search, index) that have no notebook."""
-    text = ui_strings(lang)
+    text = ui_strings(lang.code)
     up = _up(page)
     others = []
     for other in cfg.languages:
@@ -139,8 +92,9 @@ def page_links(cfg: BookConfig, lang: Language, page: str,
         target = page if is_document and page in pages.get(other.code, ()) else "index"
         if not is_document and page in ("search", "genindex"):
             target = page
-        others.append(Link(f"{up}../{other.code}/{target}.html", native_name(other),
-                           text["switch"].format(name=native_name(other)), other.html_language))
+        name = native_name(other.code)
+        others.append(Link(f"{up}../{other.code}/{target}.html", name,
+                           text["switch"].format(name=name), other.html_language))
     urls = cfg.urls
     layout = BookLayout(cfg)
     per_fw = []
@@ -188,7 +142,7 @@ def root_index(cfg: BookConfig) -> str:
                          lang.sphinx_lang.lower().replace("_", "-")] for lang in cfg.languages}
     items = "\n".join(
         f'    <li><a href="{lang.code}/index.html" hreflang="{lang.html_language}" '
-        f'lang="{lang.html_language}">{html.escape(lang.title)} ({native_name(lang)})</a></li>'
+        f'lang="{lang.html_language}">{html.escape(lang.title)} ({native_name(lang.code)})</a></li>'
         for lang in cfg.languages)
     script = (
         "(function () {\n"
@@ -225,7 +179,7 @@ def root_index(cfg: BookConfig) -> str:
         "padding:0 1em;line-height:1.6}</style>\n"
         "</head>\n<body>\n"
         f"<h1>{title}</h1>\n"
-        f"<p>{' / '.join(ui_strings(lang)['choose'] for lang in cfg.languages)}:</p>\n"
+        f"<p>{' / '.join(ui_strings(lang.code)['choose'] for lang in cfg.languages)}:</p>\n"
         f"<ul>\n{items}\n</ul>\n"
         "</body>\n</html>\n"
     )

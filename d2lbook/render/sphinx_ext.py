@@ -116,7 +116,8 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict,
     context["lang_attr"] = app.config.d2lbook_html_lang
     if app.builder.format != "html":
         return
-    from d2lbook.render.site import page_links, ui_strings
+    from d2lbook.render.site import page_links
+    from d2lbook.ui import ui_strings
 
     try:
         cfg, pages = _book(_root(app))
@@ -128,7 +129,7 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict,
     is_document = doctree is not None and pagename in pages.get(lang.code, ())
     meta = _metadata(app, pagename) if is_document else {}
     links = page_links(cfg, lang, pagename, pages, _topic(meta), is_document)
-    ui = ui_strings(lang)
+    ui = ui_strings(lang.code)
     context["d2lbook"] = {"links": links, "ui": ui, "lang": lang.code,
                           "notice": _notice(meta, links, ui, pagename)
                           if lang != cfg.source_language else None}

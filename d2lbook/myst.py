@@ -1,0 +1,127 @@
+"""The one reader of a MyST page's block structure: front matter, code fences, directives and
+code cells. The source model, the segmenter, the translation validator and the reader-notebook
+converter all recognise these blocks through this module, so they never disagree on where a
+fence or a directive starts and ends.
+
+A fence opens with three or more backticks, tildes or colons; a backtick fence's info string
+has no backtick (else the line is inline code). A fence whose info is ``{name} argument`` is a
+directive (``{code-cell}`` is a notebook's code cell). It closes at a line of only the same
+character, at least as many of them, indented at most three spaces (relative to the opening
+fence when the line still carries its container's indentation).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+FENCE_MARKER = r"`{3,}|~{3,}|:{3,}"
+"""A fence's marker, anywhere in a text (the validator counts them in translations)."""
+FENCE = re.compile(rf"^(?P<indent> *)(?P<marker>{FENCE_MARKER})(?P<info>.*)$")
+DIRECTIVE = re.compile(r"^\{(?P<name>[^}\s]+)\}[ \t]*(?P<arg>.*?)[ \t]*$")
+"""A fence's info string that makes it a directive: ``{name} argument``."""
+CODE_CELL = "code-cell"
+FRONT_MATTER = "---"
+FRONT_MATTER_ENDS = ("---", "...")
+
+
+@dataclass(frozen=True)
+class Fence:
+    """The opening line of a code fence or a directive."""
+
+    indent: str
+    marker: str
+    info: str
+    nested: bool = False
+    """The line carries its container's indentation (any indent accepted)."""
+
+    @property
+    def directive(self) -> tuple[str, str] | None:
+        """``(name, argument)`` for a directive, None for a plain code fence."""
+        found = DIRECTIVE.match(self.info.strip())
+        return (found["name"], found["arg"]) if found else None
+
+    def closed_by(self, line: str) -> bool:
+        """True if ``line`` closes this fence."""
+        body = line.rstrip(" \t\r")
+        content = body.lstrip(" ")
+        lead = len(body) - len(content)
+        limit = len(self.indent) + 3 if self.nested else 3
+        return (len(content) >= len(self.marker) and content == self.marker[0] * len(content)
+                and lead <= limit)
+
+
+def open_fence(line: str, *, nested: bool = False) -> Fence | None:
+    """The fence ``line`` opens, if it opens one. ``nested``: the line may carry any
+    indentation (its container's); otherwise at most three spaces."""
+    found = FENCE.match(line)
+    if found is None or (not nested and len(found["indent"]) > 3):
+        return None
+    if found["marker"][0] == "`" and "`" in found["info"]:
+        return None  # inline code at the start of a line, not a fence
+    return Fence(found["indent"], found["marker"], found["info"], nested)
+
+
+def close_index(lines: Sequence[str], fence: Fence, start: int) -> int:
+    """Index of the line (from ``start``) closing ``fence``; ``len(lines)`` if none does."""
+    for index in range(start, len(lines)):
+        if fence.closed_by(lines[index]):
+            return index
+    return len(lines)
+
+
+def front_matter_length(lines: Sequence[str]) -> int:
+    """How many lines the YAML front matter takes (its ``---`` lines included); 0 if none."""
+    if not lines or lines[0].rstrip() != FRONT_MATTER:
+        return 0
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in FRONT_MATTER_ENDS:
+            return index + 1
+    return 0
+
+
+def front_matter(text: str) -> str | None:
+    """The YAML of a page's front matter (between the ``---`` lines); None if it has none."""
+    lines = text.splitlines()
+    length = front_matter_length(lines)
+    return "\n".join(lines[1:length - 1]) if length else None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A fenced block of a page: a code fence or a directive."""
+
+    fence: Fence
+    line: int
+    """1-based line of the opening fence."""
+    body: tuple[str, ...]
+    """The lines between the fences."""
+
+    @property
+    def name(self) -> str | None:
+        """The directive's name (``code-cell``, ``toctree``); None for a code fence."""
+        directive = self.fence.directive
+        return directive[0] if directive else None
+
+
+def blocks(text: str, *, nested: bool = False) -> Iterator[Block]:
+    """The fenced blocks of a page in order, after its front matter. Directive bodies are
+    searched too when ``nested``; code fences and code cells are opaque."""
+    lines = text.split("\n")
+    yield from _blocks(lines, front_matter_length(lines), len(lines), nested)
+
+
+def _blocks(lines: list[str], start: int, stop: int, nested: bool) -> Iterator[Block]:
+    index = start
+    while index < stop:
+        fence = open_fence(lines[index])
+        if fence is None:
+            index += 1
+            continue
+        end = min(close_index(lines[:stop], fence, index + 1), stop)
+        block = Block(fence, index + 1, tuple(lines[index + 1:end]))
+        yield block
+        if nested and block.name not in (None, CODE_CELL):
+            yield from _blocks(lines, index + 1, end, nested)
+        index = end + 1

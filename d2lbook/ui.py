@@ -1,0 +1,70 @@
+"""Every text the build writes around the book's own content, one table per language: the
+links the theme shows on each page, the translation notice, the translation-status page.
+A language without a table gets English. Adding a language's texts is one more table here.
+"""
+
+from __future__ import annotations
+
+NATIVE_NAMES = {"en": "English", "zh": "中文", "ja": "日本語", "ko": "한국어", "fr": "Français",
+                "de": "Deutsch", "es": "Español", "pt": "Português", "ru": "Русский"}
+"""Names of languages in their own script, for the switcher; others show their code."""
+
+UI = {
+    "en": {
+        # around each page (render.site, render.sphinx_ext)
+        "switch": "Read this page in {name}",
+        "downloads": "Download",
+        "notebook": "This page's notebook (.ipynb)",
+        "zip": "All notebooks (.zip)",
+        "pdf": "The whole book (PDF)",
+        "colab": "Open in Colab",
+        "discuss": "Discuss this section",
+        "edit": "Edit this page",
+        "edit_translation": "Improve this translation",
+        "choose": "Choose a language",
+        "notice": "{count} paragraph(s) of this page are not translated yet or are out of "
+                  "date; they show the English text.",
+        "read_english": "Read the English page",
+        "status": "Translation status",
+        # the translation-status page (i18n.status_page)
+        "status_title": "Translation Status",
+        "status_intro": "How much of each page is translated. Paragraphs that are outdated or "
+                        "not yet translated show the English text, marked in the margin. "
+                        "Computed at build time from the catalogs in `locale/` and the git "
+                        "history of the English source.",
+        "status_page": "Page", "status_current": "Translated", "status_outdated": "Outdated",
+        "status_untranslated": "Untranslated", "status_progress": "Progress",
+        "status_total": "Total",
+    },
+    "zh": {
+        "switch": "阅读本页的{name}版",
+        "downloads": "下载",
+        "notebook": "本节的 Jupyter 笔记本（.ipynb）",
+        "zip": "全部笔记本（.zip）",
+        "pdf": "全书（PDF）",
+        "colab": "在 Colab 中打开",
+        "discuss": "讨论本节",
+        "edit": "编辑本页",
+        "edit_translation": "改进本页翻译",
+        "choose": "选择语言",
+        "notice": "本页有 {count} 段尚未翻译或译文已过时，暂以英文原文显示。",
+        "read_english": "阅读英文原文",
+        "status": "翻译进度",
+        "status_title": "翻译进度",
+        "status_intro": "下表列出每一页的翻译情况。已过时或尚未翻译的段落会显示英文原文，"
+                        "并在页边加以标注。本页在构建时根据 `locale/` 中的翻译目录"
+                        "和英文原文的 git 历史自动生成。",
+        "status_page": "页面", "status_current": "已翻译", "status_outdated": "已过时",
+        "status_untranslated": "未翻译", "status_progress": "进度", "status_total": "合计",
+    },
+}
+
+
+def ui_strings(code: str) -> dict[str, str]:
+    """The texts in the language ``code`` (``zh``; ``pt-BR`` falls back to ``pt``), English
+    when there are none for it."""
+    return UI.get(code, UI.get(code.split("-")[0], UI["en"]))
+
+
+def native_name(code: str) -> str:
+    return NATIVE_NAMES.get(code, NATIVE_NAMES.get(code.split("-")[0], code))

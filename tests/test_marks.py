@@ -1,0 +1,71 @@
+"""What a translated page marks as still in English: one status computation per page (git-aware
+when there is history), plus the translations the catalog actually placed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from d2lbook.config import parse_config
+from d2lbook.edition import prepare_edition
+from d2lbook.i18n.marks import shown_statuses
+from d2lbook.i18n.status import MessageStatus, Status
+
+ENGLISH = "# Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n"
+
+
+def test_shown_statuses_follow_what_was_placed() -> None:
+    messages = [MessageStatus(Status.CURRENT, "a"), MessageStatus(Status.CURRENT, "b"),
+                MessageStatus(Status.OUTDATED, "c"), MessageStatus(Status.OUTDATED, "d"),
+                MessageStatus(Status.UNTRANSLATED, "e")]
+    # a placed; b's translation rejected; c shown in English; d's fuzzy translation placed
+    shown = shown_statuses(messages, {0: False, 3: True})
+    assert shown == [Status.CURRENT, Status.UNTRANSLATED, Status.OUTDATED, Status.OUTDATED,
+                     Status.UNTRANSLATED]
+
+
+def git(root: Path, *args: str) -> None:
+    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.org",
+           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.org",
+           "GIT_AUTHOR_DATE": "2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2026-01-02T03:04:05Z",
+           "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None or shutil.which("msgmerge") is None,
+                    reason="git or gettext missing")
+def test_an_english_edit_after_the_sync_is_marked_outdated(tmp_path: Path) -> None:
+    from d2lbook.commands.i18n import update
+    from d2lbook.i18n.catalog import read_catalog, write_catalog
+    from d2lbook.layout import BookLayout
+
+    (tmp_path / "source" / "en").mkdir(parents=True)
+    page = tmp_path / "source" / "en" / "index.md"
+    page.write_text(ENGLISH)
+    cfg = parse_config(tmp_path, {"name": "bk", "author": "A", "version": "1", "languages": {
+        "en": {"title": "Book"}, "zh": {"title": "书", "locale": "zh_CN"}}})
+    zh = cfg.language("zh")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "English")
+    update(cfg, zh)
+    po = BookLayout(cfg).catalog(zh, "index")
+    catalog = read_catalog(po)
+    for entry, text in zip(catalog.entries, ("标题", "第一段。", "第二段。"), strict=True):
+        entry.msgstr = text
+    write_catalog(catalog, po)
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "Chinese")
+    page.write_text(ENGLISH.replace("Second paragraph here.", "Second paragraph here. And more.")
+                    + "\nA new paragraph.\n")
+    git(tmp_path, "commit", "-q", "-am", "Rewrite")
+
+    edition = prepare_edition(cfg, zh)
+    text = (edition.tree / "index.md").read_text()
+    assert "第一段。" in text
+    assert "{.d2l-outdated}\nSecond paragraph here. And more." in text
+    assert "{.d2l-untranslated}\nA new paragraph." in text
+    assert edition.status_counts["index"] == {"current": 2, "outdated": 1, "untranslated": 1}
