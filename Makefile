@@ -14,6 +14,7 @@ book: setup
 
 test: setup
 	$(BIN)/ruff check d2lbook tests bench
+	$(BIN)/d2lbook build lib --check
 	$(BIN)/pytest -ra
 
 lint: setup

@@ -49,4 +49,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
   echo "$want" > "$stamp"
 fi
+# One environment per framework ([tool.d2lbook.frameworks.*] in pyproject.toml): .venvs/<key>,
+# its kernel (d2l-<key>) registered into $VENV. Idempotent (stamped by a requirements hash).
+"$VENV/bin/python" ci/setup_frameworks.py --venvs "${VENVS:-.venvs}"
 echo "setup: ready ($VENV)"

@@ -42,10 +42,35 @@ def _config(args: argparse.Namespace):
     return load_config(args.root)
 
 
+def cmd_lib(args: argparse.Namespace) -> int:
+    from d2lbook.library import write_library
+
+    cfg = _config(args)
+    result = write_library(cfg, check=args.check)
+    if not result.files:
+        print("no framework names a library module ([tool.d2lbook.frameworks.*] library)")
+        return 0
+    for path in result.changed:
+        rel = path.relative_to(cfg.root)
+        print(f"{rel}: differs from what the pages define" if args.check else f"wrote {rel}")
+    print(f"library: {len(result.files)} file(s), {result.definitions} definition(s), "
+          f"{len(result.changed)} {'out of date' if args.check else 'changed'}")
+    if args.check and result.changed:
+        print("error: the committed library is out of date; run `d2lbook build lib` and commit",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from d2lbook.commands.build import FORMATS, build
     from d2lbook.commands.site import build_site
 
+    if args.format == "lib":
+        return cmd_lib(args)
+    if args.check:
+        print("error: --check goes with `build lib`", file=sys.stderr)
+        return 2
     cfg = _config(args)
     formats = FORMATS if args.format in ("all", "site") else (args.format,)
     langs = cfg.select(args.lang)
@@ -60,8 +85,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"warning: {problem}", file=sys.stderr)
         for warning in e.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        outputs = ", ".join(str(p.relative_to(cfg.root)) for p in (e.html, e.pdf, e.notebooks)
-                            if p)
+        paths = [e.html, *(e.pdfs.values() or [e.pdf]), *(e.zips.values() or [e.notebooks])]
+        outputs = ", ".join(str(p.relative_to(cfg.root)) for p in paths if p)
         print(f"{e.lang}: {e.pages} pages: {e.executed} executed, {e.cached} from the cache, "
               f"{e.without_code} without code -> {outputs}")
     warnings = result.warning_count
@@ -116,9 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build", help="build editions: html, pdf, notebooks or all")
-    p.add_argument("format", choices=["html", "pdf", "notebooks", "site", "all"], nargs="?",
-                   default="all", help="site: every format, then _build/site/ (all does that "
-                   "too when every language is built)")
+    p.add_argument("format", choices=["html", "pdf", "notebooks", "site", "all", "lib"],
+                   nargs="?", default="all", help="site: every format, then _build/site/ (all "
+                   "does that too when every language is built); lib: the #@save library")
+    p.add_argument("--check", action="store_true",
+                   help="with lib: write nothing, exit 1 if the committed library differs")
     p.add_argument("--lang", default="all", help="a language code, or all (default)")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="notebooks executed in parallel (default: CPU cores)")

@@ -8,6 +8,7 @@ plus its catalogs: no code change.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -61,6 +62,38 @@ class Execution:
 
 
 @dataclass(frozen=True)
+class Framework:
+    """A deep-learning framework the book's code is written for: its own kernel and environment.
+
+    ``[tool.d2lbook.frameworks.<key>]``; the first table is the default framework. A book
+    without such tables has one implicit framework (``key == ""``) that runs in
+    ``execution.kernel``, and its outputs keep their single-framework names.
+    """
+
+    key: str
+    """Table name, used in cell tags (``:tags: [pytorch]``), paths and tab sync ids."""
+    name: str
+    """Display name: the tab label (``PyTorch``)."""
+    kernel: str = ""
+    """Jupyter kernel of the framework's own environment; defaults to ``d2l-<key>``."""
+    library: str = ""
+    """The ``#@save`` library module (``d2l.torch``); empty for a book without a library."""
+    requirements: tuple[str, ...] = ()
+    """Pinned requirements of the framework's environment (``ci/setup.sh`` installs them into
+    ``.venvs/<key>``)."""
+
+    @property
+    def package(self) -> str:
+        """The library's top-level package (``d2l``), or empty."""
+        return self.library.split(".", 1)[0] if self.library else ""
+
+    @property
+    def module(self) -> str:
+        """The library module's name inside its package (``torch``), or empty."""
+        return self.library.split(".", 1)[1] if "." in self.library else ""
+
+
+@dataclass(frozen=True)
 class Urls:
     """Where the book lives; all optional."""
 
@@ -96,6 +129,14 @@ class BookConfig:
     """Where every output goes."""
     execution: Execution = field(default_factory=Execution)
     urls: Urls = field(default_factory=Urls)
+    frameworks: tuple[Framework, ...] = ()
+    """The frameworks, the first being the default; never empty (a book without framework
+    tables gets one implicit framework running ``execution.kernel``)."""
+
+    def __post_init__(self) -> None:
+        if not self.frameworks:
+            implicit = Framework(key="", name="Python", kernel=self.execution.kernel)
+            object.__setattr__(self, "frameworks", (implicit,))
 
     @property
     def source_language(self) -> Language:
@@ -128,6 +169,23 @@ class BookConfig:
         raise ConfigError(
             [Problem("pyproject.toml", 0, f"unknown language {code!r}; configured: {known}")]
         )
+
+    @property
+    def default_framework(self) -> Framework:
+        return self.frameworks[0]
+
+    @property
+    def multi_framework(self) -> bool:
+        """True when frameworks are configured (outputs then carry the framework's key)."""
+        return bool(self.frameworks[0].key)
+
+    def framework(self, key: str) -> Framework:
+        for fw in self.frameworks:
+            if fw.key == key:
+                return fw
+        known = ", ".join(fw.key for fw in self.frameworks)
+        raise ConfigError(
+            [Problem("pyproject.toml", 0, f"unknown framework {key!r}; configured: {known}")])
 
     def select(self, code: str) -> tuple[Language, ...]:
         """``all`` or one code -> the languages to build."""
@@ -179,6 +237,7 @@ def parse_config(root: Path, table: dict[str, Any]) -> BookConfig:
     langs_table = table.pop("languages", None)
     exec_table = table.pop("execution", {})
     urls_table = table.pop("urls", {})
+    fw_table = table.pop("frameworks", {})
 
     languages: list[Language] = []
     if not isinstance(langs_table, dict) or not langs_table:
@@ -212,6 +271,7 @@ def parse_config(root: Path, table: dict[str, Any]) -> BookConfig:
     if execution.timeout <= 0:
         problems.append(Problem("pyproject.toml", 0, "execution.timeout must be positive"))
     urls = Urls(**_build(Urls, urls_table, "urls", problems))
+    frameworks = _frameworks(fw_table, problems)
 
     top = _build(BookConfig, table, "tool.d2lbook", problems)
     for required in ("name", "author", "version"):
@@ -220,11 +280,58 @@ def parse_config(root: Path, table: dict[str, Any]) -> BookConfig:
     if problems:
         raise ConfigError(problems)
     cfg = BookConfig(root=root, languages=tuple(languages), execution=execution, urls=urls,
-                     **top)
+                     frameworks=frameworks, **top)
     if not cfg.source_dir.is_dir():
         raise ConfigError([Problem(cfg.source_dir, 0, "source folder of the first language "
                                    "does not exist")])
     return cfg
+
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_MODULE = re.compile(r"^[A-Za-z_]\w*\.[A-Za-z_]\w*$")
+
+
+def _frameworks(tables: Any, problems: list[Problem]) -> tuple[Framework, ...]:
+    """``[tool.d2lbook.frameworks.<key>]`` tables, validated; every problem recorded."""
+    if not isinstance(tables, dict):
+        problems.append(Problem("pyproject.toml", 0, "[tool.d2lbook.frameworks] must hold one "
+                                "table per framework ([tool.d2lbook.frameworks.pytorch])"))
+        return ()
+    found: list[Framework] = []
+    for key, ftable in tables.items():
+        where = f"frameworks.{key}"
+        if not isinstance(ftable, dict):
+            problems.append(Problem("pyproject.toml", 0, f"{where} must be a table"))
+            continue
+        if not _KEY.match(key):
+            problems.append(Problem("pyproject.toml", 0, f"{where}: a framework key is lower "
+                                    "case letters, digits and _ (it is a cell tag and a path)"))
+            continue
+        kwargs = _build(Framework, ftable, where, problems)
+        kwargs.pop("key", None)
+        if "name" not in kwargs:
+            problems.append(Problem("pyproject.toml", 0, f"{where}: missing name (the tab "
+                                    "label, e.g. \"PyTorch\")"))
+            continue
+        library = kwargs.get("library", "")
+        if library and not _MODULE.match(library):
+            problems.append(Problem("pyproject.toml", 0, f"{where}.library: {library!r} is not "
+                                    "a module inside a package, like \"d2l.torch\""))
+        requirements = kwargs.get("requirements", ())
+        if any(not isinstance(r, str) or not r.strip() for r in requirements):
+            problems.append(Problem("pyproject.toml", 0, f"{where}.requirements: a list of "
+                                    "pip requirement strings"))
+        kwargs["kernel"] = kwargs.get("kernel") or f"d2l-{key}"
+        found.append(Framework(key=key, **kwargs))
+    libraries = [fw.library for fw in found if fw.library]
+    for lib in sorted({x for x in libraries if libraries.count(x) > 1}):
+        problems.append(Problem("pyproject.toml", 0, f"frameworks: two frameworks share the "
+                                f"library module {lib!r}; give each its own"))
+    packages = {fw.package for fw in found if fw.library}
+    if len(packages) > 1:
+        problems.append(Problem("pyproject.toml", 0, "frameworks: every library module must be "
+                                f"in one package (found {', '.join(sorted(packages))})"))
+    return tuple(found)
 
 
 def find_root(start: Path | None = None) -> Path:

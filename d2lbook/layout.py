@@ -12,11 +12,13 @@ framework)::
 
     <code>/source/       the edition's MyST tree (English, or translated + overlay)
     <code>/sphinx/       executed notebooks, assets and the generated conf.py
+    <code>/sphinx-<framework>/  the same for one framework (its PDF), with latex-<framework>/
     <code>/html/         <code>/doctrees/       the website and its Sphinx environment
     <code>/latex/        <code>/doctrees-latex/ LaTeX and its environment
     <code>/pdf/<stem>.pdf
     <code>/notebooks/[<framework>/]<page>.ipynb and <stem>.zip
     site/                every edition side by side (``render.site``)
+    lib/                 the #@save library as the pages define it now (kernels import it)
     cache/               execution records (``cache/execute``) and kernel scratch space
     gettext/             message templates (.pot)
 
@@ -160,23 +162,27 @@ class BookLayout:
         """``_build/<code>/source``: the edition's MyST pages and assets."""
         return self.edition(lang) / "source"
 
-    def sphinx(self, lang: Language) -> Path:
-        """``_build/<code>/sphinx``: executed notebooks, assets and ``conf.py``."""
-        return self.edition(lang) / "sphinx"
+    def sphinx(self, lang: Language, framework: str | None = None) -> Path:
+        """``_build/<code>/sphinx``: executed notebooks, assets and ``conf.py`` (the website's,
+        every framework as tabs); ``sphinx-<framework>``: one framework's (its PDF)."""
+        return self.edition(lang) / ("-".join(p for p in ("sphinx", framework) if p))
 
-    def output(self, lang: Language, builder: str) -> Path:
-        """Where Sphinx's ``builder`` (``html``, ``latex``) writes: ``_build/<code>/<builder>``."""
-        return self.edition(lang) / builder
+    def output(self, lang: Language, builder: str, framework: str | None = None) -> Path:
+        """Where Sphinx's ``builder`` (``html``, ``latex``) writes: ``_build/<code>/<builder>``
+        (``<builder>-<framework>`` for one framework's tree)."""
+        return self.edition(lang) / ("-".join(p for p in (builder, framework) if p))
 
     def html(self, lang: Language) -> Path:
         return self.output(lang, "html")
 
-    def latex(self, lang: Language) -> Path:
-        return self.output(lang, "latex")
+    def latex(self, lang: Language, framework: str | None = None) -> Path:
+        return self.output(lang, "latex", framework)
 
-    def doctrees(self, lang: Language, builder: str = "html") -> Path:
-        """Sphinx's environment for ``builder`` (one per builder: they differ)."""
-        return self.edition(lang) / ("doctrees" if builder == "html" else f"doctrees-{builder}")
+    def doctrees(self, lang: Language, builder: str = "html",
+                 framework: str | None = None) -> Path:
+        """Sphinx's environment for ``builder`` (one per builder and framework: they differ)."""
+        name = "doctrees" if builder == "html" else f"doctrees-{builder}"
+        return self.edition(lang) / ("-".join(p for p in (name, framework) if p))
 
     def stem(self, lang: Language, framework: str | None = None) -> str:
         """File stem of the edition's PDF and notebook zip: ``<book>-<code>[-<framework>]``."""
@@ -210,6 +216,12 @@ class BookLayout:
     @property
     def execution_cache(self) -> Path:
         return self.cache / "execute"
+
+    @property
+    def library(self) -> Path:
+        """``_build/lib``: the ``#@save`` library as the pages define it now (on the kernels'
+        ``PYTHONPATH``)."""
+        return self.build / "lib"
 
     @property
     def templates(self) -> Path:

@@ -21,13 +21,15 @@ ASSET_SUFFIXES = {".bib", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".pdf", ".csv
 
 class PageKey(NamedTuple):
     """One page of one edition (``en``, ``chapter_x/y``): what the build executes and
-    renders. Shown as ``en:chapter_x/y``."""
+    renders, for one framework in a book with frameworks. Shown as ``en:chapter_x/y``
+    (``en:chapter_x/y [pytorch]``)."""
 
     lang: str
     page: str
+    framework: str = ""
 
     def __str__(self) -> str:
-        return f"{self.lang}:{self.page}"
+        return f"{self.lang}:{self.page}" + (f" [{self.framework}]" if self.framework else "")
 
 
 @dataclass(frozen=True)

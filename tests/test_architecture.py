@@ -25,8 +25,10 @@ LAYERS: dict[str, int] = {
     "layout": 2,
     "source": 3,
     "notebook": 4,
+    "frameworks": 4,  # which cells belong to which framework (pure notebook functions)
     "i18n": 5,
     "execute": 5,
+    "library": 5,  # the #@save library (reads pages as notebooks)
     "edition": 6,
     "render": 7,
     "commands": 8,

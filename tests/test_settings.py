@@ -47,5 +47,9 @@ def test_language_specific_settings():
     assert (en["language"], en["latex_engine"]) == ("en", "pdflatex")
     assert (zh["language"], zh["latex_engine"]) == ("zh_CN", "xelatex")
     assert "ctex" in zh["latex_elements"]["fontpkg"] and "fontpkg" not in en["latex_elements"]
-    assert zh["latex_documents"][0][1] == "dl-by-doing-zh.tex"
+    assert zh["latex_documents"][0][1] == "dl-by-doing-zh-mxnet.tex"  # the default framework
+    torch = sphinx_settings(cfg, cfg.language("zh"), cfg.framework("pytorch"))
+    assert torch["latex_documents"][0][1] == "dl-by-doing-zh-pytorch.tex"
+    assert (torch["d2lbook_framework"], zh["d2lbook_framework"]) == ("pytorch", "")
+    assert "sphinx_design" in zh["extensions"]
     assert en["nb_execution_mode"] == "off"

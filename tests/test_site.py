@@ -243,13 +243,15 @@ def test_site_layout(site) -> None:
     assert site.site.missing == []
     assert (root / "index.html").is_file()
     for lang in site.cfg.languages:
-        stem = f"{site.cfg.name}-{lang.code}"
         assert (root / lang.code / "index.html").is_file()
         assert (root / lang.code / "search.html").is_file()
-        assert (root / lang.code / "pdf" / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
-        with zipfile.ZipFile(root / lang.code / "notebooks" / f"{stem}.zip") as zf:
-            assert f"{stem}/{PAGE}.ipynb" in zf.namelist()
-        assert (root / lang.code / "notebooks" / f"{PAGE}.ipynb").is_file()
+        for fw in site.cfg.frameworks:  # every framework's PDF, zip and notebooks
+            stem = "-".join(p for p in (site.cfg.name, lang.code, fw.key) if p)
+            folder = root / lang.code / "notebooks" / fw.key
+            assert (root / lang.code / "pdf" / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+            with zipfile.ZipFile(folder / f"{stem}.zip") as zf:
+                assert f"{stem}/{PAGE}.ipynb" in zf.namelist()
+            assert (folder / f"{PAGE}.ipynb").is_file()
         assert (root / lang.code / "_static" / "mathjax" / "tex-chtml.js").is_file()
 
 
@@ -307,12 +309,18 @@ def test_every_page_has_the_book_links(site) -> None:
             if not counterpart.is_file():  # a page only this edition has: the other's index
                 counterpart = root / other.code / "index.html"
             assert target == counterpart.resolve(), name
-            (notebook,) = found["d2l-download-notebook"]
-            assert notebook["href"].endswith(f"notebooks/{name}.ipynb")
-            assert found["d2l-download-zip"][0]["href"].endswith(
-                f"notebooks/{cfg.name}-{lang.code}.zip")
-            assert found["d2l-download-pdf"][0]["href"].endswith(f"pdf/{cfg.name}-{lang.code}.pdf")
-            assert found["d2l-colab"][0]["href"].endswith(f"/{lang.code}/{name}.ipynb")
+            fws = [fw.key for fw in cfg.frameworks]
+            assert len(found["d2l-download-notebook"]) == len(fws)
+            for fw, notebook, zip_link, pdf_link in zip(
+                    fws, found["d2l-download-notebook"], found["d2l-download-zip"],
+                    found["d2l-download-pdf"], strict=True):
+                stem = "-".join(p for p in (cfg.name, lang.code, fw) if p)
+                sub = f"notebooks/{fw}/" if fw else "notebooks/"
+                assert notebook["href"].endswith(f"{sub}{name}.ipynb")
+                assert zip_link["href"].endswith(f"{sub}{stem}.zip")
+                assert pdf_link["href"].endswith(f"pdf/{stem}.pdf")
+            sub = f"{fws[0]}/" if fws[0] else ""
+            assert found["d2l-colab"][0]["href"].endswith(f"/{lang.code}/{sub}{name}.ipynb")
             assert found["d2l-discuss"][0]["href"].startswith(cfg.urls.forum)
             edit = found["d2l-edit"][0]["href"]
             if lang == cfg.source_language:

@@ -15,6 +15,13 @@ from d2lbook.errors import Problem
 from d2lbook.execute.cache import ExecutionCache
 from d2lbook.execute.runner import ExecutionEvent, Job, execute_notebooks
 from d2lbook.files import atomic_path
+from d2lbook.frameworks import (
+    PageRun,
+    combined_notebook,
+    imports_library,
+    page_runs,
+    per_framework,
+)
 from d2lbook.layout import BookLayout
 from d2lbook.notebook import page_notebook
 from d2lbook.source import PageKey, code_cell_lines
@@ -34,7 +41,13 @@ class EditionResult:
     html: Path | None = None
     pdf: Path | None = None
     notebooks: Path | None = None
-    """The notebook zip."""
+    """The notebook zip (the default framework's)."""
+    pdfs: dict[str, Path] = field(default_factory=dict)
+    """Framework key -> its PDF (key "" in a book without frameworks)."""
+    zips: dict[str, Path] = field(default_factory=dict)
+    """Framework key -> its notebook zip."""
+    runs: list[tuple[str, str]] = field(default_factory=list)
+    """(page, framework) of every notebook executed for this edition in this build."""
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -67,9 +80,12 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
     for e in editions:
         results[e.lang.code].seconds["prepare"] = round(time.perf_counter() - started, 2)
 
-    # One execution pass for every edition: identical code runs once.
+    # One execution pass for every edition: identical code runs once. The unit is
+    # (page, framework); the notebooks of a (page, framework) are identical in every language.
     t0 = time.perf_counter()
+    library = _library(cfg)
     all_jobs: list[Job] = []
+    pages_nb: dict[tuple[str, str], dict] = {}
     for e in editions:
         for page in e.pages:
             # Code is never translated: a failing cell is reported in the English page, unless
@@ -79,30 +95,99 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
             source = english if in_english else e.origin.get(page.name, page.path)
             text = e.english[page.name] if in_english else page.text
             cwd = english.parent if english.parent.is_dir() else e.tree / page.folder
-            all_jobs.append(Job(PageKey(e.lang.code, page.name), source,
-                                page_notebook(page, cfg.execution.kernel), cwd,
-                                code_cell_lines(text)))
+            nb = page_notebook(page, cfg.default_framework.kernel)
+            pages_nb[e.lang.code, page.name] = nb
+            runs = page_runs(nb, cfg) or [PageRun(cfg.default_framework, nb)]
+            for run in runs:
+                fw = run.framework
+                imports = imports_library(run.notebook, fw) and fw.key in library.hashes
+                all_jobs.append(Job(PageKey(e.lang.code, page.name, fw.key), source,
+                                    run.notebook, cwd, _lines(text, run.notebook, nb),
+                                    kernel=fw.kernel,
+                                    depends=f"+lib:{library.hashes[fw.key]}" if imports else "",
+                                    pythonpath=str(library.folder) if library.hashes else ""))
+    _check_kernels(cfg, {job.kernel for job in all_jobs
+                         if any(c["cell_type"] == "code" for c in job.notebook["cells"])})
     summary = execute_notebooks(all_jobs, execution_cache(cfg),
                                 dataclasses.replace(cfg.execution, jobs=jobs), layout.cache,
                                 progress)
-    executed: dict[str, dict] = {}
+    executed: dict[str, dict[str, dict[str, dict]]] = {}
     for outcome in summary.outcomes:
-        code, name = outcome.page
-        executed.setdefault(code, {})[name] = outcome.notebook
+        code, name, key = outcome.page
+        executed.setdefault(code, {}).setdefault(name, {})[key] = outcome.notebook
         results[code].executed += int(outcome.executed)
         results[code].cached += int(outcome.has_code and not outcome.executed)
         results[code].without_code += int(not outcome.has_code)
+        if outcome.executed:
+            results[code].runs.append((name, key))
     exec_seconds = round(time.perf_counter() - t0, 2)
 
     for e in editions:
         result = results[e.lang.code]
         result.seconds["execute"] = exec_seconds
-        _render(cfg, e, executed[e.lang.code], formats, jobs, result)
+        runs = executed[e.lang.code]
+        site_nbs = {name: combined_notebook(pages_nb[e.lang.code, name], by_fw, cfg)
+                    for name, by_fw in runs.items()}
+        fw_nbs = {name: per_framework(pages_nb[e.lang.code, name], by_fw, cfg)
+                  for name, by_fw in runs.items()}
+        _render(cfg, e, site_nbs, fw_nbs, library.files, formats, jobs, result)
     return BuildResult([results[e.lang.code] for e in editions], summary.executed)
 
 
+@dataclass
+class _Library:
+    folder: Path
+    """Holds the generated package (put on the kernels' ``PYTHONPATH``)."""
+    files: dict[str, str]
+    """Package-relative path (``d2l/torch.py``) -> text."""
+    hashes: dict[str, str]
+    """Framework key -> hash of what importing its module depends on."""
+
+
+def _library(cfg: BookConfig) -> _Library:
+    """The ``#@save`` library as the pages define it now, written under ``_build/lib``."""
+    from d2lbook.files import write_if_changed
+    from d2lbook.library import library_files, library_hashes
+
+    folder = BookLayout(cfg).library
+    if not any(fw.library for fw in cfg.frameworks):
+        return _Library(folder, {}, {})
+    files = library_files(cfg, dest=folder)
+    for path, text in files.items():
+        write_if_changed(path, text)
+    return _Library(folder, {p.relative_to(folder).as_posix(): t for p, t in files.items()},
+                    library_hashes(files, cfg))
+
+
+def _check_kernels(cfg: BookConfig, kernels: set[str]) -> None:
+    """Every kernel the build needs is installed, or one error naming them and the fix."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from d2lbook.errors import MissingToolError
+
+    installed = set(KernelSpecManager().find_kernel_specs())
+    missing = sorted(kernels - installed)
+    if missing:
+        owners = {fw.kernel: fw.key for fw in cfg.frameworks if fw.key}
+        names = ", ".join(f"{k} (framework {owners[k]})" if k in owners else k for k in missing)
+        raise MissingToolError(f"Jupyter kernel(s) not installed: {names}. Run `make setup` "
+                               "(ci/setup.sh): it makes each framework's environment "
+                               "(.venvs/<framework>) and registers its kernel")
+
+
+def _lines(text: str, run_nb: dict, page_nb: dict) -> list[int]:
+    """Source line of each code cell of a framework's notebook."""
+    lines = code_cell_lines(text)
+    ids = [c["id"] for c in page_nb["cells"] if c["cell_type"] == "code"]
+    where = dict(zip(ids, lines, strict=False))
+    return [where.get(c["id"], 0) for c in run_nb["cells"] if c["cell_type"] == "code"]
+
+
 def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
+            fw_notebooks: dict[str, dict[str, dict]], library: dict[str, str],
             formats: tuple[str, ...], jobs: int, result: EditionResult) -> None:
+    """``notebooks``: the website's (every framework, as tabs); ``fw_notebooks``: page ->
+    framework key -> the page for that framework alone (PDF, reader notebooks)."""
     from d2lbook.render.sphinx_run import run_sphinx
     from d2lbook.render.tree import write_sphinx_tree
 
@@ -123,24 +208,41 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             from d2lbook.render.references import SphinxResolver
 
             t0 = time.perf_counter()
-            bundle = write_bundle(layout.notebooks(lang), layout.notebook_zip(lang),
-                                  layout.stem(lang), notebooks,
-                                  [p.name for p in edition.pages
-                                   if p.name not in edition.generated],
-                                  SphinxResolver(run.env, run.config), edition.tree,
-                                  edition.assets)
-            result.warnings += bundle.warnings
-            result.notebooks = bundle.zip_path
+            resolver = SphinxResolver(run.env, run.config)
+            docnames = [p.name for p in edition.pages if p.name not in edition.generated]
+            for fw in cfg.frameworks:
+                nbs = {name: by_fw[fw.key] for name, by_fw in fw_notebooks.items()}
+                lib = {rel: text for rel, text in library.items()
+                       if rel.endswith(("__init__.py", f"/{fw.module}.py"))} if fw.module else {}
+                bundle = write_bundle(layout.notebooks(lang, fw.key),
+                                      layout.notebook_zip(lang, fw.key),
+                                      layout.stem(lang, fw.key), nbs, docnames, resolver,
+                                      edition.tree, edition.assets, lib)
+                result.warnings += [w for w in bundle.warnings if w not in result.warnings]
+                result.zips[fw.key] = bundle.zip_path
+            result.notebooks = result.zips[cfg.default_framework.key]
             result.seconds["notebooks"] = round(time.perf_counter() - t0, 2)
     if "pdf" in formats:
         from d2lbook.render.latex import build_pdf
 
         t0 = time.perf_counter()
-        run = run_sphinx(tree, layout.latex(lang), layout.doctrees(lang, "latex"), "latex", jobs)
-        result.warnings += run.warnings
-        pdf = build_pdf(layout.latex(lang), layout.stem(lang), lang.latex_engine)
-        target = layout.pdf(lang)
-        with atomic_path(target) as tmp:
-            shutil.copyfile(pdf, tmp)
-        result.pdf = target
+        for fw in cfg.frameworks:
+            fw_tree = tree
+            if fw.key:
+                nbs = {name: by_fw[fw.key] for name, by_fw in fw_notebooks.items()}
+                for name, counts in edition.progress.items():
+                    if name in nbs:
+                        nbs[name]["metadata"]["d2lbook"] = {"progress": counts}
+                fw_tree = write_sphinx_tree(cfg, lang, edition.tree, nbs, edition.assets, fw)
+            latex = layout.latex(lang, fw.key)
+            run = run_sphinx(fw_tree, latex, layout.doctrees(lang, "latex", fw.key), "latex",
+                             jobs)
+            result.warnings += [w for w in run.warnings if w not in result.warnings]
+            pdf = build_pdf(latex, layout.stem(lang, fw.key), lang.latex_engine)
+            target = layout.pdf(lang, fw.key)
+            with atomic_path(target) as tmp:
+                shutil.copyfile(pdf, tmp)
+            result.pdfs[fw.key] = target
+        result.pdf = result.pdfs[cfg.default_framework.key]
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
+

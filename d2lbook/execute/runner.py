@@ -41,6 +41,13 @@ class Job:
     """Working directory of the kernel (the page's folder)."""
     cell_lines: list[int] = field(default_factory=list)
     """Source line of each code cell, for error messages."""
+    kernel: str = ""
+    """The kernel to run it in (its framework's); empty: ``Settings.kernel``."""
+    depends: str = ""
+    """What else the outputs depend on, added to the cache key (the hash of the ``#@save``
+    library when the notebook imports it)."""
+    pythonpath: str = ""
+    """Prepended to the kernel's ``PYTHONPATH`` (the generated library's folder)."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +99,9 @@ def execute_notebooks(jobs: list[Job], cache: ExecutionCache, settings: Executio
                       progress: Callable[[ExecutionEvent], None] = lambda e: None) -> Summary:
     """Every job's notebook with its outputs: from the cache, or run with ``settings`` (kernel,
     timeout, parallel kernels: ``jobs``, 0 = one per core); ``work_dir`` is scratch space
-    (the kernels' IPython profile)."""
-    env = fingerprint(settings.kernel)
-    keys = [cache_key(job.notebook["cells"], settings.kernel, env) for job in jobs]
+    (the kernels' IPython profile). A job may name its own kernel (its framework's)."""
+    keys = [cache_key(job.notebook["cells"], job.kernel or settings.kernel,
+                      fingerprint(job.kernel or settings.kernel) + job.depends) for job in jobs]
     records: dict[str, Record] = {}
     todo: dict[str, Job] = {}
     for job, key in zip(jobs, keys, strict=True):
@@ -138,8 +145,9 @@ def _run_pool(todo: dict[str, Job], cache: ExecutionCache, settings: Execution,
         pending: dict[Future, tuple[str, Job]] = {}
         for key, job in todo.items():
             progress(ExecutionEvent("queued", job.page))
-            future = pool.submit(_execute_one, job.notebook, str(job.cwd), settings.kernel,
-                                 settings.timeout, str(ipython_dir), threads)
+            future = pool.submit(_execute_one, job.notebook, str(job.cwd),
+                                 job.kernel or settings.kernel, settings.timeout,
+                                 str(ipython_dir), threads, job.pythonpath)
             pending[future] = (key, job)
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -168,7 +176,7 @@ def _execution_error(job: Job, result: dict[str, Any]) -> ExecutionError:
 
 
 def _execute_one(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
-                 ipython_dir: str, threads: str) -> dict[str, Any]:
+                 ipython_dir: str, threads: str, pythonpath: str = "") -> dict[str, Any]:
     """Worker: run one notebook; returns outputs or a picklable error description."""
     import nbformat
     from nbclient import NotebookClient
@@ -177,6 +185,13 @@ def _execute_one(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
     os.environ["IPYTHONDIR"] = ipython_dir
     os.environ["OMP_NUM_THREADS"] = threads
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    # Workers are reused: set (or clear) the library's folder for this notebook's kernel.
+    base = os.environ.setdefault("D2LBOOK_BASE_PYTHONPATH", os.environ.get("PYTHONPATH", ""))
+    paths = [p for p in (pythonpath, base) if p]
+    if paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    else:
+        os.environ.pop("PYTHONPATH", None)
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     nb = nbformat.from_dict(copy.deepcopy(nb_dict))
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,

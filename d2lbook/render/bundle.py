@@ -42,7 +42,9 @@ def reader_notebook(nb: dict[str, Any], docname: str, resolver: Any) -> tuple[di
 
 def write_bundle(folder: Path, zip_path: Path, top: str, notebooks: dict[str, dict[str, Any]],
                  docnames: list[str], resolver: Any, assets_root: Path,
-                 assets: list[Path]) -> Bundle:
+                 assets: list[Path], library: dict[str, str] | None = None) -> Bundle:
+    """``library``: the ``#@save`` package's files (``d2l/torch.py`` -> text), copied next to
+    every notebook so that each runs standalone wherever the zip is unpacked."""
     import nbformat
 
     written: list[Path] = []
@@ -60,7 +62,11 @@ def write_bundle(folder: Path, zip_path: Path, top: str, notebooks: dict[str, di
     for rel in reader_assets:
         write_if_changed(folder / rel, (assets_root / rel).read_bytes())
         keep.add(rel)
-    prune(folder, keep, {".ipynb"} | READER_ASSETS)
+    for sub in sorted({Path(name).parent for name in docnames}) if library else ():
+        for rel, text in library.items():
+            write_if_changed(folder / sub / rel, text)
+            keep.add(sub / rel)
+    prune(folder, keep, {".ipynb", ".py"} | READER_ASSETS)
     with atomic_path(zip_path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for rel in sorted(keep):
             info = zipfile.ZipInfo(f"{top}/{rel.as_posix()}", date_time=(2020, 1, 1, 0, 0, 0))

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from d2lbook.config import BookConfig, Language
+from d2lbook.config import BookConfig, Framework, Language
 from d2lbook.layout import BookLayout
 
 # Folders inside a Sphinx tree that are never pages (myst-nb would read their .ipynb files).
 EXCLUDE = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 
 
-def sphinx_settings(cfg: BookConfig, lang: Language) -> dict[str, Any]:
+def sphinx_settings(cfg: BookConfig, lang: Language,
+                    fw: Framework | None = None) -> dict[str, Any]:
+    """``fw``: the framework of a single-framework tree (a PDF); None for the website's tree,
+    where framework cells become tabs."""
     author = lang.author or cfg.author
-    stem = BookLayout(cfg).stem(lang)
+    stem = BookLayout(cfg).stem(lang, (fw or cfg.default_framework).key)
     settings: dict[str, Any] = {
         "project": lang.title,
         "author": author,
@@ -32,6 +35,7 @@ def sphinx_settings(cfg: BookConfig, lang: Language) -> dict[str, Any]:
             "sphinxcontrib.bibtex",
             "sphinx_copybutton",
             "sphinxcontrib.rsvgconverter",
+            "sphinx_design",
             "d2lbook.render.sphinx_ext",
         ],
         # MyST: $...$ math, amsmath environments, ::: fences, definition lists, and block
@@ -82,6 +86,10 @@ def sphinx_settings(cfg: BookConfig, lang: Language) -> dict[str, Any]:
         # Read by d2lbook.render.sphinx_ext.
         "d2lbook_language": lang.code,
         "d2lbook_html_lang": lang.html_language,
+        # Framework tabs (sphinx_ext): [key, display name] of each framework; the framework of
+        # a single-framework tree.
+        "d2lbook_frameworks": [[f.key, f.name] for f in cfg.frameworks if f.key],
+        "d2lbook_framework": fw.key if fw else "",
     }
     return settings
 

@@ -8,6 +8,9 @@ Layout of ``_build/site/`` (``<stem>`` is ``<book>-<lang>``)::
     <lang>/notebooks/<stem>.zip      all of them (with their images)
     <lang>/pdf/<stem>.pdf            the edition's PDF
 
+In a book with frameworks, notebooks and zips are per framework
+(``<lang>/notebooks/<framework>/``, ``<stem>`` = ``<book>-<lang>-<framework>``), one PDF each.
+
 The per-page links (language switcher, downloads, Colab, discussion, edit) are computed here as
 pure functions of the configuration, so the Sphinx extension and the tests agree on them.
 The site is assembled in a temporary folder and swapped in, so a server never shows half a site.
@@ -55,6 +58,19 @@ class PageLinks:
     colab: Link | None
     discuss: Link | None
     edit: Link | None
+    frameworks: tuple[FrameworkLinks, ...] = ()
+    """In a book with frameworks: the downloads and Colab link of each framework (the fields
+    above are the default framework's)."""
+
+
+@dataclass(frozen=True)
+class FrameworkLinks:
+    key: str
+    name: str
+    notebook: Link | None
+    zip: Link
+    pdf: Link
+    colab: Link | None
 
 
 def _up(page: str) -> str:
@@ -79,21 +95,31 @@ def page_links(cfg: BookConfig, lang: Language, page: str,
         name = native_name(other.code)
         others.append(Link(f"{up}../{other.code}/{target}.html", name,
                            text["switch"].format(name=name), other.html_language))
-    stem = BookLayout(cfg).stem(lang)
-    notebook = Link(f"{up}{NOTEBOOKS}/{page}.ipynb", text["notebook"]) if is_document else None
     urls = cfg.urls
-    colab = discuss = edit = None
-    if is_document and urls.colab:
-        colab = Link(f"{COLAB}/{urls.colab.strip('/')}/blob/main/{lang.code}/{page}.ipynb",
-                     text["colab"])
+    layout = BookLayout(cfg)
+    per_fw = []
+    for fw in cfg.frameworks:
+        stem = layout.stem(lang, fw.key)
+        folder = f"{NOTEBOOKS}/{fw.key}" if fw.key else NOTEBOOKS
+        sub = f"{lang.code}/{fw.key}" if fw.key else lang.code
+        per_fw.append(FrameworkLinks(
+            fw.key, fw.name,
+            Link(f"{up}{folder}/{page}.ipynb", text["notebook"]) if is_document else None,
+            Link(f"{up}{folder}/{stem}.zip", text["zip"]),
+            Link(f"{up}{PDF}/{stem}.pdf", text["pdf"]),
+            Link(f"{COLAB}/{urls.colab.strip('/')}/blob/main/{sub}/{page}.ipynb", text["colab"])
+            if is_document and urls.colab else None))
+    first = per_fw[0]
+    notebook, colab = first.notebook, first.colab
+    discuss = edit = None
     if is_document and urls.forum:
         discuss = Link(f"{urls.forum.rstrip('/')}/{topic or page}", text["discuss"])
     if is_document and urls.repository:
         base = f"{urls.repository.rstrip('/')}/edit/{urls.branch}"
         edit = Link(f"{base}/{edit_path(cfg, lang, page)}",
                     text["edit"] if lang == cfg.source_language else text["edit_translation"])
-    return PageLinks(tuple(others), notebook, Link(f"{up}{NOTEBOOKS}/{stem}.zip", text["zip"]),
-                     Link(f"{up}{PDF}/{stem}.pdf", text["pdf"]), colab, discuss, edit)
+    return PageLinks(tuple(others), notebook, first.zip, first.pdf, colab, discuss, edit,
+                     tuple(per_fw) if cfg.multi_framework else ())
 
 
 def edit_path(cfg: BookConfig, lang: Language, page: str) -> str:
@@ -227,21 +253,25 @@ def _copy_edition(layout: BookLayout, lang: Language, dest: Path, missing: list[
                              "which the site uses for downloads; rename the folder")
     shutil.copytree(html_dir, dest, ignore=shutil.ignore_patterns(".buildinfo*"))
     edition = SiteEdition(lang.code, dest / "index.html")
-    zip_path = layout.notebook_zip(lang)
-    if zip_path.is_file():
-        shutil.copytree(layout.notebooks(lang), dest / NOTEBOOKS,
-                        ignore=shutil.ignore_patterns(".tmp-*", "*.tmp"))
-        edition.zip = dest / NOTEBOOKS / zip_path.name
+    for fw in layout.cfg.frameworks:
+        zip_path = layout.notebook_zip(lang, fw.key)
+        rel = zip_path.relative_to(layout.notebooks(lang))
+        if zip_path.is_file():
+            shutil.copytree(layout.notebooks(lang, fw.key), dest / NOTEBOOKS / rel.parent,
+                            ignore=shutil.ignore_patterns(".tmp-*", "*.tmp"),
+                            dirs_exist_ok=True)
+            edition.zip = edition.zip or dest / NOTEBOOKS / rel
+        else:
+            missing.append(f"{lang.code}/{NOTEBOOKS}/{rel.as_posix()}")
+        pdf = layout.pdf(lang, fw.key)
+        if pdf.is_file():
+            (dest / PDF).mkdir(exist_ok=True)
+            shutil.copyfile(pdf, dest / PDF / pdf.name)
+            edition.pdf = edition.pdf or dest / PDF / pdf.name
+        else:
+            missing.append(f"{lang.code}/{PDF}/{pdf.name}")
+    if (dest / NOTEBOOKS).is_dir():
         edition.notebooks = sorted((dest / NOTEBOOKS).rglob("*.ipynb"))
-    else:
-        missing.append(f"{lang.code}/{NOTEBOOKS}/{zip_path.name}")
-    pdf = layout.pdf(lang)
-    if pdf.is_file():
-        (dest / PDF).mkdir()
-        shutil.copyfile(pdf, dest / PDF / pdf.name)
-        edition.pdf = dest / PDF / pdf.name
-    else:
-        missing.append(f"{lang.code}/{PDF}/{pdf.name}")
     return edition
 
 

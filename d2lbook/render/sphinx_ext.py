@@ -179,7 +179,66 @@ def _quiet_jieba() -> None:
     jieba.setLogLevel(logging.WARNING)
 
 
+TAB_SYNC_GROUP = "tab"
+"""sphinx-design's default sync group: framework code tabs and prose tabs written with
+``:sync: <framework>`` switch together (the choice is kept in the browser's localStorage, which
+every page and both editions share, being served from one origin)."""
+
+
+def _framework_tabs(app: Any, doctree: Any, docname: str = "") -> None:
+    """Consecutive code cells marked for one framework each (``frameworks.combined_notebook``)
+    become one sphinx-design tab set: a tab per framework with its code and outputs."""
+    from docutils import nodes
+    from sphinx_design.shared import create_component
+
+    names = dict(app.config.d2lbook_frameworks)
+    if not names:
+        return
+
+    def framework(node: Any) -> str:
+        if not isinstance(node, nodes.container) or node.get("nb_element") != "cell_code":
+            return ""
+        meta = node.get("cell_metadata") or {}
+        return (meta.get("d2lbook") or {}).get("framework", "")
+
+    parents = {cell.parent for cell in doctree.findall(nodes.container) if framework(cell)}
+    for parent in parents:
+        children = list(parent.children)
+        new: list[Any] = []
+        i = 0
+        while i < len(children):
+            if not framework(children[i]):
+                new.append(children[i])
+                i += 1
+                continue
+            run = []
+            while i < len(children) and framework(children[i]):
+                run.append(children[i])
+                i += 1
+            by_key: dict[str, list[Any]] = {}
+            for cell in run:
+                by_key.setdefault(framework(cell), []).append(cell)
+            tab_set = create_component("tab-set", classes=["sd-tab-set", "d2l-framework-tabs"])
+            for key in [k for k in names if k in by_key] + \
+                    [k for k in by_key if k not in names]:
+                label = nodes.rubric(names.get(key, key), nodes.Text(names.get(key, key)),
+                                     classes=["sd-tab-label"])
+                label["sync_id"] = key
+                label["sync_group"] = TAB_SYNC_GROUP
+                content = create_component("tab-content", classes=["sd-tab-content"],
+                                           children=by_key[key])
+                tab_set += create_component("tab-item", classes=["sd-tab-item"],
+                                            children=[label, content])
+            tab_set.source, tab_set.line = run[0].source, run[0].line
+            new.append(tab_set)
+        parent.children = []
+        parent.extend(new)
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.add_config_value("d2lbook_frameworks", [], "env")
+    app.add_config_value("d2lbook_framework", "", "env")
+    app.connect("doctree-read", _framework_tabs)
     app.add_config_value("d2lbook_language", "en", "env")
     app.add_config_value("d2lbook_html_lang", "en", "html")
     app.connect("config-inited", _config_inited)

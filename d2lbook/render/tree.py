@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from d2lbook.config import BookConfig, Language
+from d2lbook.config import BookConfig, Framework, Language
 from d2lbook.files import prune, write_if_changed
 from d2lbook.layout import BookLayout
 from d2lbook.notebook import dumps
@@ -13,10 +13,12 @@ from d2lbook.render.settings import conf_py, sphinx_settings
 
 
 def write_sphinx_tree(cfg: BookConfig, lang: Language, edition_tree: Path,
-                      notebooks: dict[str, dict[str, Any]], assets: list[Path]) -> Path:
-    root = BookLayout(cfg).sphinx(lang)
+                      notebooks: dict[str, dict[str, Any]], assets: list[Path],
+                      fw: Framework | None = None) -> Path:
+    """The website's tree (``fw`` None), or one framework's (its PDF)."""
+    root = BookLayout(cfg).sphinx(lang, fw.key if fw else None)
     keep: set[Path] = {Path("conf.py")}
-    write_if_changed(root / "conf.py", conf_py(sphinx_settings(cfg, lang)))
+    write_if_changed(root / "conf.py", conf_py(sphinx_settings(cfg, lang, fw)))
     for name, nb in notebooks.items():
         write_if_changed(root / f"{name}.ipynb", dumps(nb))
         keep.add(Path(f"{name}.ipynb"))

@@ -1,0 +1,235 @@
+"""Pages written for several frameworks: which cells belong to which framework, one notebook per
+(page, framework), and the page combined again for the website.
+
+A code cell belongs to the frameworks named in its tags (``:tags: [mxnet, pytorch]``); a cell
+without a framework tag is shared by every framework the page is written for. A page whose code
+cells carry no framework tag at all is framework-independent: it runs once, in the default
+framework, and every framework's outputs show that run.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from d2lbook.config import BookConfig, Framework
+
+META = "d2lbook"
+"""Cell metadata key of the combined (website) notebook: ``{"framework": "<key>"}`` marks a cell
+that shows one framework's code and outputs; consecutive such cells become one tab group."""
+
+LIBRARY_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+{pkg}(?:\.\w+)*[ \t]+import\b|"
+                            r"import[ \t]+{pkg}\b)", re.M)
+
+
+def _source(cell: dict[str, Any]) -> str:
+    src = cell.get("source", "")
+    return src if isinstance(src, str) else "".join(src)
+
+
+def cell_frameworks(cell: dict[str, Any], frameworks: tuple[Framework, ...]) -> tuple[str, ...]:
+    """The framework keys a code cell's tags name (in configuration order); () when shared."""
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    return tuple(fw.key for fw in frameworks if fw.key and fw.key in tags)
+
+
+def page_frameworks(nb: dict[str, Any], frameworks: tuple[Framework, ...]) -> tuple[Framework, ...]:
+    """The frameworks a page is executed for: those its code cells name; the default one alone
+    when no cell names a framework (and nothing when the page has no code)."""
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    if not code:
+        return ()
+    named = {key for cell in code for key in cell_frameworks(cell, frameworks)}
+    if not named:
+        return (frameworks[0],)
+    return tuple(fw for fw in frameworks if fw.key in named)
+
+
+def is_tagged(nb: dict[str, Any], frameworks: tuple[Framework, ...]) -> bool:
+    """True when some code cell of the page names a framework."""
+    return any(cell_frameworks(c, frameworks) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def framework_notebook(nb: dict[str, Any], fw: Framework,
+                       frameworks: tuple[Framework, ...]) -> dict[str, Any]:
+    """The page for one framework: its prose, the shared code cells and this framework's cells,
+    with this framework's kernelspec. Identical in every language (code is never translated)."""
+    out = copy.deepcopy(nb)
+    out["cells"] = [cell for cell in out["cells"] if cell["cell_type"] != "code"
+                    or fw.key in cell_frameworks(cell, frameworks) or
+                    not cell_frameworks(cell, frameworks)]
+    out["metadata"]["kernelspec"] = kernelspec(fw)
+    return out
+
+
+def prose_only(nb: dict[str, Any], fw: Framework) -> dict[str, Any]:
+    """The page without any code (a framework the page has no code for)."""
+    out = copy.deepcopy(nb)
+    out["cells"] = [c for c in out["cells"] if c["cell_type"] != "code"]
+    out["metadata"]["kernelspec"] = kernelspec(fw)
+    return out
+
+
+def kernelspec(fw: Framework) -> dict[str, str]:
+    return {"display_name": fw.name if fw.key else "Python 3", "language": "python",
+            "name": fw.kernel}
+
+
+def imports_library(nb: dict[str, Any], fw: Framework) -> bool:
+    """Whether the notebook's code imports the framework's library package (``from d2l import
+    torch as d2l``, ``import d2l``)."""
+    if not fw.package:
+        return False
+    pattern = re.compile(LIBRARY_IMPORT.pattern.format(pkg=re.escape(fw.package)), re.M)
+    return any(pattern.search(_source(c)) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+@dataclass(frozen=True)
+class PageRun:
+    """One notebook to execute: (page, framework)."""
+
+    framework: Framework
+    notebook: dict[str, Any]
+
+
+def page_runs(nb: dict[str, Any], cfg: BookConfig) -> list[PageRun]:
+    """The notebooks a page is executed as, one per framework it is written for."""
+    return [PageRun(fw, framework_notebook(nb, fw, cfg.frameworks))
+            for fw in page_frameworks(nb, cfg.frameworks)]
+
+
+def per_framework(nb: dict[str, Any], executed: dict[str, dict[str, Any]],
+                  cfg: BookConfig) -> dict[str, dict[str, Any]]:
+    """For every framework of the book, the page as that framework's reader sees it (PDF,
+    notebook bundle): executed for it, or the default run of a framework-independent page, or
+    prose only when the page has code for other frameworks but none for this one."""
+    out: dict[str, dict[str, Any]] = {}
+    runs = page_frameworks(nb, cfg.frameworks)
+    tagged = is_tagged(nb, cfg.frameworks)
+    for fw in cfg.frameworks:
+        out[fw.key] = reader_view(_for(fw, nb, executed, runs, tagged, cfg), fw, cfg.frameworks)
+    return out
+
+
+def _for(fw: Framework, nb: dict[str, Any], executed: dict[str, dict[str, Any]],
+         runs: tuple[Framework, ...], tagged: bool, cfg: BookConfig) -> dict[str, Any]:
+    if fw.key in executed:
+        return executed[fw.key]
+    if not runs:
+        return framework_notebook(nb, fw, cfg.frameworks)
+    if not tagged:
+        shared = copy.deepcopy(executed[runs[0].key])
+        shared["metadata"]["kernelspec"] = kernelspec(fw)
+        return shared
+    return prose_only(nb, fw)
+
+
+def _outputs_text(cell: dict[str, Any]) -> str:
+    outputs = [{k: v for k, v in o.items() if k != "execution_count"}
+               for o in cell.get("outputs", [])]
+    return json.dumps(outputs, sort_keys=True)
+
+
+def combined_notebook(nb: dict[str, Any], executed: dict[str, dict[str, Any]],
+                      cfg: BookConfig) -> dict[str, Any]:
+    """The page for the website: every cell once, each framework cell with its own outputs and
+    marked (cell metadata ``d2lbook.framework``) so that consecutive framework cells render as
+    one tab group. A shared cell whose outputs agree in every framework shows once."""
+    runs = [fw for fw in cfg.frameworks if fw.key in executed]
+    if not runs:
+        return framework_notebook(nb, cfg.frameworks[0], cfg.frameworks)
+    by_id = {fw.key: {c["id"]: c for c in executed[fw.key]["cells"]} for fw in runs}
+    out = copy.deepcopy(executed[runs[0].key])
+    out["metadata"]["kernelspec"] = kernelspec(runs[0])
+    if len(runs) == 1 and not is_tagged(nb, cfg.frameworks):
+        return out
+    cells: list[dict[str, Any]] = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            cells.append(copy.deepcopy(cell))
+            continue
+        owners = cell_frameworks(cell, cfg.frameworks) or tuple(fw.key for fw in runs)
+        copies = [(key, by_id[key][cell["id"]]) for key in owners if key in by_id]
+        if len(copies) > 1 and len({_outputs_text(c) for _, c in copies}) == 1 and \
+                not cell_frameworks(cell, cfg.frameworks):
+            copies = copies[:1]
+            cells.append(copy.deepcopy(copies[0][1]))
+            continue
+        for key, executed_cell in copies:
+            marked = copy.deepcopy(executed_cell)
+            marked["id"] = f"{cell['id']}-{key}"
+            marked.setdefault("metadata", {})[META] = {"framework": key}
+            cells.append(marked)
+    out["cells"] = cells
+    return out
+
+
+_TABSET = re.compile(r"^(?P<fence>`{3,}|:{3,})\{tab-set\}\s*$")
+_TABITEM = re.compile(r"^(?P<fence>`{3,}|:{3,})\{tab-item\}")
+_SYNC = re.compile(r"^:sync:\s*(?P<key>\S+)\s*$")
+
+
+def select_tabs(markdown: str, fw: Framework, frameworks: tuple[Framework, ...]) -> str:
+    """The markdown with every framework tab-set (one whose items are synced by framework keys)
+    replaced by the content of ``fw``'s tab, or removed when it has none. Other tab-sets are
+    left as they are."""
+    keys = {f.key for f in frameworks if f.key}
+    lines = markdown.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = _TABSET.match(lines[i])
+        if not m:
+            out.append(lines[i])
+            i += 1
+            continue
+        end = i + 1
+        while end < len(lines) and lines[end].strip() != m["fence"]:
+            end += 1
+        items = _tab_items(lines[i + 1:end])
+        synced = [key for key, _ in items]
+        if not items or not all(key in keys for key in synced):
+            out += lines[i:end + 1]
+        else:
+            for key, content in items:
+                if key == fw.key:
+                    out += content
+        i = end + 1
+    return "\n".join(out)
+
+
+def _tab_items(lines: list[str]) -> list[tuple[str, list[str]]]:
+    items: list[tuple[str, list[str]]] = []
+    i = 0
+    while i < len(lines):
+        m = _TABITEM.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        end = i + 1
+        while end < len(lines) and lines[end].strip() != m["fence"]:
+            end += 1
+        body = lines[i + 1:end]
+        key = ""
+        while body and body[0].startswith(":"):
+            s = _SYNC.match(body[0])
+            key = s["key"] if s else key
+            body = body[1:]
+        items.append((key, body))
+        i = end + 1
+    return items
+
+
+def reader_view(nb: dict[str, Any], fw: Framework,
+                frameworks: tuple[Framework, ...]) -> dict[str, Any]:
+    """The notebook with its prose tab-sets resolved for ``fw`` (PDF, reader notebooks)."""
+    if not fw.key:
+        return nb
+    out = copy.deepcopy(nb)
+    for cell in out["cells"]:
+        if cell["cell_type"] == "markdown":
+            cell["source"] = select_tabs(_source(cell), fw, frameworks)
+    return out
