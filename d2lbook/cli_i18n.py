@@ -25,11 +25,15 @@ def cmd_update(args: argparse.Namespace) -> int:
         report = update(cfg, lang)
         if report.note:
             print(f"note: {report.note}", file=sys.stderr)
+        for old, new in report.moved.items():
+            print(f"moved     {old}.po -> {new}.po (git: the page was renamed)")
         for r in report.results:
             if r.status == "unchanged" and not args.verbose:
                 continue
             extra = f" (+{r.new} new, {r.fuzzy} fuzzy, {r.obsolete} obsolete)" \
                 if r.status == "updated" else ""
+            if r.carried:
+                extra += f", {r.carried} translation(s) carried from other catalogs"
             rec = report.recovered.get(r.page)
             extra += f", {rec} rewritten paragraph(s) matched through git history" if rec else ""
             print(f"{r.status:9} {r.path.relative_to(cfg.root)}{extra}")
