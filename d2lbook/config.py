@@ -58,6 +58,9 @@ class Execution:
     """Jupyter kernel name (an ipykernel installed in the project environment)."""
     jobs: int = 0
     """Notebooks executed in parallel; 0 means the number of CPU cores."""
+    output_limit: int = 100_000
+    """Characters of one cell output shown in the page (longer ones are cut with a note; the
+    downloadable notebook keeps everything); 0 means no limit."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ def write_if_changed(path: Path, data: str | bytes) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600; outputs are published
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
         os.replace(tmp, path)

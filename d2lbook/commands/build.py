@@ -13,6 +13,7 @@ from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
 from d2lbook.execute.cache import ExecutionCache
 from d2lbook.execute.runner import Job, Progress, Settings, execute_notebooks
+from d2lbook.lock import locked
 from d2lbook.notebook import page_notebook
 from d2lbook.source import code_cell_lines
 
@@ -52,6 +53,7 @@ def execution_cache(cfg: BookConfig) -> ExecutionCache:
     return ExecutionCache(cfg.build_dir / "cache" / "execute")
 
 
+@locked
 def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...] = FORMATS,
           jobs: int | None = None,
           progress: Callable[[Progress], None] = lambda e: None) -> BuildResult:
@@ -100,7 +102,6 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
 def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             formats: tuple[str, ...], jobs: int, result: EditionResult) -> None:
     from d2lbook.render.settings import output_stem
-    from d2lbook.render.sphinx_run import run_sphinx
     from d2lbook.render.tree import write_sphinx_tree
 
     lang = edition.lang
@@ -108,12 +109,13 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
     for name, counts in edition.progress.items():
         if name in notebooks:  # read by the site's translation notice
             notebooks[name]["metadata"]["d2lbook"] = {"progress": counts}
-    tree = write_sphinx_tree(cfg, lang, edition.tree, notebooks, edition.assets)
+    tree = write_sphinx_tree(cfg, lang, edition.tree, _for_sphinx(cfg, edition, notebooks),
+                             edition.assets)
     doctrees = out / "doctrees"
     stem = output_stem(cfg, lang)
     if "html" in formats or "notebooks" in formats:
         t0 = time.perf_counter()
-        run = run_sphinx(tree, out / "html", doctrees, "html", jobs)
+        run = _sphinx(cfg, edition, tree, out / "html", doctrees, "html", jobs)
         result.warnings += run.warnings
         result.html = out / "html" / "index.html"
         result.seconds["html"] = round(time.perf_counter() - t0, 2)
@@ -135,7 +137,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         from d2lbook.render.latex import build_pdf
 
         t0 = time.perf_counter()
-        run = run_sphinx(tree, out / "latex", out / "doctrees-latex", "latex", jobs)
+        run = _sphinx(cfg, edition, tree, out / "latex", out / "doctrees-latex", "latex", jobs)
         result.warnings += run.warnings
         pdf = build_pdf(out / "latex", stem, lang.latex_engine)
         target = out / "pdf" / f"{stem}.pdf"
@@ -144,3 +146,28 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         target.with_suffix(".pdf.tmp").replace(target)
         result.pdf = target
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
+
+
+def _for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict]) -> dict:
+    """Outputs limited for the page, cells mapped to the lines of the page a user edits."""
+    from d2lbook.render.outputs import sphinx_notebooks
+
+    english = {name: text for name, text in edition.english.items()
+               if edition.origin.get(name) == cfg.source_dir / f"{name}.md"}
+    return sphinx_notebooks(notebooks, {p.name: p.text for p in edition.pages}, english,
+                            cfg.execution.output_limit)
+
+
+def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctrees: Path,
+            builder: str, jobs: int):
+    """Run Sphinx; its warnings are kept per page (reported until fixed) and name the source
+    pages."""
+    from d2lbook.render.sphinx_run import run_sphinx
+    from d2lbook.render.warnings_store import WarningStore
+
+    store = WarningStore(cfg.build_dir / edition.lang.code / f"warnings-{builder}.json")
+    origins = {name: str(path.relative_to(cfg.root)) if path.is_relative_to(cfg.root)
+               else str(path) for name, path in edition.origin.items()}
+    run = run_sphinx(tree, outdir, doctrees, builder, jobs, reread=store.pending(origins))
+    run.warnings = store.update(run.warnings, run.processed, run.docnames, tree, origins)
+    return run

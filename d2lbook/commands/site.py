@@ -12,6 +12,7 @@ from typing import Any
 
 from d2lbook.commands.build import FORMATS, BuildResult, build
 from d2lbook.config import BookConfig, Language, load_config
+from d2lbook.lock import locked
 from d2lbook.render.site import Site, assemble_site, site_dir
 
 
@@ -21,6 +22,7 @@ class SiteBuild:
     site: Site
 
 
+@locked
 def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
                progress: Callable[[Any], None] = lambda e: None,
                langs: tuple[Language, ...] | None = None) -> SiteBuild:

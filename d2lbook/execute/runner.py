@@ -136,7 +136,9 @@ def _run_pool(todo: dict[str, Job], cache: ExecutionCache, settings: Settings,
     workers = max(1, min(settings.jobs, len(todo)))
     threads = str(max(1, (os.cpu_count() or 1) // workers))
     done: dict[str, Record] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    from d2lbook.procs import die_with_parent
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
         pending: dict[Future, tuple[str, Job]] = {}
         for key, job in todo.items():
             progress(Progress("queued", job.page))
