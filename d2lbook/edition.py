@@ -16,7 +16,7 @@ from pathlib import Path
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import Problem
 from d2lbook.files import prune, write_if_changed
-from d2lbook.source import Page, asset_files, page_name, read_pages
+from d2lbook.source import Page, asset_files, page_name, read_page_text, read_pages
 
 
 @dataclass
@@ -63,7 +63,7 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
         if overlay.is_dir():
             for path in sorted(overlay.rglob("*.md")):
                 name = page_name(overlay, path)
-                texts[name] = path.read_text(encoding="utf-8")
+                texts[name] = read_page_text(path)
                 edition.origin[name] = path
             assets.update({rel: overlay / rel for rel in asset_files(overlay)})
         from d2lbook.i18n.progress import STATUS_PAGE, status_page

@@ -170,18 +170,31 @@ def _repair(repo, cfg: BookConfig, lang: Language, pages: dict[str, str],
 
 
 def stats(cfg: BookConfig, lang: Language) -> list[tuple[str, object]]:
-    """(page, ``Stats``) for every page, in reading order."""
-    from d2lbook.i18n.apply import load_catalog_safely
+    """(page, ``Stats``) for every page, in reading order. A catalog that cannot be read
+    raises an :class:`I18nError` naming it once every page was counted (its ``rows``
+    attribute holds the rows; such a page counts as untranslated)."""
+    from d2lbook.errors import I18nError
+    from d2lbook.i18n.catalog import read_catalog
     from d2lbook.i18n.stats import page_stats
     from d2lbook.i18n.update import catalog_path
 
     rows = []
+    problems = []
     english = english_pages(cfg)
     replaced = replaced_pages(cfg, lang, english)
     for name, text in english.items():
         if name in replaced:
             continue
         path = catalog_path(cfg.locale_path, lang.locale, name)
-        catalog = load_catalog_safely(path)[0] if path.is_file() else None
+        catalog = None
+        if path.is_file():
+            try:
+                catalog = read_catalog(path)
+            except I18nError as err:
+                problems.extend(err.problems)
         rows.append((name, page_stats(text, catalog)))
+    if problems:
+        error = I18nError(problems)
+        error.rows = rows  # type: ignore[attr-defined]
+        raise error
     return rows

@@ -30,6 +30,7 @@ _PACKAGE_FOR = {
 }
 AUX_SUFFIXES = {".aux", ".toc", ".out", ".idx", ".ind", ".ilg", ".fls", ".fdb_latexmk", ".xdv",
                 ".lof", ".lot", ".pdf", ".log"}
+_IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".pdf", ".svg", ".eps"}
 _ERROR = re.compile(r"^! (?P<msg>.*)$")
 _LINE = re.compile(r"^l\.(?P<line>\d+) ?(?P<ctx>.*)$")
 _MISSING_FILE = re.compile(r"File `(?P<file>[^']+)' not found")
@@ -98,6 +99,9 @@ def _hint(text: str) -> str:
     if not found:
         return ""
     name = found.group(1)
+    if Path(name).suffix.lower() in _IMAGES:
+        return (f"the image {name!r} does not exist: a page refers to it (the build's "
+                "warnings name the page and line); add the file or fix the path")
     package = next((pkg for key, pkg in _PACKAGE_FOR.items() if key in name), "")
     what = f"the font {name!r}" if "font" in found.re.pattern else f"the file {name!r}"
     if package:
