@@ -116,9 +116,9 @@ def read_pages(src: Path) -> list[Page]:
         problems = unclosed_fences(text)
         if problems:
             line, fence = problems[0]
-            raise SourceError(f"{path}:{line}: the block `{fence}` opened here is never "
+            raise SourceError(f"{path}:{line}: the block {fence!r} opened here is never "
                               "closed, so it swallows the rest of the page; add its closing "
-                              f"fence (a line `{fence.split('{')[0]}`) where the block ends")
+                              f"line {fence.split('{')[0]!r} where the block ends")
         pages.append(Page(name, path, text))
     return pages
 

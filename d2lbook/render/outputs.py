@@ -44,7 +44,25 @@ def _cut(text: str, limit: int) -> str | None:
         size += len(line) + 1
         if size >= limit:
             break
-    return "\n".join(kept).rstrip("\n") + _note(len(text), text.count("\n") + 1, limit)
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return "\n".join(kept).rstrip("\n") + _note(len(text), lines, limit)
+
+
+def _coalesced(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive stream outputs of one stream joined (what the page shows anyway), so that
+    a big output sent in many messages is limited as a whole."""
+    joined: list[dict[str, Any]] = []
+    for out in outputs:
+        last = joined[-1] if joined else None
+        if (last is not None and out.get("output_type") == "stream"
+                and last.get("output_type") == "stream" and last.get("name") == out.get("name")):
+            last["text"].append(_text(out.get("text", "")))
+        elif out.get("output_type") == "stream":
+            joined.append({**out, "text": [_text(out.get("text", ""))]})
+        else:
+            joined.append(out)
+    return [{**o, "text": "".join(o["text"])} if o.get("output_type") == "stream" else o
+            for o in joined]
 
 
 def limit_outputs(nb: dict[str, Any], limit: int) -> dict[str, Any]:
@@ -59,6 +77,10 @@ def limit_outputs(nb: dict[str, Any], limit: int) -> dict[str, Any]:
         if not outputs:
             continue
         new_outputs = []
+        if sum(1 for o in outputs if o.get("output_type") == "stream") > 1:
+            coalesced = _coalesced(outputs)
+            if len(coalesced) < len(outputs):
+                outputs, changed = coalesced, True
         for out in outputs:
             new = out
             if out.get("output_type") == "stream":
