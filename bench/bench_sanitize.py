@@ -36,7 +36,7 @@ def main() -> None:
     from d2lbook.i18n.catalog import read_catalog
     from d2lbook.i18n.sanitize import inventory, page_references, parser
     from d2lbook.i18n.segment import segment
-    from d2lbook.i18n.update import catalog_path
+    from d2lbook.layout import catalog_file as catalog_path
     from d2lbook.i18n.validate import check_translation
 
     cfg = load_config(REPO)

@@ -27,11 +27,15 @@ def cmd_update(args: argparse.Namespace) -> int:
         report = update(cfg, lang)
         if report.note:
             print(f"note: {report.note}", file=sys.stderr)
+        for old, new in report.moved.items():
+            print(f"moved     {old}.po -> {new}.po (git: the page was renamed)")
         for r in report.results:
             if r.status == "unchanged" and not args.verbose:
                 continue
             extra = f" (+{r.new} new, {r.fuzzy} fuzzy, {r.obsolete} obsolete)" \
                 if r.status == "updated" else ""
+            if r.carried:
+                extra += f", {r.carried} translation(s) carried from other catalogs"
             rec = report.recovered.get(r.page)
             extra += f", {rec} rewritten paragraph(s) matched through git history" if rec else ""
             print(f"{r.status:9} {r.path.relative_to(cfg.root)}{extra}")
@@ -47,19 +51,29 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from d2lbook.commands.i18n import coverage, translated_languages
+    from d2lbook.errors import I18nError
 
     cfg = load_config(args.root)
+    failed: list[I18nError] = []
     for lang in translated_languages(cfg, args.lang):
         print(f"{lang.code} ({lang.locale})   translated / fuzzy / untranslated  (words)")
         total = None
-        for page, s in coverage(cfg, lang):
+        try:
+            rows = coverage(cfg, lang)
+        except I18nError as err:
+            rows = err.rows  # type: ignore[attr-defined]
+            failed.append(err)
+        for page, s in rows:
             total = s if total is None else total + s
             print(f"  {page:50} {s.translated:4} / {s.fuzzy:3} / {s.untranslated:3}   "
                   f"({s.translated_words}/{s.fuzzy_words}/{s.untranslated_words})")
         if total is not None:
             print(f"  {'total':50} {total.translated:4} / {total.fuzzy:3} / "
                   f"{total.untranslated:3}   {total.percent:.0f}% of messages translated")
-    return 0
+    for err in failed:
+        print(f"error: {err}\n(counted as untranslated above: the catalog cannot be read)",
+              file=sys.stderr)
+    return err.exit_code if failed else 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:

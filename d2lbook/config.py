@@ -59,6 +59,9 @@ class Execution:
     """Jupyter kernel name (an ipykernel installed in the project environment)."""
     jobs: int = 0
     """Notebooks executed in parallel; 0 means the number of CPU cores."""
+    output_limit: int = 100_000
+    """Characters of one cell output shown in the page (longer ones are cut with a note; the
+    downloadable notebook keeps everything); 0 means no limit."""
 
 
 @dataclass(frozen=True)
@@ -192,15 +195,25 @@ class BookConfig:
         return self.languages if code == "all" else (self.language(code),)
 
 
-def _build(cls: type, data: dict[str, Any], where: str, problems: list[Problem]) -> dict:
+_NOT_SETTINGS = {"root"}
+"""Fields computed by d2lbook, not read from the table."""
+
+
+def _build(cls: type, data: dict[str, Any], where: str, problems: list[Problem],
+           locate: Any = None) -> dict:
     """Keyword arguments for a dataclass from a TOML table; unknown keys and bad types are
-    recorded in ``problems`` and left out."""
-    known = {f.name: f for f in fields(cls)}
+    recorded in ``problems`` (at their line, found by ``locate(table, key)``) and left out."""
+    known = {f.name: f for f in fields(cls) if f.name not in _NOT_SETTINGS}
+
+    def problem(key: str, message: str) -> Problem:
+        line = locate(where, key) if locate else 0
+        return Problem(getattr(locate, "path", "pyproject.toml"), line, message)
+
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         name = key.replace("-", "_")
         if name not in known:
-            problems.append(Problem("pyproject.toml", 0, f"{where}: unknown key {key!r} "
+            problems.append(problem(key, f"{where}: unknown key {key!r} "
                                     f"(known: {', '.join(sorted(known))})"))
             continue
         default = known[name].default
@@ -208,7 +221,7 @@ def _build(cls: type, data: dict[str, Any], where: str, problems: list[Problem])
         if expected is tuple and isinstance(value, list):
             value = tuple(value)
         if type(value) is not expected:
-            problems.append(Problem("pyproject.toml", 0, f"{where}.{key}: expected "
+            problems.append(problem(key, f"{where}.{key}: expected "
                                     f"{expected.__name__}, got {type(value).__name__}"))
             continue
         kwargs[name] = value
@@ -222,22 +235,52 @@ def load_config(root: Path | str | None = None) -> BookConfig:
     if not path.is_file():
         raise ConfigError([Problem(path, 0, "no pyproject.toml: run d2lbook inside the book")])
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError as err:
+        raise ConfigError([Problem(path, 0, f"not UTF-8 ({err})")]) from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError([Problem(path, getattr(err, "lineno", 0), str(err))]) from None
     table = data.get("tool", {}).get("d2lbook")
     if not isinstance(table, dict):
         raise ConfigError([Problem(path, 0, "missing [tool.d2lbook] table")])
-    return parse_config(root, table)
+    return parse_config(root, table, _Locator(path, text))
 
 
-def parse_config(root: Path, table: dict[str, Any]) -> BookConfig:
+class _Locator:
+    """The line of ``key = ...`` in a ``[tool.d2lbook.<where>]`` table of pyproject.toml."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.lines = text.splitlines()
+
+    def __call__(self, where: str, key: str) -> int:
+        table = "tool.d2lbook" if where == "tool.d2lbook" else f"tool.d2lbook.{where}"
+        current = ""
+        for number, raw in enumerate(self.lines, 1):
+            line = raw.strip()
+            if line.startswith("[") and not line.startswith("[["):
+                current = line.strip("[] ").replace(" ", "").replace('"', "")
+            elif current == table and line.split("=")[0].strip().strip('"') == key:
+                return number
+        return 0
+
+
+def parse_config(root: Path, table: dict[str, Any], locate: Any = None) -> BookConfig:
     problems: list[Problem] = []
     table = dict(table)
     langs_table = table.pop("languages", None)
     exec_table = table.pop("execution", {})
     urls_table = table.pop("urls", {})
     fw_table = table.pop("frameworks", {})
+    for name, sub in (("execution", exec_table), ("urls", urls_table)):
+        if not isinstance(sub, dict):
+            problems.append(Problem(getattr(locate, "path", "pyproject.toml"),
+                                    locate("tool.d2lbook", name) if locate else 0,
+                                    f"tool.d2lbook.{name} must be a table "
+                                    f"([tool.d2lbook.{name}])"))
+    exec_table = exec_table if isinstance(exec_table, dict) else {}
+    urls_table = urls_table if isinstance(urls_table, dict) else {}
 
     languages: list[Language] = []
     if not isinstance(langs_table, dict) or not langs_table:
@@ -248,7 +291,7 @@ def parse_config(root: Path, table: dict[str, Any]) -> BookConfig:
             if not isinstance(ltable, dict):
                 problems.append(Problem("pyproject.toml", 0, f"languages.{code} must be a table"))
                 continue
-            kwargs = _build(Language, ltable, f"languages.{code}", problems)
+            kwargs = _build(Language, ltable, f"languages.{code}", problems, locate)
             if "title" not in kwargs:
                 problems.append(Problem("pyproject.toml", 0, f"languages.{code}: missing title"))
                 continue
@@ -267,13 +310,16 @@ def parse_config(root: Path, table: dict[str, Any]) -> BookConfig:
                 problems.append(Problem("pyproject.toml", 0, f"languages.{lang.code}: a "
                                         "translated edition needs `locale` (e.g. zh_CN)"))
 
-    execution = Execution(**_build(Execution, exec_table, "execution", problems))
+    execution = Execution(**_build(Execution, exec_table, "execution", problems, locate))
     if execution.timeout <= 0:
         problems.append(Problem("pyproject.toml", 0, "execution.timeout must be positive"))
-    urls = Urls(**_build(Urls, urls_table, "urls", problems))
+    if execution.output_limit < 0:
+        problems.append(Problem("pyproject.toml", 0, "execution.output_limit must be 0 (no "
+                                "limit) or a number of characters"))
+    urls = Urls(**_build(Urls, urls_table, "urls", problems, locate))
     frameworks = _frameworks(fw_table, problems)
 
-    top = _build(BookConfig, table, "tool.d2lbook", problems)
+    top = _build(BookConfig, table, "tool.d2lbook", problems, locate)
     for required in ("name", "author", "version"):
         if required not in top:
             problems.append(Problem("pyproject.toml", 0, f"tool.d2lbook: missing {required!r}"))

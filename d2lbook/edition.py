@@ -17,7 +17,7 @@ from d2lbook.config import BookConfig, Language
 from d2lbook.errors import Problem
 from d2lbook.files import prune, write_if_changed
 from d2lbook.layout import BookLayout
-from d2lbook.source import Page, asset_files, read_pages
+from d2lbook.source import Page, asset_files, read_page_text, read_pages
 
 if TYPE_CHECKING:
     from d2lbook.i18n.status import DocumentStatus
@@ -59,7 +59,7 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
         overlay = layout.overlay(lang)
         _translate(layout, lang, english, texts, edition)
         for name, path in layout.overlay_pages(lang).items():
-            texts[name] = path.read_text(encoding="utf-8")
+            texts[name] = read_page_text(path)
             edition.origin[name] = path
         if overlay.is_dir():
             assets.update({rel: overlay / rel for rel in asset_files(overlay)})

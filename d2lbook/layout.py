@@ -203,6 +203,12 @@ class BookLayout:
     def notebook_zip(self, lang: Language, framework: str | None = None) -> Path:
         return self.notebooks(lang, framework) / f"{self.stem(lang, framework)}.zip"
 
+    def warnings(self, lang: Language, builder: str, framework: str | None = None) -> Path:
+        """``_build/<code>/warnings-<builder>[-<framework>].json``: Sphinx's warnings kept per
+        page, reported by every build until the page is fixed."""
+        name = "-".join(p for p in ("warnings", builder, framework) if p)
+        return self.edition(lang) / f"{name}.json"
+
     @property
     def site(self) -> Path:
         """``_build/site``: the published site."""

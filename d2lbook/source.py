@@ -94,7 +94,7 @@ def page_order(src: Path) -> list[str]:
                               f"{path} does not exist; fix the entry or add the page")
         seen.add(name)
         order.append(name)
-        text = path.read_text(encoding="utf-8")
+        text = read_page_text(path)
         for entry in toctree_entries(text):
             visit(_resolve(PurePosixPath(name).parent, entry), name)
 
@@ -110,12 +110,54 @@ def read_pages(src: Path) -> list[Page]:
     pages = []
     for name in page_order(src):
         path = src / f"{name}.md"
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as err:
-            raise SourceError(f"{path}: not UTF-8 ({err}); save the file as UTF-8") from None
+        text = read_page_text(path)
+        problems = unclosed_fences(text)
+        if problems:
+            line, fence = problems[0]
+            raise SourceError(f"{path}:{line}: the block {fence!r} opened here is never "
+                              "closed, so it swallows the rest of the page; add its closing "
+                              f"line {fence.split('{')[0]!r} where the block ends")
         pages.append(Page(name, path, text))
     return pages
+
+
+def read_page_text(path: Path) -> str:
+    """A page's text; a located SourceError when it is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise SourceError(f"{path}:{line}: not UTF-8 (byte {data[err.start]:#04x} at offset "
+                          f"{err.start}); save the file as UTF-8") from None
+
+
+_LITERAL = {"code-cell", "code", "code-block", "sourcecode", "raw", "math", "literalinclude"}
+
+
+def unclosed_fences(text: str, offset: int = 0) -> list[tuple[int, str]]:
+    """(1-based line, opening line) of every fenced block (code or directive, ``` or :::) that
+    runs to the end of the page or of its enclosing directive because it is never closed
+    (CommonMark then takes everything after it as its content)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.colon_fence import colon_fence_plugin
+
+    lines = text.splitlines()
+    found: list[tuple[int, str]] = []
+    for token in MarkdownIt("commonmark").use(colon_fence_plugin).parse(text):
+        if token.type not in ("fence", "colon_fence") or token.map is None:
+            continue
+        start, end = token.map
+        last = lines[end - 1].lstrip("> \t").rstrip() \
+            if start < end - 1 < len(lines) else ""
+        char = token.markup[0]
+        if not (last.startswith(token.markup) and not last.strip(char)):
+            found.append((offset + start + 1, lines[start].strip()))
+            continue
+        name = token.info.strip()
+        if name.startswith("{") and name[1:].split("}")[0] not in _LITERAL:
+            found += unclosed_fences(token.content, offset + start + 1)
+    return found
 
 
 def asset_files(src: Path) -> list[Path]:

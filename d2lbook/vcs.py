@@ -386,9 +386,13 @@ class Repository:
         pos = 0
         for spec in wanted:
             end = data.index(b"\n", pos)
-            header = data[pos:end].split()
+            line = data[pos:end]
             pos = end + 1
-            if len(header) == 3 and header[1] != b"missing":
+            # "<oid> <type> <size>", or "<spec> missing" / "<spec> ambiguous" where the spec
+            # itself may hold spaces (a path with a space): read from the right.
+            header = line.rsplit(b" ", 2)
+            if (len(header) == 3 and header[2].isdigit() and not line.endswith(b" missing")
+                    and not line.endswith(b" ambiguous")):
                 size = int(header[2])
                 result[spec] = data[pos:pos + size] if header[1] == b"blob" else None
                 pos += size + 1

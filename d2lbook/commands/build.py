@@ -23,6 +23,7 @@ from d2lbook.frameworks import (
     per_framework,
 )
 from d2lbook.layout import BookLayout
+from d2lbook.lock import locked
 from d2lbook.notebook import page_notebook
 from d2lbook.source import PageKey, code_cell_lines
 
@@ -68,6 +69,7 @@ def execution_cache(cfg: BookConfig) -> ExecutionCache:
     return ExecutionCache(BookLayout(cfg).execution_cache)
 
 
+@locked
 def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...] = FORMATS,
           jobs: int | None = None,
           progress: Callable[[ExecutionEvent], None] = lambda e: None) -> BuildResult:
@@ -188,7 +190,6 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             formats: tuple[str, ...], jobs: int, result: EditionResult) -> None:
     """``notebooks``: the website's (every framework, as tabs); ``fw_notebooks``: page ->
     framework key -> the page for that framework alone (PDF, reader notebooks)."""
-    from d2lbook.render.sphinx_run import run_sphinx
     from d2lbook.render.tree import write_sphinx_tree
 
     lang = edition.lang
@@ -196,10 +197,12 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
     for name, counts in edition.status_counts.items():
         if name in notebooks:  # read by the site's translation notice
             notebooks[name]["metadata"]["d2lbook"] = {"progress": counts}
-    tree = write_sphinx_tree(cfg, lang, edition.tree, notebooks, edition.assets)
+    tree = write_sphinx_tree(cfg, lang, edition.tree, _for_sphinx(cfg, edition, notebooks),
+                             edition.assets)
     if "html" in formats or "notebooks" in formats:
         t0 = time.perf_counter()
-        run = run_sphinx(tree, layout.html(lang), layout.doctrees(lang, "html"), "html", jobs)
+        run = _sphinx(cfg, edition, tree, layout.html(lang), layout.doctrees(lang, "html"), "html",
+                      jobs)
         result.warnings += run.warnings
         result.html = layout.html(lang) / "index.html"
         result.seconds["html"] = round(time.perf_counter() - t0, 2)
@@ -230,13 +233,14 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             fw_tree = tree
             if fw.key:
                 nbs = {name: by_fw[fw.key] for name, by_fw in fw_notebooks.items()}
-                for name, counts in edition.progress.items():
+                for name, counts in edition.status_counts.items():
                     if name in nbs:
                         nbs[name]["metadata"]["d2lbook"] = {"progress": counts}
-                fw_tree = write_sphinx_tree(cfg, lang, edition.tree, nbs, edition.assets, fw)
+                fw_tree = write_sphinx_tree(cfg, lang, edition.tree,
+                                            _for_sphinx(cfg, edition, nbs), edition.assets, fw)
             latex = layout.latex(lang, fw.key)
-            run = run_sphinx(fw_tree, latex, layout.doctrees(lang, "latex", fw.key), "latex",
-                             jobs)
+            run = _sphinx(cfg, edition, fw_tree, latex, layout.doctrees(lang, "latex", fw.key),
+                          "latex", jobs, fw.key)
             result.warnings += [w for w in run.warnings if w not in result.warnings]
             pdf = build_pdf(latex, layout.stem(lang, fw.key), lang.latex_engine)
             target = layout.pdf(lang, fw.key)
@@ -246,3 +250,27 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         result.pdf = result.pdfs[cfg.default_framework.key]
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
 
+
+def _for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict]) -> dict:
+    """Outputs limited for the page, cells mapped to the lines of the page a user edits."""
+    from d2lbook.render.outputs import sphinx_notebooks
+
+    english = {name: text for name, text in edition.english.items()
+               if edition.origin.get(name) == cfg.source_dir / f"{name}.md"}
+    return sphinx_notebooks(notebooks, {p.name: p.text for p in edition.pages}, english,
+                            cfg.execution.output_limit)
+
+
+def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctrees: Path,
+            builder: str, jobs: int, framework: str = ""):
+    """Run Sphinx; its warnings are kept per page (reported until fixed) and name the source
+    pages."""
+    from d2lbook.render.sphinx_run import run_sphinx
+    from d2lbook.render.warnings_store import WarningStore
+
+    store = WarningStore(BookLayout(cfg).warnings(edition.lang, builder, framework))
+    origins = {name: str(path.relative_to(cfg.root)) if path.is_relative_to(cfg.root)
+               else str(path) for name, path in edition.origin.items()}
+    run = run_sphinx(tree, outdir, doctrees, builder, jobs, reread=store.pending(origins))
+    run.warnings = store.update(run.warnings, run.processed, run.docnames, tree, origins)
+    return run

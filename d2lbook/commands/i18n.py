@@ -33,6 +33,8 @@ class UpdateReport:
     """Page -> translations carried over a rewrite thanks to git history."""
     replaced: list[str] = field(default_factory=list)
     """Pages with a whole-file replacement: no catalog is kept for them."""
+    moved: dict[str, str] = field(default_factory=dict)
+    """Old page -> new page, for catalogs moved because git says their page was renamed."""
     note: str = ""
 
 
@@ -41,7 +43,7 @@ def update(cfg: BookConfig, lang: Language) -> UpdateReport:
     their old translations (offered as fuzzy) where msgmerge could not."""
     from d2lbook.i18n.catalog import read_catalog
     from d2lbook.i18n.update import update_catalogs
-    from d2lbook.vcs import GitError, Repository
+    from d2lbook.vcs import UNSHALLOW_HINT, GitError, Repository
 
     layout = BookLayout(cfg)
     english = english_pages(cfg)
@@ -57,9 +59,18 @@ def update(cfg: BookConfig, lang: Language) -> UpdateReport:
         for name, path in paths.items():
             if path in dirty:  # uncommitted English: the sync point is not a commit yet
                 commits.pop(name, None)
+        unverified = _shallow_boundary(repo, commits)
+        if unverified:
+            report.note = (f"cannot verify X-Source-Commit of {len(unverified)} page(s) "
+                           f"({', '.join(unverified[:3])}{', ...' if len(unverified) > 3 else ''}"
+                           f"): their last English change is older than this shallow clone's "
+                           f"history, so X-Source-Commit was left as it was; {UNSHALLOW_HINT}")
     except GitError as err:
         repo, paths, commits = None, {}, {}
         report.note = f"no git history ({err}); X-Source-Commit left as it was"
+
+    if repo is not None:
+        report.moved = _follow_renames(repo, cfg, lang, pages)
 
     before: dict[str, str] = {}
     for name in pages:
@@ -71,8 +82,68 @@ def update(cfg: BookConfig, lang: Language) -> UpdateReport:
     report.results = update_catalogs(pages, layout.locale, lang.locale, commits,
                                      project=cfg.name, language_team=f"{lang.title}")
     if repo is not None:
-        report.recovered = _repair(repo, cfg, lang, pages, paths, before, report.results)
+        en_rel = repo.relpath(cfg.source_dir)
+        old_paths = {**paths, **{new: f"{en_rel}/{old}.md" for old, new in report.moved.items()}}
+        report.recovered = _repair(repo, cfg, lang, pages, old_paths, before, report.results)
     return report
+
+
+def _shallow_boundary(repo, commits: dict[str, str]) -> list[str]:
+    """Pages whose last commit found is a shallow clone's boundary commit (git shows every
+    file as added there, so it is not the commit that last changed the page): removed from
+    ``commits`` and returned."""
+    if not repo.shallow:
+        return []
+    try:
+        boundary = set((repo.git_dir / "shallow").read_text(encoding="utf-8").split())
+    except OSError:
+        return []
+    pages = [name for name, sha in commits.items() if sha in boundary]
+    for name in pages:
+        commits.pop(name)
+    return pages
+
+
+def _follow_renames(repo, cfg: BookConfig, lang: Language, pages: dict[str, str]
+                    ) -> dict[str, str]:
+    """Move the catalog of every page git saw renamed (committed, or staged with ``git mv``;
+    chained renames and moves to another folder included) to the page's new name, unless the
+    new name already has a catalog with translations. Old page -> new page."""
+    from d2lbook.i18n.catalog import read_catalog
+    from d2lbook.i18n.moves import move_catalog, renamed_to
+    from d2lbook.vcs import History
+
+    layout = BookLayout(cfg)
+    catalogs = layout.catalog_files(lang)
+    orphans = {name: path for name, path in catalogs.items()
+               if name not in pages and not layout.source_page(name).exists()}
+    if not orphans:
+        return {}
+    en_rel = repo.relpath(cfg.source_dir)
+    history = repo.history([en_rel]) if repo.head().sha else History()
+    staged = repo.worktree_changes([en_rel])
+    exists = {f"{en_rel}/{name}.md" for name in pages}
+    moved: dict[str, str] = {}
+    for name, path in orphans.items():
+        target = renamed_to(history, f"{en_rel}/{name}.md", exists, staged)
+        if target is None:
+            continue
+        new = target.removeprefix(en_rel + "/").removesuffix(".md")
+        dest = layout.catalog(lang, new)
+        if new in moved.values() or (dest.is_file() and _has_translations(dest, read_catalog)):
+            continue
+        move_catalog(path, dest)
+        moved[name] = new
+    return moved
+
+
+def _has_translations(path: Path, read) -> bool:
+    from d2lbook.errors import I18nError
+
+    try:
+        return any(e.msgstr for e in read(path).entries)
+    except I18nError:
+        return True  # never replace a catalog we cannot read
 
 
 def _repair(repo, cfg: BookConfig, lang: Language, pages: dict[str, str],
@@ -96,20 +167,33 @@ def _repair(repo, cfg: BookConfig, lang: Language, pages: dict[str, str],
 
 
 def coverage(cfg: BookConfig, lang: Language) -> list[tuple[str, object]]:
-    """(page, ``Coverage``) for every page, in reading order."""
-    from d2lbook.i18n.apply import load_catalog_safely
+    """(page, ``Coverage``) for every page, in reading order. A catalog that cannot be read
+    raises an :class:`I18nError` naming it once every page was counted (its ``rows``
+    attribute holds the rows; such a page counts as untranslated)."""
+    from d2lbook.errors import I18nError
+    from d2lbook.i18n.catalog import read_catalog
     from d2lbook.i18n.coverage import page_coverage
 
     layout = BookLayout(cfg)
     rows = []
+    problems = []
     english = english_pages(cfg)
     replaced = layout.replaced_pages(lang, english)
     for name, text in english.items():
         if name in replaced:
             continue
         path = layout.catalog(lang, name)
-        catalog = load_catalog_safely(path)[0] if path.is_file() else None
+        catalog = None
+        if path.is_file():
+            try:
+                catalog = read_catalog(path)
+            except I18nError as err:
+                problems.extend(err.problems)
         rows.append((name, page_coverage(text, catalog)))
+    if problems:
+        error = I18nError(problems)
+        error.rows = rows  # type: ignore[attr-defined]
+        raise error
     return rows
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from d2lbook.commands.build import FORMATS, BuildResult, build
 from d2lbook.config import BookConfig, Language, load_config
 from d2lbook.layout import BookLayout
+from d2lbook.lock import locked
 from d2lbook.render.site import Site, assemble_site
 
 
@@ -22,6 +23,7 @@ class SiteBuild:
     site: Site
 
 
+@locked
 def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
                progress: Callable[[Any], None] = lambda e: None,
                langs: tuple[Language, ...] | None = None) -> SiteBuild:

@@ -141,7 +141,9 @@ def _run_pool(todo: dict[str, Job], cache: ExecutionCache, settings: Execution,
     workers = max(1, min(settings.jobs or os.cpu_count() or 1, len(todo)))
     threads = str(max(1, (os.cpu_count() or 1) // workers))
     done: dict[str, Record] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    from d2lbook.procs import die_with_parent
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
         pending: dict[Future, tuple[str, Job]] = {}
         for key, job in todo.items():
             progress(ExecutionEvent("queued", job.page))

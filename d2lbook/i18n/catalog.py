@@ -398,7 +398,18 @@ def read_catalog(path: Path) -> Catalog:
     except OSError as err:
         raise I18nError([Problem(path, 0, f"cannot read catalog: {err.strerror}",
                                  "i18n-catalog")]) from None
-    return parse_catalog(text, path)
+    catalog = parse_catalog(text, path)
+    charset = _CHARSET.search(catalog.header.get("Content-Type", ""))
+    if charset and charset.group(1).replace("-", "").lower() != "utf8":
+        line = next((n for n, raw in enumerate(text.splitlines(), 1)
+                     if "Content-Type" in raw), 0)
+        raise I18nError([Problem(path, line, f"the header declares charset={charset.group(1)}, "
+                                 "but catalogs are UTF-8 (gettext would re-encode or reject "
+                                 "the translations): set `charset=UTF-8`", "i18n-catalog")])
+    return catalog
+
+
+_CHARSET = re.compile(r"charset=([\w.:-]+)", re.I)
 
 
 # ----------------------------------------------------------------------------------------------

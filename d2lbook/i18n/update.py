@@ -38,6 +38,8 @@ class UpdateResult:
     """Entries that became fuzzy (their English changed; the old translation is kept)."""
     obsolete: int = 0
     """Translations that became obsolete (``#~``) because their English disappeared."""
+    carried: int = 0
+    """Translations carried over from another catalog (the paragraph moved between pages)."""
 
 
 _PLURALS = {
@@ -84,7 +86,10 @@ def update_catalogs(
             results.append(_update_page(page, text, path, header, commits.get(page)))
         except I18nError as err:
             problems.extend(err.problems)
-    results.extend(_orphans(pages, Path(locale_dir), locale))
+    orphans = _orphans(pages, Path(locale_dir), locale)
+    if not problems:
+        results = _carry_moved(results, orphans)
+    results.extend(orphans)
     if problems:
         error = I18nError(problems)
         error.results = results  # type: ignore[attr-defined]
@@ -186,6 +191,39 @@ def _counts(old: Catalog, merged: Catalog) -> tuple[int, int, int]:
 
 def _write(path: Path, text: str) -> None:
     write_atomic(path, text)
+
+
+def _carry_moved(results: list[UpdateResult], orphans: list[UpdateResult]
+                 ) -> list[UpdateResult]:
+    """Give entries without a translation the one made for exactly their English in another
+    catalog (obsolete there, or in an orphaned catalog): a paragraph moved between pages, a
+    page split or merged, a rename git did not see."""
+    from dataclasses import replace
+
+    from .moves import carry, homeless_translations
+
+    def load(path: Path) -> Catalog | None:
+        try:
+            return read_catalog(path)
+        except I18nError:
+            return None  # reported where it belongs (update, stats); never written here
+
+    live = {r.path: load(r.path) for r in results}
+    gone = [(c, True) for o in orphans if (c := load(o.path)) is not None]
+    pool = homeless_translations(gone + [(c, False) for c in live.values() if c is not None])
+    if not pool:
+        return results
+    out: list[UpdateResult] = []
+    for r in results:
+        catalog = live[r.path]
+        if catalog is not None:
+            catalog, filled = carry(catalog, pool)
+            if filled:
+                _write(r.path, render_catalog(catalog))
+                r = replace(r, status="created" if r.status == "created" else "updated",
+                            carried=filled)
+        out.append(r)
+    return out
 
 
 def _orphans(pages: dict[str, str], locale_dir: Path, locale: str) -> list[UpdateResult]:

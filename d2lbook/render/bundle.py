@@ -71,5 +71,6 @@ def write_bundle(folder: Path, zip_path: Path, top: str, notebooks: dict[str, di
         for rel in sorted(keep):
             info = zipfile.ZipInfo(f"{top}/{rel.as_posix()}", date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100644 << 16  # a regular file, world-readable when unzipped
             zf.writestr(info, (folder / rel).read_bytes())
     return Bundle(folder, zip_path, written, warnings)

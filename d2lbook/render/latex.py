@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 from d2lbook.errors import MissingToolError, RenderError
+from d2lbook.procs import run_guarded
 
 INSTALL = "sudo ci/setup.sh   (or: sudo apt-get install --no-install-recommends {packages})"
 
@@ -30,6 +30,7 @@ _PACKAGE_FOR = {
 }
 AUX_SUFFIXES = {".aux", ".toc", ".out", ".idx", ".ind", ".ilg", ".fls", ".fdb_latexmk", ".xdv",
                 ".lof", ".lot", ".pdf", ".log"}
+_IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".pdf", ".svg", ".eps"}
 _ERROR = re.compile(r"^! (?P<msg>.*)$")
 _LINE = re.compile(r"^l\.(?P<line>\d+) ?(?P<ctx>.*)$")
 _MISSING_FILE = re.compile(r"File `(?P<file>[^']+)' not found")
@@ -55,16 +56,14 @@ def build_pdf(latex_dir: Path, stem: str, engine: str) -> Path:
     cmd = ["latexmk", mode, "-dvi-", "-ps-", "-interaction=nonstopmode", "-halt-on-error",
            f"{stem}.tex"]
     pdf = latex_dir / f"{stem}.pdf"
-    proc = subprocess.run(cmd, cwd=latex_dir, capture_output=True, text=True,
-                          errors="replace", env=env)
+    proc = run_guarded(cmd, cwd=latex_dir, errors="replace", env=env)
     if proc.returncode != 0:
         # Auxiliary files of an earlier run (another preamble, a crash) can break the next
         # one: start again from the .tex alone before reporting an error.
         for path in latex_dir.glob(f"{stem}.*"):
             if path.suffix in AUX_SUFFIXES:
                 path.unlink()
-        proc = subprocess.run(cmd, cwd=latex_dir, capture_output=True, text=True,
-                              errors="replace", env=env)
+        proc = run_guarded(cmd, cwd=latex_dir, errors="replace", env=env)
     if proc.returncode != 0 or not pdf.is_file():
         log = latex_dir / f"{stem}.log"
         raise latex_error(log, proc.stdout + proc.stderr)
@@ -100,6 +99,9 @@ def _hint(text: str) -> str:
     if not found:
         return ""
     name = found.group(1)
+    if Path(name).suffix.lower() in _IMAGES:
+        return (f"the image {name!r} does not exist: a page refers to it (the build's "
+                "warnings name the page and line); add the file or fix the path")
     package = next((pkg for key, pkg in _PACKAGE_FOR.items() if key in name), "")
     what = f"the font {name!r}" if "font" in found.re.pattern else f"the file {name!r}"
     if package:

@@ -221,6 +221,8 @@ def assemble_site(cfg: BookConfig, require_all: bool = False) -> Site:
             raise RenderError(f"the {lang.code} edition's HTML is not built "
                              f"({layout.html(lang)}); run "
                              f"`d2lbook build html --lang {lang.code}` first")
+    for stale in layout.build.glob(".site-*"):  # left by a killed build (we hold the lock)
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=layout.build))
     try:
         (tmp / "index.html").write_text(root_index(cfg), encoding="utf-8")
@@ -232,6 +234,7 @@ def assemble_site(cfg: BookConfig, require_all: bool = False) -> Site:
                              + ", ".join(missing))
         files = [p for p in tmp.rglob("*") if p.is_file()]
         size = sum(p.stat().st_size for p in files)
+        world_readable(tmp)
         _swap_in(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -276,6 +279,15 @@ def _copy_edition(layout: BookLayout, lang: Language, dest: Path, missing: list[
 
 
 _RENAME_EXCHANGE = 2
+
+
+def world_readable(root: Path) -> None:
+    """Files 0644 and folders 0755 under ``root`` (itself included): a web server running as
+    another user must be able to read the site."""
+    root.chmod(0o755)
+    for path in root.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def _swap_in(new: Path, target: Path) -> None:

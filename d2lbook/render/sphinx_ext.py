@@ -235,7 +235,33 @@ def _framework_tabs(app: Any, doctree: Any, docname: str = "") -> None:
         parent.extend(new)
 
 
+def _missing_images_transform() -> type:
+    from docutils import nodes
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class DropMissingImages(SphinxPostTransform):
+        """An image whose file does not exist (Sphinx already warned, naming the page and
+        line) becomes a visible placeholder, instead of a KeyError in Sphinx's image
+        converter or a LaTeX error far from the cause."""
+
+        default_priority = 5  # before the image converters (10)
+
+        def run(self, **kwargs: Any) -> None:
+            for node in list(self.document.findall(nodes.image)):
+                uri = node.get("uri", "")
+                if "://" in uri or uri.startswith("data:"):
+                    continue
+                paths = [p for k, p in node.get("candidates", {}).items() if k != "?"]
+                if paths and all(p in self.env.images for p in paths):
+                    continue
+                node.replace_self(nodes.inline("", f"[missing image: {uri}]",
+                                               classes=["d2lbook-missing-image"]))
+
+    return DropMissingImages
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.add_post_transform(_missing_images_transform())
     app.add_config_value("d2lbook_frameworks", [], "env")
     app.add_config_value("d2lbook_framework", "", "env")
     app.connect("doctree-read", _framework_tabs)

@@ -21,16 +21,55 @@ class SphinxRun:
     env: Any = None
     """The Sphinx BuildEnvironment after the build (numbers, titles, labels)."""
     config: Any = None
+    processed: set[str] = field(default_factory=set)
+    """Documents read or written by this run (their warnings, if any, were emitted now)."""
+    docnames: set[str] = field(default_factory=set)
+    """Every document of the project."""
+
+
+INCOMPLETE = "d2lbook-incomplete"
+"""Marker in the doctree folder while Sphinx runs: found at the start, the previous run was
+killed, and Sphinx's environment may list outputs that were never written (images)."""
 
 
 def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
-               jobs: int = 1) -> SphinxRun:
-    """Build ``srcdir`` (which holds its ``conf.py``) with ``builder``; incremental."""
+               jobs: int = 1, reread: Any = ()) -> SphinxRun:
+    """Build ``srcdir`` (which holds its ``conf.py``) with ``builder``; incremental, except
+    after a run that did not finish (then from scratch). ``reread``: documents to read again
+    even if unchanged (those with warnings, so that they are reported again)."""
     from sphinx import locale
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
+    from sphinx.util.console import nocolor
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
+    from d2lbook.procs import die_with_parent_on_fork
+
+    die_with_parent_on_fork()  # Sphinx's parallel workers end with the build
+    nocolor()
+    marker = doctreedir / INCOMPLETE
+    fresh = marker.exists()
+    doctreedir.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    seen: set[str] = set()
+    wanted = set(reread)
+    labels: dict[str, Any] = {}
+
+    def before_read(app: Any, env: Any, docs: list[str]) -> None:
+        seen.update(docs)
+        labels.update(env.get_domain("std").labels)
+        # Forget every document about to be read before reading the first (as a parallel
+        # read does), so that they meet each other the way they do in a clean build.
+        for docname in docs:
+            app.events.emit("env-purge-doc", env, docname)
+            env.clear_doc(docname)
+
+    def after_read(app: Any, env: Any) -> list[str]:
+        # A label added, moved or removed changes how other pages' references resolve, but
+        # Sphinx rewrites only the pages it read: rewrite them all (their warnings with them).
+        if seen and dict(env.get_domain("std").labels) != labels:
+            return sorted(env.found_docs)
+        return []
     # Sphinx keeps its UI translations in a process-wide table that merges every language
     # loaded so far: an English build after a Chinese one in the same process (serve, tests)
     # would get Chinese strings. Each build starts from an empty table.
@@ -40,11 +79,18 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
     try:
         with patch_docutils(srcdir), docutils_namespace():
             app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctreedir), builder,
-                         status=status, warning=warning, freshenv=False,
+                         status=status, warning=warning, freshenv=fresh,
                          parallel=jobs if jobs > 1 else 0, keep_going=True)
+            app.connect("env-get-outdated", lambda app, env, added, changed, removed:
+                        sorted(wanted & env.found_docs - added - changed))
+            app.connect("env-before-read-docs", before_read)
+            app.connect("env-updated", after_read)
+            app.connect("doctree-resolved", lambda app, doctree, docname: seen.add(docname))
             app.build()
     except SphinxError as err:
         raise RenderError(f"Sphinx ({builder}) failed on {srcdir}: {err}\n"
                           f"{warning.getvalue()[-3000:]}") from None
+    marker.unlink()
     warnings = [line for line in warning.getvalue().splitlines() if _WARNING.match(line)]
-    return SphinxRun(builder, outdir, warnings, app.env, app.config)
+    return SphinxRun(builder, outdir, warnings, app.env, app.config, seen,
+                     set(app.env.found_docs))

@@ -1,0 +1,104 @@
+"""Sphinx warnings that are never lost, and that point at the page a user edits.
+
+Sphinx only warns about documents it reads or writes, so an incremental build is silent about
+a page with a problem that did not change. Each edition keeps its warnings per document in
+``_build/<lang>/warnings-<builder>.json``; the documents listed there are read again by the
+next build (so their warnings are emitted afresh, or disappear once fixed) and an entry is
+replaced whenever its document is processed. Every build therefore reports what a clean build
+would, and ``--strict`` gives the same answer warm and cold.
+
+Sphinx sees generated notebooks (``_build/<lang>/sphinx/<page>.ipynb``); each notebook carries a
+``source_map`` (the line of each cell in the source page, which myst-nb uses for locations)
+and :func:`relocate` rewrites the file name to the source page, without ANSI colour codes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["cell_starts", "relocate", "WarningStore"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def cell_starts(text: str, cells: list[dict[str, Any]]) -> list[int] | None:
+    """The 0-based line of the page where each cell's source starts (found in order), or
+    None when a cell cannot be found (then myst-nb's own numbering stays)."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    starts: list[int] = []
+    cursor = 0
+    for cell in cells:
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        own = source.splitlines()
+        first = next((k for k, line in enumerate(own) if line.strip()), None)
+        if first is None:
+            starts.append(cursor)
+            continue
+        needle = own[first].rstrip()
+        found = next((i for i in range(cursor, len(lines)) if lines[i] == needle), None)
+        if found is None:
+            return None
+        starts.append(found - first)
+        cursor = found + len(own) - first
+    return starts
+
+
+def relocate(line: str, srcdir: Path, origins: Mapping[str, str]) -> tuple[str | None, str]:
+    """(docname, the warning with every ``<srcdir>/<docname>.ipynb`` replaced by the source
+    page named in ``origins`` and no ANSI codes). docname is None for warnings about no
+    document in particular."""
+    line = _ANSI.sub("", line)
+    prefix = re.escape(str(srcdir).rstrip("/") + "/")
+    docname = None
+    head = re.match(prefix + r"(?P<doc>.+?)\.(?:ipynb|md)(?=[:\s]|$)", line)
+    if head:
+        docname = head["doc"]
+
+    def to_source(m: re.Match[str]) -> str:
+        return origins.get(m["doc"], m.group(0))
+
+    return docname, re.sub(prefix + r"(?P<doc>[^\s:]+?)\.(?:ipynb|md)(?=[:\s,;)]|$)",
+                           to_source, line)
+
+
+class WarningStore:
+    """``_build/<lang>/warnings-<builder>.json``: docname -> its warnings (``""``: warnings
+    about no document, replaced by every run)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            self.pages: dict[str, list[str]] = {str(k): list(v) for k, v in data.items()}
+        except (OSError, ValueError, AttributeError):
+            self.pages = {}
+
+    def pending(self, origins: Mapping[str, str]) -> set[str]:
+        """Documents to read again: those with warnings last time, and the documents their
+        warnings name (``duplicate label x, other instance in <page>``: Sphinx warns only
+        when both are read)."""
+        docs = {doc for doc, found in self.pages.items() if doc and found}
+        text = "\n".join(w for found in self.pages.values() for w in found)
+        return docs | {doc for doc, path in origins.items() if path and path in text}
+
+    def update(self, warnings: Iterable[str], processed: set[str], docnames: set[str],
+               srcdir: Path, origins: Mapping[str, str]) -> list[str]:
+        """Record this run's warnings (each document processed now gets exactly its new
+        ones) and return every warning still standing, relocated, in document order."""
+        fresh: dict[str, list[str]] = {}
+        for raw in warnings:
+            doc, text = relocate(raw, srcdir, origins)
+            fresh.setdefault(doc or "", []).append(text)
+        kept = {doc: found for doc, found in self.pages.items()
+                if doc and doc in docnames and doc not in processed and doc not in fresh}
+        self.pages = {"": fresh.pop("", []), **kept, **fresh}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(self.pages, indent=1, ensure_ascii=False, sort_keys=True),
+                       encoding="utf-8")
+        tmp.replace(self.path)
+        return [w for doc in sorted(self.pages) for w in dict.fromkeys(self.pages[doc])]
