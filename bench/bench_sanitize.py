@@ -36,8 +36,8 @@ def main() -> None:
     from d2lbook.i18n.catalog import read_catalog
     from d2lbook.i18n.sanitize import inventory, page_references, parser
     from d2lbook.i18n.segment import segment
-    from d2lbook.layout import catalog_file as catalog_path
     from d2lbook.i18n.validate import check_translation
+    from d2lbook.layout import catalog_file as catalog_path
 
     cfg = load_config(REPO)
     zh = cfg.language("zh")

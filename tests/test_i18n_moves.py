@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from d2lbook.commands.i18n import stats, update
+from d2lbook.commands.i18n import coverage, update
 from d2lbook.config import load_config
 from d2lbook.i18n.catalog import read_catalog, render_catalog
 from d2lbook.layout import catalog_file as catalog_path
@@ -332,7 +332,7 @@ def translated(tmp_path: Path):
 
 def percent(cfg, lang) -> float:
     total = None
-    for _, s in stats(cfg, lang):
+    for _, s in coverage(cfg, lang):
         total = s if total is None else total + s
     return round(total.percent, 1)
 
