@@ -22,6 +22,8 @@ LAYERS: dict[str, int] = {
     "vcs": 1,  # batched git (a leaf)
     "ui": 1,  # texts around the book, per language (a leaf)
     "myst": 1,  # the one reader of a page's block structure (a leaf)
+    "lock": 1,  # one build of a book at a time (a leaf)
+    "procs": 1,  # child processes end with the build (a leaf)
     "layout": 2,
     "source": 3,
     "notebook": 4,
