@@ -333,6 +333,8 @@ def test_tab_selected_branches() -> None:
     # Identical results are grouped; a branch test that is not plain is kept and reported.
     assert cells("#@tab all\nif tab.selected('mxnet', 'pytorch', 'tensorflow'):\n    z = 2")[0] \
         == [((), "z = 2")]
+    assert cells("#@tab all\nif not tab.selected('tensorflow'):\n    z = 2\nw = 1")[0] == [
+        (("mxnet", "pytorch"), "z = 2\nw = 1"), (("tensorflow",), "w = 1")]
     got, warnings = cells("#@tab all\nz = 1 if tab.selected('mxnet') else 2")
     assert got == [((), "z = 1 if tab.selected('mxnet') else 2")]
     assert warnings == [(11, "import-tab-selected")]
@@ -387,6 +389,18 @@ def test_tables_captions_before_or_after() -> None:
                           ": Alone.\n\nText.\n")
     assert body.startswith("# T\n\n```{table} After.\n:name: t1\n\n| a |\n|---|\n| 1 |\n```")
     assert warnings == [(9, "import-caption")]
+
+
+def test_more_of_what_authors_write() -> None:
+    """A table without outer pipes, a label above its image, a label set in an eval_rst block,
+    a labelled figure without caption."""
+    body, warnings = page("# T\n\n: Sizes.\n\na | b\n--|--\n1 | 2\n\n:label:`fig_a`\n"
+                          "![An A.](img/a.png)\n\n```eval_rst\n.. _sec_rst:\n\nText.\n```\n\n"
+                          "![](img/a.png)\n:label:`fig_b`\n")
+    assert "```{table} Sizes.\n\na | b\n--|--\n1 | 2\n```" in body
+    assert "```{figure} img/a.png\n:name: fig_a\n\nAn A.\n```" in body
+    assert "```{eval-rst}\n.. _sec_rst:" in body
+    assert warnings == [(9, "import-label-position"), (18, "import-no-caption")]
 
 
 def test_toc_options_and_entries() -> None:

@@ -211,7 +211,7 @@ def _copy_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, conver
             rel = path.relative_to(src)
             if path.resolve() in bibs:
                 continue
-            if rel.parts[0] in library_dirs:
+            if rel.parts[0] in library_dirs or path.suffix == ".py":
                 target = dest / rel
             else:
                 target = out_dir / rel

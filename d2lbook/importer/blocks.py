@@ -23,6 +23,7 @@ TABLE = re.compile(r"^\s*\|")
 LIST_MARK = re.compile(r"^(\s*)([*+-]|\d+[.)])(\s+)")
 EQLABEL = re.compile(r"^\s*:eqlabel:(`+)\s*(.*?)\s*\1\s*$")
 SETEXT = re.compile(r"^(=+|-+)\s*$")
+DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$")
 
 
 @dataclass
@@ -104,6 +105,13 @@ def tokenize(text: str, page: Located) -> list[Block]:
         if m:
             blocks.append(Block("caption", number, [line], {"caption": m.group(1)}))
             i += 1
+            continue
+        if i + 1 < n and DELIMITER.match(lines[i + 1]) and "|" in line:
+            j = i + 2
+            while j < n and lines[j].strip() and "|" in lines[j]:
+                j += 1
+            blocks.append(Block("table", number, lines[i:j]))
+            i = j
             continue
         if i + 1 < n and SETEXT.match(lines[i + 1]) and not LIST_MARK.match(line):
             level = "#" if lines[i + 1].lstrip().startswith("=") else "##"

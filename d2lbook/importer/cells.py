@@ -21,6 +21,7 @@ BRANCH = re.compile(r"^(\s*)(if|elif)\s+(.+?)\s*:\s*(.*?)\s*$")
 ELSE = re.compile(r"^(\s*)else\s*:\s*(.*?)\s*$")
 SELECTED = re.compile(r"tab\.selected\(([^()]*)\)")
 CONDITION = re.compile(r"^\(?\s*tab\.selected\([^()]*\)(\s+or\s+tab\.selected\([^()]*\))*\s*\)?$")
+NEGATED = re.compile(r"^not\s+(.+)$")
 NAME = re.compile(r"['\"]([\w.-]+)['\"]")
 
 
@@ -123,6 +124,10 @@ def _indent(text: str) -> int:
 
 def _selects(condition: str, fw: str) -> bool | None:
     """Whether ``condition`` holds for ``fw``; None if it is not a plain tab.selected test."""
+    negated = NEGATED.match(condition.strip())
+    if negated:
+        holds = _selects(negated.group(1), fw)
+        return None if holds is None else not holds
     if not CONDITION.match(condition.strip()):
         return None
     names = {n for args in SELECTED.findall(condition) for n in NAME.findall(args)}

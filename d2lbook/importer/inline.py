@@ -113,6 +113,8 @@ def convert_inline(text: str, first_line: int, page: Located, facts: Facts) -> I
                 else:
                     del out[index:]
                     page.count("slide mark (removed)")
+                    if "".join(out[-1:]).endswith(" ") and text[i + 3:i + 4] in (" ", "\n"):
+                        out[-1] = out[-1][:-1]
                 i += 3
                 continue
             if opener is not None:  # [**bold link**](url): plain markdown, not a slide mark

@@ -115,7 +115,7 @@ class PageConverter:
                                                      and item.kind == "table"):
             self.warn(last.item.line, "table caption `: ...` without a table next to it; kept "
                       "as text", "caption")
-        if self.pending_labels and isinstance(item, Item) and item.kind == "heading":
+        if self.pending_labels and isinstance(item, Item) and item.kind in ("heading", "figure"):
             item.labels[:0] = [name for name, _ in self.pending_labels]
             self.pending_labels = []
         self.flush_pending()
@@ -178,12 +178,26 @@ class PageConverter:
         if isinstance(self.last(), _CaptionHolder):
             self.warn(self.last().item.line, "table caption `: ...` without a table next to it; "
                       "kept as text", "caption")
+        for item in self.all_items():
+            if item.kind in ("figure", "table") and item.labels and \
+                    not item.data.get("caption"):
+                self.warn(item.line, f"{item.kind} {item.labels[0]} has no caption: Sphinx "
+                          "cannot number it for :numref:", "no-caption")
         if not any(isinstance(i, Item) and i.kind == "heading" for i in self.root):
             self.warn(1, "page has no heading: Sphinx needs a title for the table of contents",
                       "no-title")
         body = render(self.root, self.ctx.frameworks, with_labels=True)
         text = FRONT_MATTER + "\n" + "\n".join(body).strip("\n") + "\n"
         return Converted(text, self.facts, self.cells)
+
+    def all_items(self) -> list[Item]:
+        found: list[Item] = []
+        for item in self.root:
+            if isinstance(item, TabSet):
+                found += [i for _, items in item.tabs for i in items if isinstance(i, Item)]
+            elif isinstance(item, Item):
+                found.append(item)
+        return found
 
     def next_kind(self, blocks: list[Block], k: int) -> Block | None:
         for block in blocks[k + 1:]:
@@ -242,9 +256,15 @@ class PageConverter:
                       f"{block.data['ticks']} backticks; read as "
                       f":{block.data['role']}:`{block.data['value']}`", "double-backticks")
         nxt = self.next_kind(blocks, k)
-        self.block_role(block.data["role"], block.data["value"], block.line, next_block=nxt)
+        # A label separated by a blank line from the block before it, but touching the block
+        # after it, belongs to the block after it.
+        prefer_next = (k == 0 or blocks[k - 1].kind == "blank") and \
+            k + 1 < len(blocks) and blocks[k + 1].kind != "blank"
+        self.block_role(block.data["role"], block.data["value"], block.line, next_block=nxt,
+                        prefer_next=prefer_next)
 
-    def block_role(self, role: str, value: str, line: int, next_block: Block | None) -> None:
+    def block_role(self, role: str, value: str, line: int, next_block: Block | None,
+                   prefer_next: bool = False) -> None:
         last = self.last()
         if role == "bibliography":
             self.facts.bibliographies.append((value, line))
@@ -270,6 +290,8 @@ class PageConverter:
             return
         # :label:
         self.facts.labels.append((value, line))
+        if prefer_next and self.label_next(value, line, next_block):
+            return
         if isinstance(last, Item) and last.kind in ("heading", "figure", "table", "math"):
             if last.kind == "math":
                 self.warn(line, f":label:`{value}` after display math: read as :eqlabel:",
@@ -280,17 +302,26 @@ class PageConverter:
         if isinstance(last, _CaptionHolder):
             last.item.labels.append(value)
             return
-        if next_block is not None and next_block.kind == "heading":
-            self.warn(line, f":label:`{value}` comes before its heading (line "
-                      f"{next_block.line}); moved onto the heading", "label-before-heading")
-            self.pending_labels.append((value, line))
-            return
-        if next_block is not None and next_block.kind in ("table", "caption"):
-            self.pending_labels.append((value, line))
+        if self.label_next(value, line, next_block):
             return
         self.warn(line, f":label:`{value}` follows no heading, figure, table or equation; "
                   "kept as a target", "label-position")
         self.emit(Item("target", line, labels=[value]))
+
+    def label_next(self, value: str, line: int, next_block: Block | None) -> bool:
+        """Attach the label to the heading, image or table that follows, if one does."""
+        if next_block is None:
+            return False
+        if next_block.kind == "heading":
+            self.warn(line, f":label:`{value}` comes before its heading (line "
+                      f"{next_block.line}); moved onto the heading", "label-before-heading")
+        elif next_block.kind == "text" and IMAGE.match("\n".join(next_block.lines).strip()):
+            self.warn(line, f":label:`{value}` comes before its image (line "
+                      f"{next_block.line}); moved onto the figure", "label-position")
+        elif next_block.kind not in ("table", "caption"):
+            return False
+        self.pending_labels.append((value, line))
+        return True
 
     def on_caption(self, block: Block, blocks: list[Block], k: int) -> None:
         caption = self.inline(block.data["caption"], block.line)
@@ -406,6 +437,8 @@ class PageConverter:
         if info == "toc":
             self.toc(block)
         elif info in ("eval_rst", "{eval_rst}", "{.eval_rst}"):
+            for m in re.finditer(r"^\s*\.\.\s+_([^:]+):\s*$", "\n".join(body), re.M):
+                self.facts.labels.append((m.group(1), block.line))
             if AUTODOC.search("\n".join(body)):
                 self.warn(block.line, "eval_rst block uses autodoc: the build needs "
                           "sphinx.ext.autodoc and an importable library", "autodoc")
