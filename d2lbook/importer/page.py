@@ -19,6 +19,8 @@ from d2lbook.importer.cells import Cell, convert_cell, split_frameworks
 from d2lbook.importer.inline import Facts, convert_inline
 from d2lbook.importer.report import Located
 
+# Our pages' front matter, plus the IPython lexer: cells keep `!ls` and `%magic` lines, which a
+# build that does not execute (no kernel to report its language) would highlight as Python.
 FRONT_MATTER = """---
 jupytext:
   text_representation:
@@ -28,6 +30,9 @@ kernelspec:
   display_name: Python 3
   language: python
   name: python3
+language_info:
+  name: python
+  pygments_lexer: ipython3
 ---
 """
 
