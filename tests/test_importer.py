@@ -386,8 +386,11 @@ def test_code_cell_inside_a_tab_moves_after_it() -> None:
 
 def test_tables_captions_before_or_after() -> None:
     body, warnings = page("# T\n\n| a |\n|---|\n| 1 |\n: After.\n:label:`t1`\n\n"
-                          ": Alone.\n\nText.\n")
+                          ": Alone.\n\nText.\n:No space, $x$ and :cite:`k`.\n:label:`t2`\n\n"
+                          "|b|\n|-|\n|2|\n")
     assert body.startswith("# T\n\n```{table} After.\n:name: t1\n\n| a |\n|---|\n| 1 |\n```")
+    assert body.endswith("Text.\n\n```{table} No space, $x$ and {cite:p}`k`.\n:name: t2\n\n"
+                         "|b|\n|-|\n|2|\n```")
     assert warnings == [(9, "import-caption")]
 
 
@@ -432,3 +435,19 @@ def test_never_crashes_on_truncated_or_mangled_pages(cut: int) -> None:
         rng = random.Random(cut)
         rng.shuffle(lines)
         page("\n".join(lines))
+
+
+TRICKY = ["# H", "## H2", ":label:`a`", ":label:``b``", ":eqlabel:`e`", ":width:`3px`", "$$",
+          "$$x$$", "text $$y", "* item $$z$$", "   $$", ":begin_tab:`mxnet`", ":begin_tab:``",
+          ":end_tab:", ": Cap", ":Cap", "| a |", "|---|", "a | b", "--|--", "![c](img/a.png)",
+          "![c\n", "```{.python .input}", "```toc", "```eval_rst", "```", "#@tab pytorch",
+          "%%tab all", "if tab.selected('mxnet'):", "    x = 1", "else:", "[**k", "**]",
+          "(~~r", "~~)", "`code", "<!--", "-->", ":numref:`a`", ":foo:`bar`", "", "", "plain"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_never_crashes_on_random_dialect_soup(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    page("\n".join(rng.choice(TRICKY) for _ in range(rng.randint(1, 80))))

@@ -18,7 +18,8 @@ HEADING = re.compile(r"^#{1,6}(\s|$)")
 ROLE_LINE = re.compile(r"^\s*:(label|eqlabel|width|height|bibliography):(`+)\s*(.*?)\s*\2\s*$")
 BEGIN_TAB = re.compile(r"^\s*:begin_tab:\s*(`*)\s*(.*?)\s*\1\s*$")
 END_TAB = re.compile(r"^\s*:end_tab:\s*(`*\s*`*)?\s*$")
-CAPTION = re.compile(r"^:\s+(\S.*)$")
+# A table caption: ``: Caption`` (pandoc) or ``:Caption`` (common in real books); not a role.
+CAPTION = re.compile(r"^:(?![A-Za-z][\w+.:-]*:`)\s*([^\s:].*)$")
 TABLE = re.compile(r"^\s*\|")
 LIST_MARK = re.compile(r"^(\s*)([*+-]|\d+[.)])(\s+)")
 EQLABEL = re.compile(r"^\s*:eqlabel:(`+)\s*(.*?)\s*\1\s*$")
@@ -134,7 +135,7 @@ def _continues_paragraph(line: str) -> bool:
         return False
     if BEGIN_TAB.match(line) or END_TAB.match(line) or line.lstrip().startswith("<!--"):
         return False
-    return "$$" not in _mask_code(line) and not TABLE.match(line)
+    return "$$" not in _mask_code(line) and not TABLE.match(line) and not CAPTION.match(line)
 
 
 def _fence(lines: list[str], i: int, m: re.Match[str], blocks: list[Block],
