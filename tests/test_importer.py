@@ -399,11 +399,13 @@ def test_more_of_what_authors_write() -> None:
     a labelled figure without caption."""
     body, warnings = page("# T\n\n: Sizes.\n\na | b\n--|--\n1 | 2\n\n:label:`fig_a`\n"
                           "![An A.](img/a.png)\n\n```eval_rst\n.. _sec_rst:\n\nText.\n```\n\n"
-                          "![](img/a.png)\n:label:`fig_b`\n")
+                          "![](img/a.png)\n:label:`fig_b`\n\nSee [p](p.md#x), [q](../q.md).\n")
     assert "```{table} Sizes.\n\na | b\n--|--\n1 | 2\n```" in body
     assert "```{figure} img/a.png\n:name: fig_a\n\nAn A.\n```" in body
     assert "```{eval-rst}\n.. _sec_rst:" in body
-    assert warnings == [(9, "import-label-position"), (18, "import-no-caption")]
+    assert "See [p](p.md#x), [q](../q.md)." in body
+    assert warnings == [(9, "import-label-position"), (18, "import-no-caption"),
+                        (21, "import-link-target")]
 
 
 def test_toc_options_and_entries() -> None:

@@ -234,6 +234,12 @@ class PageConverter:
             return
         for img in re.finditer(r"!\[[^\]]*\]\(\s*([^\s()]+)", text):
             self.check_image(img.group(1), block.line + text.count("\n", 0, img.start()))
+        for link in re.finditer(r"(?<!!)\[[^\]]*\]\(\s*([^\s()#:]+)\.md(#[^\s()]*)?\s*\)", text):
+            target = posixpath.normpath(posixpath.join(self.folder, link.group(1)))
+            if target not in self.ctx.pages:
+                self.warn(block.line + text.count("\n", 0, link.start()), f"link to "
+                          f"{link.group(1)}.md, which is not a page of the book; kept",
+                          "link-target")
         converted = self.inline(text, block.line)
         if converted.strip():
             self.emit(Item("text", block.line, [x.rstrip() for x in converted.split("\n")]))
