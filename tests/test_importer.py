@@ -244,8 +244,8 @@ def test_refuses_to_write_into_its_source(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------- the #@save library
 def saved_code(page: str, fw: str) -> str:
     """The #@save code of ``fw`` in a MyST page, by the CONTRACT's rules: a cell whose first
-    line is ``#@save`` whole; else each top-level statement whose first line ends in
-    ``#@save``. Cells belong to ``fw`` when untagged or tagged with it."""
+    line is ``#@save`` whole; else each top-level statement whose first line (decorators
+    included) ends in ``#@save``. Cells belong to ``fw`` when untagged or tagged with it."""
     chunks = []
     for tags, body in re.findall(r"(?ms)^```\{code-cell\} ipython3\n(?::tags: \[(.*?)\]\n)?"
                                  r"(.*?)^```", page):
@@ -257,18 +257,42 @@ def saved_code(page: str, fw: str) -> str:
             continue
         source = "\n".join("pass" if x.lstrip().startswith(("%", "!")) else x for x in lines)
         for node in ast.parse(source).body:
-            if lines[node.lineno - 1].rstrip().endswith("#@save"):
-                chunks.append("\n".join(lines[node.lineno - 1:node.end_lineno]))
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            if lines[first - 1].rstrip().endswith("#@save"):
+                chunks.append("\n".join(lines[first - 1:node.end_lineno]))
     return "\n\n".join(chunks)
 
 
-def top_level_names(code: str) -> set[str]:
+def _added_to(node: ast.stmt) -> str | None:
+    """``C`` for a function decorated ``@add_to_class(C)`` / ``@d2l.add_to_class(C)``."""
+    for d in getattr(node, "decorator_list", []):
+        if isinstance(d, ast.Call) and ast.unparse(d.func).split(".")[-1] == "add_to_class":
+            return ast.unparse(d.args[0]).split(".")[-1]
+    return None
+
+
+def library_names(code: str) -> set[str]:
+    """Top-level names a library defines; a function added to a class later counts as
+    ``Class.method`` (it lands in that class)."""
     names = set()
     for node in ast.parse(code).body:
-        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+        if isinstance(node, ast.FunctionDef) and _added_to(node):
+            names.add(f"{_added_to(node)}.{node.name}")
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
             names.add(node.name)
         elif isinstance(node, ast.Assign):
             names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+def shipped_names(code: str) -> set[str]:
+    """The top-level names of a shipped library file, and ``Class.method`` for the methods that
+    the pages add to a class later (compared with ``library_names``)."""
+    names = library_names(code)
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.ClassDef):
+            names |= {f"{node.name}.{m.name}" for m in node.body
+                      if isinstance(m, ast.FunctionDef)}
     return names
 
 
@@ -278,8 +302,12 @@ def test_saved_code_defines_the_shipped_library(imported, fw: str, module: str) 
     pages = new_pages(imported.dest)
     code = "\n\n".join(saved_code(pages[name], fw) for name in sorted(pages))
     shipped = (OLD / "d2l" / f"{module}.py").read_text(encoding="utf-8")
-    assert top_level_names(code) == top_level_names(shipped)
-    assert len(top_level_names(shipped)) == 6
+    saved = library_names(code)
+    top = {n for n in saved if "." not in n}
+    assert top == library_names(shipped)
+    assert len(top) == 7
+    # The method added with add_to_class lands in its class of the shipped library.
+    assert saved - top == {"Parabola.vertex"} <= shipped_names(shipped)
     # Each framework's version, not another framework's, was collected.
     expected = {"mxnet": "np.zeros(shape)", "pytorch": "torch.zeros(shape)",
                 "tensorflow": "tf.zeros(shape)"}

@@ -125,6 +125,9 @@ class PageConverter:
             self.pending_labels = []
         self.flush_pending()
         self.out.append(item)
+        self.place_inline_roles(item)
+
+    def place_inline_roles(self, item: Item | TabSet | _CaptionHolder) -> None:
         roles, self.inline_roles = self.inline_roles, []
         for role, value, line in roles:
             self.inline_role(item, role, value, line)
@@ -340,6 +343,7 @@ class PageConverter:
         if isinstance(last, Item) and last.kind == "table" and "caption" not in last.data:
             last.data["caption"] = caption
             self.page.count("table caption")
+            self.place_inline_roles(last)
             return
         holder = _CaptionHolder(Item("caption", block.line, data={"caption": caption}))
         holder.item.labels = [name for name, _ in self.pending_labels]
