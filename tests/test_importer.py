@@ -506,3 +506,18 @@ def test_never_crashes_on_random_dialect_soup(seed: int) -> None:
 
     rng = random.Random(seed)
     page("\n".join(rng.choice(TRICKY) for _ in range(rng.randint(1, 80))))
+
+
+def test_resources_beside_the_pages_that_sphinx_would_read(tmp_path: Path) -> None:
+    src = tmp_path / "old"
+    (src / "static").mkdir(parents=True)
+    (src / "config.ini").write_text("[build]\nnotebooks = *.md\nresources = static/ setup.py "
+                                    "missing/\n")
+    (src / "index.md").write_text("# Book\n")
+    (src / "static" / "notes.md").write_text("# Notes\n")
+    (src / "setup.py").write_text("print(1)\n")
+    result = import_book(src, tmp_path / "new")
+    assert [(str(w.file), w.code) for w in result.report.sorted_warnings()] == [
+        ("config.ini", "import-resource-page"), ("config.ini", "import-missing-resource")]
+    assert (tmp_path / "new/source/en/static/notes.md").is_file()
+    assert (tmp_path / "new/setup.py").is_file()  # code goes to the book's root

@@ -215,6 +215,12 @@ def _copy_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, conver
                 target = dest / rel
             else:
                 target = out_dir / rel
+                stray = [path] if path.is_file() else sorted(path.rglob("*"))
+                for doc in stray:
+                    if doc.suffix in (".md", ".ipynb") and doc.is_file():
+                        report.warn("config.ini", 0, f"resource {doc.relative_to(src)} is copied "
+                                    "beside the pages, where Sphinx reads it as a page; move it "
+                                    "or leave it out of [build] resources", "resource-page")
             _copy(path, target, result)
             done.add(path.resolve())
     for folder in sorted(library_dirs):

@@ -25,6 +25,7 @@ RENAMED = {"numref": "numref", "ref": "ref", "eqref": "eq", "cite": "cite:p", "c
 # Roles that mark the block they stand next to: the block converter places them.
 BLOCK_ROLES = frozenset({"label", "eqlabel", "width", "height", "bibliography"})
 
+SPECIAL = re.compile(r"[\\:`$\[(*~]")
 OPEN = {"[**": ("**]", True), "(**": ("**)", True), "[~~": ("~~]", False),
         "(~~": ("~~)", False)}
 
@@ -67,6 +68,12 @@ def convert_inline(text: str, first_line: int, page: Located, facts: Facts) -> I
 
     while i < n:
         c = text[i]
+        if not SPECIAL.match(c):  # plain text up to the next character that may start markup
+            m = SPECIAL.search(text, i)
+            end = m.start() if m else n
+            out.append(text[i:end])
+            i = end
+            continue
         if c == "\\" and i + 1 < n:
             out.append(text[i:i + 2])
             i += 2
