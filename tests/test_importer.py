@@ -461,6 +461,16 @@ def test_more_of_what_authors_write() -> None:
                         (21, "import-link-target")]
 
 
+def test_a_label_between_two_blocks() -> None:
+    """Separated from the block before by a blank line and touching the one after: it goes to
+    the one after, unless that is a heading and the one before a figure, table or equation
+    still without label."""
+    body, warnings = page("# T\n\nText.\n\n:label:`sec_a`\n## A\n\n![F.](img/a.png)\n\n"
+                          ":label:`fig_f`\n## B\n")
+    assert "(sec_a)=\n## A" in body and ":name: fig_f" in body and "(fig_f)=" not in body
+    assert warnings == [(5, "import-label-before-heading")]
+
+
 def test_toc_options_and_entries() -> None:
     body, warnings = page("# T\n\n```toc\n:maxdepth: 2\n:numbered:\n:weird: 1\n\np.md\n"
                           "missing\nhttps://example.org\n```\n")

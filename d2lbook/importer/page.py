@@ -271,7 +271,7 @@ class PageConverter:
                       f":{block.data['role']}:`{block.data['value']}`", "double-backticks")
         nxt = self.next_kind(blocks, k)
         # A label separated by a blank line from the block before it, but touching the block
-        # after it, belongs to the block after it.
+        # after it, belongs to the block after it ...
         prefer_next = (k == 0 or blocks[k - 1].kind == "blank") and \
             k + 1 < len(blocks) and blocks[k + 1].kind != "blank"
         self.block_role(block.data["role"], block.data["value"], block.line, next_block=nxt,
@@ -304,7 +304,11 @@ class PageConverter:
             return
         # :label:
         self.facts.labels.append((value, line))
-        if prefer_next and self.label_next(value, line, next_block):
+        # ... except a heading after an unlabelled figure, table or equation: headings take
+        # their label after them, so the label is the numbered block's.
+        owner_before = isinstance(last, Item) and last.kind in ("figure", "table", "math") and \
+            not last.labels and next_block is not None and next_block.kind == "heading"
+        if prefer_next and not owner_before and self.label_next(value, line, next_block):
             return
         if isinstance(last, Item) and last.kind in ("heading", "figure", "table", "math"):
             if last.kind == "math":
