@@ -471,6 +471,14 @@ def test_a_label_between_two_blocks() -> None:
     assert warnings == [(5, "import-label-before-heading")]
 
 
+def test_html_comments_become_myst_comments() -> None:
+    body, warnings = page("# T\n\n<!--\nThe English :numref:`x`.\n\nSecond.\n-->\n\n"
+                          "<!-- one line -->\n\n<!-- a --> b\n")
+    assert body == ("# T\n\n% The English :numref:`x`.\n%\n% Second.\n\n% one line\n\n"
+                    "<!-- a --> b")
+    assert warnings == []
+
+
 def test_toc_options_and_entries() -> None:
     body, warnings = page("# T\n\n```toc\n:maxdepth: 2\n:numbered:\n:weird: 1\n\np.md\n"
                           "missing\nhttps://example.org\n```\n")
@@ -531,3 +539,20 @@ def test_resources_beside_the_pages_that_sphinx_would_read(tmp_path: Path) -> No
         ("config.ini", "import-resource-page"), ("config.ini", "import-missing-resource")]
     assert (tmp_path / "new/source/en/static/notes.md").is_file()
     assert (tmp_path / "new/setup.py").is_file()  # code goes to the book's root
+
+
+def test_imported_pages_are_translatable(imported) -> None:
+    """The i18n segmenter reads the imported pages: prose, captions and tab text are messages;
+    code, targets, options and comments are not."""
+    from d2lbook.i18n.segment import segment
+
+    messages = {name: [s.msgid for s in segment(text)]
+                for name, text in new_pages(imported.dest).items()}
+    fitting, pitfalls = messages["chapter_models/line-fitting.md"], \
+        messages["chapter_models/pitfalls.md"]
+    assert "Three ways to find the line." in fitting  # table caption
+    assert "The residual of one point: the vertical distance to the line." in fitting
+    assert any(m.startswith("In PyTorch, remember to call") for m in pitfalls)  # tab text
+    every = [m for page in messages.values() for m in page]
+    assert not [m for m in every if re.search(r"^\(\w+\)=|:name:|:label:|#@save|^%|import ", m)]
+    assert not [m for m in every for mark in DIALECT if mark in m]

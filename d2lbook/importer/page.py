@@ -218,8 +218,19 @@ class PageConverter:
         pass
 
     def on_html(self, block: Block, blocks: list[Block], k: int) -> None:
-        self.emit(Item("raw", block.line, list(block.lines)))
-        self.page.count("HTML comment kept")
+        """An HTML comment on lines of its own -> MyST comment lines (``% ...``), which no
+        output shows (an HTML comment would stay in the HTML, dialect markup and all)."""
+        lines = list(block.lines)
+        first, last = lines[0].lstrip(), lines[-1].rstrip()
+        if first.startswith("<!--") and last.endswith("-->") and \
+                "-->" not in "\n".join(lines)[:-3]:
+            text = "\n".join(lines).strip()[4:-3]
+            body = [text.strip()] if len(lines) == 1 else text.strip("\n").split("\n")
+            self.emit(Item("raw", block.line, [f"% {x}".rstrip() for x in body]))
+            self.page.count("HTML comment -> % comment")
+            return
+        self.emit(Item("raw", block.line, lines))
+        self.page.count("HTML kept")
 
     def on_heading(self, block: Block, blocks: list[Block], k: int) -> None:
         if self.tab is not None:
