@@ -410,6 +410,12 @@ def test_inline_markup_kept_where_it_is_code_or_math() -> None:
     assert warnings == []
 
 
+def test_bold_in_brackets_is_not_a_slide_mark() -> None:
+    body, warnings = page("# T\n\nA (**bold** word) and [**bold** link](https://example.org).")
+    assert body.endswith("A (**bold** word) and [**bold** link](https://example.org).")
+    assert warnings == []
+
+
 def test_roles_and_slide_marks() -> None:
     body, warnings = page("# T\n\n:cite:`a, b` :citet:`c` :ref:`Text <x>` :doc:`p` "
                           ":numref:`x`\n[**kept\nacross lines**] [~~gone `code`~~] (~~gone~~)"
@@ -556,3 +562,18 @@ def test_imported_pages_are_translatable(imported) -> None:
     every = [m for page in messages.values() for m in page]
     assert not [m for m in every if re.search(r"^\(\w+\)=|:name:|:label:|#@save|^%|import ", m)]
     assert not [m for m in every for mark in DIALECT if mark in m]
+
+
+def test_numref_to_a_section_no_numbered_toc_reaches(tmp_path: Path) -> None:
+    src = tmp_path / "old"
+    (src / "front").mkdir(parents=True)
+    (src / "chap").mkdir()
+    (src / "index.md").write_text("# Book\n\n```toc\nfront/intro\n```\n\n```toc\n:numbered:\n\n"
+                                  "chap/index\n```\n")
+    (src / "front/intro.md").write_text("# Intro\n:label:`sec_intro`\n")
+    (src / "chap/index.md").write_text("# Chap\n:label:`chap_c`\n\n```toc\none\n```\n")
+    (src / "chap/one.md").write_text("# One\n\nSee :numref:`sec_intro`, :ref:`sec_intro` and "
+                                     ":numref:`chap_c`.\n")
+    result = import_book(src, tmp_path / "new")
+    assert [(str(w.file), w.line, w.code) for w in result.report.sorted_warnings()] == [
+        ("chap/one.md", 3, "import-numref-unnumbered")]

@@ -160,28 +160,36 @@ def _book_checks(src: Path, cfg: OldConfig, converted: dict, report: Report) -> 
             elif not bibs:
                 report.warn(f"{name}.md", line, f"citation {key} but the book has no "
                             "bibliography file", "unknown-cite")
-    in_toc = _toc_pages(converted)
+    numbered = _numbered_pages(converted)
+    sections = {label: name for name, page in converted.items()
+                for label in page.facts.section_labels}
+    for name, page in converted.items():
+        for role, target, line in page.facts.refs:
+            if role == "numref" and target in sections and sections[target] not in numbered:
+                report.warn(f"{name}.md", line, f"{{numref}}`{target}` refers to a section of "
+                            f"{sections[target]}.md, which no numbered toc reaches: Sphinx "
+                            "gives it no number; use {ref} or number that toc", "numref-unnumbered")
+    in_toc = {p for page in converted.values() for _, pages in page.facts.toctrees
+              for p in pages}
     for name in converted:
         if name != "index" and name not in in_toc:
             report.warn(f"{name}.md", 0, "page is in no toc; add it to a chapter's toc or "
                         "exclude it in config.ini", "not-in-toc")
 
 
-def _toc_pages(converted: dict) -> set[str]:
-    import posixpath
-
-    found: set[str] = set()
-    for name, page in converted.items():
-        folder = posixpath.dirname(name)
-        for m in re.finditer(r"(?ms)^```\{toctree\}\n(.*?)^```", page.text):
-            for line in m.group(1).splitlines():
-                line = line.strip()
-                if not line or line.startswith(":"):
-                    continue
-                t = re.match(r"^.*<([^<>]+)>$", line)
-                target = t.group(1) if t else line
-                found.add(posixpath.normpath(posixpath.join(folder, target)))
-    return found
+def _numbered_pages(converted: dict) -> set[str]:
+    """Pages that a ``:numbered:`` toctree reaches (directly or through their children)."""
+    children = {name: [p for _, pages in page.facts.toctrees for p in pages]
+                for name, page in converted.items()}
+    todo = [p for page in converted.values() for numbered, pages in page.facts.toctrees
+            if numbered for p in pages]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(children.get(name, []))
+    return seen
 
 
 def _copy(src: Path, target: Path, result: ImportResult) -> None:

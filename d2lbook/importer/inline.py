@@ -25,6 +25,7 @@ RENAMED = {"numref": "numref", "ref": "ref", "eqref": "eq", "cite": "cite:p", "c
 # Roles that mark the block they stand next to: the block converter places them.
 BLOCK_ROLES = frozenset({"label", "eqlabel", "width", "height", "bibliography"})
 
+BOLD = re.compile(r"\*\*[^*\n]+?\*\*(?![\])])")
 SPECIAL = re.compile(r"[\\:`$\[(*~]")
 OPEN = {"[**": ("**]", True), "(**": ("**)", True), "[~~": ("~~]", False),
         "(~~": ("~~)", False)}
@@ -40,6 +41,10 @@ class Facts:
     cites: list[tuple[str, int]] = field(default_factory=list)
     bibliographies: list[tuple[str, int]] = field(default_factory=list)
     images: list[tuple[str, int]] = field(default_factory=list)
+    section_labels: set[str] = field(default_factory=set)
+    """Labels of headings (a {numref} to one needs the page in a numbered toctree)."""
+    toctrees: list[tuple[bool, list[str]]] = field(default_factory=list)
+    """(numbered, pages) of each toctree of the page (pages as book paths)."""
 
 
 @dataclass
@@ -129,6 +134,8 @@ def convert_inline(text: str, first_line: int, page: Located, facts: Facts) -> I
         out.append(c)
         i += 1
     for open_mark, _, offset in stack:
+        if open_mark[1] == "*" and BOLD.match(text, offset + 1):
+            continue  # "(**bold** and more)": ordinary bold in brackets, not a slide mark
         page.warn(line_at(offset), f"slide mark {open_mark} is never closed; left as text",
                   "slide-mark")
     result.text = "".join(out)

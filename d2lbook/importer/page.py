@@ -187,6 +187,8 @@ class PageConverter:
             self.warn(self.last().item.line, "table caption `: ...` without a table next to it; "
                       "kept as text", "caption")
         for item in self.all_items():
+            if item.kind == "heading":
+                self.facts.section_labels.update(item.labels)
             if item.kind in ("figure", "table") and item.labels and \
                     not item.data.get("caption"):
                 self.warn(item.line, f"{item.kind} {item.labels[0]} has no caption: Sphinx "
@@ -528,6 +530,10 @@ class PageConverter:
                     self.warn(block.line + 1 + n, f"toc entry {text} is not a page of the book "
                               f"({full}.md); kept", "toc-entry")
             entries.append(entry)
+        targets = [posixpath.normpath(posixpath.join(self.folder, re.sub(r"^.*<([^<>]+)>$",
+                                                                         r"\1", e)))
+                   for e in entries]
+        self.facts.toctrees.append(("numbered" in options, targets))
         self.emit(Item("toctree", block.line, entries, options=options))
         self.page.count("toc -> {toctree}")
 
