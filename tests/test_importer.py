@@ -568,6 +568,7 @@ def test_numref_to_a_section_no_numbered_toc_reaches(tmp_path: Path) -> None:
     src = tmp_path / "old"
     (src / "front").mkdir(parents=True)
     (src / "chap").mkdir()
+    (src / "config.ini").write_text("[project]\nname = b\n")
     (src / "index.md").write_text("# Book\n\n```toc\nfront/intro\n```\n\n```toc\n:numbered:\n\n"
                                   "chap/index\n```\n")
     (src / "front/intro.md").write_text("# Intro\n:label:`sec_intro`\n")
