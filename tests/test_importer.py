@@ -436,6 +436,14 @@ def test_tabs_group_and_multi_framework_copies_keep_labels_once() -> None:
     assert [m for m in re.findall(r":sync: (\w+)", body)] == list(FRAMEWORKS)
 
 
+def test_a_heading_inside_a_closed_tab_stays_in_it() -> None:
+    body, warnings = page("# T\n\n:begin_tab:`pytorch`\n### Notes\n\nText.\n:end_tab:\n\n"
+                          ":begin_tab:`mxnet`\nOpen.\n\n## Next\n")
+    assert ":sync: pytorch\n\n### Notes\n\nText.\n:::" in body
+    assert ":sync: mxnet\n\nOpen.\n:::" in body and body.endswith(":::\n::::\n\n## Next")
+    assert warnings == [(4, "import-heading-in-tab"), (9, "import-unclosed-tab")]
+
+
 def test_code_cell_inside_a_tab_moves_after_it() -> None:
     body, warnings = page("# T\n\n:begin_tab:`pytorch`\nText.\n\n```{.python .input}\n"
                           "#@tab pytorch\nx = 1\n```\n:end_tab:\n")

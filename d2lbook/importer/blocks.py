@@ -22,7 +22,6 @@ END_TAB = re.compile(r"^\s*:end_tab:\s*(`*\s*`*)?\s*$")
 CAPTION = re.compile(r"^:(?![A-Za-z][\w+.:-]*:`)\s*([^\s:].*)$")
 TABLE = re.compile(r"^\s*\|")
 LIST_MARK = re.compile(r"^(\s*)([*+-]|\d+[.)])(\s+)")
-EQLABEL = re.compile(r"^\s*:eqlabel:(`+)\s*(.*?)\s*\1\s*$")
 SETEXT = re.compile(r"^(=+|-+)\s*$")
 DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$")
 

@@ -98,6 +98,7 @@ class PageConverter:
         self.out: list = self.root
         self.tab: TabSet | None = None
         self.tab_line = 0
+        self.tab_closed = False
         self.pending_labels: list[tuple[str, int]] = []
         self.inline_roles: list[tuple[str, str, int]] = []
 
@@ -235,10 +236,13 @@ class PageConverter:
         self.page.count("HTML kept")
 
     def on_heading(self, block: Block, blocks: list[Block], k: int) -> None:
-        if self.tab is not None:
+        if self.tab is not None and not self.tab_closed:
             self.warn(self.tab_line, "tab opened by :begin_tab: is never closed; closed before "
                       f"the heading on line {block.line}", "unclosed-tab")
             self.close_tab()
+        elif self.tab is not None:
+            self.warn(block.line, "heading inside :begin_tab: ... :end_tab:; MyST shows it as "
+                      "a rubric (not a section: no number, no toc entry)", "heading-in-tab")
         text = self.inline(block.lines[0], block.line)
         self.emit(Item("heading", block.line, [text]))
 
@@ -395,7 +399,7 @@ class PageConverter:
         if data["in_list"]:
             self.warn(block.line, "display math $$ inside a list item; written as an indented "
                       "math directive in the item", "math-in-list")
-        body = [x for x in data["body"]]
+        body = list(data["body"])
         while body and not body[0].strip():
             body.pop(0)
         while body and not body[-1].strip():
@@ -449,6 +453,9 @@ class PageConverter:
         tabset.tabs.append((names, items))
         self.tab = tabset
         self.tab_line = block.line
+        # Closed when an :end_tab: comes before the next :begin_tab: (then headings stay in).
+        ends = (b.kind for b in blocks[k + 1:] if b.kind in ("begin_tab", "end_tab"))
+        self.tab_closed = next(ends, "") == "end_tab"
         self.out = items
 
     def on_end_tab(self, block: Block, blocks: list[Block], k: int) -> None:
