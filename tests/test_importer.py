@@ -213,9 +213,9 @@ def test_same_bytes_twice(imported, tmp_path: Path) -> None:
 def test_cli_report_and_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", str(OLD), str(tmp_path / "a")]) == 0
     out, err = capsys.readouterr()
-    assert "imported 9 page(s)" in out
+    assert "imported 10 page(s)" in out
     assert re.search(r"code cells: mxnet \d+, pytorch \d+, tensorflow \d+ \(\d+ shared", out)
-    assert re.search(r"\n\s+12  :numref: -> \{numref\}\n", out)
+    assert re.search(r"\n\s+14  :numref: -> \{numref\}\n", out)
     assert "8 warning(s)" in out
     assert "warning: chapter_models/pitfalls.md:15: :eqlabel:`eq_abs_error` on the same " \
         "line" in err
@@ -305,9 +305,10 @@ def test_saved_code_defines_the_shipped_library(imported, fw: str, module: str) 
     saved = library_names(code)
     top = {n for n in saved if "." not in n}
     assert top == library_names(shipped)
-    assert len(top) == 7
-    # The method added with add_to_class lands in its class of the shipped library.
-    assert saved - top == {"Parabola.vertex"} <= shipped_names(shipped)
+    assert len(top) == 8
+    # The methods added with add_to_class land in their class of the shipped library (#@save
+    # first in the cell, and on the decorator line).
+    assert saved - top == {"Parabola.vertex", "Fitter.step"} <= shipped_names(shipped)
     # Each framework's version, not another framework's, was collected.
     expected = {"mxnet": "np.zeros(shape)", "pytorch": "torch.zeros(shape)",
                 "tensorflow": "tf.zeros(shape)"}
@@ -383,6 +384,10 @@ def test_tab_selected_branches() -> None:
         (("pytorch",), "def f(x):\n    return x.numpy(force=True)\n\ny = 1\nprint(f)"),
         (("tensorflow",), "def f(x):\n    # tensorflow\n    return x.numpy()\n\nprint(f)"),
     ]
+    # No double blank line where a branch was left out.
+    got, _ = cells("#@tab all\nclass A:\n    x = 1\n\n    if tab.selected('mxnet'):\n"
+                   "        y = 2\n\n    z = 3")
+    assert got[1] == (("pytorch", "tensorflow"), "class A:\n    x = 1\n\n    z = 3")
     # Identical results are grouped; a branch test that is not plain is kept and reported.
     assert cells("#@tab all\nif tab.selected('mxnet', 'pytorch', 'tensorflow'):\n    z = 2")[0] \
         == [((), "z = 2")]
@@ -442,6 +447,13 @@ def test_a_heading_inside_a_closed_tab_stays_in_it() -> None:
     assert ":sync: pytorch\n\n### Notes\n\nText.\n:::" in body
     assert ":sync: mxnet\n\nOpen.\n:::" in body and body.endswith(":::\n::::\n\n## Next")
     assert warnings == [(4, "import-heading-in-tab"), (9, "import-unclosed-tab")]
+
+
+def test_a_tab_for_every_framework_is_plain_prose() -> None:
+    body, warnings = page("# T\n\n:begin_tab:`pytorch, mxnet, tensorflow`\nShared.\n:end_tab:\n"
+                          "\n:begin_tab:`all`\nAlso shared.\n:end_tab:\n")
+    assert body == "# T\n\nShared.\n\nAlso shared."
+    assert warnings == []
 
 
 def test_code_cell_inside_a_tab_moves_after_it() -> None:

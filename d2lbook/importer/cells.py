@@ -139,10 +139,15 @@ def _resolve(lines: list[str], fw: str, line: int, page: Located, warn: bool) ->
     depth."""
     out: list[str] = []
     i = 0
+    skipped = False
     while i < len(lines):
         text = lines[i]
         m = BRANCH.match(text)
         holds = _selects(m.group(3), fw) if m and m.group(2) == "if" else None
+        if holds is None and skipped and not text.strip() and out and not out[-1].strip():
+            i += 1  # the blank line after a branch left out, when one is already there
+            continue
+        skipped = False
         if holds is None:
             if "tab.selected" in text and warn:
                 page.warn(line + i + 1, "tab.selected(...) outside a plain `if` line is kept "
@@ -152,6 +157,7 @@ def _resolve(lines: list[str], fw: str, line: int, page: Located, warn: bool) ->
             continue
         assert m is not None
         indent, inline, taken = len(m.group(1)), m.group(4), False
+        before = len(out)
         while True:
             body, i = _body(lines, i, indent, inline)
             if holds and not taken:
@@ -172,6 +178,7 @@ def _resolve(lines: list[str], fw: str, line: int, page: Located, warn: bool) ->
                 holds, inline = True, m_else.group(2)
             else:
                 break
+        skipped = len(out) == before
     return out
 
 

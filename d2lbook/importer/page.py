@@ -409,7 +409,7 @@ class PageConverter:
                       "the equation)", "math-blank-line")
             body = [x for x in body if x.strip()]
         indent = min((len(x) - len(x.lstrip()) for x in body if x.strip()), default=0)
-        body = [x[indent:] if x[:indent].isspace() else x.strip() for x in body]
+        body = [(x[indent:] if x[:indent].isspace() else x.strip()).rstrip() for x in body]
         item = Item("math", block.line, body, data={"indent": data["indent"]})
         prefix = data["prefix"]
         if LIST_MARK.match(prefix) and not prefix[LIST_MARK.match(prefix).end():].strip():
@@ -642,6 +642,12 @@ def render_item(item, frameworks: tuple[str, ...], with_labels: bool) -> list[st
 
 
 def render_tabset(tabset: TabSet, frameworks: tuple[str, ...], with_labels: bool) -> list[str]:
+    if len(tabset.tabs) == 1 and frameworks and set(tabset.tabs[0][0]) >= set(frameworks):
+        # A tab for every framework is shared prose: no tabs at all.
+        out = render(tabset.tabs[0][1], frameworks, with_labels)
+        for item in tabset.hoisted:
+            out += [""] + (render_item(item, frameworks, with_labels) or [])
+        return out
     order = {fw: n for n, fw in enumerate(frameworks)}
     per_fw: list[tuple[str, list[Item], bool]] = []
     seen: set[str] = set()
