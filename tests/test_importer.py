@@ -106,14 +106,20 @@ def _old_code_lines(text: str) -> list[str]:
                 continue
             if "tab.selected" in s or s == "else:":  # the branches' own lines go away
                 continue
-            lines.append(s)
+            lines.append(_unmarked(s))
     return lines
+
+
+def _unmarked(line: str) -> str:
+    """A code line without a trailing ``#@save`` (a mark on a decorator line moves to the top
+    of the cell)."""
+    return re.sub(r"\s*#@save$", "", line)
 
 
 def _new_code_lines(text: str) -> set[str]:
     found = set()
     for body in re.findall(r"(?ms)^```\{code-cell\} ipython3\n(.*?)^```", text):
-        found |= {line.strip() for line in body.splitlines()}
+        found |= {_unmarked(line.strip()) for line in body.splitlines()}
     return found
 
 
@@ -360,6 +366,10 @@ def test_cell_markers() -> None:
     # Set-up cells of the newer pages vanish; a cell for a framework the book lacks too.
     assert cells("%load_ext d2lbook.tab\ntab.interact_select(['mxnet', 'pytorch'])") == ([], [])
     assert cells("#@tab paddle\nx = 1") == ([], [(10, "import-unknown-framework")])
+    # #@save on a decorator line: the saved function gets a cell whose first line is #@save.
+    assert cells("#@tab all\nx = 1\n@d2l.add_to_class(A)  #@save\ndef f(self):\n    pass\n"
+                 "f(a)")[0] == [((), "x = 1"), ((), "#@save\n@d2l.add_to_class(A)\ndef f(self):\n"
+                                "    pass"), ((), "f(a)")]
     # A single-framework book: no tags at all.
     assert cells("x = 1", frameworks=()) == ([((), "x = 1")], [])
 

@@ -53,7 +53,7 @@ def convert_cell(body: list[str], line: int, frameworks: tuple[str, ...], page: 
     if not lines or not any(x.strip() for x in lines):
         return []
     if not any("tab.selected" in x for x in lines):
-        return [Cell(_tags(owners, frameworks), _join(lines))]
+        return _saved_first(Cell(_tags(owners, frameworks), _join(lines)), page)
     resolved: dict[str, list[str]] = {}
     for fw in owners or frameworks or ("",):
         resolved[fw] = _resolve(lines, fw, line, page, warn=fw == (owners or ("",))[0])
@@ -69,8 +69,52 @@ def convert_cell(body: list[str], line: int, frameworks: tuple[str, ...], page: 
         if original_parses and not _parses(code.splitlines()):
             page.warn(line, f"the code kept for {', '.join(fws)} after resolving tab.selected "
                       "does not parse as Python; check the branches", "tab-selected-syntax")
-        cells.append(Cell(_tags(tuple(fws), frameworks), code))
+        cells.extend(_saved_first(Cell(_tags(tuple(fws), frameworks), code), page))
     return [c for c in cells if c.code.strip()]
+
+
+def _saved_first(cell: Cell, page: Located) -> list[Cell]:
+    """``@add_to_class(C)  #@save`` (the mark on a decorator line) -> a cell of its own whose
+    first line is ``#@save`` (the library syntax's form for a method added to a class); the
+    cell's other statements stay, before and after it, in cells of their own."""
+    lines = cell.code.split("\n")
+    if not lines or lines[0].strip() == "#@save" or "#@save" not in cell.code:
+        return [cell]
+    try:
+        tree = ast.parse("\n".join(_neutral(lines)))
+    except SyntaxError:
+        return [cell]
+    cuts: list[tuple[int, int]] = []
+    for node in tree.body:
+        decorators = getattr(node, "decorator_list", [])
+        if not decorators:
+            continue
+        first = min(d.lineno for d in decorators)
+        if lines[first - 1].rstrip().endswith("#@save") and \
+                not lines[node.lineno - 1].rstrip().endswith("#@save"):
+            cuts.append((first - 1, node.end_lineno or node.lineno))
+    if not cuts:
+        return [cell]
+    page.count("#@save on a decorator -> #@save cell", len(cuts))
+    pieces: list[str] = []
+    start = 0
+    for begin, end in cuts:
+        pieces.append(_join(lines[start:begin]))
+        saved = lines[begin:end]
+        saved[0] = re.sub(r"\s*#@save\s*$", "", saved[0])
+        pieces.append("#@save\n" + _join(saved))
+        start = end
+    pieces.append(_join(lines[start:]))
+    return [Cell(cell.tags, piece) for piece in pieces if piece.strip()]
+
+
+def _neutral(lines: list[str]) -> list[str]:
+    """IPython magics and shell lines as ``pass`` (same indentation), for ``ast.parse``."""
+    out = []
+    for x in lines:
+        stripped = x.lstrip()
+        out.append(x[:len(x) - len(stripped)] + "pass" if stripped.startswith(("%", "!")) else x)
+    return out
 
 
 def _owners(lines: list[str], line: int, frameworks: tuple[str, ...], page: Located,
@@ -204,14 +248,8 @@ def _dedent(body: list[str], indent: int) -> list[str]:
 
 def _parses(lines: list[str]) -> bool:
     """Whether the code parses as Python once IPython magics and shell lines are neutralized."""
-    code = []
-    for x in lines:
-        stripped = x.lstrip()
-        if stripped.startswith(("%", "!")):
-            x = x[:len(x) - len(stripped)] + "pass"
-        code.append(x)
     try:
-        ast.parse("\n".join(code))
+        ast.parse("\n".join(_neutral(lines)))
     except SyntaxError:
         return False
     return True
