@@ -114,7 +114,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from d2lbook.commands.import_book import import_book, summary
 
     result = import_book(args.src, args.dest)
-    print("\n".join(summary(result)))
+    print("\n".join(summary(result)), flush=True)
     for warning in result.report.sorted_warnings():
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{result.warnings} warning(s)")

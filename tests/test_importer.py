@@ -515,6 +515,12 @@ def test_html_comments_become_myst_comments() -> None:
     assert warnings == []
 
 
+def test_a_title_inside_eval_rst_is_a_title() -> None:
+    rst = "```eval_rst\n.. only:: html\n\n   References\n   ==========\n```\n"
+    assert page(rst)[1] == []
+    assert page("Text only.\n")[1] == [(1, "import-no-title")]
+
+
 def test_toc_options_and_entries() -> None:
     body, warnings = page("# T\n\n```toc\n:maxdepth: 2\n:numbered:\n:weird: 1\n\np.md\n"
                           "missing\nhttps://example.org\n```\n")

@@ -42,6 +42,7 @@ IMAGE = re.compile(r"(?s)^!\[(.*)\]\(\s*<?([^\s()<>]+(?:\([^\s()]*\))?)>?(?:\s+\
 TOC_OPTIONS = ("maxdepth", "numbered", "caption", "hidden", "titlesonly", "glob", "reversed",
                "name", "includehidden")
 AUTODOC = re.compile(r"^\s*\.\.\s+auto\w+::", re.M)
+RST_TITLE = re.compile(r"^[ \t]*\w.*\n[ \t]*([=\-~^\"'`#*+])\1{2,}[ \t]*$", re.M)
 
 
 def display_name(fw: str) -> str:
@@ -99,6 +100,7 @@ class PageConverter:
         self.tab: TabSet | None = None
         self.tab_line = 0
         self.tab_closed = False
+        self.rst_title = False  # an eval_rst block holds a section title (the page's title)
         self.pending_labels: list[tuple[str, int]] = []
         self.inline_roles: list[tuple[str, str, int]] = []
 
@@ -194,7 +196,8 @@ class PageConverter:
                     not item.data.get("caption"):
                 self.warn(item.line, f"{item.kind} {item.labels[0]} has no caption: Sphinx "
                           "cannot number it for :numref:", "no-caption")
-        if not any(isinstance(i, Item) and i.kind == "heading" for i in self.root):
+        if not self.rst_title and not any(isinstance(i, Item) and i.kind == "heading"
+                                          for i in self.root):
             self.warn(1, "page has no heading: Sphinx needs a title for the table of contents",
                       "no-title")
         body = render(self.root, self.ctx.frameworks, with_labels=True)
@@ -478,6 +481,8 @@ class PageConverter:
         elif info in ("eval_rst", "{eval_rst}", "{.eval_rst}"):
             for m in re.finditer(r"^\s*\.\.\s+_([^:]+):\s*$", "\n".join(body), re.M):
                 self.facts.labels.append((m.group(1), block.line))
+            if RST_TITLE.search("\n".join(body)):
+                self.rst_title = True
             if AUTODOC.search("\n".join(body)):
                 self.warn(block.line, "eval_rst block uses autodoc: the build needs "
                           "sphinx.ext.autodoc and an importable library", "autodoc")
