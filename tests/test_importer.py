@@ -240,6 +240,21 @@ def test_cli_report_and_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "code cells: pytorch 1, jax 0 (0 shared" in out and err == ""
 
 
+def test_a_chinese_book(tmp_path: Path) -> None:
+    from d2lbook.config import load_config
+
+    src = tmp_path / "old"
+    src.mkdir()
+    (src / "config.ini").write_text("[project]\nname = b-zh\ntitle = 书\nauthor = 作者\n"
+                                    "release = 2.0\nlang = zh\n", encoding="utf-8")
+    (src / "index.md").write_text("# 书\n", encoding="utf-8")
+    result = import_book(src, tmp_path / "new")
+    assert (tmp_path / "new/source/zh/index.md").is_file() and not result.report.warnings
+    lang = load_config(tmp_path / "new").source_language
+    assert (lang.code, lang.title, lang.sphinx_lang, lang.latex_engine) == (
+        "zh", "书", "zh_CN", "xelatex")
+
+
 def test_refuses_to_write_into_its_source(tmp_path: Path) -> None:
     with pytest.raises(ImportSourceError, match="must not be the source"):
         import_book(OLD, OLD)

@@ -128,6 +128,9 @@ def pyproject(cfg: OldConfig) -> str:
         f"[tool.d2lbook.languages.{cfg.lang}]",
         f"title = {_toml(cfg.title)}",
     ]
+    if cfg.lang == "zh":  # a Chinese book: the Chinese edition's settings of this toolchain
+        lines += ['sphinx_language = "zh_CN"', 'html_lang = "zh-CN"', 'latex_engine = "xelatex"',
+                  'cjk_fonts = ["Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Sans Mono CJK SC"]']
     for fw in cfg.tabs:
         lines += [
             "",
