@@ -544,6 +544,12 @@ def test_toc_options_and_entries() -> None:
     assert warnings == [(6, "import-toc-option"), (9, "import-toc-entry")]
 
 
+def test_indented_math_outside_a_list_is_plain_math() -> None:
+    body, warnings = page("# T\n\nSome text.\n\n   $$x$$\n   :eqlabel:`e`\n")
+    assert body.endswith("Some text.\n\n```{math}\n:label: e\n\nx\n```")
+    assert warnings == []
+
+
 def test_math_variants() -> None:
     body, warnings = page("# T\n\n$$a$$\n\n:eqlabel:`e1`\n\n$$\nb\n\nc\n$$ and more\n\n$$ open")
     assert "```{math}\n:label: e1\n\na\n```" in body

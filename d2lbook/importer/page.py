@@ -399,7 +399,12 @@ class PageConverter:
                           "the paragraph is split around it", "math-mid-paragraph")
                 self.emit(Item("text", block.line,
                                self.inline(data["prefix"].rstrip(), block.line).split("\n")))
-        if data["in_list"]:
+        last = self.last()
+        in_list = data["in_list"] and (
+            LIST_MARK.match(data["prefix"]) is not None or
+            (isinstance(last, Item) and last.kind == "text" and
+             any(LIST_MARK.match(x) for x in last.lines)))
+        if in_list:
             self.warn(block.line, "display math $$ inside a list item; written as an indented "
                       "math directive in the item", "math-in-list")
         body = list(data["body"])
@@ -413,7 +418,7 @@ class PageConverter:
             body = [x for x in body if x.strip()]
         indent = min((len(x) - len(x.lstrip()) for x in body if x.strip()), default=0)
         body = [(x[indent:] if x[:indent].isspace() else x.strip()).rstrip() for x in body]
-        item = Item("math", block.line, body, data={"indent": data["indent"]})
+        item = Item("math", block.line, body, data={"indent": data["indent"] if in_list else ""})
         prefix = data["prefix"]
         if LIST_MARK.match(prefix) and not prefix[LIST_MARK.match(prefix).end():].strip():
             item.data["marker"] = prefix
