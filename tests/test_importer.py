@@ -631,7 +631,8 @@ def test_numref_to_a_section_no_numbered_toc_reaches(tmp_path: Path) -> None:
     (src / "front/intro.md").write_text("# Intro\n:label:`sec_intro`\n")
     (src / "chap/index.md").write_text("# Chap\n:label:`chap_c`\n\n```toc\none\n```\n")
     (src / "chap/one.md").write_text("# One\n\nSee :numref:`sec_intro`, :ref:`sec_intro` and "
-                                     ":numref:`chap_c`.\n")
+                                     ":numref:`chap_c`.\n\n$$x$$\n:eqlabel:`eq_x`\n\n"
+                                     ":numref:`eq_x` :eqref:`eq_x`\n")
     result = import_book(src, tmp_path / "new")
     assert [(str(w.file), w.line, w.code) for w in result.report.sorted_warnings()] == [
-        ("chap/one.md", 3, "import-numref-unnumbered")]
+        ("chap/one.md", 3, "import-numref-unnumbered"), ("chap/one.md", 8, "import-ref-equation")]

@@ -163,8 +163,12 @@ def _book_checks(src: Path, cfg: OldConfig, converted: dict, report: Report) -> 
     numbered = _numbered_pages(converted)
     sections = {label: name for name, page in converted.items()
                 for label in page.facts.section_labels}
+    equations = {label for page in converted.values() for label in page.facts.equation_labels}
     for name, page in converted.items():
         for role, target, line in page.facts.refs:
+            if role != "eq" and target in equations:
+                report.warn(f"{name}.md", line, f"{{{role}}}`{target}` refers to an equation: "
+                            "Sphinx resolves only {eq} (:eqref:) to equations", "ref-equation")
             if role == "numref" and target in sections and sections[target] not in numbered:
                 report.warn(f"{name}.md", line, f"{{numref}}`{target}` refers to a section of "
                             f"{sections[target]}.md, which no numbered toc reaches: Sphinx "

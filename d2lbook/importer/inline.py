@@ -41,6 +41,7 @@ class Facts:
     cites: list[tuple[str, int]] = field(default_factory=list)
     bibliographies: list[tuple[str, int]] = field(default_factory=list)
     images: list[tuple[str, int]] = field(default_factory=list)
+    equation_labels: set[str] = field(default_factory=set)
     section_labels: set[str] = field(default_factory=set)
     """Labels of headings (a {numref} to one needs the page in a numbered toctree)."""
     toctrees: list[tuple[bool, list[str]]] = field(default_factory=list)

@@ -192,6 +192,8 @@ class PageConverter:
         for item in self.all_items():
             if item.kind == "heading":
                 self.facts.section_labels.update(item.labels)
+            if item.kind == "math":
+                self.facts.equation_labels.update(item.labels)
             if item.kind in ("figure", "table") and item.labels and \
                     not item.data.get("caption"):
                 self.warn(item.line, f"{item.kind} {item.labels[0]} has no caption: Sphinx "
