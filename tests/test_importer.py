@@ -636,3 +636,20 @@ def test_numref_to_a_section_no_numbered_toc_reaches(tmp_path: Path) -> None:
     result = import_book(src, tmp_path / "new")
     assert [(str(w.file), w.line, w.code) for w in result.report.sorted_warnings()] == [
         ("chap/one.md", 3, "import-numref-unnumbered"), ("chap/one.md", 8, "import-ref-equation")]
+
+
+DIALECT_WORDS = {"label", "eqlabel", "numref", "eqref", "cite", "citet", "begin", "end", "tab",
+                 "width", "bibliography", "selected", "interact", "select", "load", "ext",
+                 "d2lbook", "input", "python", "toc", "maxdepth", "numbered", "eval", "rst", "all"}
+
+
+def test_no_word_of_the_prose_is_lost(imported) -> None:
+    """Every word of every page (slide-only text aside) is somewhere in the imported page."""
+    words = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+    for name, old in old_pages().items():
+        old = re.sub(r"(?s)[\[(]~~.*?~~[\])]", " ", old)
+        old = re.sub(r"(?m)^.*tab\.selected.*$|^\s*else:\s*$", "", old)  # resolved branches
+        old = re.sub(r":bibliography:`[^`]*`", "", old)  # the file becomes references.bib
+        new = set(words.findall(new_pages(imported.dest)[name]))
+        lost = set(words.findall(old)) - new - DIALECT_WORDS
+        assert not lost, (name, sorted(lost))
