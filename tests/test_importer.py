@@ -421,6 +421,8 @@ def test_tab_selected_branches() -> None:
     got, warnings = cells("#@tab all\nz = 1 if tab.selected('mxnet') else 2")
     assert got == [((), "z = 1 if tab.selected('mxnet') else 2")]
     assert warnings == [(11, "import-tab-selected")]
+    got, warnings = cells("x = 0\nif tab.selected('mxnet') and x:\n    y = 1")
+    assert warnings == [(11, "import-tab-selected")]
 
 
 # ------------------------------------------------------------------------- pages

@@ -54,9 +54,10 @@ def convert_cell(body: list[str], line: int, frameworks: tuple[str, ...], page: 
         return []
     if not any("tab.selected" in x for x in lines):
         return _saved_first(Cell(_tags(owners, frameworks), _join(lines)), page)
+    first = line + len(body) - len(lines)  # the set-up and marker lines were at the top
     resolved: dict[str, list[str]] = {}
     for fw in owners or frameworks or ("",):
-        resolved[fw] = _resolve(lines, fw, line, page, warn=fw == (owners or ("",))[0])
+        resolved[fw] = _resolve(lines, fw, first, page, warn=fw == (owners or ("",))[0])
     groups: dict[str, list[str]] = {}
     for fw, code in resolved.items():
         groups.setdefault(_join(code), []).append(fw)
@@ -180,7 +181,7 @@ def _selects(condition: str, fw: str) -> bool | None:
 
 def _resolve(lines: list[str], fw: str, line: int, page: Located, warn: bool) -> list[str]:
     """The code of the cell for ``fw``: tab.selected chains (if/elif/else) resolved, at any
-    depth."""
+    depth (``line``: the source line of ``lines[0]``)."""
     out: list[str] = []
     i = 0
     skipped = False
@@ -194,7 +195,7 @@ def _resolve(lines: list[str], fw: str, line: int, page: Located, warn: bool) ->
         skipped = False
         if holds is None:
             if "tab.selected" in text and warn:
-                page.warn(line + i + 1, "tab.selected(...) outside a plain `if` line is kept "
+                page.warn(line + i, "tab.selected(...) outside a plain `if` line is kept "
                           "as is; rewrite it by hand", "tab-selected")
             out.append(text)
             i += 1
@@ -205,7 +206,8 @@ def _resolve(lines: list[str], fw: str, line: int, page: Located, warn: bool) ->
         while True:
             body, i = _body(lines, i, indent, inline)
             if holds and not taken:
-                out.extend(_resolve(_dedent(body, indent), fw, line + i, page, warn))
+                out.extend(_resolve(_dedent(body, indent), fw, line + i - len(body), page,
+                                    warn))
                 taken = True
             if i >= len(lines) or _indent(lines[i]) != indent:
                 break
@@ -214,7 +216,7 @@ def _resolve(lines: list[str], fw: str, line: int, page: Located, warn: bool) ->
                 holds = _selects(m_elif.group(3), fw)
                 if holds is None:
                     if warn:
-                        page.warn(line + i + 1, "elif mixes tab.selected with another "
+                        page.warn(line + i, "elif mixes tab.selected with another "
                                   "condition; kept as is, rewrite it by hand", "tab-selected")
                     break
                 inline = m_elif.group(4)
