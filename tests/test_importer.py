@@ -442,6 +442,12 @@ def test_inline_markup_kept_where_it_is_code_or_math() -> None:
     assert warnings == []
 
 
+def test_roles_next_to_chinese_text() -> None:
+    body, warnings = page("# 标题\n\n如:numref:`fig_a`所示，见:cite:`k`。[**重点**]")
+    assert body.endswith("如{numref}`fig_a`所示，见{cite:p}`k`。重点")
+    assert warnings == []
+
+
 def test_bold_in_brackets_is_not_a_slide_mark() -> None:
     body, warnings = page("# T\n\nA (**bold** word) and [**bold** link](https://example.org).")
     assert body.endswith("A (**bold** word) and [**bold** link](https://example.org).")

@@ -84,7 +84,7 @@ def convert_inline(text: str, first_line: int, page: Located, facts: Facts) -> I
             out.append(text[i:i + 2])
             i += 2
             continue
-        if c == ":" and (i == 0 or not text[i - 1].isalnum()):
+        if c == ":" and (i == 0 or not (text[i - 1].isascii() and text[i - 1].isalnum())):
             m = ROLE.match(text, i)
             if m:
                 out.append(_role(m, line_at(i), page, facts, result))
