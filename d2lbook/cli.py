@@ -135,6 +135,17 @@ def cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from d2lbook.commands.import_book import import_book, summary
+
+    result = import_book(args.src, args.dest)
+    print("\n".join(summary(result)), flush=True)
+    for warning in result.report.sorted_warnings():
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{result.warnings} warning(s)")
+    return 1 if args.strict and result.warnings else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="d2lbook", description=__doc__.split(".")[0])
     parser.add_argument("--root", help="the book's folder (default: found from the cwd)")
@@ -164,6 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("cache", help="list or clear cached executions")
     p.add_argument("action", choices=["list", "clear"])
     p.set_defaults(func=cmd_cache)
+
+    p = sub.add_parser("import", help="import a book written in the old d2lbook dialect")
+    p.add_argument("src", help="the old book's folder (with config.ini)")
+    p.add_argument("dest", help="where to write the book in this layout")
+    p.add_argument("--strict", action="store_true", help="exit 1 if there is any warning")
+    p.set_defaults(func=cmd_import)
 
     from d2lbook.cli_i18n import register
 
