@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "i18n": 5,
     "execute": 5,
     "library": 5,  # the #@save library (reads pages as notebooks)
+    "importer": 5,  # the old d2lbook dialect -> MyST (pure text conversion)
     "edition": 6,
     "render": 7,
     "commands": 8,
