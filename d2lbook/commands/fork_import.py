@@ -1,0 +1,271 @@
+"""``d2lbook i18n import FORK_DIR``: a translated fork of the book becomes catalogs."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from d2lbook.config import BookConfig, Language, load_config
+from d2lbook.errors import ConfigError, Problem
+from d2lbook.i18n.fork.report import ForkImport, PageImport
+
+__all__ = ["import_fork", "fork_pages", "DEFAULT_RATIO"]
+
+DEFAULT_RATIO = {"zh": 0.3, "ja": 0.45, "ko": 0.5}
+"""Typical translation length / English length, used when the fork is too small to say."""
+
+
+def fork_pages(folder: Path) -> tuple[Path, dict[str, str]]:
+    """The fork's page folder and its pages (name -> text): ``source/en`` of a fork of our
+    layout (the English translated in place), else the folder itself."""
+    folder = Path(folder)
+    for candidate in (folder / "source" / "en", folder):
+        if candidate.is_dir() and any(candidate.rglob("*.md")):
+            pages = {}
+            for path in sorted(candidate.rglob("*.md")):
+                rel = path.relative_to(candidate)
+                if any(part.startswith((".", "_")) for part in rel.parts):
+                    continue
+                if rel.parts[0] in ("locale", "bench", "tests", "node_modules") or \
+                        path.name in ("README.md", "CONTRIBUTING.md", "LICENSE.md"):
+                    continue
+                pages[rel.with_suffix("").as_posix()] = path.read_text(encoding="utf-8")
+            return candidate, pages
+    raise ConfigError([Problem(folder, 0, "no Markdown pages found: FORK_DIR must be a copy "
+                               "of the book (with source/en) or a folder of pages")])
+
+
+def _title(fork: dict[str, str], cfg: BookConfig) -> str:
+    from d2lbook.i18n.segment import segment
+
+    for seg in segment(fork.get("index", "")):
+        if seg.kind == "heading":
+            return seg.msgid
+    return cfg.source_language.title
+
+
+def _language(root: Path | str | None, code: str, fork: dict[str, str], write: bool
+              ) -> tuple[BookConfig, Language, bool]:
+    from d2lbook.i18n.fork.language import DEFAULTS, add_language, has_language
+
+    cfg = load_config(root)
+    if has_language(cfg.root / "pyproject.toml", code):
+        return cfg, cfg.language(code), False
+    title = _title(fork, cfg)
+    if write:
+        add_language(cfg.root / "pyproject.toml", code, title)
+        cfg = load_config(root)
+        return cfg, cfg.language(code), True
+    settings = dict(DEFAULTS.get(code, {"locale": code}))
+    fonts = settings.pop("cjk_fonts", None)
+    lang = Language(code=code, title=title, **settings,  # type: ignore[arg-type]
+                    **({"cjk_fonts": tuple(fonts)} if fonts else {}))
+    return cfg, lang, True
+
+
+def import_fork(fork_dir: Path | str, code: str, *, root: Path | str | None = None,
+                english_history: Path | str | None = None, write: bool = True) -> ForkImport:
+    """Import the fork at ``fork_dir`` as the catalogs of language ``code``.
+
+    Writes ``locale/<locale>/LC_MESSAGES/<page>.po`` for every English page the fork
+    translates (existing translations are kept), ``source/<code>/<page>.md`` for pages only
+    in the fork, and the language table when ``pyproject.toml`` lacks it. Nothing is written
+    when ``write`` is false.
+    """
+    from d2lbook.i18n.fork import dialect
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="d2lbook-fork-") as tmp:
+        folder = dialect.to_myst(Path(fork_dir), Path(tmp))
+        fork_root, fork = fork_pages(folder)
+        prefix = fork_root.relative_to(folder).as_posix()
+        cfg, lang, added = _language(root, code, fork, write)
+        if lang == cfg.source_language:
+            raise ConfigError([Problem("pyproject.toml", 0, f"{code!r} is the source "
+                                       "language; import a fork into a translated language")])
+        result = ForkImport(str(fork_dir), lang.code, lang.locale, None,
+                            language_added=added, dry_run=not write)
+        _run(cfg, lang, "" if prefix == "." else prefix + "/", fork, english_history, write,
+             result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
+         english_history: Path | str | None, write: bool, result: ForkImport) -> None:
+    from d2lbook.i18n.catalog import read_catalog, write_catalog
+    from d2lbook.i18n.fork import dialect
+    from d2lbook.i18n.fork.align import align_pages, page_ratio
+    from d2lbook.i18n.fork.match import candidates, fork_point, match_pages
+    from d2lbook.i18n.fork.structure import features_of, read_structure
+    from d2lbook.i18n.fork.synth import carried_translations, synthesize
+    from d2lbook.i18n.fork.versions import read_history
+    from d2lbook.i18n.update import catalog_path
+    from d2lbook.source import read_pages
+    from d2lbook.vcs import GitError, Repository
+
+    book_repo = Repository(cfg.root)
+    english = {p.name: p.text for p in read_pages(cfg.source_dir)}
+    if english_history:
+        repo = Repository(english_history)
+        folder = "source/en" if (repo.root / "source" / "en").is_dir() else ""
+        history = read_history(repo, folder, dialect.page_converter(repo.root))
+        by_identity = _map_external(history, english)
+    else:
+        repo = book_repo
+        history = read_history(repo, repo.relpath(cfg.source_dir))
+        by_identity = {history.identity(f"{name}.md"): name for name in english}
+    head = book_repo.head().sha
+    result.head = head
+    try:
+        sources = {name: book_repo.relpath(cfg.source_dir / f"{name}.md") for name in english}
+        last = book_repo.last_commits(list(sources.values()))
+        commits = {name: last.get(path) or head for name, path in sources.items()}
+    except GitError:
+        commits = {}
+
+    fork_features = {name: features_of(text) for name, text in fork.items()}
+    matched, _unmatched = match_pages(fork_features, history, by_identity)
+    groups = {page: candidates(m, history) for page, m in matched.items()}
+    point = fork_point([g for g in groups.values() if g], history)
+    if point is not None:
+        at = [v for v in history.versions if v.order == point]
+        result.fork_point = at[0].commit if at else None
+
+    structures: dict[str, object] = {}
+
+    def structure(text: str):
+        if text not in structures:
+            structures[text] = read_structure(text)
+        return structures[text]
+
+    options: dict[str, list] = {}
+    for page, group in groups.items():
+        live = [v for v in group if point is not None and history.live_at(v, point)]
+        near = sorted(group, key=lambda v: abs(v.order - point) if point is not None else 0)
+        options[page] = live[:1] or near[:4]
+    ratios = []
+    for page, versions in options.items():
+        if versions:
+            r = page_ratio(structure(history.texts[versions[0].blob]), structure(fork[page]))
+            if r is not None:
+                ratios.append(r)
+    ratio = statistics.median(ratios) if ratios else DEFAULT_RATIO.get(lang.code, 1.0)
+
+    for page in sorted(fork):
+        fork_file = f"{prefix}{page}.md"
+        match = matched.get(page)
+        if match is None or not options.get(page):
+            result.pages.append(_fork_only(cfg, lang, page, fork_file, fork[page], english,
+                                           write, result))
+            continue
+        name = by_identity[match.identity]
+        fork_struct = structure(fork[page])
+        best = None
+        for version in options[page]:
+            aligned = align_pages(structure(history.texts[version.blob]), fork_struct, ratio)
+            if best is None or aligned.score > best[1].score:
+                best = (version, aligned)
+        assert best is not None
+        version, aligned = best
+        version_struct = structure(history.texts[version.blob])
+        carried = carried_translations(version_struct, fork_struct, aligned.pairs)
+        path = catalog_path(cfg.locale_path, lang.locale, name)
+        existing = None
+        if path.is_file():
+            try:
+                existing = read_catalog(path)
+            except Exception as err:  # noqa: BLE001 - a malformed catalog is reported, kept
+                result.warnings.append(f"{path}: cannot be read ({err}); left as it is")
+                continue
+        synth = synthesize(name, english[name], history.texts[version.blob], carried,
+                           locale=lang.locale, fork_file=fork_file,
+                           commit=commits.get(name) or head, project=cfg.name,
+                           team=lang.title, existing=existing, path=path)
+        if write:
+            write_catalog(synth.catalog, path)
+        report = PageImport(
+            fork_file, _rel(cfg.source_dir / f"{name}.md", cfg.root),
+            catalog=_rel(path, cfg.root), version_commit=version.commit,
+            version_date=version.date, version_path=version.path,
+            confidence=round(match.score, 3), candidates=len(groups[page]),
+            anchors=aligned.anchors, translated=synth.translated, fuzzy=synth.fuzzy,
+            untranslated=synth.untranslated, kept=synth.kept,
+            leftovers=[{"line": x.line, "text": x.text, "reason": x.reason}
+                       for x in aligned.leftovers],
+            code=[{"fork_line": c.fork_line, "english_line": c.english_line,
+                   "detail": c.detail} for c in aligned.code])
+        report.pairs = [{"english": [version_struct.blocks[i].text for i in p.english],
+                         "translation": p.translation, "confident": p.confident,
+                         "note": p.note, "fork_line": fork_struct.blocks[p.fork[0]].seg.line}
+                        for p in aligned.pairs if not p.identical]
+        if aligned.extra_tabs:
+            result.warnings.append(f"{fork_file}: framework tab(s) "
+                                   f"{', '.join(aligned.extra_tabs)} not in the English page; "
+                                   "their text is listed as left over")
+        if match.score < 0.5 and not match.same_path:
+            result.warnings.append(f"{fork_file}: matched to {name} with low confidence "
+                                   f"({match.score:.2f}); check the pairing")
+        result.pages.append(report)
+    done = {by_identity[m.identity] for m in matched.values()}
+    result.missing = [_rel(cfg.source_dir / f"{n}.md", cfg.root) for n in english
+                      if n not in done]
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _fork_only(cfg: BookConfig, lang: Language, page: str, fork_file: str, text: str,
+               english: dict[str, str], write: bool, result: ForkImport) -> PageImport:
+    """A page only in the fork becomes a page of ``source/<code>/`` (never over an English
+    page of the same name, which would make it a whole-file replacement)."""
+    report = PageImport(fork_file, None)
+    target = cfg.overlay_dir(lang) / f"{page}.md"
+    if page in english:
+        result.warnings.append(f"{fork_file}: only in the fork, but an English page has its "
+                               "name; not written (a file there would replace the English "
+                               "page): place it by hand")
+        return report
+    if target.is_file() and target.read_text(encoding="utf-8") != text:
+        result.warnings.append(f"{_rel(target, cfg.root)}: exists and differs from the fork's "
+                               f"{fork_file}; left as it is")
+        return report
+    if write:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    report.written = _rel(target, cfg.root)
+    return report
+
+
+def _map_external(history, english: dict[str, str]) -> dict[str, str]:
+    """identity in another repository's history -> the English page today, by structure of
+    the identity's latest version (and the same path)."""
+    from d2lbook.i18n.fork.structure import features_of, similarity
+
+    latest: dict[str, object] = {}
+    for version in history.versions:
+        latest[history.identity(version.path)] = version
+    now = {name: features_of(text) for name, text in english.items()}
+    proposals = []
+    for identity, version in latest.items():
+        feats = history.features[version.blob]  # type: ignore[attr-defined]
+        for name, features in now.items():
+            same = f"{name}.md" == version.path  # type: ignore[attr-defined]
+            s = similarity(feats, features) + (0.2 if same else 0.0)
+            if s >= 0.3:
+                proposals.append((s, identity, name))
+    proposals.sort(reverse=True)
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for _s, identity, name in proposals:
+        if identity not in mapping and name not in used:
+            mapping[identity] = name
+            used.add(name)
+    return mapping
+
