@@ -1,0 +1,221 @@
+"""`d2lbook i18n import`: a hand-made Chinese fork of an older commit of a small English book
+(tests/fork_book.py) becomes catalogs; measured against the recorded true pairing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from d2lbook.cli import main
+from d2lbook.commands.fork_import import import_fork
+from d2lbook.config import load_config
+from d2lbook.i18n.catalog import read_catalog, render_catalog
+from d2lbook.i18n.fork.align import align_pages
+from d2lbook.i18n.fork.language import add_language
+from d2lbook.i18n.fork.structure import read_structure
+from tests.fork_book import FORK, evaluate, make_book, truth
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("msgcat") is None,
+                                reason="git and GNU gettext needed")
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory):
+    book = tmp_path_factory.mktemp("fork") / "book"
+    shas = make_book(book)
+    result = import_fork(FORK, "zh", root=book)
+    return book, shas, result
+
+
+def page(result, name: str):
+    return next(p for p in result.pages if p.fork_file == f"source/en/{name}.md")
+
+
+def test_confident_pairs_are_right_and_true_pairs_are_found(imported):
+    _book, shas, result = imported
+    figures = evaluate(result, truth(), shas)
+    assert figures["precision"] >= 0.98, figures["wrong"]
+    assert figures["recall"] >= 0.90, figures["missed"]
+    assert figures["confident"] >= 40  # most pairs are sure enough to be translations
+
+
+def test_pages_are_found_across_renames_at_the_version_they_were_translated_from(imported):
+    _book, shas, result = imported
+    assert result.fork_point == shas["C3"]
+    tensors = page(result, "basics/tensors")
+    assert tensors.english == "source/en/basics/arrays.md"  # renamed after the fork
+    assert tensors.version_commit == shas["C2"]
+    optimization = page(result, "basics/optimization")
+    assert optimization.english == "source/en/training/optimization.md"  # moved
+    assert optimization.version_commit == shas["C2"]
+    # C4 rewrote a paragraph only: structurally the same, the fork point decides
+    perceptron = page(result, "models/perceptron")
+    assert perceptron.version_commit == shas["C3"] and perceptron.candidates == 2
+    assert all(p.confidence >= 0.9 for p in (tensors, optimization, perceptron))
+    assert result.missing == ["source/en/models/regularization.md"]
+
+
+def test_fork_only_page_becomes_a_chinese_page_and_the_language_is_configured(imported):
+    book, _shas, result = imported
+    tips = page(result, "basics/zh-tips")
+    assert tips.english is None and tips.written == "source/zh/basics/zh-tips.md"
+    assert (book / tips.written).read_text(encoding="utf-8") == \
+        (FORK / "source/en/basics/zh-tips.md").read_text(encoding="utf-8")
+    assert result.language_added
+    zh = tomllib.loads((book / "pyproject.toml").read_text())["tool"]["d2lbook"]["languages"]["zh"]
+    assert zh["latex_engine"] == "xelatex" and zh["locale"] == "zh_CN"
+    assert zh["cjk_fonts"][0] == "Noto Serif CJK SC"
+    assert zh["title"] == "从数据中学习"  # the fork's own title
+    assert load_config(book).language("zh").cjk_fonts[1] == "Noto Sans CJK SC"
+
+
+def test_left_over_blocks_and_code_differences_are_reported_with_their_lines(imported):
+    _book, _shas, result = imported
+    expected = truth()["pages"]
+    optimization = page(result, "basics/optimization")
+    assert [x["line"] for x in optimization.leftovers] == \
+        expected["basics/optimization"]["left_over_lines"]
+    assert "译者注" in optimization.leftovers[0]["text"]
+    perceptron = page(result, "models/perceptron")
+    tab = [x for x in perceptron.leftovers if "pytorch" in x["reason"]]
+    assert [x["line"] for x in tab] == [59, 61]
+    assert any("pytorch" in w for w in result.warnings)
+    # translated comments and re-wrapped code are not differences; changed code is
+    assert [(c["fork_line"], c["english_line"]) for c in perceptron.code] == [(29, 32)]
+    assert "'10' -> '20'" in perceptron.code[0]["detail"]
+    tensors = page(result, "basics/tensors")
+    assert [c["fork_line"] for c in tensors.code] == [48]
+
+
+def test_catalogs_are_canonical_synced_to_today_and_stable_under_update(imported, tmp_path):
+    book, shas, result = imported
+    path = book / "locale/zh_CN/LC_MESSAGES/basics/arrays.po"
+    data = path.read_bytes()
+    catalog = read_catalog(path)
+    assert render_catalog(catalog).encode() == data
+    assert catalog.header["X-Source-Commit"] == shas["C5"]  # the page's last English commit
+    changed = catalog.find("The call `np.arange(12)` creates a vector holding the integers from "
+                           "0 to 11. Its `shape` attribute reports the length of every axis, "
+                           "here `(12,)`, and `size` the number of elements.")
+    assert changed.fuzzy and changed.msgstr.startswith("调用 `np.arange(12)`")
+    assert changed.previous_msgid.endswith("tells us how many elements it holds along each axis.")
+    same = catalog.find("Changing the Shape")
+    assert same.msgstr == "改变形状" and not same.fuzzy
+    from d2lbook.commands.i18n import update
+
+    copy = tmp_path / "copy"
+    shutil.copytree(book, copy)
+    cfg = load_config(copy)
+    report = update(cfg, cfg.language("zh"))
+    statuses = {r.page: r.status for r in report.results}
+    assert statuses.pop("models/regularization") == "created"  # the page the fork lacks
+    assert set(statuses.values()) == {"unchanged"}
+    assert (copy / path.relative_to(book)).read_bytes() == data
+
+
+def test_status_afterwards_shows_what_to_update(imported, capsys):
+    book, _shas, _result = imported
+    assert main(["--root", str(book), "i18n", "status", "--lang", "zh", "--format",
+                 "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    docs = {d["source"]: d for d in report["documents"]}
+    sections = {(d["source"], " › ".join(s["path"])): s["status"]
+                for d in report["documents"] for s in d["sections"]}
+    assert docs["source/en/models/regularization.md"]["kind"] == "none"
+    assert sections[("source/en/training/optimization.md", "Gradient Descent › Momentum")] == \
+        "untranslated"
+    assert sections[("source/en/basics/arrays.md", "Working with Arrays")] == "outdated"
+    assert sections[("source/en/basics/arrays.md", "Working with Arrays › Changing the Shape")] \
+        == "current"
+    assert sections[("source/en/models/perceptron.md",
+                     "The Perceptron › When Does It Work?")] == "outdated"
+    # the moved paragraph kept its translation: unchanged English is current
+    assert sections[("source/en/training/optimization.md",
+                     "Gradient Descent › Choosing the Learning Rate")] == "current"
+    assert not report["orphaned"]
+
+
+def test_existing_translations_are_kept(tmp_path):
+    book = tmp_path / "book"
+    make_book(book)
+    path = book / "locale/zh_CN/LC_MESSAGES/models/perceptron.po"
+    path.parent.mkdir(parents=True)
+    path.write_text('msgid ""\nmsgstr ""\n"Language: zh_CN\\n"\n\nmsgid "The Perceptron"\n'
+                    'msgstr "感知器"\n\nmsgid "Gone"\nmsgstr "没了"\n', encoding="utf-8")
+    result = import_fork(FORK, "zh", root=book)
+    catalog = read_catalog(path)
+    assert catalog.find("The Perceptron").msgstr == "感知器"
+    assert [e.msgid for e in catalog.entries if e.obsolete] == ["Gone"]
+    assert page(result, "models/perceptron").kept == 1
+
+
+def test_dry_run_json_writes_nothing(tmp_path, capsys):
+    book = tmp_path / "book"
+    make_book(book)
+    before = (book / "pyproject.toml").read_text()
+    assert main(["--root", str(book), "i18n", "import", str(FORK), "--lang", "zh",
+                 "--format", "json", "--dry-run"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dry_run"] and report["totals"]["matched"] == 4
+    assert report["totals"]["translated"] > 40
+    assert {p["catalog"] for p in report["pages"] if p["catalog"]} >= \
+        {"locale/zh_CN/LC_MESSAGES/basics/arrays.po"}
+    assert not (book / "locale").exists() and not (book / "source/zh").exists()
+    assert (book / "pyproject.toml").read_text() == before
+
+
+ENGLISH = """\
+# Title
+
+See {numref}`fig-a` for the plot of $x^2$, which grows fast.
+
+Plain words follow here without any markup at all in the sentence.
+"""
+
+
+def test_a_pair_failing_the_validator_is_not_a_translation():
+    fork = """\
+# 标题
+
+曲线见图，$x^2$ 增长很快。
+
+这里是没有任何标记的普通句子。
+"""
+    aligned = align_pages(read_structure(ENGLISH), read_structure(fork), 0.3)
+    used = {p.translation for p in aligned.pairs}
+    assert "曲线见图，$x^2$ 增长很快。" not in used
+    assert [x.line for x in aligned.leftovers] == [3]
+    assert "fails the validator" in aligned.leftovers[0].reason
+    assert "{numref}`fig-a`" in aligned.leftovers[0].reason
+
+
+def test_language_table_is_added_once(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.d2lbook]\nname = "b"\n\n[tool.d2lbook.languages.en]\n'
+                         'title = "B"\n\n[tool.other]\nx = 1\n', encoding="utf-8")
+    assert add_language(pyproject, "zh", "书")
+    assert not add_language(pyproject, "zh", "书")
+    data = tomllib.loads(pyproject.read_text())
+    assert list(data["tool"]["d2lbook"]["languages"]) == ["en", "zh"]
+    assert data["tool"]["other"] == {"x": 1}
+
+
+def test_fixture_truth_uses_messages_of_the_recorded_versions():
+    """The truth file pairs real messages: every English text is a message of the version it
+    names and every Chinese text a block of the fork (so the measure cannot drift)."""
+    from d2lbook.i18n.segment import segment
+    from tests.fork_book import COMMITS, ENGLISH
+
+    versions = {tag: files for tag, _d, _s, files, _r in COMMITS}
+    for name, data in truth()["pages"].items():
+        files = versions[data["version"]]
+        version = next(v for p, v in files.items() if p.endswith(Path(name).name + ".md"))
+        english = {s.msgid for s in segment((ENGLISH / f"{version}.md").read_text())}
+        fork = {s.msgid for s in segment((FORK / "source/en" / f"{name}.md").read_text())}
+        for pair in data["pairs"]:
+            assert set(pair["english"]) <= english, pair
+            assert set(pair["chinese"]) <= fork, pair
