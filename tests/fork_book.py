@@ -9,7 +9,8 @@ paragraphs with the English messages of that commit.
 What happens after C3: ``basics/tensors`` is renamed ``basics/arrays`` (C4) and a sentence of it
 is rewritten (C5); a paragraph of the optimization page moves (C4), a sentence is rewritten and
 a section is added (C5), and the page moves to ``training/`` (C6); a paragraph of the perceptron
-page is rewritten (C4, prose only: structurally the same as C3); a page is added (C5).
+page is rewritten (C4, prose only: structurally the same as C3), and so is one of the
+introduction (a page of prose with no anchor but its label); a page is added (C5).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ COMMITS = [
     ("C1", "2021-01-05T10:00:00+00:00", "First pages",
      {"index.md": "index.1", "basics/tensors.md": "tensors.1",
       "basics/optimization.md": "optimization.1", "models/perceptron.md": "perceptron.1",
+      "introduction.md": "introduction.1",
       "img/descent-path.svg": "descent-path.svg"}, []),
     ("C2", "2021-03-10T10:00:00+00:00", "Broadcasting; a table of learning rates",
      {"basics/tensors.md": "tensors.2", "basics/optimization.md": "optimization.2"}, []),
@@ -48,7 +50,8 @@ COMMITS = [
     ("C4", "2022-02-01T10:00:00+00:00", "Rename tensors to arrays; reorder the learning rate "
      "section; clearer convergence statement",
      {"index.md": "index.4", "basics/optimization.md": "optimization.4",
-      "models/perceptron.md": "perceptron.4"}, [("basics/tensors.md", "basics/arrays.md")]),
+      "models/perceptron.md": "perceptron.4", "introduction.md": "introduction.4"},
+     [("basics/tensors.md", "basics/arrays.md")]),
     ("C5", "2022-09-01T10:00:00+00:00", "Momentum, weight decay, the shape attribute",
      {"index.md": "index.5", "basics/arrays.md": "arrays.5",
       "basics/optimization.md": "optimization.5",

@@ -146,6 +146,7 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
         live = [v for v in group if point is not None and history.live_at(v, point)]
         near = sorted(group, key=lambda v: abs(v.order - point) if point is not None else 0)
         options[page] = live[:1] or near[:4]
+    history.load([v.blob for versions in options.values() for v in versions])
     ratios = []
     for page, versions in options.items():
         if versions:
@@ -202,9 +203,10 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
                          "note": p.note, "fork_line": fork_struct.blocks[p.fork[0]].seg.line}
                         for p in aligned.pairs if not p.identical]
         if aligned.extra_tabs:
-            result.warnings.append(f"{fork_file}: framework tab(s) "
+            result.warnings.append(f"{fork_file}: framework(s) "
                                    f"{', '.join(aligned.extra_tabs)} not in the English page; "
-                                   "their text is listed as left over")
+                                   "their text is listed as left over, their code cells as "
+                                   "code differences")
         if match.score < 0.5 and not match.same_path:
             result.warnings.append(f"{fork_file}: matched to {name} with low confidence "
                                    f"({match.score:.2f}); check the pairing")

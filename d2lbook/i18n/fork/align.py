@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -39,6 +40,9 @@ CONFIDENT = 3.0
 """Least score of a confident pair."""
 RATIO_TOLERANCE = 0.6
 """Largest |log2(length ratio / typical ratio)| of a confident pair."""
+TRANSLATOR_NOTE = re.compile(r"^\W{0,2}(译者注|译注|译者按|译者|translator'?s note|note du "
+                             r"traducteur|N\.\s?d\.\s?T\.|Anm\. d\. Übers)", re.IGNORECASE)
+"""The start of a note the translator added: never part of a translated paragraph."""
 
 
 @dataclass
@@ -59,6 +63,8 @@ class Pair:
     """False: the translation fails the validator (``note`` says why); not used."""
     identical: bool = False
     """The fork block is the English text itself (not translated in the fork)."""
+    deviation: float | None = None
+    """How far the length ratio is from the typical one (log2, beyond chance)."""
 
 
 @dataclass(frozen=True)
@@ -282,7 +288,34 @@ def _region_pairs(english: list[Block], fork: list[Block], scorer: _Scorer) -> l
         for p in pairs:  # the run did not pair off one to one: nothing is forced
             if p.note == "forced":
                 p.confident, p.note = False, "weak evidence"
-    return _orphans(english, fork, pairs, pair_score, forced)
+    pairs = _orphans(english, fork, pairs, pair_score, forced)
+    _force_between_headings(english, fork, pairs)
+    return pairs
+
+
+def _force_between_headings(english: list[Block], fork: list[Block], pairs: list[Pair]) -> None:
+    """Confidently paired headings split a run further: between two of them, the same
+    sequence of block kinds on both sides paired off one to one forces those pairs (when
+    their lengths fit)."""
+    first_e, first_f = english[0].index, fork[0].index
+    cuts = [(-1, -1)] + [(p.english[0] - first_e, p.fork[0] - first_f) for p in pairs
+                         if p.confident and english[p.english[0] - first_e].kind
+                         .startswith("heading")] + [(len(english), len(fork))]
+    for (a_e, a_f), (b_e, b_f) in zip(cuts, cuts[1:], strict=False):
+        run_e = english[a_e + 1 : b_e]
+        run_f = fork[a_f + 1 : b_f]
+        if not run_e or len(run_e) != len(run_f) or \
+                [b.kind for b in run_e] != [b.kind for b in run_f]:
+            continue
+        inside = [p for p in pairs if a_e < p.english[0] - first_e < b_e]
+        if len(inside) != len(run_e) or any(len(p.english) != 1 or len(p.fork) != 1 or
+                                            p.english[0] - first_e - a_e !=
+                                            p.fork[0] - first_f - a_f for p in inside):
+            continue
+        for p in inside:
+            if not p.confident and p.valid and p.note == "weak evidence" and \
+                    (p.deviation is None or p.deviation <= RATIO_TOLERANCE * 0.75):
+                p.confident, p.note = True, "forced"
 
 
 def _orphans(english: list[Block], fork: list[Block], pairs: list[Pair], pair_score,
@@ -305,7 +338,8 @@ def _orphans(english: list[Block], fork: list[Block], pairs: list[Pair], pair_sc
             if di == 2 and not (0 <= ie and ie + 1 < len(english)
                                 and english[lone].index not in used_e):
                 continue
-            if dj == 2 and not (0 <= jf and jf + 1 < len(fork) and fork[lone].index not in used_f):
+            if dj == 2 and not (0 <= jf and jf + 1 < len(fork) and fork[lone].index not in used_f
+                                and not TRANSLATOR_NOTE.match(fork[lone].text)):
                 continue
             s, conflicts, deviation = pair_score(ie, di, jf, dj)
             if s > -math.inf:
@@ -328,7 +362,7 @@ def _orphans(english: list[Block], fork: list[Block], pairs: list[Pair], pair_sc
 def _judge(english: list[Block], fork: list[Block], score: float, conflicts: int,
            deviation: float | None, forced: bool) -> Pair:
     pair = Pair([b.index for b in english], [b.index for b in fork], score, False,
-                translation=join_translation([b.text for b in fork]))
+                translation=join_translation([b.text for b in fork]), deviation=deviation)
     if len(fork) == 1 and len(english) == 1 and normalize(fork[0].text) == english[0].text:
         pair.identical = True
         pair.note = "the fork leaves it in English"
@@ -384,9 +418,17 @@ def align_pages(english: PageStructure, fork: PageStructure, ratio: float) -> Al
     scorer = _Scorer(ratio, wide)
     result = Alignment()
     extra = sorted(set(fork.tabs) - set(english.tabs))
-    result.extra_tabs = extra
-    ea = [a for a in english.anchors]
-    fa = [a for a in fork.anchors if a.tab not in extra]
+    extra_code = fork.frameworks - english.frameworks
+    result.extra_tabs = sorted(set(extra) | extra_code)
+    ea = list(english.anchors)
+    fa = [a for a in fork.anchors if a.tab not in extra and not
+          (a.frameworks and set(a.frameworks) <= extra_code)]
+    skipped = [a for a in fork.anchors if a.kind == "code" and a.frameworks and
+               set(a.frameworks) <= extra_code]
+    for anchor in skipped:
+        result.code.append(CodeDifference(anchor.line, None, "code cell of framework "
+                                          f"{', '.join(anchor.frameworks)}, which the English "
+                                          "page does not have"))
     anchor_pairs = _lcs(len(ea), len(fa), lambda i, j: _anchor_score(ea[i], fa[j]))
     result.anchors = (len(anchor_pairs), len(ea), len(fa))
     result.score = sum(_anchor_score(ea[i], fa[j]) for i, j in anchor_pairs)
@@ -417,6 +459,7 @@ def align_pages(english: PageStructure, fork: PageStructure, ratio: float) -> Al
             reason = "no English message fits here"
         result.leftovers.append(Leftover(block.seg.line, block.text, reason))
     result.leftovers.sort(key=lambda x: x.line)
+    result.code.sort(key=lambda c: c.fork_line)
     return result
 
 

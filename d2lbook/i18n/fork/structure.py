@@ -33,6 +33,8 @@ _MATH_LABEL = re.compile(r"\$\$\s*\((?P<name>[^()\s]+)\)\s*$")
 _IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<path>[^)\s>]+)")
 _TABLE_DELIM = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$")
 _CODE_DIRECTIVES = {"code-cell", "code", "code-block", "sourcecode"}
+FRAMEWORKS = frozenset({"mxnet", "pytorch", "tensorflow", "jax", "paddle"})
+"""Framework names recognised in code-cell tags (besides the page's own tab keys)."""
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+#-]*[A-Za-z0-9+#]|[A-Za-z]")
 _MARKUP = re.compile(
@@ -64,6 +66,8 @@ class Anchor:
     """Code tokens without comments and layout (code cells only)."""
     tab: str | None = None
     """The framework tab (sync key) the anchor is in, or None."""
+    frameworks: tuple[str, ...] = ()
+    """A code cell's framework tags (empty: every framework)."""
 
 
 @dataclass
@@ -101,6 +105,8 @@ class PageStructure:
     anchors: list[Anchor]
     tabs: dict[str, int]
     """Sync key -> number of tab items with that key."""
+    frameworks: frozenset[str] = frozenset()
+    """Frameworks the page names: tab sync keys and code cells' framework tags."""
 
     def features(self) -> Counter[str]:
         """The page's structural fingerprint, for matching pages and versions."""
@@ -213,8 +219,10 @@ def _scan(text: str) -> tuple[list[Anchor], list[_Tab]]:
                 return key
         return None
 
-    def add(kind: str, key: str, i: int, text_: str = "", tokens: tuple[str, ...] = ()) -> None:
-        anchors.append(Anchor(kind, key, starts[i], i + 1, text_, tokens, current_tab()))
+    def add(kind: str, key: str, i: int, text_: str = "", tokens: tuple[str, ...] = (),
+            frameworks: tuple[str, ...] = ()) -> None:
+        anchors.append(Anchor(kind, key, starts[i], i + 1, text_, tokens, current_tab(),
+                              frameworks))
 
     i = _front_matter_lines(lines)
     while i < len(lines):
@@ -292,7 +300,9 @@ def _scan(text: str) -> tuple[list[Anchor], list[_Tab]]:
         if name == "math":
             add("math", normalize_math(content), i)
         elif name in _CODE_DIRECTIVES or not directive:
-            add("code", code_key(content), i, content, code_tokens(content))
+            tags = re.findall(r"[\w-]+", options.get("tags", ""))
+            add("code", code_key(content), i, content, code_tokens(content),
+                tuple(t.lower() for t in tags if t.lower() in FRAMEWORKS))
         i = end + 1
     for _mark, begin, key in containers:
         if key:
@@ -350,7 +360,8 @@ def read_structure(text: str) -> PageStructure:
             kind = f"heading{_heading_level(text, seg)}"
         blocks.append(Block(seg, index, kind, tab, _evidence(seg.msgid)))
     tab_counts = Counter(t.key for t in tabs if t.key)
-    return PageStructure(text, blocks, anchors, dict(tab_counts))
+    frameworks = set(tab_counts) | {f for a in anchors for f in a.frameworks}
+    return PageStructure(text, blocks, anchors, dict(tab_counts), frozenset(frameworks))
 
 
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<![\\$])\$(?!\$)")

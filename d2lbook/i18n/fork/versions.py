@@ -16,6 +16,9 @@ from .structure import features_of
 
 __all__ = ["Version", "EnglishHistory", "read_history"]
 
+CHUNK = 256
+"""Versions read per ``git cat-file --batch`` while fingerprinting the history."""
+
 
 @dataclass(frozen=True)
 class Version:
@@ -40,7 +43,8 @@ class EnglishHistory:
 
     versions: list[Version] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
-    """blob -> text (converted to MyST when the history is in the old dialect)."""
+    """blob -> text (converted to MyST when the history is in the old dialect), for the
+    versions loaded (:meth:`load`); the others were read once for their features only."""
     features: dict[str, Counter[str]] = field(default_factory=dict)
     """blob -> structural fingerprint."""
     lineage: dict[str, str] = field(default_factory=dict)
@@ -49,6 +53,18 @@ class EnglishHistory:
     """(identity, order of a version) -> order of the commit that replaced or deleted it
     (absent while the version is still live)."""
     commits: int = 0
+    repo: object = None
+    convert: Callable[[str], str] | None = None
+
+    def load(self, blobs: list[str]) -> None:
+        """Make the texts of these versions available in :attr:`texts` (one git process)."""
+        missing = [b for b in dict.fromkeys(blobs) if b not in self.texts]
+        if missing and self.repo is not None:
+            for blob, text in self.repo.read_texts(missing).items():  # type: ignore[attr-defined]
+                self.texts[blob] = self._converted(text or "")
+
+    def _converted(self, text: str) -> str:
+        return self.convert(text) if self.convert is not None else text
 
     def identity(self, path: str) -> str:
         return self.lineage.get(path, path)
@@ -81,7 +97,9 @@ class _Union:
 def read_history(repo, folder: str, convert: Callable[[str], str] | None = None
                  ) -> EnglishHistory:
     """The history of the ``*.md`` pages under ``folder`` (relative to the repository root;
-    empty for the whole repository). ``convert`` turns a page of another dialect into MyST."""
+    empty for the whole repository). ``convert`` turns a page of another dialect into MyST.
+    Every version is read once for its fingerprint; texts are loaded on demand (:meth:`load`).
+    """
     prefix = folder.strip("/") + "/" if folder.strip("/") else ""
     log = repo.history([folder.strip("/") or "."])
     commits = list(reversed(log.commits))
@@ -114,14 +132,13 @@ def read_history(repo, folder: str, convert: Callable[[str], str] | None = None
             later = [o for o, _ in items[k + 1 :] if o > order]
             if later:
                 result.ends[(identity, order)] = later[0]
+    result.repo, result.convert = repo, convert
     blobs = list(dict.fromkeys(v.blob for v in result.versions))
-    texts = repo.read_texts(blobs) if blobs else {}
-    for blob in blobs:
-        text = texts.get(blob) or ""
-        if convert is not None:
-            text = convert(text)
-        result.texts[blob] = text
-        result.features[blob] = features_of(text)
+    for start in range(0, len(blobs), CHUNK):  # bounded memory: texts are not kept
+        chunk = blobs[start : start + CHUNK]
+        texts = repo.read_texts(chunk)
+        for blob in chunk:
+            result.features[blob] = features_of(result._converted(texts.get(blob) or ""))
     return result
 
 
