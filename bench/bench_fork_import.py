@@ -1,10 +1,15 @@
-"""Quality and speed of `d2lbook i18n import` on the hand-made fork of tests/fixtures/fork.
+"""Quality and speed of `d2lbook i18n import`.
 
-Builds the English book with its history in a temporary folder (tests/fork_book.py), imports
-the Chinese fork and prints the precision of the confident pairs, the recall of the true
-pairs (confident or doubtful) and the time. Run from the repository root:
+1. The hand-made fork of tests/fixtures/fork: builds the English book with its history in a
+   temporary folder (tests/fork_book.py), imports the Chinese fork, prints the precision of
+   the confident pairs, the recall of the true pairs (confident or doubtful) and the time.
+2. Synthetic forks of this repository's own English pages (tests/synthetic_fork.py):
+   pseudo-Chinese keeping what translation keeps, with paragraphs merged, split, left out and
+   notes added at the given rates; the aligner alone, with the true English version.
 
-    PYTHONPATH=$PWD .venv/bin/python bench/bench_fork_import.py [--repeat N]
+Run from the repository root:
+
+    PYTHONPATH=$PWD .venv/bin/python bench/bench_fork_import.py [--repeat N] [--seeds N]
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fork_book import FORK, evaluate, make_book, truth  # noqa: E402
+from synthetic_fork import make_fork  # noqa: E402
 
 from d2lbook.commands.fork_import import import_fork  # noqa: E402
 
@@ -25,6 +31,9 @@ from d2lbook.commands.fork_import import import_fork  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=3, help="synthetic forks per page")
+    parser.add_argument("--rates", type=float, nargs=4, default=(0.05, 0.05, 0.03, 0.03),
+                        metavar=("MERGE", "SPLIT", "OMIT", "NOTE"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         book = Path(tmp) / "book"
@@ -48,6 +57,45 @@ def main() -> None:
         print(f"  missed: {line}")
     print(f"time: best {min(times):.3f} s, median {sorted(times)[len(times) // 2]:.3f} s "
           f"over {len(times)} run(s)")
+    synthetic(args.seeds, args.rates)
+
+
+def synthetic(seeds: int, rates: tuple[float, float, float, float]) -> None:
+    from d2lbook.i18n.fork.align import align_pages
+    from d2lbook.i18n.fork.structure import read_structure
+    from d2lbook.i18n.segment import normalize
+
+    root = Path(__file__).resolve().parent.parent / "source" / "en"
+    pages = sorted(root.rglob("*.md"))
+    confident = right = found = total = blocks = 0
+    started = time.perf_counter()
+    for seed in range(seeds):
+        for path in pages:
+            english = path.read_text(encoding="utf-8")
+            fork = make_fork(english, seed * 1000 + sum(map(ord, path.name)),
+                             merge=rates[0], split=rates[1], omit=rates[2], note=rates[3])
+            en, zh = read_structure(english), read_structure(fork.text)
+            blocks += len(zh.blocks)
+            aligned = align_pages(en, zh, 0.3)
+            true = set(fork.pairs)
+            got = set()
+            for pair in aligned.pairs:
+                if pair.identical:
+                    continue
+                key = (tuple(en.blocks[i].text for i in pair.english),
+                       normalize(pair.translation))
+                got.add(key)
+                if pair.confident:
+                    confident += 1
+                    right += key in true
+            total += len(true)
+            found += len(true & got)
+    seconds = time.perf_counter() - started
+    print(f"synthetic: {len(pages)} pages x {seeds} seed(s), rates merge/split/omit/note "
+          f"{'/'.join(f'{r:g}' for r in rates)}: {blocks} fork blocks")
+    print(f"  confident pairs: {confident}, precision {right / max(confident, 1):.1%}; "
+          f"true pairs: {total}, recall {found / max(total, 1):.1%}; "
+          f"{seconds:.2f} s ({1000 * seconds / max(blocks, 1):.2f} ms per block)")
 
 
 if __name__ == "__main__":

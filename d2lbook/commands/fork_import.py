@@ -19,9 +19,12 @@ DEFAULT_RATIO = {"zh": 0.3, "ja": 0.45, "ko": 0.5}
 
 def fork_pages(folder: Path) -> tuple[Path, dict[str, str]]:
     """The fork's page folder and its pages (name -> text): ``source/en`` of a fork of our
-    layout (the English translated in place), else the folder itself."""
+    layout (the English translated in place), else its one ``source/<lang>`` folder (an
+    imported old-dialect fork), else the folder itself."""
     folder = Path(folder)
-    for candidate in (folder / "source" / "en", folder):
+    sources = sorted(p for p in (folder / "source").glob("*") if p.is_dir()) \
+        if (folder / "source").is_dir() else []
+    for candidate in (folder / "source" / "en", *sources, folder):
         if candidate.is_dir() and any(candidate.rglob("*.md")):
             pages = {}
             for path in sorted(candidate.rglob("*.md")):

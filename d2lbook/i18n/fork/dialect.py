@@ -1,12 +1,15 @@
-"""Forks in the old d2lbook dialect go through the importer first.
+"""Forks in the old d2lbook dialect go through the book importer first.
 
-A fork whose root holds ``config.ini`` is a copy of a book in the old d2lbook dialect
-(``:label:``, ``:eqlabel:``, ``:begin_tab:``...). It is converted to our MyST layout by the
-book importer (``d2lbook.importer``, issue 11) into a temporary folder, and that copy is read
-like any fork. The English history of such a book (``--english-history``) is in the old dialect
-too: each version is converted page by page before its structure is read.
+A folder whose root holds ``config.ini`` is a book in the old d2lbook dialect (``:label:``,
+``:eqlabel:``, ``:begin_tab:``, ``{.python .input}`` cells...). A fork in that dialect is
+converted to our MyST layout by the importer (issue 11: ``d2lbook.commands.import_book``) into
+a temporary folder, and that copy is read like any fork (line numbers in the report are then
+those of the converted copy). An English history in the old dialect (``--english-history``)
+is converted page by page (``d2lbook.importer.page.convert_page``) before its structure is
+read, so nothing relies on history across the change of dialect.
 
-The importer is developed separately; these two functions are the only places that call it.
+These two functions are the only places that call the importer; it is imported lazily, so
+this package works without it for MyST forks.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from pathlib import Path
 
 from d2lbook.errors import D2lbookError
 
-__all__ = ["is_old_dialect", "to_myst", "page_converter"]
+__all__ = ["DialectError", "is_old_dialect", "to_myst", "page_converter"]
 
 
 class DialectError(D2lbookError):
-    """The fork is in the old dialect and the importer cannot convert it."""
+    """The fork or the history is in the old dialect and the importer is not available."""
 
 
 def is_old_dialect(folder: Path) -> bool:
@@ -28,43 +31,45 @@ def is_old_dialect(folder: Path) -> bool:
     return (Path(folder) / "config.ini").is_file()
 
 
-def _importer():
-    try:
-        import d2lbook.importer as importer  # the converter of issue 11
-    except ImportError:
-        return None
-    return importer
-
-
 def to_myst(fork_dir: Path, work_dir: Path) -> Path:
     """The folder to read the fork from: ``fork_dir`` itself for a MyST fork, else a MyST
-    copy of it made under ``work_dir`` by the importer (``convert_book(src, dest)``)."""
+    copy of it made under ``work_dir`` by the importer."""
     fork_dir = Path(fork_dir)
     if not is_old_dialect(fork_dir):
         return fork_dir
-    importer = _importer()
-    convert = getattr(importer, "convert_book", None) if importer else None
-    if convert is None:
+    try:
+        from d2lbook.commands.import_book import import_book
+    except ImportError:
         raise DialectError(
             f"{fork_dir / 'config.ini'}: this fork is in the old d2lbook dialect; converting "
-            "it needs the book importer (d2lbook.importer.convert_book), which this "
-            "installation lacks: convert it with `d2lbook import` first and pass the result")
+            "it needs the book importer (`d2lbook import`), which this installation lacks: "
+            "convert it with `d2lbook import FORK_DIR DEST` and import DEST") from None
     dest = Path(work_dir) / "fork-myst"
-    convert(fork_dir, dest)
+    import_book(fork_dir, dest)
     return dest
 
 
-def page_converter(repo_root: Path) -> Callable[[str], str] | None:
-    """A function converting one page of the old dialect to MyST when the English history
-    at ``repo_root`` is in the old dialect (``config.ini``) and the importer offers
-    ``convert_page(text) -> str``; None when no conversion is needed."""
-    if not is_old_dialect(repo_root):
+def page_converter(repo_root: Path) -> Callable[[str, str], str] | None:
+    """``convert(path, text) -> MyST text`` for the pages of an English history in the old
+    dialect (``config.ini`` at ``repo_root``); None when no conversion is needed."""
+    root = Path(repo_root)
+    if not is_old_dialect(root):
         return None
-    importer = _importer()
-    convert = getattr(importer, "convert_page", None) if importer else None
-    if convert is None:
+    try:
+        from d2lbook.importer.config_ini import read_config
+        from d2lbook.importer.page import PageContext, convert_page
+        from d2lbook.importer.report import Located, Report
+    except ImportError:
         raise DialectError(
-            f"{Path(repo_root) / 'config.ini'}: the English history is in the old d2lbook "
-            "dialect; reading it needs the book importer (d2lbook.importer.convert_page), "
-            "which this installation lacks")
+            f"{root / 'config.ini'}: the English history is in the old d2lbook dialect; "
+            "reading it needs the book importer (d2lbook.importer), which this installation "
+            "lacks") from None
+    report = Report()
+    frameworks = read_config(root / "config.ini", report).tabs
+    context = PageContext(frameworks, frozenset(), exists=lambda rel: True)
+
+    def convert(path: str, text: str) -> str:
+        name = path.removesuffix(".md")
+        return convert_page(name, text, context, Located(report, path)).text
+
     return convert

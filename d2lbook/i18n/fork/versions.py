@@ -54,17 +54,19 @@ class EnglishHistory:
     (absent while the version is still live)."""
     commits: int = 0
     repo: object = None
-    convert: Callable[[str], str] | None = None
+    convert: Callable[[str, str], str] | None = None
+    """``convert(path, text)``: a page of another dialect as MyST."""
 
     def load(self, blobs: list[str]) -> None:
         """Make the texts of these versions available in :attr:`texts` (one git process)."""
         missing = [b for b in dict.fromkeys(blobs) if b not in self.texts]
         if missing and self.repo is not None:
+            paths = {v.blob: v.path for v in self.versions}
             for blob, text in self.repo.read_texts(missing).items():  # type: ignore[attr-defined]
-                self.texts[blob] = self._converted(text or "")
+                self.texts[blob] = self._converted(paths.get(blob, ""), text or "")
 
-    def _converted(self, text: str) -> str:
-        return self.convert(text) if self.convert is not None else text
+    def _converted(self, path: str, text: str) -> str:
+        return self.convert(path, text) if self.convert is not None else text
 
     def identity(self, path: str) -> str:
         return self.lineage.get(path, path)
@@ -94,7 +96,7 @@ class _Union:
             self.parent[ra] = rb
 
 
-def read_history(repo, folder: str, convert: Callable[[str], str] | None = None
+def read_history(repo, folder: str, convert: Callable[[str, str], str] | None = None
                  ) -> EnglishHistory:
     """The history of the ``*.md`` pages under ``folder`` (relative to the repository root;
     empty for the whole repository). ``convert`` turns a page of another dialect into MyST.
@@ -133,12 +135,14 @@ def read_history(repo, folder: str, convert: Callable[[str], str] | None = None
             if later:
                 result.ends[(identity, order)] = later[0]
     result.repo, result.convert = repo, convert
-    blobs = list(dict.fromkeys(v.blob for v in result.versions))
+    paths = {v.blob: v.path for v in result.versions}
+    blobs = list(paths)
     for start in range(0, len(blobs), CHUNK):  # bounded memory: texts are not kept
         chunk = blobs[start : start + CHUNK]
         texts = repo.read_texts(chunk)
         for blob in chunk:
-            result.features[blob] = features_of(result._converted(texts.get(blob) or ""))
+            result.features[blob] = features_of(result._converted(paths[blob],
+                                                                  texts.get(blob) or ""))
     return result
 
 
