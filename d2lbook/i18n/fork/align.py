@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from ..segment import normalize
 from ..validate import check_translation
-from .structure import Anchor, Block, PageStructure, is_wide, size_of
+from .structure import Anchor, Block, PageStructure, is_wide
 
 __all__ = ["Pair", "Leftover", "CodeDifference", "Alignment", "align_pages", "page_ratio",
            "join_translation"]
@@ -158,44 +158,46 @@ def _lcs(n: int, m: int, score) -> list[tuple[int, int]]:
 # Messages.
 
 
+def _merged(blocks: list[Block], attribute: str) -> Counter[str]:
+    if len(blocks) == 1:
+        return getattr(blocks[0], attribute)
+    total: Counter[str] = Counter()
+    for b in blocks:
+        total.update(getattr(b, attribute))
+    return total
+
+
 def _sizes(english: list[Block], fork: list[Block]) -> tuple[float, float]:
-    shared = Counter()
-    for b in english:
-        shared.update(b.words)
-    fork_words = Counter()
-    for b in fork:
-        fork_words.update(b.words)
-    drop = shared & fork_words
-    se = sum(size_of(b.text, drop) for b in english)
-    sf = sum(size_of(b.text, drop) for b in fork)
-    return se, sf
+    """Letters of both sides, the Latin words they share (names, terms) left out."""
+    words_e = _merged(english, "words")
+    words_f = _merged(fork, "words")
+    shared = words_e.keys() & words_f.keys()
+    se = sum(b.letters for b in english) - sum(len(w) * words_e[w] for w in shared)
+    sf = sum(b.letters for b in fork) - sum(len(w) * words_f[w] for w in shared)
+    return float(se), float(sf)
 
 
 def _evidence_score(english: list[Block], fork: list[Block]) -> tuple[float, int]:
     """Score of the invariant tokens, and how many hard ones (math, roles, links) disagree."""
-    ev_e: Counter[str] = Counter()
-    ev_f: Counter[str] = Counter()
-    for b in english:
-        ev_e.update(b.evidence)
-    for b in fork:
-        ev_f.update(b.evidence)
+    ev_e = _merged(english, "evidence")
+    ev_f = _merged(fork, "evidence")
     score = 0.0
     conflicts = 0
     for key in ev_e.keys() | ev_f.keys():
         kind = key.split(":", 1)[0]
-        both = min(ev_e[key], ev_f[key])
-        diff = abs(ev_e[key] - ev_f[key])
-        score += both * _EVIDENCE_GAIN.get(kind, 1.0) - diff * _EVIDENCE_LOSS.get(kind, 0.5)
+        a, b = ev_e.get(key, 0), ev_f.get(key, 0)
+        diff = abs(a - b)
+        score += min(a, b) * _EVIDENCE_GAIN.get(kind, 1.0) - diff * _EVIDENCE_LOSS.get(kind, 0.5)
         if kind in _HARD:
             conflicts += diff
-    words_e: Counter[str] = Counter()
-    words_f: Counter[str] = Counter()
-    for b in english:
-        words_e.update(b.words)
-    for b in fork:
-        words_f.update(b.words)
-    found = sum(min(n, words_e[w]) for w, n in words_f.items() if w in words_e)
-    foreign = sum(n for w, n in words_f.items() if w not in words_e)
+    words_e = _merged(english, "words")
+    words_f = _merged(fork, "words")
+    found = foreign = 0
+    for w, n in words_f.items():
+        if w in words_e:
+            found += min(n, words_e[w])
+        else:
+            foreign += n
     score += min(4.0, 1.0 * found) - min(4.0, 0.7 * foreign)
     return score, conflicts
 

@@ -16,7 +16,7 @@ import tokenize
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 
 from ..segment import Segment, normalize, segment
@@ -93,6 +93,11 @@ class Block:
         return latin_words(self.seg.msgid)
 
     @cached_property
+    def letters(self) -> int:
+        """Letters and digits outside markup."""
+        return int(size_of(self.seg.msgid))
+
+    @cached_property
     def plain(self) -> str:
         """The text without markup (roles, code, math, link targets)."""
         return _MARKUP.sub(" ", self.seg.msgid)
@@ -151,6 +156,7 @@ def _evidence(msgid: str) -> Counter[str]:
     return found
 
 
+@lru_cache(maxsize=1 << 16)
 def code_tokens(code: str) -> tuple[str, ...]:
     """The code's tokens without comments, blank lines or indentation: a reformatted cell
     or one with translated comments has the same tokens."""
@@ -178,6 +184,7 @@ def _unwrap(tokens: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1 << 16)
 def code_key(code: str) -> str:
     return hashlib.sha1("\x00".join(code_tokens(code)).encode()).hexdigest()[:16]
 
