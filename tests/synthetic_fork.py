@@ -127,3 +127,113 @@ def _edit_code(text: str, rng: random.Random) -> str:
         return match.group(1) + body + match.group(3)
 
     return re.sub(r"(?ms)^(```\{code-cell\}[^\n]*\n)(.*?)(^```[ \t]*$)", cell, text)
+
+
+# ----------------------------------------------------------------------------------------------
+# A synthetic history: copies of real pages edited over many commits, and a fork of the middle.
+
+_WORDS = ("model data loss gradient layer step value weight batch example feature label "
+          "network training error rate result function parameter output input").split()
+
+
+@dataclass
+class SyntheticHistory:
+    shas: list[str]
+    fork_commit: int
+    """Index in ``shas`` of the commit the fork was made from."""
+    at_fork: dict[str, str]
+    """Page path (under source/en) -> its English text at the fork commit."""
+    forks: dict[str, SyntheticFork]
+    """Fork page path -> the fork page with its true pairs."""
+
+
+def _relabel(text: str, k: int) -> str:
+    return re.sub(r"\b(sec|eq|fig|tab)-([A-Za-z0-9][A-Za-z0-9-]*)", rf"\1-\2-k{k}", text)
+
+
+def _edit(text: str, rng: random.Random, c: int) -> str:
+    segments = [s for s in segment(text) if s.kind == "paragraph" and not s.indent]
+    roll = rng.random()
+    if not segments:
+        return text + f"\n\nA closing remark number {c} on the {rng.choice(_WORDS)}.\n"
+    seg = rng.choice(segments)
+    if roll < 0.5:  # a prose edit: a word replaced, a clause added
+        words = seg.msgid.split(" ")
+        k = rng.randrange(len(words))
+        if re.fullmatch(r"[a-z]+", words[k]):
+            words[k] = rng.choice(_WORDS)
+        new = " ".join(words).rstrip(".") + f", as step {c} shows."
+        return text[: seg.start] + new + text[seg.end :]
+    if roll < 0.7:  # a new paragraph
+        sentence = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(8, 30)))
+        return text[: seg.end] + f"\n\nNote {c}: the {sentence}." + text[seg.end :]
+    if roll < 0.8:  # a new equation
+        return text[: seg.end] + f"\n\n$$\nx_{{{c}}} = {c} y.\n$$ (eq-new-{c})" + text[seg.end :]
+    if roll < 0.9:  # a paragraph deleted
+        return text[: seg.start] + text[seg.end :]
+    return text[: seg.end] + f"\n\n```{{code-cell}} ipython3\nvalue_{c} = {c}\n```" + \
+        text[seg.end :]
+
+
+def make_history(dest, source, *, copies: int = 3, commits: int = 120, seed: int = 0,
+                 git=None) -> SyntheticHistory:
+    """An English book in ``dest`` made of ``copies`` relabelled copies of the pages under
+    ``source``, edited by ``commits`` commits (prose edits, new and deleted paragraphs, new
+    equations and code cells, page moves), and a synthetic fork of the middle commit."""
+    from pathlib import Path
+
+    rng = random.Random(seed)
+    dest = Path(dest)
+    src = dest / "source" / "en"
+    pages: dict[str, str] = {}
+    toc = []
+    for k in range(copies):
+        for path in sorted(Path(source).rglob("*.md")):
+            rel = path.relative_to(source).as_posix()
+            pages[f"part{k}/{rel}"] = _relabel(path.read_text(encoding="utf-8"), k)
+        toc.append(f"part{k}/index")
+    pages["index.md"] = "# Book\n\n```{toctree}\n" + "\n".join(toc) + "\n```\n"
+
+    def write(snapshot: dict[str, str]) -> None:
+        for old in src.rglob("*.md"):
+            rel = old.relative_to(src).as_posix()
+            if rel not in snapshot:
+                old.unlink()
+        for rel, text in snapshot.items():
+            target = src / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.is_file() or target.read_text(encoding="utf-8") != text:
+                target.write_text(text, encoding="utf-8")
+
+    dest.mkdir(parents=True, exist_ok=True)
+    git(dest, "init", "-q", "-b", "main")
+    (dest / "pyproject.toml").write_text(
+        '[tool.d2lbook]\nname = "synthetic"\nauthor = "A"\nversion = "0.1"\n\n'
+        '[tool.d2lbook.languages.en]\ntitle = "Book"\n', encoding="utf-8")
+    shas: list[str] = []
+    fork_commit = commits // 2
+    at_fork: dict[str, str] = {}
+    for c in range(commits + 1):
+        if c:
+            editable = [p for p in pages if not p.endswith("index.md")]
+            path = rng.choice(editable)
+            if rng.random() < 0.04:  # a rename, its table of contents entry with it
+                folder, _, name = path.rpartition("/")
+                stem = name.removesuffix(".md")
+                new_stem = f"{stem.split('--')[0]}--{c}"
+                pages[f"{folder}/{new_stem}.md"] = pages.pop(path)
+                toc_page = f"{folder}/index.md"
+                pages[toc_page] = re.sub(rf"(?m)^{re.escape(stem)}$", new_stem,
+                                         pages[toc_page])
+            else:
+                pages[path] = _edit(pages[path], rng, c)
+        write(pages)
+        git(dest, "add", "-A")
+        day = f"2020-{1 + c // 28 % 12:02d}-{1 + c % 28:02d}T{c // 336 % 24:02d}:00:00+00:00"
+        git(dest, "commit", "-q", "--allow-empty", "-m", f"edit {c}", date=day)
+        shas.append(git(dest, "rev-parse", "HEAD"))
+        if c == fork_commit:
+            at_fork = dict(pages)
+    forks = {path: make_fork(text, seed * 7919 + n) for n, (path, text) in
+             enumerate(sorted(at_fork.items()))}
+    return SyntheticHistory(shas, fork_commit, at_fork, forks)

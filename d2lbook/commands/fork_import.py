@@ -15,6 +15,11 @@ __all__ = ["import_fork", "fork_pages", "DEFAULT_RATIO"]
 
 DEFAULT_RATIO = {"zh": 0.3, "ja": 0.45, "ko": 0.5}
 """Typical translation length / English length, used when the fork is too small to say."""
+VERSIONS_TRIED = 3
+"""Structurally equal versions aligned per page (the one live at the fork point first)."""
+POINT_BONUS = 2.0
+"""Alignment score a version gets for being live at the fork point: another version must
+fit the fork's text clearly better (a paragraph it translates, numbers it keeps)."""
 
 
 def fork_pages(folder: Path) -> tuple[Path, dict[str, str]]:
@@ -132,7 +137,7 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
     fork_features = {name: features_of(text) for name, text in fork.items()}
     matched, _unmatched = match_pages(fork_features, history, by_identity)
     groups = {page: candidates(m, history) for page, m in matched.items()}
-    point = fork_point([g for g in groups.values() if g], history)
+    point = fork_point(list(matched.values()), history)
     if point is not None:
         at = [v for v in history.versions if v.order == point]
         result.fork_point = at[0].commit if at else None
@@ -145,10 +150,13 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
         return structures[text]
 
     options: dict[str, list] = {}
+    live_at_point: set[str] = set()
     for page, group in groups.items():
         live = [v for v in group if point is not None and history.live_at(v, point)]
-        near = sorted(group, key=lambda v: abs(v.order - point) if point is not None else 0)
-        options[page] = live[:1] or near[:4]
+        near = sorted(group, key=lambda v: (abs(v.order - point) if point is not None else 0,
+                                            v.order))
+        options[page] = (live[:1] + [v for v in near if v not in live])[:VERSIONS_TRIED]
+        live_at_point.update(v.blob for v in live[:1])
     history.load([v.blob for versions in options.values() for v in versions])
     ratios = []
     for page, versions in options.items():
@@ -168,12 +176,13 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
         name = by_identity[match.identity]
         fork_struct = structure(fork[page])
         best = None
-        for version in options[page]:
+        for version in options[page]:  # the version the fork's text fits best
             aligned = align_pages(structure(history.texts[version.blob]), fork_struct, ratio)
-            if best is None or aligned.score > best[1].score:
-                best = (version, aligned)
+            score = aligned.score + (POINT_BONUS if version.blob in live_at_point else 0.0)
+            if best is None or score > best[0]:
+                best = (score, version, aligned)
         assert best is not None
-        version, aligned = best
+        _score, version, aligned = best
         version_struct = structure(history.texts[version.blob])
         carried = carried_translations(version_struct, fork_struct, aligned.pairs)
         path = catalog_path(cfg.locale_path, lang.locale, name)

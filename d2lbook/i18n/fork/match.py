@@ -27,6 +27,8 @@ TIE = 0.03
 MIN_SCORE = 0.25
 """Below this similarity (and without the same path) a fork page matches nothing."""
 _INDEXED = {"label", "math", "code", "figure", "imath", "ref"}
+RAREST = 40
+"""Features of a fork page (its rarest) that look up candidate versions."""
 
 
 @dataclass
@@ -62,8 +64,10 @@ def score_versions(features: Counter[str], history: EnglishHistory,
     """blob -> similarity with ``features`` for every version sharing a strong feature (the
     ``keep`` best by the indexed part are scored exactly)."""
     partial: dict[str, float] = defaultdict(float)
-    for key, n in features.items():
-        for blob, m in index.get(key, ()):
+    keys = sorted((k for k in features if k in index), key=lambda k: len(index[k]))
+    for key in keys[:RAREST]:  # the rarest features find the candidates; common ones add cost
+        n = features[key]
+        for blob, m in index[key]:
             partial[blob] += min(n, m) * _weight(key)
     best = sorted(partial, key=partial.__getitem__, reverse=True)[:keep]
     return {blob: similarity(features, history.features[blob]) for blob in best}
@@ -75,8 +79,13 @@ def match_pages(fork: dict[str, Counter[str]], history: EnglishHistory,
     each English page's identity to its name today (pages deleted since are absent)."""
     index = _index(history)
     by_blob: dict[str, list[Version]] = defaultdict(list)
+    by_path: dict[str, list[Version]] = defaultdict(list)
+    paths_of: dict[str, set[str]] = defaultdict(set)
     for version in history.versions:
         by_blob[version.blob].append(version)
+        by_path[version.path].append(version)
+    for path, identity in history.lineage.items():
+        paths_of[identity].add(path)
     proposals: list[PageMatch] = []
     for page, features in fork.items():
         scores = score_versions(features, history, index)
@@ -84,17 +93,15 @@ def match_pages(fork: dict[str, Counter[str]], history: EnglishHistory,
         for blob, s in scores.items():
             for version in by_blob[blob]:
                 per_identity[history.identity(version.path)][blob] = s
-        paths = {f"{page}.md"}
-        for version in history.versions:  # the same path: a candidate even without features
-            if version.path in paths:
-                per_identity[history.identity(version.path)].setdefault(
-                    version.blob, similarity(features, history.features[version.blob]))
+        for version in by_path.get(f"{page}.md", ()):  # a candidate even without features
+            per_identity[history.identity(version.path)].setdefault(
+                version.blob, similarity(features, history.features[version.blob]))
         ranked = []
         for identity, blobs in per_identity.items():
             if identity not in english_now:
                 continue
             best = max(blobs.values())
-            lineage = {p for p, i in history.lineage.items() if i == identity}
+            lineage = paths_of.get(identity, {identity})
             same = f"{page}.md" in lineage
             bonus = 0.15 if same else (0.05 if PurePosixPath(page).name in
                                       {PurePosixPath(p).stem for p in lineage} else 0.0)
@@ -129,19 +136,27 @@ def candidates(match: PageMatch, history: EnglishHistory) -> list[Version]:
     return sorted(versions, key=lambda v: v.order)
 
 
-def fork_point(groups: list[list[Version]], history: EnglishHistory) -> int | None:
-    """The commit (order) at which the most pages have one of their best-fitting versions
-    live: the commit the fork was most likely copied from. Ties go to the oldest."""
-    if not groups or history.commits == 0:
+def fork_point(matches: list[PageMatch], history: EnglishHistory) -> int | None:
+    """The commit (order) at which the fork pages fit the English best: the sum over pages of
+    the similarity of the version live at each commit, highest first, then oldest. A fork is
+    copied from one commit, so this is most likely it."""
+    if not matches or history.commits == 0:
         return None
-    votes = [0] * history.commits
-    for group in groups:
-        covered = set()
-        for version in group:
-            end = history.ends.get((history.identity(version.path), version.order),
-                                   history.commits)
-            covered.update(range(version.order, end))
-        for order in covered:
-            votes[order] += 1
-    top = max(votes)
-    return votes.index(top) if top else None
+    votes = [0.0] * (history.commits + 1)
+    by_identity: dict[str, list[Version]] = defaultdict(list)
+    for version in history.versions:
+        by_identity[history.identity(version.path)].append(version)
+    for match in matches:
+        for version in by_identity.get(match.identity, ()):
+            s = match.scores.get(version.blob)
+            if s is None:
+                continue
+            end = history.ends.get((match.identity, version.order), history.commits)
+            votes[version.order] += s  # a difference array: + at the start, - at the end
+            votes[end] -= s
+    best, top, running = None, 0.0, 0.0
+    for order in range(history.commits):
+        running += votes[order]
+        if running > top + 1e-9:
+            best, top = order, running
+    return best

@@ -389,6 +389,7 @@ def features_of(text: str) -> Counter[str]:
     for n in range(min(headings, 40)):
         found[f"heading:{n}"] += 1
     prose = re.sub(r"(?ms)^(`{3,})\{code-cell\}.*?^\1\s*$", " ", text)
+    found.update(_paragraphs(prose))
     for match in _INLINE_MATH.finditer(prose):
         found[f"imath:{normalize_math(match.group(1))}"] += 1
     for match in _ROLE_TARGET.finditer(prose):
@@ -397,8 +398,28 @@ def features_of(text: str) -> Counter[str]:
     return found
 
 
+_FENCED = re.compile(r"(?ms)^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1[ \t]*$|^ {0,3}\$\$.*?\$\$.*?$")
+
+
+def _paragraphs(prose: str) -> Counter[str]:
+    """How many paragraphs each section has (``para:<section>`` per paragraph): added and
+    deleted paragraphs tell versions apart where nothing else in the structure does."""
+    found: Counter[str] = Counter()
+    section = 0
+    for chunk in re.split(r"\n[ \t]*\n", _FENCED.sub("\n\n", prose)):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        if chunk.startswith("#"):
+            section += 1
+        elif chunk[0].isalpha() or chunk[0] in "*_[{`$\"'(":
+            if not _LABEL.match(chunk.split("\n")[0]):
+                found[f"para:{section}"] += 1
+    return found
+
+
 WEIGHTS = {"label": 4.0, "math": 2.0, "code": 2.0, "figure": 3.0, "table": 0.5,
-           "table-end": 0.0, "tab": 0.5,
+           "table-end": 0.0, "tab": 0.5, "para": 0.25,
            "heading": 0.3, "imath": 1.0, "ref": 2.0}
 
 
