@@ -6,6 +6,9 @@
 2. Synthetic forks of this repository's own English pages (tests/synthetic_fork.py):
    pseudo-Chinese keeping what translation keeps, with paragraphs merged, split, left out and
    notes added at the given rates; the aligner alone, with the true English version.
+3. A synthetic history (--history COPIES COMMITS): relabelled copies of those pages edited by
+   many commits (prose edits, new and deleted paragraphs, equations, code cells, renames), a
+   synthetic fork of the middle commit, the whole import: fork point, versions, pairs.
 
 Run from the repository root:
 
@@ -22,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from fork_book import FORK, evaluate, make_book, truth  # noqa: E402
-from synthetic_fork import make_fork  # noqa: E402
+from fork_book import FORK, _git, evaluate, make_book, truth  # noqa: E402
+from synthetic_fork import make_fork, make_history  # noqa: E402
 
 from d2lbook.commands.fork_import import import_fork  # noqa: E402
 
@@ -34,6 +37,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="synthetic forks per page")
     parser.add_argument("--rates", type=float, nargs=4, default=(0.05, 0.05, 0.03, 0.03),
                         metavar=("MERGE", "SPLIT", "OMIT", "NOTE"))
+    parser.add_argument("--history", type=int, nargs=2, default=(2, 60),
+                        metavar=("COPIES", "COMMITS"), help="0 0 to skip")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         book = Path(tmp) / "book"
@@ -58,6 +63,8 @@ def main() -> None:
     print(f"time: best {min(times):.3f} s, median {sorted(times)[len(times) // 2]:.3f} s "
           f"over {len(times)} run(s)")
     synthetic(args.seeds, args.rates)
+    if args.history[0] and args.history[1]:
+        history(*args.history)
 
 
 def synthetic(seeds: int, rates: tuple[float, float, float, float]) -> None:
@@ -96,6 +103,43 @@ def synthetic(seeds: int, rates: tuple[float, float, float, float]) -> None:
     print(f"  confident pairs: {confident}, precision {right / max(confident, 1):.1%}; "
           f"true pairs: {total}, recall {found / max(total, 1):.1%}; "
           f"{seconds:.2f} s ({1000 * seconds / max(blocks, 1):.2f} ms per block)")
+
+
+def history(copies: int, commits: int) -> None:
+    from d2lbook.i18n.segment import normalize
+
+    with tempfile.TemporaryDirectory() as tmp:
+        book, fork = Path(tmp) / "book", Path(tmp) / "fork" / "source" / "en"
+        root = Path(__file__).resolve().parent.parent / "source" / "en"
+        made = make_history(book, root, copies=copies, commits=commits, seed=1, git=_git)
+        for path, page in made.forks.items():
+            (fork / path).parent.mkdir(parents=True, exist_ok=True)
+            (fork / path).write_text(page.text, encoding="utf-8")
+        started = time.perf_counter()
+        result = import_fork(fork.parent.parent, "zh", root=book, write=False)
+        seconds = time.perf_counter() - started
+        right_version = confident = right = found = total = 0
+        for page in result.pages:
+            name = page.fork_file.removeprefix("source/en/")
+            true = set(made.forks[name].pairs)
+            total += len(true)
+            if page.english is None:
+                continue
+            text = _git(book, "show", f"{page.version_commit}:source/en/{page.version_path}")
+            right_version += normalize(text) == normalize(made.at_fork[name])
+            got = set()
+            for pair in page.pairs:
+                key = (tuple(pair["english"]), normalize(pair["translation"]))
+                got.add(key)
+                confident += pair["confident"]
+                right += pair["confident"] and key in true
+            found += len(true & got)
+    point = "right" if result.fork_point == made.shas[made.fork_commit] else "WRONG"
+    print(f"history: {len(made.at_fork)} pages, {commits} commits, fork of commit "
+          f"{made.fork_commit}: fork point {point}, "
+          f"right version for {right_version}/{len(result.pages)} pages")
+    print(f"  confident pairs: {confident}, precision {right / max(confident, 1):.1%}; "
+          f"true pairs: {total}, recall {found / max(total, 1):.1%}; import {seconds:.1f} s")
 
 
 if __name__ == "__main__":
