@@ -118,6 +118,10 @@ def test_catalogs_are_canonical_synced_to_today_and_stable_under_update(imported
     assert statuses.pop("models/regularization") == "created"  # the page the fork lacks
     assert set(statuses.values()) == {"unchanged"}
     assert (copy / path.relative_to(book)).read_bytes() == data
+    again = import_fork(FORK, "zh", root=copy)  # importing again changes nothing
+    assert (copy / path.relative_to(book)).read_bytes() == data
+    assert page(again, "basics/tensors").kept == page(result, "basics/tensors").translated + \
+        page(result, "basics/tensors").fuzzy
 
 
 def test_status_afterwards_shows_what_to_update(imported, capsys):

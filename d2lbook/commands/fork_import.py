@@ -176,8 +176,10 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
         name = by_identity[match.identity]
         fork_struct = structure(fork[page])
         best = None
+        memo: dict = {}
         for version in options[page]:  # the version the fork's text fits best
-            aligned = align_pages(structure(history.texts[version.blob]), fork_struct, ratio)
+            aligned = align_pages(structure(history.texts[version.blob]), fork_struct, ratio,
+                                  memo)
             score = aligned.score + (POINT_BONUS if version.blob in live_at_point else 0.0)
             if best is None or score > best[0]:
                 best = (score, version, aligned)
@@ -197,7 +199,7 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
                            locale=lang.locale, fork_file=fork_file,
                            commit=commits.get(name) or head, project=cfg.name,
                            team=lang.title, existing=existing, path=path)
-        if write:
+        if write and not _unchanged(synth.catalog, existing, path):
             write_catalog(synth.catalog, path)
         report = PageImport(
             fork_file, _rel(cfg.source_dir / f"{name}.md", cfg.root),
@@ -226,6 +228,23 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
     done = {by_identity[m.identity] for m in matched.values()}
     result.missing = [_rel(cfg.source_dir / f"{n}.md", cfg.root) for n in english
                       if n not in done]
+
+
+def _unchanged(catalog, existing, path: Path) -> bool:
+    """True when ``path`` already holds ``catalog`` but for its header dates (importing the
+    same fork again rewrites nothing)."""
+    from dataclasses import replace
+
+    from d2lbook.i18n.catalog import render_catalog
+    from d2lbook.i18n.extract import DATE_FIELDS
+
+    if existing is None:
+        return False
+    header = dict(catalog.header)
+    for key in DATE_FIELDS:
+        if key in existing.header:
+            header[key] = existing.header[key]
+    return render_catalog(replace(catalog, header=header)).encode("utf-8") == path.read_bytes()
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -39,6 +39,8 @@ _HARD = ("math", "role", "link")
 CONFIDENT = 3.0
 """Least score of a confident pair."""
 RATIO_TOLERANCE = 0.6
+BAND = 12
+"""Runs longer than this are aligned within a band around their diagonal."""
 """Largest |log2(length ratio / typical ratio)| of a confident pair."""
 TRANSLATOR_NOTE = re.compile(r"^\W{0,2}(译者注|译注|译者按|译者|translator'?s note|note du "
                              r"traducteur|N\.\s?d\.\s?T\.|Anm\. d\. Übers)", re.IGNORECASE)
@@ -207,6 +209,17 @@ class _Scorer:
     ratio: float
     wide: bool
     """The translation is written in wide (CJK) characters."""
+    memo: dict = field(default_factory=dict)
+    """(English texts, fork block indexes) -> score: shared by the alignments of one fork
+    page with several versions of its English page."""
+
+    def cached(self, english: list[Block], fork: list[Block]) -> tuple[float, int, float | None]:
+        key = (tuple(b.text for b in english), tuple(b.index for b in fork),
+               tuple(b.kind for b in english), tuple(b.tab for b in english))
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self.score(english, fork)
+        return found
 
     def length(self, english: list[Block], fork: list[Block]) -> tuple[float, float | None]:
         """Length term, and |log2(ratio / typical)| beyond what chance allows for a text of
@@ -248,11 +261,17 @@ def _region_pairs(english: list[Block], fork: list[Block], scorer: _Scorer) -> l
     def pair_score(i: int, di: int, j: int, dj: int) -> tuple[float, int, float | None]:
         key = (i, di, j, dj)
         if key not in memo:
-            s = scorer.score(english[i : i + di], fork[j : j + dj])
+            s = scorer.cached(english[i : i + di], fork[j : j + dj])
             if di + dj > 2:
                 s = (s[0] - 1.5, s[1], s[2])
             memo[key] = s
         return memo[key]
+
+    # a long run is searched near its diagonal only (translators add and drop little)
+    band = max(BAND, int(0.25 * max(n, m)) + abs(n - m)) if n * m > BAND * BAND else n + m
+
+    def near(i: int, j: int) -> bool:
+        return abs(i * m - j * n) <= band * max(n, m)
 
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     move: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
@@ -266,7 +285,7 @@ def _region_pairs(english: list[Block], fork: list[Block], scorer: _Scorer) -> l
             if j < m:
                 options.append((best[i][j + 1], (0, 1)))
             for di, dj in ((1, 1), (2, 1), (1, 2)):
-                if i + di <= n and j + dj <= m:
+                if i + di <= n and j + dj <= m and near(i, j):
                     s = pair_score(i, di, j, dj)[0]
                     if s > 0:
                         options.append((best[i + di][j + dj] + s, (di, dj)))
@@ -414,10 +433,12 @@ def page_ratio(english: PageStructure, fork: PageStructure) -> float | None:
     return sf / se if se >= 100 and sf > 0 else None
 
 
-def align_pages(english: PageStructure, fork: PageStructure, ratio: float) -> Alignment:
-    """Pair the fork page's blocks with the English version's messages."""
+def align_pages(english: PageStructure, fork: PageStructure, ratio: float,
+                memo: dict | None = None) -> Alignment:
+    """Pair the fork page's blocks with the English version's messages. ``memo`` (a dict)
+    shares pair scores between alignments of the same fork page with several versions."""
     wide = ratio < 0.7
-    scorer = _Scorer(ratio, wide)
+    scorer = _Scorer(ratio, wide, memo if memo is not None else {})
     result = Alignment()
     extra = sorted(set(fork.tabs) - set(english.tabs))
     extra_code = fork.frameworks - english.frameworks
