@@ -82,7 +82,7 @@ def import_fork(fork_dir: Path | str, code: str, *, root: Path | str | None = No
     in the fork, and the language table when ``pyproject.toml`` lacks it. Nothing is written
     when ``write`` is false.
     """
-    from d2lbook.i18n.fork import dialect
+    from d2lbook.commands import fork_dialect as dialect
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="d2lbook-fork-") as tmp:
@@ -103,8 +103,8 @@ def import_fork(fork_dir: Path | str, code: str, *, root: Path | str | None = No
 
 def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
          english_history: Path | str | None, write: bool, result: ForkImport) -> None:
+    from d2lbook.commands import fork_dialect as dialect
     from d2lbook.i18n.catalog import read_catalog, write_catalog
-    from d2lbook.i18n.fork import dialect
     from d2lbook.i18n.fork.align import align_pages, page_ratio
     from d2lbook.i18n.fork.match import candidates, fork_point, match_pages
     from d2lbook.i18n.fork.structure import features_of, read_structure

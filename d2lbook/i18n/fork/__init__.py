@@ -6,7 +6,9 @@ of that page in git history (``versions``), pairs the fork's blocks with that ve
 messages (``align``), carries the pairs over to today's English and writes catalogs
 (``synth``), and says what happened (``report``). ``structure`` reads what translation does not
 change (labels, equations, code, figures, tables, framework tabs) and the invariant tokens of
-each message; ``dialect`` is the hook for forks in the old d2lbook dialect.
+each message; ``language`` writes the language table. Forks and histories in the old d2lbook
+dialect are converted by ``d2lbook.commands.fork_dialect`` (the importer hook) before they
+get here.
 
 The orchestration is :func:`d2lbook.commands.fork_import.import_fork`.
 """

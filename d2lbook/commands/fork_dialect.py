@@ -9,7 +9,9 @@ is converted page by page (``d2lbook.importer.page.convert_page``) before its st
 read, so nothing relies on history across the change of dialect.
 
 These two functions are the only places that call the importer; it is imported lazily, so
-this package works without it for MyST forks.
+``i18n import`` works without it for MyST forks. They live with the commands, not in
+``d2lbook.i18n.fork``, so that imports keep pointing one way (the importer and its command are
+not below ``i18n``): the history reader only receives the ``convert`` function.
 """
 
 from __future__ import annotations
