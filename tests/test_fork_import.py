@@ -288,3 +288,21 @@ def test_old_dialect_fork_and_history_go_through_the_importer(tmp_path):
                for p in result.pages)
     assert not any(p.leftovers for p in result.pages)  # every block is the English itself
     assert result.totals["translated"] == 0
+
+
+def test_malformed_catalog_and_whole_file_replacement_are_left_alone(tmp_path):
+    book = tmp_path / "book"
+    make_book(book)
+    broken = book / "locale/zh_CN/LC_MESSAGES/models/perceptron.po"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('msgid "x"\nmsgstr "y"\nmsgstr "z"\n', encoding="utf-8")
+    replacement = book / "source/zh/introduction.md"
+    replacement.parent.mkdir(parents=True)
+    replacement.write_text("---\nsource_commit: HEAD\n---\n# 引言\n", encoding="utf-8")
+    result = import_fork(FORK, "zh", root=book)
+    assert broken.read_text(encoding="utf-8") == 'msgid "x"\nmsgstr "y"\nmsgstr "z"\n'
+    assert not (book / "locale/zh_CN/LC_MESSAGES/introduction.po").exists()
+    assert any("models/perceptron.po cannot be read" in w and ":3:" in w
+               for w in result.warnings)
+    assert any("introduction is translated as a whole file" in w for w in result.warnings)
+    assert (book / "locale/zh_CN/LC_MESSAGES/basics/arrays.po").is_file()  # the rest goes on

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from d2lbook.config import BookConfig, Language, load_config
-from d2lbook.errors import ConfigError, Problem
+from d2lbook.errors import ConfigError, I18nError, Problem
 from d2lbook.i18n.fork.report import ForkImport, PageImport
 
 __all__ = ["import_fork", "fork_pages", "DEFAULT_RATIO"]
@@ -112,7 +112,7 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
     from d2lbook.i18n.fork.versions import read_history
     from d2lbook.i18n.update import catalog_path
     from d2lbook.source import read_pages
-    from d2lbook.vcs import GitError, Repository
+    from d2lbook.vcs import Repository
 
     book_repo = Repository(cfg.root)
     english = {p.name: p.text for p in read_pages(cfg.source_dir)}
@@ -122,17 +122,13 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
         history = read_history(repo, folder, dialect.page_converter(repo.root))
         by_identity = _map_external(history, english)
     else:
-        repo = book_repo
-        history = read_history(repo, repo.relpath(cfg.source_dir))
+        history = read_history(book_repo, book_repo.relpath(cfg.source_dir))
         by_identity = {history.identity(f"{name}.md"): name for name in english}
     head = book_repo.head().sha
     result.head = head
-    try:
-        sources = {name: book_repo.relpath(cfg.source_dir / f"{name}.md") for name in english}
-        last = book_repo.last_commits(list(sources.values()))
-        commits = {name: last.get(path) or head for name, path in sources.items()}
-    except GitError:
-        commits = {}
+    sources = {name: book_repo.relpath(cfg.source_dir / f"{name}.md") for name in english}
+    last = book_repo.last_commits(list(sources.values()))  # the sync commit `update` records
+    commits = {name: last.get(path) or head for name, path in sources.items()}
 
     fork_features = {name: features_of(text) for name, text in fork.items()}
     matched, _unmatched = match_pages(fork_features, history, by_identity)
@@ -188,12 +184,18 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
         version_struct = structure(history.texts[version.blob])
         carried = carried_translations(version_struct, fork_struct, aligned.pairs)
         path = catalog_path(cfg.locale_path, lang.locale, name)
+        if (cfg.overlay_dir(lang) / f"{name}.md").is_file():
+            result.warnings.append(f"{fork_file}: {name} is translated as a whole file in "
+                                   f"{_rel(cfg.overlay_dir(lang), cfg.root)}/{name}.md, which "
+                                   "has no catalog; nothing imported for it")
+            continue
         existing = None
         if path.is_file():
             try:
                 existing = read_catalog(path)
-            except Exception as err:  # noqa: BLE001 - a malformed catalog is reported, kept
-                result.warnings.append(f"{path}: cannot be read ({err}); left as it is")
+            except I18nError as err:  # a malformed catalog is reported and left alone
+                result.warnings.append(f"{_rel(path, cfg.root)} cannot be read, left as it "
+                                       f"is: {err}")
                 continue
         synth = synthesize(name, english[name], history.texts[version.blob], carried,
                            locale=lang.locale, fork_file=fork_file,

@@ -97,11 +97,6 @@ class Block:
         """Letters and digits outside markup."""
         return int(size_of(self.seg.msgid))
 
-    @cached_property
-    def plain(self) -> str:
-        """The text without markup (roles, code, math, link targets)."""
-        return _MARKUP.sub(" ", self.seg.msgid)
-
 
 @dataclass
 class PageStructure:
@@ -112,10 +107,6 @@ class PageStructure:
     """Sync key -> number of tab items with that key."""
     frameworks: frozenset[str] = frozenset()
     """Frameworks the page names: tab sync keys and code cells' framework tags."""
-
-    def features(self) -> Counter[str]:
-        """The page's structural fingerprint, for matching pages and versions."""
-        return features_of(self.text)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -130,13 +121,10 @@ def latin_words(text: str) -> Counter[str]:
     return Counter(w.lower() for w in _LATIN.findall(plain) if len(w) > 1)
 
 
-def size_of(text: str, drop: Counter[str] | None = None) -> float:
+def size_of(text: str) -> float:
     """How much text a message holds, markup left out: wide (CJK) characters and other
-    letters or digits; the Latin words in ``drop`` (shared with the other side) do not count."""
-    plain = _MARKUP.sub(" ", text)
-    if drop:
-        plain = _LATIN.sub(lambda m: " " if m.group(0).lower() in drop else m.group(0), plain)
-    return float(sum(1 for ch in plain if ch.isalnum()))
+    letters or digits."""
+    return float(sum(1 for ch in _MARKUP.sub(" ", text) if ch.isalnum()))
 
 
 def _evidence(msgid: str) -> Counter[str]:
