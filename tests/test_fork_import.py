@@ -88,7 +88,7 @@ def test_left_over_blocks_and_code_differences_are_reported_with_their_lines(imp
     # is code of a framework the English page lacks
     assert [(c["fork_line"], c["english_line"]) for c in perceptron.code] == \
         [(29, 32), (50, None)]
-    assert "'10' -> '20'" in perceptron.code[0]["detail"]
+    assert "'epochs = 10 )' -> 'epochs = 20 )'" in perceptron.code[0]["detail"]
     assert "framework pytorch" in perceptron.code[1]["detail"]
     tensors = page(result, "basics/tensors")
     assert [c["fork_line"] for c in tensors.code] == [48]

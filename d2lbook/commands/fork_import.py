@@ -136,7 +136,8 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
     point = fork_point(list(matched.values()), history)
     if point is not None:
         at = [v for v in history.versions if v.order == point]
-        result.fork_point = at[0].commit if at else None
+        if at:
+            result.fork_point, result.fork_point_date = at[0].commit, at[0].date
 
     structures: dict[str, object] = {}
 

@@ -507,9 +507,10 @@ def _token_diff(a: tuple[str, ...], b: tuple[str, ...]) -> str:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        old, new = " ".join(a[i1:i2])[:40], " ".join(b[j1:j2])[:40]
-        parts.append(f"{old!r} -> {new!r}" if old and new else
-                     (f"removed {old!r}" if old else f"added {new!r}"))
+        lead = min(2, i1, j1)  # a little context: which call, which argument
+        old = " ".join(a[i1 - lead : i2 + 1])[:50]
+        new = " ".join(b[j1 - lead : j2 + 1])[:50]
+        parts.append(f"{old!r} -> {new!r}")
         if len(parts) == 3:
             break
     return "code differs beyond comments and layout: " + "; ".join(parts)

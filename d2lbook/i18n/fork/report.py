@@ -54,6 +54,7 @@ class ForkImport:
     """The English commit the catalogs are synced to."""
     fork_point: str | None = None
     """The English commit most fork pages were translated from."""
+    fork_point_date: str | None = None
     pages: list[PageImport] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     """English pages the fork lacks (left untranslated)."""
@@ -89,6 +90,7 @@ class ForkImport:
             pages.append(data)
         return {"version": 1, "fork": self.fork, "language": self.language,
                 "locale": self.locale, "head": self.head, "fork_point": self.fork_point,
+                "fork_point_date": self.fork_point_date,
                 "language_added": self.language_added, "dry_run": self.dry_run,
                 "pages": pages, "missing": self.missing, "warnings": self.warnings,
                 "totals": self.totals}
@@ -106,6 +108,7 @@ def _clip(text: str, width: int = 70) -> str:
 def render_text(result: ForkImport) -> str:
     out: list[str] = []
     point = f", forked from {result.fork_point[:10]}" if result.fork_point else ""
+    point += f" ({result.fork_point_date[:10]})" if result.fork_point_date else ""
     out.append(f"import of {result.fork} ({result.language}, {result.locale}){point}"
                + (" [dry run: nothing written]" if result.dry_run else ""))
     for page in result.pages:
@@ -114,7 +117,7 @@ def render_text(result: ForkImport) -> str:
             out.append(f"  {page.fork_file}: only in the fork{where}")
         else:
             version = (page.version_commit or "?")[:10]
-            moved = f" (then {page.version_path})" if page.version_path and \
+            moved = f" (was {page.version_path})" if page.version_path and \
                 not page.english.endswith(page.version_path) else ""
             ambiguous = f", {page.candidates} versions fit" if page.candidates > 1 else ""
             out.append(f"  {page.fork_file} -> {page.english}{moved} @ {version} "
@@ -123,7 +126,8 @@ def render_text(result: ForkImport) -> str:
                        f"{page.untranslated} untranslated"
                        + (f", {page.kept} kept from the existing catalog" if page.kept else ""))
         for item in page.code:
-            english = f" (English line {item['english_line']})" if item["english_line"] else ""
+            english = f" (English version, line {item['english_line']})" \
+                if item["english_line"] else ""
             out.append(f"    {page.fork_file}:{item['fork_line']}: {item['detail']}{english}")
         for item in page.leftovers:
             out.append(f"    {page.fork_file}:{item['line']}: left over ({item['reason']}): "
