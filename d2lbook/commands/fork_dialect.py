@@ -16,12 +16,11 @@ not below ``i18n``): the history reader only receives the ``convert`` function.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from d2lbook.errors import D2lbookError
 
-__all__ = ["DialectError", "is_old_dialect", "to_myst", "page_converter"]
+__all__ = ["DialectError", "PageConverter", "is_old_dialect", "to_myst", "page_converter"]
 
 
 class DialectError(D2lbookError):
@@ -51,27 +50,43 @@ def to_myst(fork_dir: Path, work_dir: Path) -> Path:
     return dest
 
 
-def page_converter(repo_root: Path) -> Callable[[str, str], str] | None:
-    """``convert(path, text) -> MyST text`` for the pages of an English history in the old
-    dialect (``config.ini`` at ``repo_root``); None when no conversion is needed."""
+class PageConverter:
+    """``convert(path, text) -> MyST text`` for pages of the old dialect; a version the
+    importer cannot convert (years-old versions may defeat it) is read as it is, and its path
+    is kept in :attr:`failed`."""
+
+    def __init__(self, root: Path):
+        from d2lbook.importer.config_ini import read_config
+        from d2lbook.importer.page import PageContext
+        from d2lbook.importer.report import Report
+
+        self.report = Report()
+        frameworks = read_config(root / "config.ini", self.report).tabs
+        self.context = PageContext(frameworks, frozenset(), exists=lambda rel: True)
+        self.failed: list[str] = []
+
+    def __call__(self, path: str, text: str) -> str:
+        from d2lbook.importer.page import convert_page
+        from d2lbook.importer.report import Located
+
+        try:
+            return convert_page(path.removesuffix(".md"), text, self.context,
+                                Located(self.report, path)).text
+        except Exception:  # noqa: BLE001 - most of the structure still shows unconverted
+            self.failed.append(path)
+            return text
+
+
+def page_converter(repo_root: Path) -> PageConverter | None:
+    """The converter for the pages of an English history in the old dialect (``config.ini``
+    at ``repo_root``); None when no conversion is needed."""
     root = Path(repo_root)
     if not is_old_dialect(root):
         return None
     try:
-        from d2lbook.importer.config_ini import read_config
-        from d2lbook.importer.page import PageContext, convert_page
-        from d2lbook.importer.report import Located, Report
+        return PageConverter(root)
     except ImportError:
         raise DialectError(
             f"{root / 'config.ini'}: the English history is in the old d2lbook dialect; "
             "reading it needs the book importer (d2lbook.importer), which this installation "
             "lacks") from None
-    report = Report()
-    frameworks = read_config(root / "config.ini", report).tabs
-    context = PageContext(frameworks, frozenset(), exists=lambda rel: True)
-
-    def convert(path: str, text: str) -> str:
-        name = path.removesuffix(".md")
-        return convert_page(name, text, context, Located(report, path)).text
-
-    return convert

@@ -119,7 +119,12 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
     if english_history:
         repo = Repository(english_history)
         folder = "source/en" if (repo.root / "source" / "en").is_dir() else ""
-        history = read_history(repo, folder, dialect.page_converter(repo.root))
+        converter = dialect.page_converter(repo.root)
+        history = read_history(repo, folder, converter)
+        if converter is not None and converter.failed:
+            result.warnings.append(f"{len(converter.failed)} version(s) of the English history "
+                                   "could not be converted from the old dialect and were read "
+                                   f"as they are (first: {converter.failed[0]})")
         by_identity = _map_external(history, english)
     else:
         history = read_history(book_repo, book_repo.relpath(cfg.source_dir))
