@@ -4,8 +4,8 @@
    temporary folder (tests/fork_book.py), imports the Chinese fork, prints the precision of
    the confident pairs, the recall of the true pairs (confident or doubtful) and the time.
 2. Synthetic forks of this repository's own English pages (tests/synthetic_fork.py):
-   pseudo-Chinese keeping what translation keeps, with paragraphs merged, split, left out and
-   notes added at the given rates; the aligner alone, with the true English version.
+   pseudo-Chinese keeping what translation keeps, with paragraphs merged, split, left out,
+   notes and sections added at the given rates; the aligner alone, with the true version.
 3. A synthetic history (--history COPIES COMMITS): relabelled copies of those pages edited by
    many commits (prose edits, new and deleted paragraphs, equations, code cells, renames), a
    synthetic fork of the middle commit, the whole import: fork point, versions, pairs.
@@ -35,8 +35,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=3, help="synthetic forks per page")
-    parser.add_argument("--rates", type=float, nargs=4, default=(0.05, 0.05, 0.03, 0.03),
-                        metavar=("MERGE", "SPLIT", "OMIT", "NOTE"))
+    parser.add_argument("--rates", type=float, nargs=5,
+                        default=(0.05, 0.05, 0.03, 0.03, 0.03),
+                        metavar=("MERGE", "SPLIT", "OMIT", "NOTE", "SECTION"))
     parser.add_argument("--history", type=int, nargs=2, default=(2, 60),
                         metavar=("COPIES", "COMMITS"), help="0 0 to skip")
     args = parser.parse_args()
@@ -67,7 +68,7 @@ def main() -> None:
         history(*args.history)
 
 
-def synthetic(seeds: int, rates: tuple[float, float, float, float]) -> None:
+def synthetic(seeds: int, rates: tuple[float, ...]) -> None:
     from d2lbook.i18n.fork.align import align_pages
     from d2lbook.i18n.fork.structure import read_structure
     from d2lbook.i18n.segment import normalize
@@ -80,7 +81,8 @@ def synthetic(seeds: int, rates: tuple[float, float, float, float]) -> None:
         for path in pages:
             english = path.read_text(encoding="utf-8")
             fork = make_fork(english, seed * 1000 + sum(map(ord, path.name)),
-                             merge=rates[0], split=rates[1], omit=rates[2], note=rates[3])
+                             merge=rates[0], split=rates[1], omit=rates[2], note=rates[3],
+                             section=rates[4])
             en, zh = read_structure(english), read_structure(fork.text)
             blocks += len(zh.blocks)
             aligned = align_pages(en, zh, 0.3)
@@ -98,7 +100,7 @@ def synthetic(seeds: int, rates: tuple[float, float, float, float]) -> None:
             total += len(true)
             found += len(true & got)
     seconds = time.perf_counter() - started
-    print(f"synthetic: {len(pages)} pages x {seeds} seed(s), rates merge/split/omit/note "
+    print(f"synthetic: {len(pages)} pages x {seeds} seed(s), rates merge/split/omit/note/section "
           f"{'/'.join(f'{r:g}' for r in rates)}: {blocks} fork blocks")
     print(f"  confident pairs: {confident}, precision {right / max(confident, 1):.1%}; "
           f"true pairs: {total}, recall {found / max(total, 1):.1%}; "

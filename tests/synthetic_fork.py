@@ -64,7 +64,7 @@ def _han(english: str, rng: random.Random, scale: float) -> str:
 
 
 def make_fork(english: str, seed: int, *, merge: float = 0.05, split: float = 0.05,
-              omit: float = 0.03, note: float = 0.03) -> SyntheticFork:
+              omit: float = 0.03, note: float = 0.03, section: float = 0.0) -> SyntheticFork:
     """A translated fork of the page ``english`` with its true pairing."""
     rng = random.Random(seed)
     segments = segment(english)
@@ -102,6 +102,12 @@ def make_fork(english: str, seed: int, *, merge: float = 0.05, split: float = 0.
         if paragraph and roll < merge + split + omit + note:
             placed = f"{zh}\n\n译者注：{pseudo('a remark of the translator on this point', rng)}"
             result.notes += 1
+        elif paragraph and roll < merge + split + omit + note + section:
+            heading = pseudo("A Section of the Translation", rng).rstrip("。")
+            body = pseudo("Text the translators wrote for their readers, with no English "
+                          "counterpart at all in the book.", rng)
+            placed = f"{zh}\n\n## {heading}\n\n{body}"
+            result.notes += 2
         replacements.append((seg.start, seg.end, placed))
         result.pairs.append(((seg.msgid,), normalize(zh)))
         k += 1

@@ -230,7 +230,8 @@ def test_fixture_truth_uses_messages_of_the_recorded_versions():
 
 def test_synthetic_forks_of_the_books_pages_align_precisely():
     """Pseudo-translations of this repository's English pages, with paragraphs merged, split,
-    left out and notes added (tests/synthetic_fork.py): the aligner on real page structures."""
+    left out, notes and sections added (tests/synthetic_fork.py): the aligner on real page
+    structures."""
     from d2lbook.i18n.segment import normalize
     from tests.synthetic_fork import make_fork
 
@@ -238,7 +239,7 @@ def test_synthetic_forks_of_the_books_pages_align_precisely():
     for path in sorted(Path("source/en").rglob("*.md")):
         english = path.read_text(encoding="utf-8")
         fork = make_fork(english, sum(map(ord, path.name)), merge=0.1, split=0.1, omit=0.05,
-                         note=0.05)
+                         note=0.05, section=0.05)
         en, zh = read_structure(english), read_structure(fork.text)
         got = set()
         for pair in align_pages(en, zh, 0.3).pairs:

@@ -310,8 +310,40 @@ def _region_pairs(english: list[Block], fork: list[Block], scorer: _Scorer) -> l
             if p.note == "forced":
                 p.confident, p.note = False, "weak evidence"
     pairs = _orphans(english, fork, pairs, pair_score, forced)
+    _doubt_headings(english, fork, pairs)
     _force_between_headings(english, fork, pairs)
     return pairs
+
+
+def _doubt_headings(english: list[Block], fork: list[Block], pairs: list[Pair]) -> None:
+    """Next to a heading one side lacks (a section the translators added or dropped), a
+    heading pair is only sure when the run starts with it on both sides (right after an
+    aligned anchor) or when the blocks after it are surely paired too."""
+    first_e, first_f = english[0].index, fork[0].index
+    paired_e = {i for p in pairs for i in p.english}
+    paired_f = {j for p in pairs for j in p.fork}
+    lone_e = [b.index for b in english if b.kind.startswith("heading") and
+              b.index not in paired_e]
+    lone_f = [b.index for b in fork if b.kind.startswith("heading") and b.index not in paired_f]
+    if not lone_e and not lone_f:
+        return
+    heads = [p for p in pairs if len(p.english) == 1 and
+             english[p.english[0] - first_e].kind.startswith("heading")]
+    by_english = {p.english[0]: p for p in pairs}
+    for k, pair in enumerate(heads):
+        i, j = pair.english[0], pair.fork[0]
+        lo_e, lo_f = (heads[k - 1].english[0], heads[k - 1].fork[0]) if k else (-1, -1)
+        hi_e, hi_f = (heads[k + 1].english[0], heads[k + 1].fork[0]) if k + 1 < len(heads) \
+            else (1 << 30, 1 << 30)
+        if not any(lo_e < x < hi_e for x in lone_e) and not any(lo_f < x < hi_f for x in lone_f):
+            continue
+        if not pair.confident or (i == first_e and j == first_f):
+            continue
+        after = by_english.get(i + 1)
+        if after is not None and after.confident and after.fork[0] == j + 1:
+            continue
+        pair.confident = False
+        pair.note = "a heading one side lacks is near: which heading is which?"
 
 
 def _force_between_headings(english: list[Block], fork: list[Block], pairs: list[Pair]) -> None:
