@@ -38,6 +38,8 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs=5,
                         default=(0.05, 0.05, 0.03, 0.03, 0.03),
                         metavar=("MERGE", "SPLIT", "OMIT", "NOTE", "SECTION"))
+    parser.add_argument("--sigma", type=float, default=0.2,
+                        help="spread of the synthetic paragraphs' length ratio (log-normal)")
     parser.add_argument("--history", type=int, nargs=2, default=(2, 60),
                         metavar=("COPIES", "COMMITS"), help="0 0 to skip")
     args = parser.parse_args()
@@ -63,6 +65,9 @@ def main() -> None:
         print(f"  missed: {line}")
     print(f"time: best {min(times):.3f} s, median {sorted(times)[len(times) // 2]:.3f} s "
           f"over {len(times)} run(s)")
+    import synthetic_fork
+
+    synthetic_fork.SIGMA = args.sigma
     synthetic(args.seeds, args.rates)
     if args.history[0] and args.history[1]:
         history(*args.history)
@@ -100,8 +105,11 @@ def synthetic(seeds: int, rates: tuple[float, ...]) -> None:
             total += len(true)
             found += len(true & got)
     seconds = time.perf_counter() - started
-    print(f"synthetic: {len(pages)} pages x {seeds} seed(s), rates merge/split/omit/note/section "
-          f"{'/'.join(f'{r:g}' for r in rates)}: {blocks} fork blocks")
+    import synthetic_fork
+
+    print(f"synthetic: {len(pages)} pages x {seeds} seed(s), rates merge/split/omit/note/"
+          f"section {'/'.join(f'{r:g}' for r in rates)}, length spread "
+          f"{synthetic_fork.SIGMA:g}: {blocks} fork blocks")
     print(f"  confident pairs: {confident}, precision {right / max(confident, 1):.1%}; "
           f"true pairs: {total}, recall {found / max(total, 1):.1%}; "
           f"{seconds:.2f} s ({1000 * seconds / max(blocks, 1):.2f} ms per block)")

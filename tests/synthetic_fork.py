@@ -19,6 +19,8 @@ from d2lbook.i18n.segment import normalize, segment
 
 _KEEP = re.compile(r"\{[\w:.+-]+\}`[^`]*`|`+[^`]*`+|\$\$.+?\$\$|\$[^$]+\$|\[[^\]]*\]\([^)]*\)"
                    r"|<[^>\s]*>|\d+(?:\.\d+)?")
+SIGMA = 0.2
+"""Spread (log-normal sigma) of a paragraph's length ratio around the typical one."""
 _HAN = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
         "同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理"
         "起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事")
@@ -38,7 +40,7 @@ def pseudo(msgid: str, rng: random.Random, ratio: float = 0.3) -> str:
     ``ratio`` times the length of the English words."""
     out: list[str] = []
     position = 0
-    scale = ratio * rng.lognormvariate(0.0, 0.2)
+    scale = ratio * rng.lognormvariate(0.0, SIGMA)
     for match in _KEEP.finditer(msgid):
         out.append(_han(msgid[position : match.start()], rng, scale))
         out.append(match.group(0))
@@ -100,7 +102,8 @@ def make_fork(english: str, seed: int, *, merge: float = 0.05, split: float = 0.
             continue
         placed = zh
         if paragraph and roll < merge + split + omit + note:
-            placed = f"{zh}\n\n译者注：{pseudo('a remark of the translator on this point', rng)}"
+            remark = pseudo("a remark of the translator on this point", rng)
+            placed = f"{zh}\n\n译者注：{remark}" if rng.random() < 0.5 else f"{zh}\n\n{remark}"
             result.notes += 1
         elif paragraph and roll < merge + split + omit + note + section:
             heading = pseudo("A Section of the Translation", rng).rstrip("。")
