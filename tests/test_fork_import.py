@@ -67,6 +67,11 @@ def test_fork_only_page_becomes_a_chinese_page_and_the_language_is_configured(im
     assert tips.english is None and tips.written == "source/zh/basics/zh-tips.md"
     assert (book / tips.written).read_text(encoding="utf-8") == \
         (FORK / "source/en/basics/zh-tips.md").read_text(encoding="utf-8")
+    # the image it uses comes along (the fork's copy of an English image does not)
+    assert (book / "source/zh/img/zh-glossary.svg").is_file()
+    assert not (book / "source/zh/img/descent-path.svg").exists()
+    assert any("zh-tips.md: a page only in the fork" in w and "zh-glossary.svg" in w
+               for w in result.warnings)
     assert result.language_added
     zh = tomllib.loads((book / "pyproject.toml").read_text())["tool"]["d2lbook"]["languages"]["zh"]
     assert zh["latex_engine"] == "xelatex" and zh["locale"] == "zh_CN"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import statistics
 import tempfile
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from d2lbook.config import BookConfig, Language, load_config
 from d2lbook.errors import ConfigError, I18nError, Problem
@@ -95,13 +97,13 @@ def import_fork(fork_dir: Path | str, code: str, *, root: Path | str | None = No
                                        "language; import a fork into a translated language")])
         result = ForkImport(str(fork_dir), lang.code, lang.locale, None,
                             language_added=added, dry_run=not write)
-        _run(cfg, lang, "" if prefix == "." else prefix + "/", fork, english_history, write,
-             result)
+        _run(cfg, lang, fork_root, "" if prefix == "." else prefix + "/", fork, english_history,
+             write, result)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
+def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: dict[str, str],
          english_history: Path | str | None, write: bool, result: ForkImport) -> None:
     from d2lbook.commands import fork_dialect as dialect
     from d2lbook.i18n.catalog import read_catalog, write_catalog
@@ -172,8 +174,8 @@ def _run(cfg: BookConfig, lang: Language, prefix: str, fork: dict[str, str],
         fork_file = f"{prefix}{page}.md"
         match = matched.get(page)
         if match is None or not options.get(page):
-            result.pages.append(_fork_only(cfg, lang, page, fork_file, fork[page], english,
-                                           write, result))
+            result.pages.append(_fork_only(cfg, lang, fork_root, page, fork_file, fork[page],
+                                           english, write, result))
             continue
         name = by_identity[match.identity]
         fork_struct = structure(fork[page])
@@ -262,12 +264,19 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _fork_only(cfg: BookConfig, lang: Language, page: str, fork_file: str, text: str,
-               english: dict[str, str], write: bool, result: ForkImport) -> PageImport:
+_ASSET = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|^\s*(?:`{3,}|:{3,})\{(?:figure|image)\}"
+                    r"\s+(\S+)", re.M)
+
+
+def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork_file: str,
+               text: str, english: dict[str, str], write: bool,
+               result: ForkImport) -> PageImport:
     """A page only in the fork becomes a page of ``source/<code>/`` (never over an English
-    page of the same name, which would make it a whole-file replacement)."""
+    page of the same name, which would make it a whole-file replacement), with the images it
+    uses that the book does not have."""
     report = PageImport(fork_file, None)
-    target = cfg.overlay_dir(lang) / f"{page}.md"
+    overlay = cfg.overlay_dir(lang)
+    target = overlay / f"{page}.md"
     if page in english:
         result.warnings.append(f"{fork_file}: only in the fork, but an English page has its "
                                "name; not written (a file there would replace the English "
@@ -277,10 +286,29 @@ def _fork_only(cfg: BookConfig, lang: Language, page: str, fork_file: str, text:
         result.warnings.append(f"{_rel(target, cfg.root)}: exists and differs from the fork's "
                                f"{fork_file}; left as it is")
         return report
+    assets = []
+    for match in _ASSET.finditer(text):
+        ref = match.group(1) or match.group(2)
+        if "://" in ref:
+            continue
+        rel = (PurePosixPath(page).parent / ref).as_posix()
+        source = (fork_root / rel).resolve()
+        if not source.is_file() or not source.is_relative_to(fork_root.resolve()):
+            continue
+        inside = source.relative_to(fork_root.resolve())
+        if not (cfg.source_dir / inside).is_file() and not (overlay / inside).is_file():
+            assets.append(inside)
     if write:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+        for inside in assets:
+            (overlay / inside).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(fork_root / inside, overlay / inside)
     report.written = _rel(target, cfg.root)
+    result.warnings.append(f"{report.written}: a page only in the fork; list it in a table "
+                           "of contents of the translated edition"
+                           + (f" (its images copied: {', '.join(map(str, assets))})"
+                              if assets else ""))
     return report
 
 
