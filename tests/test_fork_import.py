@@ -113,6 +113,12 @@ def test_catalogs_are_canonical_synced_to_today_and_stable_under_update(imported
     assert changed.previous_msgid.endswith("tells us how many elements it holds along each axis.")
     same = catalog.find("Changing the Shape")
     assert same.msgstr == "改变形状" and not same.fuzzy
+    # a paragraph deleted from the English since: its translation stays, obsolete
+    optimization = read_catalog(book / "locale/zh_CN/LC_MESSAGES/training/optimization.po")
+    gone = [e for e in optimization.entries if e.obsolete]
+    assert [e.msgid[:26] for e in gone] == ["With a learning rate of 1."]
+    assert gone[0].msgstr.startswith("当学习率为 1.1 时") and not gone[0].fuzzy
+    assert page(result, "basics/optimization").obsolete == 1
     from d2lbook.commands.i18n import update
 
     copy = tmp_path / "copy"

@@ -217,7 +217,7 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
             version_date=version.date, version_path=version.path,
             confidence=round(match.score, 3), candidates=len(groups[page]),
             anchors=aligned.anchors, translated=synth.translated, fuzzy=synth.fuzzy,
-            untranslated=synth.untranslated, kept=synth.kept,
+            untranslated=synth.untranslated, kept=synth.kept, obsolete=synth.obsolete,
             leftovers=[{"line": x.line, "text": x.text, "reason": x.reason}
                        for x in aligned.leftovers],
             code=[{"fork_line": c.fork_line, "english_line": c.english_line,

@@ -33,6 +33,8 @@ class PageImport:
     untranslated: int = 0
     kept: int = 0
     """Translations of an existing catalog kept as they were."""
+    obsolete: int = 0
+    """Translations of English gone since the fork's version, kept as obsolete entries."""
     leftovers: list[dict] = field(default_factory=list)
     """Fork blocks that found no place: ``{"line", "text", "reason"}``."""
     code: list[dict] = field(default_factory=list)
@@ -124,7 +126,9 @@ def render_text(result: ForkImport) -> str:
                        f"(confidence {page.confidence:.2f}{ambiguous}): "
                        f"{page.translated} translated, {page.fuzzy} fuzzy, "
                        f"{page.untranslated} untranslated"
-                       + (f", {page.kept} kept from the existing catalog" if page.kept else ""))
+                       + (f", {page.kept} kept from the existing catalog" if page.kept else "")
+                       + (f", {page.obsolete} obsolete (English gone)" if page.obsolete
+                          else ""))
         for item in page.code:
             english = f" (English version, line {item['english_line']})" \
                 if item["english_line"] else ""

@@ -43,6 +43,9 @@ class Synthesis:
     untranslated: int = 0
     kept: int = 0
     """Translations of an existing catalog kept as they were."""
+    obsolete: int = 0
+    """Fork translations whose English is gone from today's page, kept as obsolete (``#~``)
+    entries so that nothing the translators wrote is lost."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -139,6 +142,14 @@ def synthesize(page: str, english_now: str, version_text: str, carried: dict[str
         else:
             result.untranslated += 1
         result.catalog.entries.append(new)
+    used = set(carried) & {e.msgid for e in template.entries} | set(previous.values())
+    live_ids = {normalize(e.msgid) for e in result.catalog.entries}
+    for msgid, found in carried.items():
+        if msgid in used or normalize(msgid) in live_ids:
+            continue
+        result.catalog.entries.append(Entry(msgid=msgid, msgstr=found.msgstr, obsolete=True,
+                                            fuzzy=not found.confident))
+        result.obsolete += 1
     if existing is not None:
         live = {normalize(e.msgid) for e in result.catalog.entries}
         for entry in existing.entries:
