@@ -8,9 +8,10 @@ paragraphs with the English messages of that commit.
 
 What happens after C3: ``basics/tensors`` is renamed ``basics/arrays`` (C4) and a sentence of it
 is rewritten (C5); a paragraph of the optimization page moves (C4), a sentence is rewritten, a
-paragraph deleted and a section added (C5), and the page moves to ``training/`` (C6); a paragraph of the perceptron
-page is rewritten (C4, prose only: structurally the same as C3), and so is one of the
-introduction (a page of prose with no anchor but its label); a page is added (C5).
+paragraph deleted and a section added (C5), and the page moves to ``training/`` (C6); a
+paragraph of the perceptron page is rewritten (C4, prose only: structurally the same as C3),
+and so is one of the introduction (a page of prose with no anchor but its label); a page is
+added (C5).
 """
 
 from __future__ import annotations

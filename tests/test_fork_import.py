@@ -318,3 +318,71 @@ def test_malformed_catalog_and_whole_file_replacement_are_left_alone(tmp_path):
                for w in result.warnings)
     assert any("introduction is translated as a whole file" in w for w in result.warnings)
     assert (book / "locale/zh_CN/LC_MESSAGES/basics/arrays.po").is_file()  # the rest goes on
+
+
+PAGE = """\
+---
+kernelspec:
+  name: python3
+---
+
+(sec-a)=
+# A
+
+Text with $x$ and {numref}`fig-b`, see [site](https://example.org).
+
+$$
+y = 2 x
+$$ (eq-y)
+
+```{code-cell} ipython3
+:tags: [pytorch]
+z = f(a,
+      b)  # sum them
+```
+
+```{figure} ../img/b.svg
+:name: fig-b
+
+A caption.
+```
+
+| Name | Value |
+|---|---|
+| one | 1 |
+
+::::{tab-set}
+:::{tab-item} MXNet
+:sync: mxnet
+Only for MXNet.
+:::
+::::
+
+Last words.
+"""
+
+
+def test_structure_reads_what_translation_keeps():
+    page_ = read_structure(PAGE)
+    anchors = [(a.kind, a.key if a.kind != "code" else "") for a in page_.anchors]
+    assert anchors == [("label", "sec-a"), ("math", "y=2x"), ("label", "eq-y"), ("code", ""),
+                       ("label", "fig-b"), ("figure", "b.svg"), ("table", "2"),
+                       ("table-end", "2"), ("tab", "mxnet")]
+    code = next(a for a in page_.anchors if a.kind == "code")
+    assert code.frameworks == ("pytorch",) and code.line == 15
+    assert page_.frameworks == {"pytorch", "mxnet"}
+    kinds = [(b.kind, b.tab) for b in page_.blocks]
+    assert kinds == [("heading1", None), ("paragraph", None), ("caption", None),
+                     ("table-cell", None), ("table-cell", None), ("table-cell", None),
+                     ("admonition-title", "mxnet"), ("paragraph", "mxnet"), ("paragraph", None)]
+    assert page_.blocks[1].evidence == {"math:x": 1, "role:numref:fig-b": 1,
+                                        "link:https://example.org": 1}
+
+
+def test_code_keys_ignore_comments_and_layout_only():
+    from d2lbook.i18n.fork.structure import code_key
+
+    english = "z = f(a, b)  # sum them\nprint(z)\n"
+    assert code_key(english) == code_key("z = f(\n    a,\n    b,\n)  # 求和\n\nprint( z )\n")
+    assert code_key(english) != code_key("z = f(a, b)\nprint(z, 1)\n")
+    assert code_key(english) != code_key("z = f(b, a)\nprint(z)\n")
