@@ -179,8 +179,11 @@ def _sizes(english: list[Block], fork: list[Block]) -> tuple[float, float]:
     return float(se), float(sf)
 
 
-def _evidence_score(english: list[Block], fork: list[Block]) -> tuple[float, int]:
-    """Score of the invariant tokens, and how many hard ones (math, roles, links) disagree."""
+def _evidence_score(english: list[Block], fork: list[Block], wide: bool = True
+                    ) -> tuple[float, int]:
+    """Score of the invariant tokens, and how many hard ones (math, roles, links) disagree.
+    Latin words the English has count for a pair; in a translation written in wide (CJK)
+    characters, Latin words the English lacks count against it."""
     ev_e = _merged(english, "evidence")
     ev_f = _merged(fork, "evidence")
     score = 0.0
@@ -200,7 +203,7 @@ def _evidence_score(english: list[Block], fork: list[Block]) -> tuple[float, int
             found += min(n, words_e[w])
         else:
             foreign += n
-    score += min(4.0, 1.0 * found) - min(4.0, 0.7 * foreign)
+    score += min(4.0, 1.0 * found) - (min(4.0, 0.7 * foreign) if wide else 0.0)
     return score, conflicts
 
 
@@ -242,7 +245,7 @@ class _Scorer:
         if len(english) == 1 and len(fork) == 1 and \
                 normalize(fork[0].text) == english[0].text:
             return 12.0, 0, 0.0  # untranslated in the fork: still a sure anchor
-        evidence, conflicts = _evidence_score(english, fork)
+        evidence, conflicts = _evidence_score(english, fork, self.wide)
         length, deviation = self.length(english, fork)
         kind = english[0].kind
         base = 4.0 if kind.startswith("heading") else 1.0 if kind == "table-cell" else 0.0
