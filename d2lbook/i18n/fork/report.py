@@ -77,6 +77,8 @@ class ForkImport:
             "translated": sum(p.translated for p in matched),
             "fuzzy": sum(p.fuzzy for p in matched),
             "untranslated": sum(p.untranslated for p in matched),
+            "kept": sum(p.kept for p in matched),
+            "obsolete": sum(p.obsolete for p in matched),
             "leftovers": sum(len(p.leftovers) for p in self.pages),
             "code_differences": sum(len(p.code) for p in self.pages),
             "warnings": len(self.warnings),
