@@ -10,7 +10,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from d2lbook.config import BookConfig, Language, load_config
-from d2lbook.errors import ConfigError, I18nError, Problem
+from d2lbook.errors import ConfigError, I18nError, Problem, SourceError
 from d2lbook.i18n.fork.report import ForkImport, PageImport
 
 __all__ = ["import_fork", "fork_pages", "DEFAULT_RATIO"]
@@ -41,7 +41,11 @@ def fork_pages(folder: Path) -> tuple[Path, dict[str, str]]:
                 if rel.parts[0] in ("locale", "bench", "tests", "node_modules") or \
                         path.name in ("README.md", "CONTRIBUTING.md", "LICENSE.md"):
                     continue
-                pages[rel.with_suffix("").as_posix()] = path.read_text(encoding="utf-8")
+                try:
+                    pages[rel.with_suffix("").as_posix()] = path.read_text(encoding="utf-8-sig")
+                except UnicodeDecodeError as err:
+                    raise SourceError(f"{path}: not UTF-8 ({err}); save the file as UTF-8 "
+                                      "and import again") from None
             return candidate, pages
     raise ConfigError([Problem(folder, 0, "no Markdown pages found: FORK_DIR must be a copy "
                                "of the book (with source/en) or a folder of pages")])
