@@ -114,7 +114,11 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
     from d2lbook.i18n.fork.align import align_pages, page_ratio
     from d2lbook.i18n.fork.match import candidates, fork_point, match_pages
     from d2lbook.i18n.fork.structure import features_of, read_structure
-    from d2lbook.i18n.fork.synth import carried_translations, synthesize
+    from d2lbook.i18n.fork.synth import (
+        carried_translations,
+        rejected_translations,
+        synthesize,
+    )
     from d2lbook.i18n.fork.versions import read_history
     from d2lbook.i18n.update import catalog_path
     from d2lbook.source import read_pages
@@ -212,7 +216,9 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
         synth = synthesize(name, english[name], history.texts[version.blob], carried,
                            locale=lang.locale, fork_file=fork_file,
                            commit=commits.get(name) or head, project=cfg.name,
-                           team=lang.title, existing=existing, path=path)
+                           team=lang.title, existing=existing, path=path,
+                           rejected=rejected_translations(version_struct, fork_struct,
+                                                          aligned.rejected))
         if write and not _unchanged(synth.catalog, existing, path):
             write_catalog(synth.catalog, path)
         report = PageImport(

@@ -96,6 +96,9 @@ class Alignment:
     score: float = 0.0
     extra_tabs: list[str] = field(default_factory=list)
     """Framework tabs of the fork the English version lacks."""
+    rejected: list[Pair] = field(default_factory=list)
+    """Pairs whose translation fails the validator (``note`` says why): not translations,
+    but shown to translators in the catalog as comments."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -507,6 +510,7 @@ def align_pages(english: PageStructure, fork: PageStructure, ratio: float,
                 line = fork.blocks[pair.fork[0]].seg.line
                 result.leftovers.append(Leftover(line, pair.translation,
                                                  f"fails the validator: {pair.note}"))
+                result.rejected.append(pair)
                 paired_f.update(pair.fork)
     for block in fork.blocks:
         if block.index in paired_f:

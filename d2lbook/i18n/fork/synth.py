@@ -22,7 +22,8 @@ from ..validate import check_translation
 from .align import Pair
 from .structure import PageStructure
 
-__all__ = ["Carried", "Synthesis", "synthesize"]
+__all__ = ["Carried", "Synthesis", "carried_translations", "rejected_translations",
+           "synthesize"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,18 @@ class Synthesis:
     """Fork translations whose English is gone from today's page, kept as obsolete (``#~``)
     entries so that nothing the translators wrote is lost."""
     notes: list[str] = field(default_factory=list)
+
+
+def rejected_translations(version: PageStructure, fork: PageStructure, pairs: list[Pair]
+                          ) -> dict[str, Carried]:
+    """Version msgid -> the fork's translation that fails the validator (``note``: why)."""
+    found: dict[str, Carried] = {}
+    for pair in pairs:
+        line = fork.blocks[pair.fork[0]].seg.line
+        for i in pair.english:
+            found.setdefault(version.blocks[i].text, Carried(pair.translation, False,
+                                                             pair.note, line))
+    return found
 
 
 def carried_translations(version: PageStructure, fork: PageStructure, pairs: list[Pair]
@@ -92,9 +105,11 @@ def new_header(locale: str, project: str, team: str, commit: str | None) -> dict
 
 def synthesize(page: str, english_now: str, version_text: str, carried: dict[str, Carried],
                *, locale: str, fork_file: str, commit: str | None, project: str = "",
-               team: str = "", existing: Catalog | None = None, path: Path | None = None
-               ) -> Synthesis:
-    """The catalog of ``page`` for today's English."""
+               team: str = "", existing: Catalog | None = None, path: Path | None = None,
+               rejected: dict[str, Carried] | None = None) -> Synthesis:
+    """The catalog of ``page`` for today's English. A message whose fork translation fails
+    the validator (``rejected``) stays untranslated, the fork's text in a comment."""
+    rejected = rejected or {}
     template = extract_page(english_now, page)
     now_segments = segment(english_now)
     old_segments = segment(version_text)
@@ -135,6 +150,10 @@ def synthesize(page: str, english_now: str, version_text: str, carried: dict[str
                 new.previous_msgid = old
                 new.comments = [f"imported from the fork ({fork_file}:{found.fork_line}); "
                                 "the English changed since"]
+        if not new.msgstr and msgid in rejected:
+            bad = rejected[msgid]
+            new.comments = [f"the fork's translation ({fork_file}:{bad.fork_line}) was not "
+                            f"imported: {bad.note}", f"fork: {' '.join(bad.msgstr.split())}"]
         if new.msgstr and new.fuzzy:
             result.fuzzy += 1
         elif new.msgstr:
