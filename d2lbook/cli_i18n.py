@@ -79,7 +79,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from d2lbook.i18n.fork.report import render_json, render_text
 
     result = import_fork(args.fork_dir, args.lang, root=args.root,
-                         english_history=args.english_history, write=not args.dry_run)
+                         english_history=args.english_history, write=not args.dry_run,
+                         progress=lambda line: print(line, file=sys.stderr, flush=True))
     sys.stdout.write(render_json(result) if args.format == "json" else render_text(result))
     return 0
 

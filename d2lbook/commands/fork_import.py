@@ -7,6 +7,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from d2lbook.config import BookConfig, Language, load_config
@@ -80,13 +81,14 @@ def _language(root: Path | str | None, code: str, fork: dict[str, str], write: b
 
 
 def import_fork(fork_dir: Path | str, code: str, *, root: Path | str | None = None,
-                english_history: Path | str | None = None, write: bool = True) -> ForkImport:
+                english_history: Path | str | None = None, write: bool = True,
+                progress: Callable[[str], None] | None = None) -> ForkImport:
     """Import the fork at ``fork_dir`` as the catalogs of language ``code``.
 
     Writes ``locale/<locale>/LC_MESSAGES/<page>.po`` for every English page the fork
     translates (existing translations are kept), ``source/<code>/<page>.md`` for pages only
     in the fork, and the language table when ``pyproject.toml`` lacks it. Nothing is written
-    when ``write`` is false.
+    when ``write`` is false. ``progress`` receives a line per step (the CLI prints them).
     """
     from d2lbook.commands import fork_dialect as dialect
 
@@ -102,13 +104,14 @@ def import_fork(fork_dir: Path | str, code: str, *, root: Path | str | None = No
         result = ForkImport(str(fork_dir), lang.code, lang.locale, None,
                             language_added=added, dry_run=not write)
         _run(cfg, lang, fork_root, "" if prefix == "." else prefix + "/", fork, english_history,
-             write, result)
+             write, result, progress or (lambda line: None))
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: dict[str, str],
-         english_history: Path | str | None, write: bool, result: ForkImport) -> None:
+         english_history: Path | str | None, write: bool, result: ForkImport,
+         progress: Callable[[str], None]) -> None:
     from d2lbook.commands import fork_dialect as dialect
     from d2lbook.i18n.catalog import read_catalog, write_catalog
     from d2lbook.i18n.fork.align import align_pages, page_ratio
@@ -139,6 +142,8 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
     else:
         history = read_history(book_repo, book_repo.relpath(cfg.source_dir))
         by_identity = {history.identity(f"{name}.md"): name for name in english}
+    progress(f"English history: {len(history.versions)} page versions in {history.commits} "
+             f"commits; fork: {len(fork)} pages")
     head = book_repo.head().sha
     result.head = head
     sources = {name: book_repo.relpath(cfg.source_dir / f"{name}.md") for name in english}
@@ -147,6 +152,7 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
 
     fork_features = {name: features_of(text) for name, text in fork.items()}
     matched, _unmatched = match_pages(fork_features, history, by_identity)
+    progress(f"matched {len(matched)} fork pages to English pages")
     groups = {page: candidates(m, history) for page, m in matched.items()}
     point = fork_point(list(matched.values()), history)
     if point is not None:
@@ -178,8 +184,9 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
                 ratios.append(r)
     ratio = statistics.median(ratios) if ratios else DEFAULT_RATIO.get(lang.code, 1.0)
 
-    for page in sorted(fork):
+    for number, page in enumerate(sorted(fork), start=1):
         fork_file = f"{prefix}{page}.md"
+        progress(f"[{number}/{len(fork)}] {fork_file}")
         match = matched.get(page)
         if match is None or not options.get(page):
             result.pages.append(_fork_only(cfg, lang, fork_root, page, fork_file, fork[page],
