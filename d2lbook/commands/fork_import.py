@@ -205,7 +205,8 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
         assert best is not None
         _score, version, aligned = best
         version_struct = structure(history.texts[version.blob])
-        carried = carried_translations(version_struct, fork_struct, aligned.pairs)
+        rejected = rejected_translations(version_struct, fork_struct, aligned.rejected)
+        carried = carried_translations(version_struct, fork_struct, aligned.pairs, rejected)
         path = catalog_path(cfg.locale_path, lang.locale, name)
         if (cfg.overlay_dir(lang) / f"{name}.md").is_file():
             result.warnings.append(f"{fork_file}: {name} is translated as a whole file in "
@@ -223,9 +224,7 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
         synth = synthesize(name, english[name], history.texts[version.blob], carried,
                            locale=lang.locale, fork_file=fork_file,
                            commit=commits.get(name) or head, project=cfg.name,
-                           team=lang.title, existing=existing, path=path,
-                           rejected=rejected_translations(version_struct, fork_struct,
-                                                          aligned.rejected))
+                           team=lang.title, existing=existing, path=path, rejected=rejected)
         if write and not _unchanged(synth.catalog, existing, path):
             write_catalog(synth.catalog, path)
         report = PageImport(

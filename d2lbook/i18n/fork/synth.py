@@ -10,7 +10,7 @@ with the English it was made for as ``#| msgid``; a new message stays untranslat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..catalog import Catalog, Entry
@@ -47,7 +47,6 @@ class Synthesis:
     obsolete: int = 0
     """Fork translations whose English is gone from today's page, kept as obsolete (``#~``)
     entries so that nothing the translators wrote is lost."""
-    notes: list[str] = field(default_factory=list)
 
 
 def rejected_translations(version: PageStructure, fork: PageStructure, pairs: list[Pair]
@@ -62,9 +61,11 @@ def rejected_translations(version: PageStructure, fork: PageStructure, pairs: li
     return found
 
 
-def carried_translations(version: PageStructure, fork: PageStructure, pairs: list[Pair]
-                         ) -> dict[str, Carried]:
-    """Version msgid -> its translation from the fork (the first confident one wins)."""
+def carried_translations(version: PageStructure, fork: PageStructure, pairs: list[Pair],
+                         set_aside: dict[str, Carried] | None = None) -> dict[str, Carried]:
+    """Version msgid -> its translation from the fork (the first confident one wins). A
+    merged translation that cannot stand for one of its messages alone (it fails the
+    validator for it) goes to ``set_aside`` instead."""
     found: dict[str, Carried] = {}
     for pair in pairs:
         if pair.identical or not pair.valid:
@@ -74,7 +75,11 @@ def carried_translations(version: PageStructure, fork: PageStructure, pairs: lis
         for block in members:
             if len(members) > 1 and check_translation(
                     block.text, pair.translation, table_cell=block.kind == "table-cell"):
-                continue  # a merged translation that cannot stand for this message alone
+                if set_aside is not None:
+                    set_aside.setdefault(block.text, Carried(
+                        pair.translation, False, "one fork paragraph translates this message "
+                        "and its neighbour; split it", line))
+                continue
             carried = Carried(pair.translation, pair.confident and len(members) == 1,
                               pair.note, line)
             old = found.get(block.text)
