@@ -395,3 +395,25 @@ def test_code_keys_ignore_comments_and_layout_only():
     assert code_key(english) == code_key("z = f(\n    a,\n    b,\n)  # 求和\n\nprint( z )\n")
     assert code_key(english) != code_key("z = f(a, b)\nprint(z, 1)\n")
     assert code_key(english) != code_key("z = f(b, a)\nprint(z)\n")
+
+
+def test_english_history_from_another_repository(tmp_path):
+    """--english-history: the book was re-created without its history (as after an import);
+    the versions come from the old English repository, today's pages from the book."""
+    from tests.fork_book import _git
+
+    old = tmp_path / "old"
+    shas = make_book(old)
+    book = tmp_path / "book"
+    shutil.copytree(old, book, ignore=shutil.ignore_patterns(".git"))
+    _git(book, "init", "-q", "-b", "main")
+    _git(book, "add", "-A")
+    _git(book, "commit", "-q", "-m", "imported", date="2024-01-01T00:00:00+00:00")
+    result = import_fork(FORK, "zh", root=book, english_history=old, write=False)
+    assert result.fork_point == shas["C3"]
+    assert page(result, "basics/tensors").english == "source/en/basics/arrays.md"
+    assert page(result, "basics/tensors").version_commit == shas["C2"]
+    figures = evaluate(result, truth(), shas)
+    assert figures["precision"] >= 0.98 and figures["recall"] >= 0.90
+    head = _git(book, "rev-parse", "HEAD")
+    assert result.head == head
