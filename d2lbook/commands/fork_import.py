@@ -19,7 +19,11 @@ __all__ = ["import_fork", "fork_pages", "DEFAULT_RATIO"]
 DEFAULT_RATIO = {"zh": 0.3, "ja": 0.45, "ko": 0.5}
 """Typical translation length / English length, used when the fork is too small to say."""
 VERSIONS_TRIED = 3
-"""Structurally equal versions aligned per page (the one live at the fork point first)."""
+"""Versions of a page aligned from the likely fork points, and from its structurally equal
+ones (at most two more)."""
+NEAR_FIT = 0.1
+"""A version live at a likely fork point is aligned when it fits the page structurally within
+this of the best version."""
 POINT_BONUS = 2.0
 """Alignment score a version gets for being live at the fork point: another version must
 fit the fork's text clearly better (a paragraph it translates, numbers it keeps)."""
@@ -115,7 +119,7 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
     from d2lbook.commands import fork_dialect as dialect
     from d2lbook.i18n.catalog import read_catalog, write_catalog
     from d2lbook.i18n.fork.align import align_pages, page_ratio
-    from d2lbook.i18n.fork.match import candidates, fork_point, match_pages
+    from d2lbook.i18n.fork.match import candidates, match_pages
     from d2lbook.i18n.fork.structure import features_of, read_structure
     from d2lbook.i18n.fork.synth import (
         carried_translations,
@@ -154,12 +158,6 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
     matched, _unmatched = match_pages(fork_features, history, by_identity)
     progress(f"matched {len(matched)} fork pages to English pages")
     groups = {page: candidates(m, history) for page, m in matched.items()}
-    point = fork_point(list(matched.values()), history)
-    if point is not None:
-        at = [v for v in history.versions if v.order == point]
-        if at:
-            result.fork_point, result.fork_point_date = at[0].commit, at[0].date
-
     structures: dict[str, object] = {}
 
     def structure(text: str):
@@ -167,14 +165,7 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
             structures[text] = read_structure(text)
         return structures[text]
 
-    options: dict[str, list] = {}
-    live_at_point: set[str] = set()
-    for page, group in groups.items():
-        live = [v for v in group if point is not None and history.live_at(v, point)]
-        near = sorted(group, key=lambda v: (abs(v.order - point) if point is not None else 0,
-                                            v.order))
-        options[page] = (live[:1] + [v for v in near if v not in live])[:VERSIONS_TRIED]
-        live_at_point.update(v.blob for v in live[:1])
+    options = _options(matched, groups, history)
     history.load([v.blob for versions in options.values() for v in versions])
     ratios = []
     for page, versions in options.items():
@@ -183,10 +174,22 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
             if r is not None:
                 ratios.append(r)
     ratio = statistics.median(ratios) if ratios else DEFAULT_RATIO.get(lang.code, 1.0)
+    alignments: dict[str, dict[str, object]] = {}
+    for number, (page, versions) in enumerate(sorted(options.items()), start=1):
+        progress(f"[{number}/{len(options)}] aligning {prefix}{page}.md with "
+                 f"{len(versions)} English version(s)")
+        memo: dict = {}
+        fork_struct = structure(fork[page])
+        alignments[page] = {v.blob: align_pages(structure(history.texts[v.blob]), fork_struct,
+                                                ratio, memo) for v in versions}
+    point = _fork_point(matched, options, alignments, history)
+    if point is not None:
+        at = [v for v in history.versions if v.order == point]
+        if at:
+            result.fork_point, result.fork_point_date = at[0].commit, at[0].date
 
-    for number, page in enumerate(sorted(fork), start=1):
+    for page in sorted(fork):
         fork_file = f"{prefix}{page}.md"
-        progress(f"[{number}/{len(fork)}] {fork_file}")
         match = matched.get(page)
         if match is None or not options.get(page):
             result.pages.append(_fork_only(cfg, lang, fork_root, page, fork_file, fork[page],
@@ -194,16 +197,11 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
             continue
         name = by_identity[match.identity]
         fork_struct = structure(fork[page])
-        best = None
-        memo: dict = {}
-        for version in options[page]:  # the version the fork's text fits best
-            aligned = align_pages(structure(history.texts[version.blob]), fork_struct, ratio,
-                                  memo)
-            score = aligned.score + (POINT_BONUS if version.blob in live_at_point else 0.0)
-            if best is None or score > best[0]:
-                best = (score, version, aligned)
-        assert best is not None
-        _score, version, aligned = best
+        version, aligned = max(  # the version the fork's text fits best, the fork point's first
+            ((v, alignments[page][v.blob]) for v in options[page]),
+            key=lambda item: (_fit(item[1]) + (POINT_BONUS if point is not None and
+                                               history.live_at(item[0], point) else 0.0),
+                              -item[0].order))
         version_struct = structure(history.texts[version.blob])
         rejected = rejected_translations(version_struct, fork_struct, aligned.rejected)
         carried = carried_translations(version_struct, fork_struct, aligned.pairs, rejected)
@@ -254,6 +252,59 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
     done = {by_identity[m.identity] for m in matched.values()}
     result.missing = [_rel(cfg.source_dir / f"{n}.md", cfg.root) for n in english
                       if n not in done]
+
+
+def _options(matched: dict, groups: dict, history) -> dict[str, list]:
+    """Per fork page, the English versions worth aligning: those live at a commit that is
+    structurally about as likely a fork point as the best (``match.window``) and that fit
+    the page about as well as its best version, then the structurally equal versions nearest
+    the structural fork point."""
+    from d2lbook.i18n.fork.match import fork_point, window
+
+    point = fork_point(list(matched.values()), history)
+    likely = window(list(matched.values()), history)
+    options: dict[str, list] = {}
+    for page, match in matched.items():
+        best = max(match.scores.values(), default=0.0)
+        pool = []
+        for version in history.of_identity(match.identity):
+            if match.scores.get(version.blob, -1.0) < best - NEAR_FIT:
+                continue
+            if any(history.live_at(version, order) for order in likely):
+                pool.append(version)
+        group = groups[page]
+        near = sorted(group, key=lambda v: (abs(v.order - point) if point is not None else 0,
+                                            v.order))
+        chosen = list(dict.fromkeys(pool[-VERSIONS_TRIED:] + near))
+        options[page] = chosen[: VERSIONS_TRIED + 2]
+    return options
+
+
+def _fit(aligned) -> float:
+    """How well a fork page fits an English version: what its sure pairs score, doubtful
+    ones counting little (a block the version has and the fork lacks can always be paired
+    with something weakly; only sure pairs tell versions apart)."""
+    return sum(p.score if p.confident else 0.25 * p.score for p in aligned.pairs)
+
+
+def _fork_point(matched: dict, options: dict, alignments: dict, history) -> int | None:
+    """The commit at which the fork's text fits the English best: among the structurally
+    likely commits, the one maximizing the sum over pages of the alignment score of the
+    version live there (a page with none of its aligned versions live there counts its
+    worst); the oldest on a tie."""
+    from d2lbook.i18n.fork.match import window
+
+    likely = window(list(matched.values()), history)
+    best, top = None, -float("inf")
+    for order in likely:
+        total = 0.0
+        for page, versions in options.items():
+            scores = {v.blob: _fit(alignments[page][v.blob]) for v in versions}
+            live = [scores[v.blob] for v in versions if history.live_at(v, order)]
+            total += max(live) if live else min(scores.values(), default=0.0)
+        if total > top + 1e-6:
+            best, top = order, total
+    return best
 
 
 def _unchanged(catalog, existing, path: Path) -> bool:

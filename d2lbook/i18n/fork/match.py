@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from .structure import WEIGHTS, similarity
 from .versions import EnglishHistory, Version
 
-__all__ = ["PageMatch", "match_pages", "fork_point", "candidates"]
+__all__ = ["PageMatch", "match_pages", "fork_point", "fork_votes", "window", "candidates"]
 
 TIE = 0.03
 """Versions scoring within this of the best one are structurally indistinguishable."""
@@ -136,12 +136,9 @@ def candidates(match: PageMatch, history: EnglishHistory) -> list[Version]:
     return sorted(versions, key=lambda v: v.order)
 
 
-def fork_point(matches: list[PageMatch], history: EnglishHistory) -> int | None:
-    """The commit (order) at which the fork pages fit the English best: the sum over pages of
-    the similarity of the version live at each commit, highest first, then oldest. A fork is
-    copied from one commit, so this is most likely it."""
-    if not matches or history.commits == 0:
-        return None
+def fork_votes(matches: list[PageMatch], history: EnglishHistory) -> list[float]:
+    """Per commit (order): the sum over pages of the structural similarity of the version
+    live at that commit."""
     votes = [0.0] * (history.commits + 1)
     by_identity: dict[str, list[Version]] = defaultdict(list)
     for version in history.versions:
@@ -154,9 +151,30 @@ def fork_point(matches: list[PageMatch], history: EnglishHistory) -> int | None:
             end = history.ends.get((match.identity, version.order), history.commits)
             votes[version.order] += s  # a difference array: + at the start, - at the end
             votes[end] -= s
-    best, top, running = None, 0.0, 0.0
-    for order in range(history.commits):
+    running = 0.0
+    for order in range(history.commits + 1):
         running += votes[order]
-        if running > top + 1e-9:
-            best, top = order, running
-    return best
+        votes[order] = running
+    return votes[: history.commits]
+
+
+def fork_point(matches: list[PageMatch], history: EnglishHistory) -> int | None:
+    """The commit (order) at which the fork pages fit the English best structurally (the
+    highest :func:`fork_votes`, the oldest on a tie). A fork is copied from one commit, so
+    this is most likely it; :func:`window` gives the commits almost as likely."""
+    if not matches or history.commits == 0:
+        return None
+    votes = fork_votes(matches, history)
+    top = max(votes)
+    return votes.index(top) if top > 0 else None
+
+
+def window(matches: list[PageMatch], history: EnglishHistory, slack: float = 1.0
+           ) -> list[int]:
+    """The commits whose votes are within ``slack`` (about one page's worth) of the best:
+    structure cannot tell them apart, the fork's text may."""
+    if not matches or history.commits == 0:
+        return []
+    votes = fork_votes(matches, history)
+    top = max(votes)
+    return [order for order, v in enumerate(votes) if v >= top - slack and v > 0]

@@ -35,7 +35,7 @@ _TABLE_DELIM = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$")
 _CODE_DIRECTIVES = {"code-cell", "code", "code-block", "sourcecode"}
 FRAMEWORKS = frozenset({"mxnet", "pytorch", "tensorflow", "jax", "paddle"})
 """Framework names recognised in code-cell tags (besides the page's own tab keys)."""
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?![A-Za-z0-9_])")  # CJK may touch it
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+#-]*[A-Za-z0-9+#]|[A-Za-z]")
 _MARKUP = re.compile(
     r"\{[\w:.+-]+\}`[^`]*`"  # roles

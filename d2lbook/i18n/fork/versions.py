@@ -103,7 +103,7 @@ def read_history(repo, folder: str, convert: Callable[[str, str], str] | None = 
     Every version is read once for its fingerprint; texts are loaded on demand (:meth:`load`).
     """
     prefix = folder.strip("/") + "/" if folder.strip("/") else ""
-    log = repo.history([folder.strip("/") or "."])
+    log = repo.history([f"{prefix}*.md"])  # a git pathspec: pages at any depth
     commits = list(reversed(log.commits))
     result = EnglishHistory(commits=len(commits))
     union = _Union()
