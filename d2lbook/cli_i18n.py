@@ -90,8 +90,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from d2lbook.commands.fork_import import import_fork
+    from d2lbook.i18n.fork.report import render_json, render_text
+
+    result = import_fork(args.fork_dir, args.lang, root=args.root,
+                         english_history=args.english_history, write=not args.dry_run,
+                         progress=lambda line: print(line, file=sys.stderr, flush=True))
+    sys.stdout.write(render_json(result) if args.format == "json" else render_text(result))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    i18n = sub.add_parser("i18n", help="translation catalogs: extract, update, stats, status")
+    i18n = sub.add_parser("i18n", help="translation catalogs: extract, update, stats, status, "
+                          "import")
     verbs = i18n.add_subparsers(dest="verb", required=True)
 
     p = verbs.add_parser("extract", help="write .pot templates under _build/gettext")
@@ -112,3 +124,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fail-on", choices=FAIL_ON, default="none")
     p.add_argument("paths", nargs="*", help="limit to these pages or folders")
     p.set_defaults(func=cmd_status)
+
+    p = verbs.add_parser("import", help="turn a translated fork of the book into catalogs")
+    p.add_argument("fork_dir", metavar="FORK_DIR", help="the translated copy of the book")
+    p.add_argument("--lang", required=True, help="the fork's language code (zh)")
+    p.add_argument("--english-history", metavar="GIT_DIR",
+                   help="git repository holding the English history (default: the book's)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--dry-run", action="store_true", help="report only, write nothing")
+    p.set_defaults(func=cmd_import)
