@@ -58,6 +58,16 @@ class Execution:
     """Jupyter kernel name (an ipykernel installed in the project environment)."""
     jobs: int = 0
     """Notebooks executed in parallel; 0 means the number of CPU cores."""
+    execute: bool = True
+    """False: render without running code (cached outputs where they exist); ``--no-execute``."""
+    scheduler: str = ""
+    """Dask scheduler address (``tcp://host:8786``) to execute on; empty: this machine.
+    ``--scheduler`` overrides it. See docs/execution.md."""
+    gpus: int = -1
+    """GPUs of this machine for the local pool; -1 counts them (``CUDA_VISIBLE_DEVICES``,
+    else ``nvidia-smi -L``)."""
+    fail_fast: bool = False
+    """Stop at the first failing notebook instead of running the others; ``--fail-fast``."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from d2lbook.config import BookConfig, Language
 from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
+from d2lbook.execute.backends import BackendOptions, make_backend
 from d2lbook.execute.cache import ExecutionCache
 from d2lbook.execute.runner import Job, Progress, Settings, execute_notebooks
 from d2lbook.notebook import page_notebook
@@ -28,6 +29,8 @@ class EditionResult:
     cached: int = 0
     """Pages with code whose outputs came from the cache."""
     without_code: int = 0
+    unexecuted: int = 0
+    """Pages with code shown without outputs: not executed (``--no-execute``), not cached."""
     html: Path | None = None
     pdf: Path | None = None
     notebooks: Path | None = None
@@ -80,13 +83,19 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
                                 code_cell_lines(text)))
     settings = Settings(kernel=cfg.execution.kernel, timeout=cfg.execution.timeout, jobs=jobs,
                         work_dir=cfg.build_dir / "cache")
-    summary = execute_notebooks(all_jobs, execution_cache(cfg), settings, progress)
+    ex = cfg.execution
+    options = BackendOptions(execute=ex.execute, scheduler=ex.scheduler, jobs=jobs, gpus=ex.gpus,
+                             work_dir=settings.work_dir)
+    summary = execute_notebooks(all_jobs, execution_cache(cfg), settings, progress,
+                                lambda: make_backend(options), ex.fail_fast)
     executed: dict[str, dict] = {}
     for outcome in summary.outcomes:
         code, name = outcome.page.split(":", 1)
         executed.setdefault(code, {})[name] = outcome.notebook
         results[code].executed += int(outcome.executed)
-        results[code].cached += int(outcome.has_code and not outcome.executed)
+        results[code].cached += int(outcome.has_code and not outcome.executed
+                                    and not outcome.skipped)
+        results[code].unexecuted += int(outcome.skipped)
         results[code].without_code += int(not outcome.has_code)
     exec_seconds = round(time.perf_counter() - t0, 2)
 
@@ -107,7 +116,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
     out = cfg.build_dir / lang.code
     for name, counts in edition.progress.items():
         if name in notebooks:  # read by the site's translation notice
-            notebooks[name]["metadata"]["d2lbook"] = {"progress": counts}
+            notebooks[name]["metadata"].setdefault("d2lbook", {})["progress"] = counts
     tree = write_sphinx_tree(cfg, lang, edition.tree, notebooks, edition.assets)
     doctrees = out / "doctrees"
     stem = output_stem(cfg, lang)
