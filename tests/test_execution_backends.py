@@ -412,3 +412,38 @@ def test_no_execute_builds_html_with_cached_outputs_and_without_for_the_rest(tmp
     assert "never" in new and "neverrun" not in new
     assert [e.page for e in ExecutionCache(root / "_build" / "cache" / "execute").entries()] \
         == ["en:old"]
+
+
+def test_a_book_executes_on_the_scheduler_its_configuration_names(tmp_path: Path, cluster: str):
+    from d2lbook.commands.build import build
+    from d2lbook.config import load_config
+    from tests.test_errors import small_book
+
+    root = small_book(tmp_path, "# Page\n\n```{code-cell} ipython3\n"
+                      "print(open('greeting.txt').read().upper())\n```\n")
+    (root / "source" / "en" / "greeting.txt").write_text("hello from the page's folder")
+    with (root / "pyproject.toml").open("a") as f:  # the [tool.d2lbook.execution] table
+        f.write(f'scheduler = "{cluster}"\ngpus = 0\nfail_fast = true\n')
+    cfg = load_config(root)
+    assert (cfg.execution.scheduler, cfg.execution.gpus, cfg.execution.fail_fast) == \
+        (cluster, 0, True)
+    events: list[Progress] = []
+    result = build(cfg, cfg.select("en"), ("html",), progress=events.append)
+    assert result.executed == 1
+    assert [e.where.startswith("tcp://127.0.0.1:") for e in events if e.kind == "done"] == [True]
+    html = (root / "_build" / "en" / "html" / "page.html").read_text()
+    assert "HELLO FROM THE PAGE" in html
+
+
+def test_execute_false_in_the_configuration_runs_nothing(tmp_path: Path):
+    from d2lbook.commands.build import build
+    from d2lbook.config import load_config
+    from tests.test_errors import small_book
+
+    root = small_book(tmp_path, "# Page\n\n```{code-cell} ipython3\nprint('x' * 3)\n```\n")
+    with (root / "pyproject.toml").open("a") as f:
+        f.write("execute = false\n")
+    cfg = load_config(root)
+    result = build(cfg, cfg.select("en"), ("html",))
+    assert result.executed == 0 and result.editions[0].unexecuted == 1
+    assert "xxx" not in (root / "_build" / "en" / "html" / "page.html").read_text()

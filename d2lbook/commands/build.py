@@ -38,6 +38,9 @@ class EditionResult:
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    """Steps not started because their inputs hash the same as last time (``html``,
+    ``latex``, ``latexmk``)."""
 
 
 @dataclass
@@ -111,6 +114,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
     from d2lbook.render.settings import output_stem
     from d2lbook.render.sphinx_run import run_sphinx
     from d2lbook.render.tree import write_sphinx_tree
+    from d2lbook.render.uptodate import Stamps, latex_digest, sphinx_digest
 
     lang = edition.lang
     out = cfg.build_dir / lang.code
@@ -120,36 +124,65 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
     tree = write_sphinx_tree(cfg, lang, edition.tree, notebooks, edition.assets)
     doctrees = out / "doctrees"
     stem = output_stem(cfg, lang)
+    # A step whose inputs hash the same as when it last succeeded is not started (uptodate).
+    stamps = Stamps(out)
+    digest = sphinx_digest(cfg, tree)
     if "html" in formats or "notebooks" in formats:
         t0 = time.perf_counter()
-        run = run_sphinx(tree, out / "html", doctrees, "html", jobs)
-        result.warnings += run.warnings
-        result.html = out / "html" / "index.html"
+        zip_path = out / "notebooks" / f"{stem}.zip"
+        html_warnings = stamps.fresh("html", digest)
+        bundle_warnings = stamps.fresh("notebooks", digest) if "notebooks" in formats else []
+        if html_warnings is not None and bundle_warnings is not None:
+            result.warnings += html_warnings + bundle_warnings
+            result.html = out / "html" / "index.html"
+            result.notebooks = zip_path if "notebooks" in formats else None
+            result.skipped.append("html")
+        else:
+            stamps.forget("html")
+            run = run_sphinx(tree, out / "html", doctrees, "html", jobs)
+            result.warnings += run.warnings
+            result.html = out / "html" / "index.html"
+            stamps.record("html", digest, run.warnings, [result.html])
         result.seconds["html"] = round(time.perf_counter() - t0, 2)
-        if "notebooks" in formats:
+        if "notebooks" in formats and bundle_warnings is None:
             from d2lbook.render.bundle import write_bundle
             from d2lbook.render.references import SphinxResolver
 
             t0 = time.perf_counter()
+            stamps.forget("notebooks")
             folder = out / "notebooks"
-            bundle = write_bundle(folder, folder / f"{stem}.zip", stem, notebooks,
+            bundle = write_bundle(folder, zip_path, stem, notebooks,
                                   [p.name for p in edition.pages
                                    if p.name not in edition.generated],
                                   SphinxResolver(run.env, run.config), edition.tree,
                                   edition.assets)
             result.warnings += bundle.warnings
             result.notebooks = bundle.zip_path
+            stamps.record("notebooks", digest, bundle.warnings, [bundle.zip_path])
             result.seconds["notebooks"] = round(time.perf_counter() - t0, 2)
     if "pdf" in formats:
         from d2lbook.render.latex import build_pdf
 
         t0 = time.perf_counter()
-        run = run_sphinx(tree, out / "latex", out / "doctrees-latex", "latex", jobs)
-        result.warnings += run.warnings
-        pdf = build_pdf(out / "latex", stem, lang.latex_engine)
         target = out / "pdf" / f"{stem}.pdf"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(pdf, target.with_suffix(".pdf.tmp"))
-        target.with_suffix(".pdf.tmp").replace(target)
+        latex_warnings = stamps.fresh("latex", digest)
+        if latex_warnings is None:
+            stamps.forget("latex")
+            run = run_sphinx(tree, out / "latex", out / "doctrees-latex", "latex", jobs)
+            latex_warnings = run.warnings
+            stamps.record("latex", digest, run.warnings, [out / "latex" / f"{stem}.tex"])
+        else:
+            result.skipped.append("latex")
+        result.warnings += latex_warnings
+        tex = latex_digest(out / "latex", stem)
+        if stamps.fresh("pdf", tex) is None:
+            stamps.forget("pdf")
+            pdf = build_pdf(out / "latex", stem, lang.latex_engine)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(pdf, target.with_suffix(".pdf.tmp"))
+            target.with_suffix(".pdf.tmp").replace(target)
+            stamps.record("pdf", tex, [], [target])
+        else:
+            result.skipped.append("latexmk")
         result.pdf = target
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
