@@ -8,6 +8,11 @@ from a cold cache by the local process pool (2 processes) and by a Dask cluster 
 in production. Prints wall time, the ratio, and the peak memory (summed RSS of this process and
 every process under it: pool processes, kernels, scheduler, workers).
 
+rebuild: the repository's book, both editions, every format and the site (what
+``d2lbook build all`` does): cold, no-op, one English prose edit, one translation edit; which
+steps were not started because their inputs were unchanged; against a bare
+``sphinx-build -b html`` no-op of the English edition's tree.
+
 simulate: what a 190-page book in 4 frameworks costs on N workers, by list scheduling the
 same synthetic per-notebook durations (seeded; a long tail, some pages needing one or two
 GPUs) in document order and longest first.
@@ -231,12 +236,66 @@ def simulate() -> None:
               f"{makespan(longest, workers) / 3600:12.2f} h {bound / 3600:9.2f} h")
 
 
+def bench_rebuild(work: Path) -> None:
+    from d2lbook.commands.site import build_site
+    from d2lbook.config import load_config
+    from d2lbook.i18n.catalog import read_catalog, write_catalog
+    from tests.conftest import copy_book
+
+    root = copy_book(work / "book")
+    cfg = load_config(root)
+
+    def timed_build(label: str) -> float:
+        t0 = time.perf_counter()
+        built = build_site(cfg, jobs=2)
+        seconds = time.perf_counter() - t0
+        skipped = "; ".join(f"{e.lang}: {', '.join(e.skipped) or '-'}"
+                            for e in built.build.editions)
+        print(f"  {label:44} {seconds:7.1f} s   executed {built.build.executed}; "
+              f"not started: {skipped}")
+        return seconds
+
+    print("\nrebuild: the repository's book, en + zh, html + pdf + notebooks + site")
+    timed_build("cold")
+    noop = timed_build("no-op")
+    page = root / "source" / "en" / "chapter_linear-networks" / "linear-regression.md"
+    text = page.read_text()
+    cut = text.index("\n## ")
+    page.write_text(text[:cut] + "\n\nOne more sentence of prose.\n" + text[cut:])
+    timed_build("one English prose edit")
+    po = root / "locale" / "zh_CN" / "LC_MESSAGES" / "chapter_linear-networks" / \
+        "linear-regression.po"
+    catalog = read_catalog(po)
+    entry = next(e for e in catalog.entries if e.msgstr and not e.obsolete)
+    entry.msgstr += "（译注）"
+    write_catalog(catalog, po)
+    timed_build("one translation edit")
+    timed_build("no-op")
+
+    tree = root / "_build" / "en" / "sphinx"
+
+    def bare() -> float:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", str(tree),
+                        str(work / "bare-html"), "-d", str(work / "bare-doctrees")],
+                       check=True, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - t0
+
+    bare()
+    bare_noop = bare()
+    print(f"  {'bare sphinx-build -b html, no-op (en tree)':44} {bare_noop:7.1f} s")
+    print(f"  no-op build all --lang all / bare html no-op = {noop / bare_noop:.2f}")
+
+
 def main() -> None:
-    what = set(sys.argv[1:]) or {"execution", "simulate"}
+    what = set(sys.argv[1:]) or {"execution", "rebuild", "simulate"}
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
     if "execution" in what:
         with tempfile.TemporaryDirectory(prefix="d2lbook-bench-scale-") as tmp:
             bench_execution(Path(tmp))
+    if "rebuild" in what:
+        with tempfile.TemporaryDirectory(prefix="d2lbook-bench-rebuild-") as tmp:
+            bench_rebuild(Path(tmp))
     if "simulate" in what:
         simulate()
 

@@ -114,6 +114,7 @@ class ByValue:
     def __init__(self, module_name: str, name: str):
         self.module_name = module_name
         self.name = name
+        self._blob: bytes | None = None
 
     def _function(self) -> Any:
         import importlib
@@ -128,13 +129,14 @@ class ByValue:
 
         import cloudpickle
 
-        module = importlib.import_module(self.module_name)
-        cloudpickle.register_pickle_by_value(module)
-        try:
-            blob = cloudpickle.dumps(self._function())
-        finally:
-            cloudpickle.unregister_pickle_by_value(module)
-        return cloudpickle.loads, (blob,)
+        if self._blob is None:
+            module = importlib.import_module(self.module_name)
+            cloudpickle.register_pickle_by_value(module)
+            try:
+                self._blob = cloudpickle.dumps(self._function())
+            finally:
+                cloudpickle.unregister_pickle_by_value(module)
+        return cloudpickle.loads, (self._blob,)
 
 
 _RUN_SHIPPED = ByValue("d2lbook.execute.worker", "run_shipped")
