@@ -83,7 +83,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                             if p)
         unexecuted = (f", {e.unexecuted} with code shown without outputs (not executed)"
                       if e.unexecuted else "")
-        fresh = f" ({', '.join(e.skipped)} up to date)" if getattr(e, "skipped", None) else ""
+        fresh = f" ({', '.join(e.skipped)} up to date)" if e.skipped else ""
         print(f"{e.lang}: {e.pages} pages: {e.executed} executed, {e.cached} from the cache, "
               f"{e.without_code} without code{unexecuted} -> {outputs}{fresh}")
     warnings = result.warning_count
