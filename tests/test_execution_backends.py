@@ -101,15 +101,17 @@ def _kill(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def dask_cluster(tmp: Path, resources: list[str]) -> Iterator[tuple[str, list]]:
+def dask_cluster(tmp: Path, resources: list[str],
+                 extra_path: Path | None = None) -> Iterator[tuple[str, list]]:
     """A real `dask scheduler` and one `dask worker` (no nanny, one thread) per entry of
     ``resources`` ("" for none), on 127.0.0.1. The workers cannot import d2lbook: they get
-    only what the client ships."""
+    only what the client ships. ``extra_path`` goes on the workers' PYTHONPATH."""
     poison = tmp / "no-d2lbook"
     (poison / "d2lbook").mkdir(parents=True, exist_ok=True)
     (poison / "d2lbook" / "__init__.py").write_text(
         "raise ImportError('a worker must not need d2lbook')\n")
-    env = {**os.environ, "PYTHONPATH": str(poison), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    path = os.pathsep.join(str(p) for p in (poison, extra_path) if p)
+    env = {**os.environ, "PYTHONPATH": path, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
     address = f"tcp://127.0.0.1:{free_port()}"
     procs: list[subprocess.Popen] = []
     log = open(tmp / "cluster.log", "w")  # noqa: SIM115 - closed below
@@ -194,6 +196,34 @@ def test_an_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(SchedulingError) as info:
         DaskBackend(address, timeout=2)
     assert f"cannot reach the Dask scheduler at {address}" in str(info.value)
+
+
+def test_workers_and_client_fingerprint_an_environment_alike():
+    from d2lbook.execute import worker
+    from d2lbook.execute.environment import KERNEL_CONFIG, fingerprint
+
+    packages = worker.kernel_packages("python3")
+    assert worker.environment_fingerprint("python3", packages, KERNEL_CONFIG) == \
+        fingerprint("python3")
+
+
+def test_a_worker_whose_kernel_has_other_packages_is_refused(tmp_path: Path):
+    from d2lbook.execute.dask_backend import DaskBackend
+
+    fake = tmp_path / "site"
+    (fake / "extra_package-9.9.dist-info").mkdir(parents=True)
+    (fake / "extra_package-9.9.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: extra-package\nVersion: 9.9\n")
+    cache = ExecutionCache(tmp_path / "c")
+    with dask_cluster(tmp_path, [""], extra_path=fake) as (address, _):
+        with pytest.raises(SchedulingError) as info:
+            execute_notebooks([page(tmp_path / "p", "p", "print(1)")], cache,
+                              settings(tmp_path), backend=lambda: DaskBackend(address))
+    message = str(info.value)
+    assert "the kernel 'python3' on the Dask worker tcp://127.0.0.1:" in message
+    assert "on the worker extra-package==9.9" in message
+    assert "nothing from that worker was cached" in message
+    assert cache.entries() == []
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any
 
 from d2lbook.errors import SchedulingError
 from d2lbook.execute.backends import Capacity, Result, Task
-from d2lbook.execute.environment import KERNEL_CONFIG
+from d2lbook.execute.environment import KERNEL_CONFIG, fingerprint, kernel_packages
 
 SHIP_LIMIT = 64 * 2**20
 """Bytes of files one task may ship; a page reading more declares its ``data`` files."""
@@ -65,7 +65,8 @@ class DaskBackend:
             self._refused.append(Result(task.key, "client", error=str(err)))
             return
         payload = {"notebook": task.notebook, "kernel": task.kernel, "timeout": task.timeout,
-                   "kernel_config": KERNEL_CONFIG, "files": files, "cwd": cwd}
+                   "kernel_config": KERNEL_CONFIG, "files": files, "cwd": cwd,
+                   "environment": fingerprint(task.kernel)}
         self._order += 1
         # Higher priority starts first: tasks run in the order they were submitted.
         future = self.client.submit(_RUN_SHIPPED, payload, key=f"d2lbook-{task.key}",
@@ -92,6 +93,8 @@ class DaskBackend:
             except Exception as err:  # noqa: BLE001 - reported like a failing notebook
                 data = {"where": self.address, "cell": 0, "source": "",
                         "error": f"{type(err).__name__}: {err}"}
+            if "packages" in data:
+                raise other_environment(data["where"], task.kernel, data["packages"])
             yield Result.from_worker(task.key, data)
 
     def cancel(self) -> None:
@@ -140,6 +143,22 @@ class ByValue:
 
 
 _RUN_SHIPPED = ByValue("d2lbook.execute.worker", "run_shipped")
+
+
+def other_environment(where: str, kernel: str, packages: list[str]) -> SchedulingError:
+    """A worker whose kernel has other packages than this machine's: its outputs would be
+    cached under this machine's environment, so the build stops."""
+    here = list(kernel_packages(kernel))
+    theirs = set(packages)
+    ours = set(here)
+    differences = [f"here {p}" for p in here if p not in theirs] + \
+        [f"on the worker {p}" for p in packages if p not in ours]
+    shown = "; ".join(differences[:8]) + (f"; and {len(differences) - 8} more"
+                                          if len(differences) > 8 else "")
+    return SchedulingError(
+        f"the kernel {kernel!r} on the Dask worker {where} has another environment than on "
+        f"this machine ({shown}). Install the same versions on the workers (outputs are "
+        "cached under this machine's environment); nothing from that worker was cached.")
 
 
 def shipped_files(task: Task) -> tuple[dict[str, bytes], str]:

@@ -10,8 +10,12 @@ data (dicts, lists, strings, bytes); nothing here writes the execution cache.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path, PurePosixPath
@@ -88,6 +92,37 @@ def run_local(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
     return result
 
 
+_LIST_PACKAGES = (
+    "import importlib.metadata as m, json, sys;"
+    "print(json.dumps([sys.version] + sorted({f\"{d.metadata['Name']}=={d.version}\""
+    " for d in m.distributions() if d.metadata['Name']})))"
+)
+
+
+def kernel_packages(kernel: str) -> list[str]:
+    """This machine's view of a kernel's environment, listed as ``execute.environment`` lists
+    it on the client: the kernel's Python version and every installed ``name==version``."""
+    python = sys.executable
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        argv = KernelSpecManager().get_kernel_spec(kernel).argv
+        if argv and argv[0] not in ("python", "python3", "{python}"):
+            python = argv[0]
+    except Exception:  # noqa: BLE001 - no such kernel: running the notebook reports it
+        pass
+    out = subprocess.run([python, "-c", _LIST_PACKAGES], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout)
+
+
+def environment_fingerprint(kernel: str, packages: list[str], kernel_config: str) -> str:
+    """The same recipe as ``execute.environment.fingerprint``."""
+    blob = json.dumps({"kernel": kernel, "packages": packages, "config": kernel_config},
+                      sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
 def _inside(rel: str) -> tuple[str, ...]:
     """The parts of a relative posix path, refused if it would leave the scratch folder."""
     path = PurePosixPath(rel)
@@ -101,19 +136,31 @@ def run_shipped(payload: dict[str, Any]) -> dict[str, Any]:
     run the notebook there, remove the folder, return the outputs and the worker's address.
 
     ``payload``: ``notebook``, ``kernel``, ``timeout``, ``kernel_config`` (IPython kernel
-    settings), ``files`` (``{relative posix path: bytes}``) and ``cwd`` (the page's folder,
-    relative to the shipped files' root: declared data may sit beside it, ``../data``).
+    settings), ``files`` (``{relative posix path: bytes}``), ``cwd`` (the page's folder,
+    relative to the shipped files' root: declared data may sit beside it, ``../data``) and
+    ``environment`` (the client's fingerprint of the kernel's environment). When this worker's
+    kernel has other packages, nothing runs: the result says so and lists them (``packages``),
+    since the client would cache the outputs under its own environment's key.
     """
     where = "worker"
     threads = str(os.cpu_count() or 1)
+    known: dict[str, list[str]] = {}
     try:
         from distributed import get_worker
 
         worker = get_worker()
         where = worker.address
+        known = worker.__dict__.setdefault("_d2lbook_kernel_packages", {})
         threads = str(max(1, (os.cpu_count() or 1) // max(1, worker.state.nthreads)))
     except Exception:  # noqa: BLE001 - run outside a worker (tests): still works
         pass
+    kernel = payload["kernel"]
+    if kernel not in known:
+        known[kernel] = kernel_packages(kernel)
+    if payload.get("environment") and environment_fingerprint(
+            kernel, known[kernel], payload["kernel_config"]) != payload["environment"]:
+        return {"where": where, "error": "other kernel environment", "cell": 0, "source": "",
+                "packages": known[kernel]}
     scratch = Path(tempfile.mkdtemp(prefix="d2lbook-job-"))
     try:
         root = scratch / "book"
