@@ -128,7 +128,8 @@ def dask_cluster(tmp: Path, resources: list[str],
         from distributed import Client
 
         with Client(address, timeout=30, set_as_default=False) as client:
-            client.wait_for_workers(len(resources), timeout=60)
+            if resources:
+                client.wait_for_workers(len(resources), timeout=60)
         yield address, procs
     finally:
         for proc in reversed(procs):
@@ -477,3 +478,14 @@ def test_execute_false_in_the_configuration_runs_nothing(tmp_path: Path):
     result = build(cfg, cfg.select("en"), ("html",))
     assert result.executed == 0 and result.editions[0].unexecuted == 1
     assert "xxx" not in (root / "_build" / "en" / "html" / "page.html").read_text()
+
+
+def test_a_scheduler_without_workers_is_a_clear_error_not_a_hang(tmp_path: Path):
+    from d2lbook.execute.dask_backend import DaskBackend
+
+    with dask_cluster(tmp_path, []) as (address, _):
+        with pytest.raises(SchedulingError) as info:
+            execute_notebooks([page(tmp_path / "p", "p", "print(1)")],
+                              ExecutionCache(tmp_path / "c"), settings(tmp_path),
+                              backend=lambda: DaskBackend(address, timeout=3))
+    assert f"the Dask scheduler at {address} has no workers after 3 s" in str(info.value)

@@ -104,9 +104,8 @@ def plan(todo: dict[str, Job], settings: Settings, durations: dict[str, float]) 
 
 
 def check_capacity(tasks: list[Task], todo: dict[str, Job], backend: Backend) -> None:
-    """Refuse, before anything runs, every page that asks for more than anything offers."""
-    if not any(t.gpus for t in tasks):
-        return
+    """Refuse, before anything runs, every page that asks for more than anything offers.
+    (Asking a Dask backend also waits for its first worker, or fails saying there is none.)"""
     capacity = backend.capacity()
     problems = [Problem(todo[t.key].source, front_matter_line(todo[t.key].source, "gpus"),
                         f"the page asks for {t.gpus} GPU(s) (d2lbook.gpus in its front "
