@@ -24,15 +24,20 @@ class Reporter:
 
     def __call__(self, event) -> None:
         elapsed = time.perf_counter() - self.started
+        where = f" on {event.where}" if getattr(event, "where", "") else ""
         if event.kind == "queued":
             line = f"[{elapsed:6.1f}s] queued    {event.page}"
         elif event.kind == "done":
-            line = f"[{elapsed:6.1f}s] executed  {event.page} ({event.seconds:.1f}s)"
+            line = f"[{elapsed:6.1f}s] executed  {event.page} ({event.seconds:.1f}s){where}"
+        elif event.kind == "failed":
+            line = f"[{elapsed:6.1f}s] FAILED    {event.page}{where}"
+        elif event.kind == "skipped":
+            line = f"[{elapsed:6.1f}s] no output {event.page} (not cached, --no-execute)"
         else:
             line = f"[{elapsed:6.1f}s] cached    {event.page}"
         if self.tty:
-            line = {"queued": "\033[33m", "done": "\033[32m"}.get(event.kind, "\033[2m") + \
-                line + "\033[0m"
+            line = {"queued": "\033[33m", "done": "\033[32m", "failed": "\033[31m"}.get(
+                event.kind, "\033[2m") + line + "\033[0m"
         print(line, file=self.stream, flush=True)
 
 
@@ -62,6 +67,20 @@ def cmd_lib(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_execution_options(cfg, args: argparse.Namespace):
+    """``--scheduler``, ``--no-execute``, ``--fail-fast`` over ``[tool.d2lbook.execution]``."""
+    from dataclasses import replace
+
+    overrides = {}
+    if args.scheduler:
+        overrides["scheduler"] = args.scheduler
+    if args.no_execute:
+        overrides["execute"] = False
+    if args.fail_fast:
+        overrides["fail_fast"] = True
+    return replace(cfg, execution=replace(cfg.execution, **overrides)) if overrides else cfg
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from d2lbook.commands.build import FORMATS, build
     from d2lbook.commands.site import build_site
@@ -71,7 +90,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.check:
         print("error: --check goes with `build lib`", file=sys.stderr)
         return 2
-    cfg = _config(args)
+    cfg = _with_execution_options(_config(args), args)
     formats = FORMATS if args.format in ("all", "site") else (args.format,)
     langs = cfg.select(args.lang)
     site = None
@@ -87,8 +106,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         paths = [e.html, *(e.pdfs.values() or [e.pdf]), *(e.zips.values() or [e.notebooks])]
         outputs = ", ".join(str(p.relative_to(cfg.root)) for p in paths if p)
+        unexecuted = (f", {e.unexecuted} with code shown without outputs (not executed)"
+                      if e.unexecuted else "")
+        fresh = f" ({', '.join(e.skipped)} up to date)" if e.skipped else ""
         print(f"{e.lang}: {e.pages} pages: {e.executed} executed, {e.cached} from the cache, "
-              f"{e.without_code} without code -> {outputs}")
+              f"{e.without_code} without code{unexecuted} -> {outputs}{fresh}")
     warnings = result.warning_count
     if site is not None:
         warnings += _report_site(cfg, site)
@@ -161,6 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="notebooks executed in parallel (default: CPU cores)")
     p.add_argument("--strict", action="store_true", help="exit 1 if there is any warning")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                   help="execute on this Dask scheduler's workers (docs/execution.md)")
+    p.add_argument("--no-execute", action="store_true",
+                   help="run no code: cached outputs where they exist, none elsewhere")
+    p.add_argument("--fail-fast", action="store_true",
+                   help="stop at the first failing notebook (default: run the others, "
+                   "report every failure at the end)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="preview _build/site/ locally; rebuild on changes")

@@ -62,6 +62,17 @@ class Execution:
     output_limit: int = 100_000
     """Characters of one cell output shown in the page (longer ones are cut with a note; the
     downloadable notebook keeps everything); 0 means no limit."""
+    execute: bool = True
+    """False: render without running code (cached outputs where they exist); ``--no-execute``."""
+    scheduler: str = ""
+    """Dask scheduler address (``tcp://host:8786``) to execute on; empty: this machine.
+    ``--scheduler`` overrides it. See docs/execution.md."""
+    gpus: int = -1
+    """GPUs of this machine for the local pool; -1 counts them (``CUDA_VISIBLE_DEVICES``,
+    else ``nvidia-smi -L``)."""
+    fail_fast: bool = False
+    """Stop at the first failing notebook instead of running the others; ``--fail-fast``."""
+
 
 
 @dataclass(frozen=True)

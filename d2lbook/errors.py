@@ -58,6 +58,28 @@ class ExecutionError(D2lbookError):
         )
 
 
+class ExecutionFailures(ExecutionError):
+    """Several notebooks failed in one build (each as an :class:`ExecutionError`); the others
+    ran to the end and were cached. With one failure the message is that failure's."""
+
+    def __init__(self, errors: list[ExecutionError]):
+        first = errors[0]
+        self.errors = errors
+        super().__init__(first.page, first.cell_index, first.cell_source, first.detail)
+        if len(errors) > 1:
+            self.args = (f"{len(errors)} notebooks failed (the others ran and were cached):\n\n"
+                         + "\n\n".join(str(e) for e in errors),)
+
+
+class SchedulingError(D2lbookError):
+    """Execution cannot start: the cluster is unreachable, or pages ask for more resources
+    (GPUs) than any worker offers. Carries every located problem."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        self.problems = problems or []
+        super().__init__("\n".join([message, *(f"  {p}" for p in self.problems)]))
+
+
 class RenderError(D2lbookError):
     """Sphinx or LaTeX failed."""
 

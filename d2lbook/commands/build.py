@@ -12,6 +12,7 @@ from pathlib import Path
 from d2lbook.config import BookConfig, Language
 from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
+from d2lbook.execute.backends import BackendOptions, make_backend
 from d2lbook.execute.cache import ExecutionCache
 from d2lbook.execute.runner import ExecutionEvent, Job, execute_notebooks
 from d2lbook.files import atomic_path
@@ -39,6 +40,8 @@ class EditionResult:
     cached: int = 0
     """Pages with code whose outputs came from the cache."""
     without_code: int = 0
+    unexecuted: int = 0
+    """Pages with code shown without outputs: not executed (``--no-execute``), not cached."""
     html: Path | None = None
     pdf: Path | None = None
     notebooks: Path | None = None
@@ -52,6 +55,9 @@ class EditionResult:
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    """Steps not started because their inputs hash the same as last time (``html``,
+    ``latex``, ``latexmk``)."""
 
 
 @dataclass
@@ -110,15 +116,20 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
                                     pythonpath=str(library.folder) if library.hashes else ""))
     _check_kernels(cfg, {job.kernel for job in all_jobs
                          if any(c["cell_type"] == "code" for c in job.notebook["cells"])})
+    ex = cfg.execution
+    options = BackendOptions(execute=ex.execute, scheduler=ex.scheduler, jobs=jobs, gpus=ex.gpus,
+                             work_dir=layout.cache)
     summary = execute_notebooks(all_jobs, execution_cache(cfg),
-                                dataclasses.replace(cfg.execution, jobs=jobs), layout.cache,
-                                progress)
+                                dataclasses.replace(ex, jobs=jobs), layout.cache, progress,
+                                lambda: make_backend(options), ex.fail_fast)
     executed: dict[str, dict[str, dict[str, dict]]] = {}
     for outcome in summary.outcomes:
         code, name, key = outcome.page
         executed.setdefault(code, {}).setdefault(name, {})[key] = outcome.notebook
         results[code].executed += int(outcome.executed)
-        results[code].cached += int(outcome.has_code and not outcome.executed)
+        results[code].cached += int(outcome.has_code and not outcome.executed
+                                    and not outcome.skipped)
+        results[code].unexecuted += int(outcome.skipped)
         results[code].without_code += int(not outcome.has_code)
         if outcome.executed:
             results[code].runs.append((name, key))
@@ -191,28 +202,46 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
     """``notebooks``: the website's (every framework, as tabs); ``fw_notebooks``: page ->
     framework key -> the page for that framework alone (PDF, reader notebooks)."""
     from d2lbook.render.tree import write_sphinx_tree
+    from d2lbook.render.uptodate import Stamps, latex_digest, sphinx_digest
 
     lang = edition.lang
     layout = BookLayout(cfg)
     for name, counts in edition.status_counts.items():
         if name in notebooks:  # read by the site's translation notice
-            notebooks[name]["metadata"]["d2lbook"] = {"progress": counts}
+            notebooks[name]["metadata"].setdefault("d2lbook", {})["progress"] = counts
     tree = write_sphinx_tree(cfg, lang, edition.tree, _for_sphinx(cfg, edition, notebooks),
                              edition.assets)
+    # A step whose inputs hash the same as when it last succeeded is not started (uptodate).
+    stamps = Stamps(layout.edition(lang))
+    digest = sphinx_digest(cfg, tree, extra=sorted(library.items()))
     if "html" in formats or "notebooks" in formats:
         t0 = time.perf_counter()
-        run = _sphinx(cfg, edition, tree, layout.html(lang), layout.doctrees(lang, "html"), "html",
-                      jobs)
-        result.warnings += run.warnings
         result.html = layout.html(lang) / "index.html"
+        zips = {fw.key: layout.notebook_zip(lang, fw.key) for fw in cfg.frameworks}
+        html_warnings = stamps.fresh("html", digest)
+        bundle_warnings = stamps.fresh("notebooks", digest) if "notebooks" in formats else []
+        if html_warnings is not None and bundle_warnings is not None:
+            result.warnings += html_warnings + bundle_warnings
+            if "notebooks" in formats:
+                result.zips = zips
+                result.notebooks = zips[cfg.default_framework.key]
+            result.skipped.append("html")
+        else:
+            stamps.forget("html")
+            run = _sphinx(cfg, edition, tree, layout.html(lang), layout.doctrees(lang, "html"),
+                          "html", jobs)
+            result.warnings += run.warnings
+            stamps.record("html", digest, run.warnings, [result.html])
         result.seconds["html"] = round(time.perf_counter() - t0, 2)
-        if "notebooks" in formats:
+        if "notebooks" in formats and bundle_warnings is None:
             from d2lbook.render.bundle import write_bundle
             from d2lbook.render.references import SphinxResolver
 
             t0 = time.perf_counter()
+            stamps.forget("notebooks")
             resolver = SphinxResolver(run.env, run.config)
             docnames = [p.name for p in edition.pages if p.name not in edition.generated]
+            bundle_warnings = []
             for fw in cfg.frameworks:
                 nbs = {name: by_fw[fw.key] for name, by_fw in fw_notebooks.items()}
                 lib = {rel: text for rel, text in library.items()
@@ -221,9 +250,11 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
                                       layout.notebook_zip(lang, fw.key),
                                       layout.stem(lang, fw.key), nbs, docnames, resolver,
                                       edition.tree, edition.assets, lib)
-                result.warnings += [w for w in bundle.warnings if w not in result.warnings]
+                bundle_warnings += [w for w in bundle.warnings if w not in bundle_warnings]
                 result.zips[fw.key] = bundle.zip_path
+            result.warnings += [w for w in bundle_warnings if w not in result.warnings]
             result.notebooks = result.zips[cfg.default_framework.key]
+            stamps.record("notebooks", digest, bundle_warnings, list(result.zips.values()))
             result.seconds["notebooks"] = round(time.perf_counter() - t0, 2)
     if "pdf" in formats:
         from d2lbook.render.latex import build_pdf
@@ -235,17 +266,34 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
                 nbs = {name: by_fw[fw.key] for name, by_fw in fw_notebooks.items()}
                 for name, counts in edition.status_counts.items():
                     if name in nbs:
-                        nbs[name]["metadata"]["d2lbook"] = {"progress": counts}
+                        nbs[name]["metadata"].setdefault("d2lbook", {})["progress"] = counts
                 fw_tree = write_sphinx_tree(cfg, lang, edition.tree,
                                             _for_sphinx(cfg, edition, nbs), edition.assets, fw)
             latex = layout.latex(lang, fw.key)
-            run = _sphinx(cfg, edition, fw_tree, latex, layout.doctrees(lang, "latex", fw.key),
-                          "latex", jobs, fw.key)
-            result.warnings += [w for w in run.warnings if w not in result.warnings]
-            pdf = build_pdf(latex, layout.stem(lang, fw.key), lang.latex_engine)
+            stem = layout.stem(lang, fw.key)
+            step = "-".join(p for p in ("latex", fw.key) if p)
+            fw_digest = sphinx_digest(cfg, fw_tree)
+            latex_warnings = stamps.fresh(step, fw_digest)
+            if latex_warnings is None:
+                stamps.forget(step)
+                run = _sphinx(cfg, edition, fw_tree, latex,
+                              layout.doctrees(lang, "latex", fw.key), "latex", jobs, fw.key)
+                latex_warnings = run.warnings
+                stamps.record(step, fw_digest, run.warnings, [latex / f"{stem}.tex"])
+            else:
+                result.skipped.append(step)
+            result.warnings += [w for w in latex_warnings if w not in result.warnings]
             target = layout.pdf(lang, fw.key)
-            with atomic_path(target) as tmp:
-                shutil.copyfile(pdf, tmp)
+            pdf_step = "-".join(p for p in ("pdf", fw.key) if p)
+            tex = latex_digest(latex, stem)
+            if stamps.fresh(pdf_step, tex) is None:
+                stamps.forget(pdf_step)
+                pdf = build_pdf(latex, stem, lang.latex_engine)
+                with atomic_path(target) as tmp:
+                    shutil.copyfile(pdf, tmp)
+                stamps.record(pdf_step, tex, [], [target])
+            else:
+                result.skipped.append("latexmk" + (f"-{fw.key}" if fw.key else ""))
             result.pdfs[fw.key] = target
         result.pdf = result.pdfs[cfg.default_framework.key]
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)

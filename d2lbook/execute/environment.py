@@ -41,17 +41,22 @@ def kernel_python(kernel: str) -> str:
 
 
 @cache
-def fingerprint(kernel: str) -> str:
-    """A short hash of the kernel's packages and settings."""
+def kernel_packages(kernel: str) -> tuple[str, ...]:
+    """The kernel's Python version and every installed ``name==version``."""
     python = kernel_python(kernel)
     if Path(python).resolve() == Path(sys.executable).resolve():
-        packages = json.loads(_in_process())
-    else:
-        out = subprocess.run([python, "-c", _LIST_PACKAGES], capture_output=True, text=True,
-                             check=True)
-        packages = json.loads(out.stdout)
-    blob = json.dumps({"kernel": kernel, "packages": packages, "config": KERNEL_CONFIG},
-                      sort_keys=True)
+        return tuple(json.loads(_in_process()))
+    out = subprocess.run([python, "-c", _LIST_PACKAGES], capture_output=True, text=True,
+                         check=True)
+    return tuple(json.loads(out.stdout))
+
+
+@cache
+def fingerprint(kernel: str) -> str:
+    """A short hash of the kernel's packages and settings. (``execute.worker`` computes the
+    same on Dask workers, to refuse a worker whose kernel differs.)"""
+    blob = json.dumps({"kernel": kernel, "packages": list(kernel_packages(kernel)),
+                       "config": KERNEL_CONFIG}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

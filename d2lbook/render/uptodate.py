@@ -1,0 +1,140 @@
+"""Skip a rendering step whose inputs hash the same as when it last succeeded.
+
+A step (Sphinx HTML, Sphinx LaTeX, latexmk, the notebook bundle) of one edition is *fresh*
+when the digest of everything it reads equals the digest stored when it last succeeded and its
+outputs still exist. A fresh step is not started; its stored warnings are reported again, so a
+no-op build says what the build that made the outputs said.
+
+Stamps live in ``_build/<lang>/stamps.json``, written atomically after a step succeeds (a
+killed or failed step leaves the old stamp, whose digest no longer matches: it runs again).
+The digest of a Sphinx run covers its source tree (``conf.py``, executed notebooks, assets),
+the book's configuration, the page names of every edition (the language links), d2lbook's
+rendering code and templates, and the installed packages (Sphinx, extensions, theme).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from d2lbook.config import BookConfig
+
+STAMPS_FORMAT = 1
+
+
+def files_digest(root: Path, ignore: Callable[[Path], bool] = lambda rel: False,
+                 extra: Iterable[str] = ()) -> str:
+    """SHA-256 of every file under ``root`` (relative path and bytes), in path order, and of
+    ``extra`` strings. Hidden files and those ``ignore`` (given the relative path) do not
+    count."""
+    h = hashlib.sha256(f"d2lbook-stamp-{STAMPS_FORMAT}\0".encode())
+    for item in extra:
+        h.update(b"\0extra\0" + item.encode())
+    if root.is_dir():
+        paths = sorted(p for p in root.rglob("*") if p.is_file()
+                       and not any(part.startswith(".") for part in p.relative_to(root).parts)
+                       and not ignore(p.relative_to(root)))
+        for path in paths:
+            h.update(b"\0file\0" + path.relative_to(root).as_posix().encode() + b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+@cache
+def toolchain_digest() -> str:
+    """d2lbook's rendering code and templates, and every installed distribution's version."""
+    import importlib.metadata as metadata
+    import sys
+
+    h = hashlib.sha256(sys.version.encode())
+    here = Path(__file__).resolve().parent
+    for path in sorted(here.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in sorted({f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()
+                        if d.metadata["Name"]}):
+        h.update(name.encode() + b"\0")
+    return h.hexdigest()
+
+
+def sphinx_digest(cfg: BookConfig, tree: Path, extra: Iterable[tuple[str, str]] = ()) -> str:
+    """What a Sphinx run of an edition's tree reads: the tree, the configuration, the page
+    names of every edition (language links), the toolchain; ``extra``: (name, text) pairs
+    the step also ships (the ``#@save`` library in the notebook zips)."""
+    from d2lbook.render.site import edition_pages
+
+    pages = json.dumps({lang.code: sorted(edition_pages(cfg, lang)) for lang in cfg.languages})
+    config = (cfg.root / "pyproject.toml").read_bytes()
+    shipped = [f"{name}\0{hashlib.sha256(text.encode()).hexdigest()}" for name, text in extra]
+    return files_digest(tree, extra=(toolchain_digest(), pages,
+                                     hashlib.sha256(config).hexdigest(), *shipped))
+
+
+def latex_digest(latex_dir: Path, stem: str) -> str:
+    """What latexmk reads: the ``.tex`` and every other file Sphinx put beside it (styles,
+    images), not LaTeX's own auxiliary files and outputs."""
+    from d2lbook.render.latex import AUX_SUFFIXES
+
+    def aux(rel: Path) -> bool:
+        return rel.parent == Path(".") and rel.stem == stem and rel.suffix in AUX_SUFFIXES
+
+    return files_digest(latex_dir, ignore=aux, extra=(toolchain_digest(),))
+
+
+@dataclass(frozen=True)
+class Stamp:
+    digest: str
+    warnings: list[str]
+    outputs: list[str]
+    """Paths (relative to the stamps' folder) that must still exist for the step to be
+    fresh."""
+
+
+class Stamps:
+    """The stamps of one edition's steps."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.path = folder / "stamps.json"
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("format") != STAMPS_FORMAT:
+                raise ValueError("other format")
+            self._stamps = {step: Stamp(s["digest"], list(s["warnings"]), list(s["outputs"]))
+                            for step, s in data["steps"].items()}
+        except (OSError, ValueError, KeyError, TypeError):
+            self._stamps = {}
+
+    def fresh(self, step: str, digest: str) -> list[str] | None:
+        """The stored warnings when ``step`` is fresh, else None."""
+        stamp = self._stamps.get(step)
+        if stamp is None or stamp.digest != digest:
+            return None
+        if not all((self.folder / out).exists() for out in stamp.outputs):
+            return None
+        return list(stamp.warnings)
+
+    def record(self, step: str, digest: str, warnings: list[str], outputs: list[Path]) -> None:
+        self._stamps[step] = Stamp(digest, list(warnings),
+                                   [os.path.relpath(p, self.folder) for p in outputs])
+        self._save()
+
+    def forget(self, step: str) -> None:
+        """Before a step runs: a crash in the middle must not leave it looking fresh."""
+        if self._stamps.pop(step, None) is not None:
+            self._save()
+
+    def _save(self) -> None:
+        from d2lbook.files import write_atomic
+
+        data = {"format": STAMPS_FORMAT,
+                "steps": {step: {"digest": s.digest, "warnings": s.warnings,
+                                 "outputs": s.outputs} for step, s in self._stamps.items()}}
+        write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
