@@ -68,9 +68,11 @@ def sphinx_digest(cfg: BookConfig, tree: Path, extra: Iterable[tuple[str, str]] 
     """What a Sphinx run of an edition's tree reads: the tree, the configuration, the page
     names of every edition (language links), the toolchain; ``extra``: (name, text) pairs
     the step also ships (the ``#@save`` library in the notebook zips)."""
-    from d2lbook.render.site import edition_pages
+    from d2lbook.layout import BookLayout
 
-    pages = json.dumps({lang.code: sorted(edition_pages(cfg, lang)) for lang in cfg.languages})
+    layout = BookLayout(cfg)
+    pages = json.dumps({lang.code: sorted(layout.edition_page_names(lang))
+                        for lang in cfg.languages})
     config = (cfg.root / "pyproject.toml").read_bytes()
     shipped = [f"{name}\0{hashlib.sha256(text.encode()).hexdigest()}" for name, text in extra]
     return files_digest(tree, extra=(toolchain_digest(), pages,
