@@ -19,12 +19,12 @@ __all__ = ["import_fork", "fork_pages", "DEFAULT_RATIO"]
 DEFAULT_RATIO = {"zh": 0.3, "ja": 0.45, "ko": 0.5}
 """Typical translation length / English length, used when the fork is too small to say."""
 VERSIONS_TRIED = 3
-"""Versions of a page aligned from the likely fork points, and from its structurally equal
-ones (at most two more)."""
+"""Versions of a page aligned, those live at the likely fork points nearest the structural
+fork point first (at most two more from its structurally equal ones)."""
 NEAR_FIT = 0.1
 """A version live at a likely fork point is aligned when it fits the page structurally within
 this of the best version."""
-POINT_BONUS = 2.0
+POINT_BONUS = 3.0
 """Alignment score a version gets for being live at the fork point: another version must
 fit the fork's text clearly better (a paragraph it translates, numbers it keeps)."""
 
@@ -272,12 +272,21 @@ def _options(matched: dict, groups: dict, history) -> dict[str, list]:
                 continue
             if any(history.live_at(version, order) for order in likely):
                 pool.append(version)
-        group = groups[page]
-        near = sorted(group, key=lambda v: (abs(v.order - point) if point is not None else 0,
-                                            v.order))
-        chosen = list(dict.fromkeys(pool[-VERSIONS_TRIED:] + near))
+        pool.sort(key=lambda v: _nearness(v, point, history))
+        near = sorted(groups[page], key=lambda v: _nearness(v, point, history))
+        chosen = list(dict.fromkeys(pool[:VERSIONS_TRIED] + near))
         options[page] = chosen[: VERSIONS_TRIED + 2]
     return options
+
+
+def _nearness(version, point: int | None, history) -> tuple[int, int]:
+    """How far the version's live span is from the structural fork point (then its age)."""
+    if point is None:
+        return (0, version.order)
+    end = history.ends.get((history.identity(version.path), version.order), history.commits)
+    if version.order <= point < end:
+        return (0, version.order)
+    return (min(abs(version.order - point), abs(end - 1 - point)), version.order)
 
 
 def _fit(aligned) -> float:
