@@ -417,3 +417,19 @@ def test_english_history_from_another_repository(tmp_path):
     assert figures["precision"] >= 0.98 and figures["recall"] >= 0.90
     head = _git(book, "rev-parse", "HEAD")
     assert result.head == head
+
+
+def test_a_book_without_english_history_is_an_error(tmp_path, capsys):
+    from tests.fork_book import _git
+
+    book = tmp_path / "book"
+    shutil.copytree(FORK, book)  # any book: here the fork itself, never committed
+    (book / "pyproject.toml").write_text(
+        '[tool.d2lbook]\nname = "b"\nauthor = "A"\nversion = "0.1"\n\n'
+        '[tool.d2lbook.languages.en]\ntitle = "B"\n', encoding="utf-8")
+    _git(book, "init", "-q", "-b", "main")
+    assert main(["--root", str(book), "i18n", "import", str(FORK), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "holds no version of the English pages" in err and "--english-history" in err
+    assert not (book / "locale").exists()
+    assert "languages.zh" not in (book / "pyproject.toml").read_text()  # left as it was

@@ -65,21 +65,18 @@ def _title(fork: dict[str, str], cfg: BookConfig) -> str:
     return cfg.source_language.title
 
 
-def _language(root: Path | str | None, code: str, fork: dict[str, str], write: bool
+def _language(root: Path | str | None, code: str, fork: dict[str, str]
               ) -> tuple[BookConfig, Language, bool]:
-    from d2lbook.i18n.fork.language import DEFAULTS, add_language, has_language
+    """The book's configuration and the language to import into; True when its table must
+    be added to pyproject.toml (the import adds it once it succeeded)."""
+    from d2lbook.i18n.fork.language import DEFAULTS, has_language
 
     cfg = load_config(root)
     if has_language(cfg.root / "pyproject.toml", code):
         return cfg, cfg.language(code), False
-    title = _title(fork, cfg)
-    if write:
-        add_language(cfg.root / "pyproject.toml", code, title)
-        cfg = load_config(root)
-        return cfg, cfg.language(code), True
     settings = dict(DEFAULTS.get(code, {"locale": code}))
     fonts = settings.pop("cjk_fonts", None)
-    lang = Language(code=code, title=title, **settings,  # type: ignore[arg-type]
+    lang = Language(code=code, title=_title(fork, cfg), **settings,  # type: ignore[arg-type]
                     **({"cjk_fonts": tuple(fonts)} if fonts else {}))
     return cfg, lang, True
 
@@ -101,7 +98,7 @@ def import_fork(fork_dir: Path | str, code: str, *, root: Path | str | None = No
         folder = dialect.to_myst(Path(fork_dir), Path(tmp))
         fork_root, fork = fork_pages(folder)
         prefix = fork_root.relative_to(folder).as_posix()
-        cfg, lang, added = _language(root, code, fork, write)
+        cfg, lang, added = _language(root, code, fork)
         if lang == cfg.source_language:
             raise ConfigError([Problem("pyproject.toml", 0, f"{code!r} is the source "
                                        "language; import a fork into a translated language")])
@@ -109,6 +106,10 @@ def import_fork(fork_dir: Path | str, code: str, *, root: Path | str | None = No
                             language_added=added, dry_run=not write)
         _run(cfg, lang, fork_root, "" if prefix == "." else prefix + "/", fork, english_history,
              write, result, progress or (lambda line: None))
+        if added and write:  # last: a failed import leaves pyproject.toml as it was
+            from d2lbook.i18n.fork.language import add_language
+
+            add_language(cfg.root / "pyproject.toml", lang.code, lang.title)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -146,6 +147,11 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
     else:
         history = read_history(book_repo, book_repo.relpath(cfg.source_dir))
         by_identity = {history.identity(f"{name}.md"): name for name in english}
+    if not history.versions:
+        where = english_history or cfg.root
+        raise SourceError(f"{where}: the git history holds no version of the English pages; "
+                          "commit them first, or pass the repository that holds their "
+                          "history with --english-history")
     progress(f"English history: {len(history.versions)} page versions in {history.commits} "
              f"commits; fork: {len(fork)} pages")
     head = book_repo.head().sha
