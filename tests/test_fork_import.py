@@ -21,6 +21,8 @@ from d2lbook.i18n.fork.language import add_language
 from d2lbook.i18n.fork.structure import read_structure
 from tests.fork_book import FORK, evaluate, make_book, truth
 
+REPO = Path(__file__).resolve().parent.parent
+
 pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("msgcat") is None,
                                 reason="git and GNU gettext needed")
 
@@ -256,7 +258,7 @@ def test_synthetic_forks_of_the_books_pages_align_precisely():
     from tests.synthetic_fork import make_fork
 
     confident = right = found = total = 0
-    for path in sorted(Path("source/en").rglob("*.md")):
+    for path in sorted((REPO / "source/en").rglob("*.md")):
         english = path.read_text(encoding="utf-8")
         fork = make_fork(english, sum(map(ord, path.name)), merge=0.1, split=0.1, omit=0.05,
                          note=0.05, section=0.05)
@@ -283,7 +285,7 @@ def test_old_dialect_fork_and_history_go_through_the_importer(tmp_path):
 
     from tests.fork_book import _git
 
-    old = Path("tests/fixtures/oldbook")
+    old = REPO / "tests/fixtures/oldbook"
     if not (old / "config.ini").is_file():
         pytest.skip("the importer's old-dialect fixture book is not here")
     history = tmp_path / "old"
