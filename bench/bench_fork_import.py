@@ -147,9 +147,9 @@ def history(copies: int, commits: int) -> None:
                 confident += pair["confident"]
                 right += pair["confident"] and key in true
             found += len(true & got)
-    found = made.shas.index(result.fork_point) if result.fork_point in made.shas else None
+    point = made.shas.index(result.fork_point) if result.fork_point in made.shas else None
     print(f"history: {len(made.at_fork)} pages, {commits} commits, fork of commit "
-          f"{made.fork_commit}: fork point found {found}, "
+          f"{made.fork_commit}: fork point found {point}, "
           f"right version for {right_version}/{len(result.pages)} pages")
     print(f"  confident pairs: {confident}, precision {right / max(confident, 1):.1%}; "
           f"true pairs: {total}, recall {found / max(total, 1):.1%}; import {seconds:.1f} s")

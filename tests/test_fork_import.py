@@ -21,6 +21,8 @@ from d2lbook.i18n.fork.language import add_language
 from d2lbook.i18n.fork.structure import read_structure
 from tests.fork_book import FORK, evaluate, make_book, truth
 
+REPO = Path(__file__).resolve().parent.parent
+
 pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("msgcat") is None,
                                 reason="git and GNU gettext needed")
 
@@ -256,7 +258,7 @@ def test_synthetic_forks_of_the_books_pages_align_precisely():
     from tests.synthetic_fork import make_fork
 
     confident = right = found = total = 0
-    for path in sorted(Path("source/en").rglob("*.md")):
+    for path in sorted((REPO / "source/en").rglob("*.md")):
         english = path.read_text(encoding="utf-8")
         fork = make_fork(english, sum(map(ord, path.name)), merge=0.1, split=0.1, omit=0.05,
                          note=0.05, section=0.05)
@@ -282,7 +284,7 @@ def test_old_dialect_fork_and_history_go_through_the_importer(tmp_path):
     from d2lbook.commands.import_book import import_book
     from tests.fork_book import _git
 
-    old = Path("tests/fixtures/oldbook")
+    old = REPO / "tests/fixtures/oldbook"
     if not (old / "config.ini").is_file():
         pytest.skip("the importer's old-dialect fixture book is not here")
     history = tmp_path / "old"
@@ -416,3 +418,19 @@ def test_english_history_from_another_repository(tmp_path):
     assert figures["precision"] >= 0.98 and figures["recall"] >= 0.90
     head = _git(book, "rev-parse", "HEAD")
     assert result.head == head
+
+
+def test_a_book_without_english_history_is_an_error(tmp_path, capsys):
+    from tests.fork_book import _git
+
+    book = tmp_path / "book"
+    shutil.copytree(FORK, book)  # any book: here the fork itself, never committed
+    (book / "pyproject.toml").write_text(
+        '[tool.d2lbook]\nname = "b"\nauthor = "A"\nversion = "0.1"\n\n'
+        '[tool.d2lbook.languages.en]\ntitle = "B"\n', encoding="utf-8")
+    _git(book, "init", "-q", "-b", "main")
+    assert main(["--root", str(book), "i18n", "import", str(FORK), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "holds no version of the English pages" in err and "--english-history" in err
+    assert not (book / "locale").exists()
+    assert "languages.zh" not in (book / "pyproject.toml").read_text()  # left as it was

@@ -20,12 +20,12 @@ __all__ = ["import_fork", "fork_pages", "DEFAULT_RATIO"]
 DEFAULT_RATIO = {"zh": 0.3, "ja": 0.45, "ko": 0.5}
 """Typical translation length / English length, used when the fork is too small to say."""
 VERSIONS_TRIED = 3
-"""Versions of a page aligned from the likely fork points, and from its structurally equal
-ones (at most two more)."""
+"""Versions of a page aligned, those live at the likely fork points nearest the structural
+fork point first (at most two more from its structurally equal ones)."""
 NEAR_FIT = 0.1
 """A version live at a likely fork point is aligned when it fits the page structurally within
 this of the best version."""
-POINT_BONUS = 2.0
+POINT_BONUS = 3.0
 """Alignment score a version gets for being live at the fork point: another version must
 fit the fork's text clearly better (a paragraph it translates, numbers it keeps)."""
 
@@ -66,21 +66,18 @@ def _title(fork: dict[str, str], cfg: BookConfig) -> str:
     return cfg.source_language.title
 
 
-def _language(root: Path | str | None, code: str, fork: dict[str, str], write: bool
+def _language(root: Path | str | None, code: str, fork: dict[str, str]
               ) -> tuple[BookConfig, Language, bool]:
-    from d2lbook.i18n.fork.language import DEFAULTS, add_language, has_language
+    """The book's configuration and the language to import into; True when its table must
+    be added to pyproject.toml (the import adds it once it succeeded)."""
+    from d2lbook.i18n.fork.language import DEFAULTS, has_language
 
     cfg = load_config(root)
     if has_language(cfg.root / "pyproject.toml", code):
         return cfg, cfg.language(code), False
-    title = _title(fork, cfg)
-    if write:
-        add_language(cfg.root / "pyproject.toml", code, title)
-        cfg = load_config(root)
-        return cfg, cfg.language(code), True
     settings = dict(DEFAULTS.get(code, {"locale": code}))
     fonts = settings.pop("cjk_fonts", None)
-    lang = Language(code=code, title=title, **settings,  # type: ignore[arg-type]
+    lang = Language(code=code, title=_title(fork, cfg), **settings,  # type: ignore[arg-type]
                     **({"cjk_fonts": tuple(fonts)} if fonts else {}))
     return cfg, lang, True
 
@@ -102,7 +99,7 @@ def import_fork(fork_dir: Path | str, code: str, *, root: Path | str | None = No
         folder = dialect.to_myst(Path(fork_dir), Path(tmp))
         fork_root, fork = fork_pages(folder)
         prefix = fork_root.relative_to(folder).as_posix()
-        cfg, lang, added = _language(root, code, fork, write)
+        cfg, lang, added = _language(root, code, fork)
         if lang == cfg.source_language:
             raise ConfigError([Problem("pyproject.toml", 0, f"{code!r} is the source "
                                        "language; import a fork into a translated language")])
@@ -110,6 +107,10 @@ def import_fork(fork_dir: Path | str, code: str, *, root: Path | str | None = No
                             language_added=added, dry_run=not write)
         _run(cfg, lang, fork_root, "" if prefix == "." else prefix + "/", fork, english_history,
              write, result, progress or (lambda line: None))
+        if added and write:  # last: a failed import leaves pyproject.toml as it was
+            from d2lbook.i18n.fork.language import add_language
+
+            add_language(cfg.root / "pyproject.toml", lang.code, lang.title)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -147,6 +148,11 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
     else:
         history = read_history(book_repo, book_repo.relpath(cfg.source_dir))
         by_identity = {history.identity(f"{name}.md"): name for name in english}
+    if not history.versions:
+        where = english_history or cfg.root
+        raise SourceError(f"{where}: the git history holds no version of the English pages; "
+                          "commit them first, or pass the repository that holds their "
+                          "history with --english-history")
     progress(f"English history: {len(history.versions)} page versions in {history.commits} "
              f"commits; fork: {len(fork)} pages")
     head = book_repo.head().sha
@@ -273,12 +279,21 @@ def _options(matched: dict, groups: dict, history) -> dict[str, list]:
                 continue
             if any(history.live_at(version, order) for order in likely):
                 pool.append(version)
-        group = groups[page]
-        near = sorted(group, key=lambda v: (abs(v.order - point) if point is not None else 0,
-                                            v.order))
-        chosen = list(dict.fromkeys(pool[-VERSIONS_TRIED:] + near))
+        pool.sort(key=lambda v: _nearness(v, point, history))
+        near = sorted(groups[page], key=lambda v: _nearness(v, point, history))
+        chosen = list(dict.fromkeys(pool[:VERSIONS_TRIED] + near))
         options[page] = chosen[: VERSIONS_TRIED + 2]
     return options
+
+
+def _nearness(version, point: int | None, history) -> tuple[int, int]:
+    """How far the version's live span is from the structural fork point (then its age)."""
+    if point is None:
+        return (0, version.order)
+    end = history.ends.get((history.identity(version.path), version.order), history.commits)
+    if version.order <= point < end:
+        return (0, version.order)
+    return (min(abs(version.order - point), abs(end - 1 - point)), version.order)
 
 
 def _fit(aligned) -> float:

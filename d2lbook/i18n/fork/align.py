@@ -300,7 +300,7 @@ def _region_pairs(english: list[Block], fork: list[Block], scorer: _Scorer) -> l
             move[i][j] = step
     pairs: list[Pair] = []
     i = j = 0
-    forced = n == m and [b.kind for b in english] == [b.kind for b in fork]
+    forced = False  # decided below, kind by kind, once the run is paired
     while i < n or j < m:
         step = move[i][j]
         assert step is not None
@@ -311,14 +311,30 @@ def _region_pairs(english: list[Block], fork: list[Block], scorer: _Scorer) -> l
                                 deviation, forced))
         i += di
         j += dj
-    if forced and len(pairs) != n:
-        for p in pairs:  # the run did not pair off one to one: nothing is forced
-            if p.note == "forced":
-                p.confident, p.note = False, "weak evidence"
     pairs = _orphans(english, fork, pairs, pair_score, forced)
     _doubt_headings(english, fork, pairs)
+    _force_by_kind(english, fork, pairs)
     _force_between_headings(english, fork, pairs)
     return pairs
+
+
+def _force_by_kind(english: list[Block], fork: list[Block], pairs: list[Pair]) -> None:
+    """Blocks of one kind (the cells of a table, the items of a list, the paragraphs) that
+    both sides of a run have in the same number, all paired one to one with each other in
+    order, force those pairs (when their lengths fit): nothing else could pair them. A
+    paragraph left out elsewhere in the run does not unsettle a table's cells."""
+    first_e = english[0].index
+    for kind in {b.kind for b in english}:
+        ours = [p for p in pairs if english[p.english[0] - first_e].kind == kind]
+        count_e = sum(1 for b in english if b.kind == kind)
+        count_f = sum(1 for b in fork if b.kind == kind)
+        if count_e != count_f or len(ours) != count_e or \
+                any(len(p.english) != 1 or len(p.fork) != 1 for p in ours):
+            continue
+        for p in ours:
+            if not p.confident and p.valid and p.note == "weak evidence" and \
+                    (p.deviation is None or p.deviation <= RATIO_TOLERANCE * 0.75):
+                p.confident, p.note = True, "forced"
 
 
 def _doubt_headings(english: list[Block], fork: list[Block], pairs: list[Pair]) -> None:
