@@ -1,0 +1,110 @@
+# The #@save library of the book for mxnet, collected from the pages in book order.
+# Do not edit: change the pages and rebuild the library.
+
+import numpy as onp
+import matplotlib.pyplot as plt
+from mxnet import autograd, np, npx
+npx.set_np()
+
+
+def to_numpy(x):
+    """Copy an MXNet array, or anything array-like, into a NumPy array."""
+    return x.asnumpy() if isinstance(x, np.ndarray) else onp.asarray(x)
+
+
+def plot(x, ys, xlabel=None, ylabel=None, legend=None, fmts=('-', '--', '-.', ':'),
+         figsize=(4.5, 3), axes=None):
+    """Plot each curve in ys against x and return the axes."""
+    if axes is None:
+        _, axes = plt.subplots(figsize=figsize)
+    for y, fmt in zip(ys, fmts):
+        axes.plot(to_numpy(x), to_numpy(y), fmt)
+    if xlabel:
+        axes.set_xlabel(xlabel)
+    if ylabel:
+        axes.set_ylabel(ylabel)
+    if legend:
+        axes.legend(legend)
+    axes.grid(alpha=0.3)
+    return axes
+
+
+import time
+
+
+class Timer:
+    """Record the wall-clock time of one or more runs."""
+
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        """Start (or restart) the stopwatch."""
+        self.begin = time.perf_counter()
+
+    def stop(self):
+        """Stop the stopwatch, record the elapsed time and return it in seconds."""
+        self.times.append(time.perf_counter() - self.begin)
+        return self.times[-1]
+
+    def avg(self):
+        """The average recorded time."""
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        """The total recorded time."""
+        return sum(self.times)
+
+
+import random
+from mxnet import autograd, np, npx
+npx.set_np()
+
+
+def make_linear_data(w, b, num_examples, noise_std=0.05):
+    """Draw features from N(0, 1) and labels from a noisy linear model."""
+    X = np.random.normal(0, 1, size=(num_examples, len(w)))
+    y = X @ w + b + np.random.normal(0, noise_std, size=num_examples)
+    return X, y.reshape(-1, 1)
+
+
+def iterate_minibatches(X, y, batch_size):
+    """Yield the examples (X, y) in minibatches, in a fresh random order."""
+    order = list(range(len(X)))
+    random.shuffle(order)
+    for start in range(0, len(X), batch_size):
+        idx = np.array(order[start:start + batch_size], dtype='int32')
+        yield X[idx], y[idx]
+
+
+def linear_model(X, w, b):
+    """The linear regression model: one prediction per row of X."""
+    return X @ w + b
+
+
+def half_squared_error(y_hat, y):
+    """Squared loss with the factor 1/2, one value per example."""
+    return 0.5 * (y_hat - y.reshape(y_hat.shape)) ** 2
+
+
+def sgd_step(params, lr, batch_size):
+    """Minibatch SGD: move each parameter against its gradient averaged over the batch."""
+    for param in params:
+        param[:] = param - lr * param.grad / batch_size
+
+
+def train_epoch(net, data_iter, loss, updater, metric=None):
+    """Train net for one pass over data_iter; return the average loss and metric."""
+    total_loss, total_metric, num_examples = 0.0, 0.0, 0
+    for X, y in data_iter:
+        with autograd.record():
+            y_hat = net(X)
+            l = loss(y_hat, y)
+        l.backward()          # the gradient of the summed loss
+        updater(X.shape[0])
+        total_loss += float(l.sum())
+        if metric is not None:
+            total_metric += metric(y_hat, y) * X.shape[0]
+        num_examples += X.shape[0]
+    return total_loss / num_examples, total_metric / num_examples
