@@ -108,3 +108,25 @@ def train_epoch(net, data_iter, loss, updater, metric=None):
             total_metric += metric(y_hat, y) * X.shape[0]
         num_examples += X.shape[0]
     return total_loss / num_examples, total_metric / num_examples
+
+
+from mxnet import gluon
+
+
+def load_array(arrays, batch_size, shuffle=True):
+    """Serve a tuple of arrays in minibatches with a Gluon DataLoader."""
+    dataset = gluon.data.ArrayDataset(*arrays)
+    return gluon.data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)
+
+
+def softmax(o):
+    """Turn each row of scores into a probability distribution."""
+    o = o - o.max(axis=1, keepdims=True)  # avoids overflow; the result is unchanged
+    e = np.exp(o)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def accuracy(scores, labels):
+    """Fraction of rows whose highest score is at the correct label."""
+    predictions = scores.argmax(axis=1).astype(labels.dtype)
+    return float((predictions == labels).mean())

@@ -114,3 +114,25 @@ def train_epoch(net, data_iter, loss, updater, metric=None):
             total_metric += metric(y_hat, y) * X.shape[0]
         num_examples += X.shape[0]
     return total_loss / num_examples, total_metric / num_examples
+
+
+from torch.utils import data
+
+
+def load_array(arrays, batch_size, shuffle=True):
+    """Serve a tuple of tensors in minibatches with a PyTorch DataLoader."""
+    dataset = data.TensorDataset(*arrays)
+    return data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)
+
+
+def softmax(o):
+    """Turn each row of scores into a probability distribution."""
+    o = o - o.amax(dim=1, keepdim=True)   # avoids overflow; the result is unchanged
+    e = torch.exp(o)
+    return e / e.sum(dim=1, keepdim=True)
+
+
+def accuracy(scores, labels):
+    """Fraction of rows whose highest score is at the correct label."""
+    predictions = scores.argmax(dim=1).type(labels.dtype)
+    return (predictions == labels).float().mean().item()
