@@ -1,8 +1,8 @@
 # The #@save library of the book for mxnet, collected from the pages in book order.
 # Do not edit: change the pages and rebuild the library.
 
-import numpy as onp
 import matplotlib.pyplot as plt
+import numpy as onp
 from mxnet import autograd, np, npx
 npx.set_np()
 
@@ -58,8 +58,6 @@ class Timer:
 
 
 import random
-from mxnet import autograd, np, npx
-npx.set_np()
 
 
 def make_linear_data(w, b, num_examples, noise_std=0.05):
@@ -100,10 +98,10 @@ def train_epoch(net, data_iter, loss, updater, metric=None):
     for X, y in data_iter:
         with autograd.record():
             y_hat = net(X)
-            l = loss(y_hat, y)
-        l.backward()          # the gradient of the summed loss
+            losses = loss(y_hat, y)
+        losses.backward()  # the gradient of the summed loss
         updater(X.shape[0])
-        total_loss += float(l.sum())
+        total_loss += float(losses.sum())
         if metric is not None:
             total_metric += metric(y_hat, y) * X.shape[0]
         num_examples += X.shape[0]

@@ -1,8 +1,8 @@
 # The #@save library of the book for pytorch, collected from the pages in book order.
 # Do not edit: change the pages and rebuild the library.
 
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 
 
@@ -59,7 +59,6 @@ class Timer:
 
 
 import random
-import torch
 
 
 def make_linear_data(w, b, num_examples, noise_std=0.05):
@@ -101,15 +100,15 @@ def train_epoch(net, data_iter, loss, updater, metric=None):
     total_loss, total_metric, num_examples = 0.0, 0.0, 0
     for X, y in data_iter:
         y_hat = net(X)
-        l = loss(y_hat, y)
+        losses = loss(y_hat, y)
         if isinstance(updater, torch.optim.Optimizer):
             updater.zero_grad()
-            l.mean().backward()   # built-in optimizers expect the gradient of the mean
+            losses.mean().backward()  # built-in optimizers expect the gradient of the mean
             updater.step()
         else:
-            l.sum().backward()    # our updaters divide the summed gradient themselves
+            losses.sum().backward()   # our updaters divide the summed gradient themselves
             updater(X.shape[0])
-        total_loss += l.sum().item()
+        total_loss += losses.sum().item()
         if metric is not None:
             total_metric += metric(y_hat, y) * X.shape[0]
         num_examples += X.shape[0]
