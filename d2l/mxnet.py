@@ -8,3 +8,167 @@ pages and run ``d2lbook build lib``.
 import sys
 
 d2l = sys.modules[__name__]
+
+import matplotlib.pyplot as plt
+
+import numpy as onp
+
+from mxnet import autograd, np, npx
+
+npx.set_np()
+
+
+def to_numpy(x):
+    """Copy an MXNet array, or anything array-like, into a NumPy array.
+
+    Defined in Section 2.2
+    """
+    return x.asnumpy() if isinstance(x, np.ndarray) else onp.asarray(x)
+
+
+def plot(x, ys, xlabel=None, ylabel=None, legend=None, fmts=('-', '--', '-.', ':'),
+         figsize=(4.5, 3), axes=None):
+    """Plot each curve in ys against x and return the axes.
+
+    Defined in Section 2.2
+    """
+    if axes is None:
+        _, axes = plt.subplots(figsize=figsize)
+    for y, fmt in zip(ys, fmts):
+        axes.plot(to_numpy(x), to_numpy(y), fmt)
+    if xlabel:
+        axes.set_xlabel(xlabel)
+    if ylabel:
+        axes.set_ylabel(ylabel)
+    if legend:
+        axes.legend(legend)
+    axes.grid(alpha=0.3)
+    return axes
+
+import time
+
+
+class Timer:
+    """Record the wall-clock time of one or more runs.
+
+    Defined in Section 3.1
+    """
+
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        """Start (or restart) the stopwatch."""
+        self.begin = time.perf_counter()
+
+    def stop(self):
+        """Stop the stopwatch, record the elapsed time and return it in seconds."""
+        self.times.append(time.perf_counter() - self.begin)
+        return self.times[-1]
+
+    def avg(self):
+        """The average recorded time."""
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        """The total recorded time."""
+        return sum(self.times)
+
+import random
+
+
+def make_linear_data(w, b, num_examples, noise_std=0.05):
+    """Draw features from N(0, 1) and labels from a noisy linear model.
+
+    Defined in Section 3.2
+    """
+    X = np.random.normal(0, 1, size=(num_examples, len(w)))
+    y = X @ w + b + np.random.normal(0, noise_std, size=num_examples)
+    return X, y.reshape(-1, 1)
+
+
+def iterate_minibatches(X, y, batch_size):
+    """Yield the examples (X, y) in minibatches, in a fresh random order.
+
+    Defined in Section 3.2
+    """
+    order = list(range(len(X)))
+    random.shuffle(order)
+    for start in range(0, len(X), batch_size):
+        idx = np.array(order[start:start + batch_size], dtype='int32')
+        yield X[idx], y[idx]
+
+
+def linear_model(X, w, b):
+    """The linear regression model: one prediction per row of X.
+
+    Defined in Section 3.2
+    """
+    return X @ w + b
+
+
+def half_squared_error(y_hat, y):
+    """Squared loss with the factor 1/2, one value per example.
+
+    Defined in Section 3.2
+    """
+    return 0.5 * (y_hat - y.reshape(y_hat.shape)) ** 2
+
+
+def sgd_step(params, lr, batch_size):
+    """Minibatch SGD: move each parameter against its gradient averaged over the batch.
+
+    Defined in Section 3.2
+    """
+    for param in params:
+        param[:] = param - lr * param.grad / batch_size
+
+
+def train_epoch(net, data_iter, loss, updater, metric=None):
+    """Train net for one pass over data_iter; return the average loss and metric.
+
+    Defined in Section 3.2
+    """
+    total_loss, total_metric, num_examples = 0.0, 0.0, 0
+    for X, y in data_iter:
+        with autograd.record():
+            y_hat = net(X)
+            losses = loss(y_hat, y)
+        losses.backward()  # the gradient of the summed loss
+        updater(X.shape[0])
+        total_loss += float(losses.sum())
+        if metric is not None:
+            total_metric += metric(y_hat, y) * X.shape[0]
+        num_examples += X.shape[0]
+    return total_loss / num_examples, total_metric / num_examples
+
+from mxnet import gluon
+
+
+def load_array(arrays, batch_size, shuffle=True):
+    """Serve a tuple of arrays in minibatches with a Gluon DataLoader.
+
+    Defined in Section 3.3
+    """
+    dataset = gluon.data.ArrayDataset(*arrays)
+    return gluon.data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)
+
+
+def softmax(o):
+    """Turn each row of scores into a probability distribution.
+
+    Defined in Section 3.4
+    """
+    o = o - o.max(axis=1, keepdims=True)  # avoids overflow; the result is unchanged
+    e = np.exp(o)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def accuracy(scores, labels):
+    """Fraction of rows whose highest score is at the correct label.
+
+    Defined in Section 3.4
+    """
+    predictions = scores.argmax(axis=1).astype(labels.dtype)
+    return float((predictions == labels).mean())
