@@ -23,6 +23,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_status.py
+	$(BIN)/python bench/bench_frameworks.py
 
 i18n-check: setup
 	bash ci/translation-gate.sh
