@@ -230,7 +230,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             fw_tree = tree
             if fw.key:
                 nbs = {name: by_fw[fw.key] for name, by_fw in fw_notebooks.items()}
-                for name, counts in edition.progress.items():
+                for name, counts in edition.status_counts.items():
                     if name in nbs:
                         nbs[name]["metadata"]["d2lbook"] = {"progress": counts}
                 fw_tree = write_sphinx_tree(cfg, lang, edition.tree, nbs, edition.assets, fw)
