@@ -24,6 +24,7 @@ bench: setup
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_status.py
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_frameworks.py
 
 i18n-check: setup
 	bash ci/translation-gate.sh

@@ -51,5 +51,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 # One environment per framework ([tool.d2lbook.frameworks.*] in pyproject.toml): .venvs/<key>,
 # its kernel (d2l-<key>) registered into $VENV. Idempotent (stamped by a requirements hash).
-"$VENV/bin/python" ci/setup_frameworks.py --venvs "${VENVS:-.venvs}"
+"$VENV/bin/python" ci/setup_frameworks.py --venvs "${VENVS:-.venvs}" --python "$(command -v "$PYTHON")"
 echo "setup: ready ($VENV)"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -56,8 +57,8 @@ def setup(key: str, table: dict, venvs: Path, python: str) -> str:
     want = requirements_hash(requirements, python)
     stamp = env / STAMP
     spec = kernel_installed(kernel)
-    registered = spec is not None and \
-        json.loads(spec.read_text(encoding="utf-8"))["argv"][0] == str(env_python)
+    registered = spec is not None and os.path.abspath(
+        json.loads(spec.read_text(encoding="utf-8"))["argv"][0]) == str(env_python)
     if env_python.is_file() and stamp.is_file() and \
             stamp.read_text(encoding="utf-8").strip() == want and registered:
         return f"{key}: ready ({env}, kernel {kernel})"
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="interpreter the environments are made from")
     parser.add_argument("--pyproject", default=str(ROOT / "pyproject.toml"))
     args = parser.parse_args(argv)
-    venvs = Path(args.venvs)
+    venvs = Path(os.path.abspath(args.venvs))  # absolute, symlinks kept (kernel.json's form)
     venvs.mkdir(parents=True, exist_ok=True)
     for key, table in frameworks(Path(args.pyproject)).items():
         print(f"setup: {setup(key, table, venvs, args.python)}", flush=True)

@@ -56,7 +56,8 @@ def is_tagged(nb: dict[str, Any], frameworks: tuple[Framework, ...]) -> bool:
 def framework_notebook(nb: dict[str, Any], fw: Framework,
                        frameworks: tuple[Framework, ...]) -> dict[str, Any]:
     """The page for one framework: its prose, the shared code cells and this framework's cells,
-    with this framework's kernelspec. Identical in every language (code is never translated)."""
+    with this framework's kernelspec. Its code is the same in every language (code is never
+    translated), so one execution serves every edition."""
     out = copy.deepcopy(nb)
     out["cells"] = [cell for cell in out["cells"] if cell["cell_type"] != "code"
                     or fw.key in cell_frameworks(cell, frameworks) or

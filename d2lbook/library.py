@@ -155,12 +155,16 @@ def _cell_source(cell: dict[str, Any]) -> str:
     return src if isinstance(src, str) else "".join(src)
 
 
-def saved_code(page: Page, fw: Framework, frameworks: tuple[Framework, ...]) -> list[Saved]:
-    """The saved code of one page for one framework, in order."""
+def saved_code(page: Page, fw: Framework, frameworks: tuple[Framework, ...],
+               nb: dict[str, Any] | None = None) -> list[Saved]:
+    """The saved code of one page for one framework, in order (``nb``: the page as a
+    notebook, when the caller has it already)."""
     from d2lbook.frameworks import cell_frameworks
     from d2lbook.notebook import page_notebook
 
-    nb = page_notebook(page)
+    if SAVE not in page.text:
+        return []
+    nb = nb or page_notebook(page)
     lines = code_cell_lines(page.text)
     found: list[Saved] = []
     code_index = -1
@@ -321,11 +325,15 @@ def build_libraries(cfg: BookConfig, src: Path | None = None,
     pages = read_pages(src)
     numbers = section_numbers(src)
     titles = {p.name: _title(p.text) for p in pages}
+    from d2lbook.notebook import page_notebook
+
+    notebooks = {p.name: page_notebook(p) for p in pages if SAVE in p.text}
     libs = []
     for fw in cfg.frameworks:
         if not fw.library:
             continue
-        pieces = [s for page in pages for s in saved_code(page, fw, cfg.frameworks)]
+        pieces = [s for page in pages
+                  for s in saved_code(page, fw, cfg.frameworks, notebooks.get(page.name))]
         text, definitions = build_module(pieces, fw, numbers, titles)
         libs.append(Library(fw, dest / fw.package / f"{fw.module}.py", text, definitions))
     return libs
@@ -342,9 +350,10 @@ def init_text(cfg: BookConfig) -> str:
     return INIT.format(modules=modules, pkg=fws[0].package, first=fws[0].module)
 
 
-def library_files(cfg: BookConfig, dest: Path | None = None) -> dict[Path, str]:
+def library_files(cfg: BookConfig, dest: Path | None = None,
+                  libs: list[Library] | None = None) -> dict[Path, str]:
     """Path -> text of every file of the library package (``__init__.py`` and the modules)."""
-    libs = build_libraries(cfg, dest=dest)
+    libs = build_libraries(cfg, dest=dest) if libs is None else libs
     if not libs:
         return {}
     dest = dest or cfg.root
@@ -367,7 +376,7 @@ def write_library(cfg: BookConfig, check: bool = False) -> LibraryResult:
     from d2lbook.files import write_if_changed
 
     libs = build_libraries(cfg)
-    files = library_files(cfg)
+    files = library_files(cfg, libs=libs)
     changed = [p for p, text in files.items()
                if not p.is_file() or p.read_text(encoding="utf-8") != text]
     if not check:

@@ -512,3 +512,47 @@ def test_a_missing_framework_kernel_says_how_to_install_it(tmp_path: Path):
     assert out.returncode == 2
     assert "Jupyter kernel(s) not installed: d2l-nosuch (framework numpy). Run `make setup`" \
         in out.stderr
+
+
+def _nb(*cells: tuple[str, list[str], str]) -> dict:
+    """A notebook of (cell type, tags, source) cells."""
+    return {"metadata": {}, "cells": [
+        {"cell_type": kind, "id": f"cell-{i}", "source": src, "metadata": {"tags": tags},
+         **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+        for i, (kind, tags, src) in enumerate(cells)]}
+
+
+def test_a_shared_cell_shows_once_unless_its_outputs_differ(tmp_path: Path):
+    from d2lbook.frameworks import combined_notebook, framework_notebook, page_frameworks
+
+    cfg = load_config(make_book(tmp_path / "b"))
+    nb = _nb(("markdown", [], "Text"), ("code", ["lists"], "a"), ("code", ["numpy"], "b"),
+             ("code", [], "same"), ("code", [], "differs"))
+    assert [fw.key for fw in page_frameworks(nb, cfg.frameworks)] == ["lists", "numpy"]
+    executed = {}
+    for fw in cfg.frameworks:
+        run = framework_notebook(nb, fw, cfg.frameworks)
+        assert [c["source"] for c in run["cells"]] == \
+            ["Text", "a" if fw.key == "lists" else "b", "same", "differs"]
+        for cell in run["cells"][1:]:
+            text = fw.key if cell["source"] == "differs" else "x"
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": text}]
+        executed[fw.key] = run
+    out = combined_notebook(nb, executed, cfg)
+    marks = [(c["source"], c["metadata"].get("d2lbook", {}).get("framework"))
+             for c in out["cells"]]
+    assert marks == [("Text", None), ("a", "lists"), ("b", "numpy"), ("same", None),
+                     ("differs", "lists"), ("differs", "numpy")]
+
+
+def test_select_tabs_keeps_one_frameworks_prose(tmp_path: Path):
+    from d2lbook.frameworks import select_tabs
+
+    cfg = load_config(make_book(tmp_path / "b"))
+    text = ("Before.\n\n::::{tab-set}\n:::{tab-item} Lists\n:sync: lists\nL text.\n:::\n"
+            ":::{tab-item} NumPy\n:sync: numpy\nN text.\n:::\n::::\n\nAfter.\n\n"
+            "::::{tab-set}\n:::{tab-item} Linux\n:sync: linux\nApt.\n:::\n::::\n")
+    lists = select_tabs(text, cfg.framework("lists"), cfg.frameworks)
+    assert "L text." in lists and "N text." not in lists and "tab-item} Lists" not in lists
+    assert "Before." in lists and "After." in lists
+    assert ":sync: linux" in lists  # a tab set that is not about frameworks stays

@@ -114,9 +114,10 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
                                     kernel=fw.kernel,
                                     depends=f"+lib:{library.hashes[fw.key]}" if imports else "",
                                     pythonpath=str(library.folder) if library.hashes else ""))
-    _check_kernels(cfg, {job.kernel for job in all_jobs
-                         if any(c["cell_type"] == "code" for c in job.notebook["cells"])})
     ex = cfg.execution
+    if ex.execute and not ex.scheduler:  # Dask workers have their own kernels
+        _check_kernels(cfg, {job.kernel for job in all_jobs
+                             if any(c["cell_type"] == "code" for c in job.notebook["cells"])})
     options = BackendOptions(execute=ex.execute, scheduler=ex.scheduler, jobs=jobs, gpus=ex.gpus,
                              work_dir=layout.cache)
     summary = execute_notebooks(all_jobs, execution_cache(cfg),
