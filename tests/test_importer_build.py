@@ -104,3 +104,35 @@ def test_imported_book_builds_without_warnings(tmp_path: Path) -> None:
         for mark in DIALECT:
             assert mark not in text, mark
         assert "Fig. 3.4: A single outlier" in text  # LaTeX counts the preface as chapter 1
+
+
+@pytest.mark.slow
+def test_imported_book_builds_with_d2lbook_without_executing(tmp_path: Path, capsys) -> None:
+    """What an author runs after `d2lbook import`: `d2lbook build --no-execute --strict`, with
+    three frameworks of which one (TensorFlow) has no kernel on this machine. HTML and a PDF
+    per framework, zero warnings, every code cell shown without outputs, no dialect left."""
+    from d2lbook.cli import main
+
+    root = tmp_path / "book"
+    import_book(OLD, root)
+    shutil.copyfile(root / "source/en/img/line.svg", root / "source/en/img/outliers.svg")
+    for fmt in ("html", "pdf"):
+        code = main(["--root", str(root), "build", fmt, "--lang", "en", "--no-execute",
+                     "--strict"])
+        out = capsys.readouterr()
+        assert code == 0, out.err[-3000:]
+        assert "0 warning(s)" in out.out
+        assert "with code shown without outputs (not executed)" in out.out
+    html = root / "_build" / "en" / "html"
+    for page in html.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for mark in DIALECT:
+            assert mark not in text, (page.name, mark)
+    preface = (html / "chapter_preface" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../chapter_models/pitfalls.html"' in preface  # a link written as page.md
+    tensors = (html / "chapter_basics" / "tensors.html").read_text(encoding="utf-8")
+    assert set(re.findall(r'data-sync-id="(\w+)"', tensors)) == {"mxnet", "pytorch",
+                                                                  "tensorflow"}
+    assert 'class="output' not in tensors  # nothing ran
+    pdfs = sorted(p.name for p in (root / "_build" / "en" / "pdf").glob("*.pdf"))
+    assert pdfs == [f"fitting-book-en-{fw}.pdf" for fw in ("mxnet", "pytorch", "tensorflow")]

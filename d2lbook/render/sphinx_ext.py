@@ -260,8 +260,39 @@ def _missing_images_transform() -> type:
     return DropMissingImages
 
 
+def _page_links_transform() -> type:
+    import posixpath
+
+    from sphinx import addnodes
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class PageLinks(SphinxPostTransform):
+        """A link to another page written as its source file (``[text](../ch/page.md)``)
+        points at that page. Sphinx reads executed notebooks (``page.ipynb``), so MyST, which
+        looks for the ``.md`` file the link names, would call it a missing target."""
+
+        default_priority = 5  # before MyST resolves its references (10)
+
+        def run(self, **kwargs: Any) -> None:
+            for node in self.document.findall(addnodes.pending_xref):
+                if node.get("reftype") != "myst" or node.get("refdomain") == "doc":
+                    continue
+                path, _, anchor = node.get("reftarget", "").partition("#")
+                if "://" in path or not path.endswith(".md"):
+                    continue
+                refdoc = node.get("refdoc", self.env.docname)
+                base = "" if path.startswith("/") else posixpath.dirname(refdoc)
+                docname = posixpath.normpath(posixpath.join(base, path.lstrip("/")[:-3]))
+                if docname in self.env.all_docs:
+                    node["refdomain"], node["reftarget"] = "doc", docname
+                    node["reftargetid"] = anchor or None
+
+    return PageLinks
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_post_transform(_missing_images_transform())
+    app.add_post_transform(_page_links_transform())
     app.add_config_value("d2lbook_frameworks", [], "env")
     app.add_config_value("d2lbook_framework", "", "env")
     app.connect("doctree-read", _framework_tabs)
