@@ -212,8 +212,9 @@ class Ledger:
     """Every translation written, and the English it was written for."""
 
     english: dict[str, str] = field(default_factory=dict)
-    """msgstr -> msgid."""
+    """msgstr -> msgid (replaced ones are dropped: the translator replaced them on purpose)."""
     counter: int = 0
+    """Translations written."""
 
 
 def translate(book: Book, cfg, ledger: Ledger, rng: random.Random) -> int:
@@ -294,6 +295,7 @@ def run_edits(root: Path, steps: int, seed: int) -> dict[str, int]:
         book.commit(f"{step}: translate")
         figures["steps"] += 1
     figures["translations"] = len(ledger.english)
+    figures["written"] = ledger.counter
     return figures
 
 
