@@ -153,7 +153,7 @@ def _for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict]) -
     from d2lbook.render.outputs import sphinx_notebooks
 
     english = {name: text for name, text in edition.english.items()
-               if edition.origin.get(name) == cfg.source_dir / f"{name}.md"}
+               if _source_page(cfg, edition, name) == cfg.source_dir / f"{name}.md"}
     return sphinx_notebooks(notebooks, {p.name: p.text for p in edition.pages}, english,
                             cfg.execution.output_limit)
 
@@ -166,8 +166,17 @@ def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctree
     from d2lbook.render.warnings_store import WarningStore
 
     store = WarningStore(cfg.build_dir / edition.lang.code / f"warnings-{builder}.json")
-    origins = {name: str(path.relative_to(cfg.root)) if path.is_relative_to(cfg.root)
-               else str(path) for name, path in edition.origin.items()}
+    origins = {}
+    for name in edition.origin:
+        path = _source_page(cfg, edition, name)
+        origins[name] = str(path.relative_to(cfg.root) if path.is_relative_to(cfg.root) else path)
     run = run_sphinx(tree, outdir, doctrees, builder, jobs, reread=store.pending(origins))
     run.warnings = store.update(run.warnings, run.processed, run.docnames, tree, origins)
     return run
+
+
+def _source_page(cfg: BookConfig, edition: Edition, name: str) -> Path:
+    """The page a warning about ``name`` points at: the English page for a page translated by
+    a catalog (markup, labels and code live there), else the page itself."""
+    origin = edition.origin[name]
+    return cfg.source_dir / f"{name}.md" if origin.suffix == ".po" else origin
