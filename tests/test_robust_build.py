@@ -56,6 +56,21 @@ def test_a_warning_is_reported_by_every_build_until_fixed(tmp_path: Path) -> Non
     assert not any(stored.values())
 
 
+def test_warnings_of_a_translated_edition_name_the_english_page(tmp_path: Path) -> None:
+    root = make_book(tmp_path / "book", languages='[tool.d2lbook.languages.zh]\n'
+                     'title = "小书"\nlocale = "zh_CN"\n')
+    assert cli(root, "i18n", "update").returncode == 0
+    intro = root / "source/en/intro.md"
+    intro.write_text(intro.read_text().replace("A code cell:", "(sec-plots)=\n## Again\n\n"
+                                               "A code cell:"))
+    line = intro.read_text().splitlines().index("(sec-plots)=") + 1
+    proc = cli(root, "build", "html", "--lang", "zh")
+    assert proc.returncode == 0
+    assert warnings_of(proc) == [
+        f"warning: source/en/intro.md:{line + 1}: WARNING: duplicate label sec-plots, other "
+        "instance in source/en/chapter/plots.md"]
+
+
 def test_a_label_removed_elsewhere_breaks_the_reference_in_a_warm_build(tmp_path: Path) -> None:
     root = make_book(tmp_path / "book")
     assert cli(root, "build", "html", "--strict").returncode == 0

@@ -149,12 +149,10 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
 
 
 def _for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict]) -> dict:
-    """Outputs limited for the page, cells mapped to the lines of the page a user edits."""
+    """Outputs limited for the page, cells mapped to their lines in the edition's page."""
     from d2lbook.render.outputs import sphinx_notebooks
 
-    english = {name: text for name, text in edition.english.items()
-               if _source_page(cfg, edition, name) == cfg.source_dir / f"{name}.md"}
-    return sphinx_notebooks(notebooks, {p.name: p.text for p in edition.pages}, english,
+    return sphinx_notebooks(notebooks, {p.name: p.text for p in edition.pages},
                             cfg.execution.output_limit)
 
 
@@ -163,7 +161,7 @@ def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctree
     """Run Sphinx; its warnings are kept per page (reported until fixed) and name the source
     pages."""
     from d2lbook.render.sphinx_run import run_sphinx
-    from d2lbook.render.warnings_store import WarningStore
+    from d2lbook.render.warnings_store import WarningStore, line_map
 
     store = WarningStore(cfg.build_dir / edition.lang.code / f"warnings-{builder}.json")
     origins = {}
@@ -171,7 +169,12 @@ def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctree
         path = _source_page(cfg, edition, name)
         origins[name] = str(path.relative_to(cfg.root) if path.is_relative_to(cfg.root) else path)
     run = run_sphinx(tree, outdir, doctrees, builder, jobs, reread=store.pending(origins))
-    run.warnings = store.update(run.warnings, run.processed, run.docnames, tree, origins)
+    # a translated page: its lines are the English page's, shifted by the translation
+    named = "\n".join(run.warnings)
+    lines = {p.name: line_map(p.text, edition.english[p.name]) for p in edition.pages
+             if edition.origin.get(p.name, Path()).suffix == ".po"
+             and f"/{p.name}.ipynb" in named and p.text != edition.english.get(p.name, p.text)}
+    run.warnings = store.update(run.warnings, run.processed, run.docnames, tree, origins, lines)
     return run
 
 
