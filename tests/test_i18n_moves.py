@@ -212,8 +212,9 @@ class Ledger:
     """Every translation written, and the English it was written for."""
 
     english: dict[str, str] = field(default_factory=dict)
-    """msgstr -> msgid."""
+    """msgstr -> msgid (replaced ones are dropped: the translator replaced them on purpose)."""
     counter: int = 0
+    """Translations written."""
 
 
 def translate(book: Book, cfg, ledger: Ledger, rng: random.Random) -> int:
@@ -294,6 +295,7 @@ def run_edits(root: Path, steps: int, seed: int) -> dict[str, int]:
         book.commit(f"{step}: translate")
         figures["steps"] += 1
     figures["translations"] = len(ledger.english)
+    figures["written"] = ledger.counter
     return figures
 
 
@@ -398,3 +400,40 @@ def test_deleted_page_keeps_its_orphaned_catalog(translated) -> None:
     report = update(cfg, lang)
     assert report.moved == {}
     assert [r.page for r in report.results if r.status == "orphaned"] == [old]
+
+
+# -- the pieces -------------------------------------------------------------------------------
+
+
+def _history(*changes: tuple[str, str | None, str | None]):
+    """A linear History, newest change first: (status, old path, new path) per commit."""
+    from d2lbook.vcs import Commit, FileChange, History
+
+    commits = [Commit(f"{k:040x}", (f"{k + 1:040x}",), "A", "", "") for k in range(len(changes))]
+    return History(commits, {(c.sha, c.parents[0]): [FileChange(s, old, new, None, None)]
+                             for c, (s, old, new) in zip(commits, changes, strict=True)})
+
+
+def test_renamed_to_follows_chains_and_stops_at_a_deletion() -> None:
+    from d2lbook.i18n.moves import renamed_to
+
+    chain = _history(("R", "b.md", "c.md"), ("R", "a.md", "b.md"))
+    assert renamed_to(chain, "a.md", {"c.md"}) == "c.md"
+    assert renamed_to(chain, "a.md", {"b.md"}) is None  # b.md moved on: not that page
+    recreated = _history(("D", "a.md", None), ("A", None, "a.md"), ("R", "a.md", "b.md"))
+    assert renamed_to(recreated, "a.md", {"b.md"}) is None  # the last a.md was deleted
+
+
+def test_carry_prefers_the_exact_translation_and_keeps_the_guess() -> None:
+    from d2lbook.i18n.catalog import Catalog, Entry
+    from d2lbook.i18n.moves import carry, homeless_translations
+
+    target = Catalog(entries=[Entry("New paragraph.", "猜测", fuzzy=True,
+                                    previous_msgid="Old paragraph."),
+                              Entry("Untranslated.")])
+    orphan = Catalog(entries=[Entry("New paragraph.", "新段落。")])
+    filled, count = carry(target, homeless_translations([(orphan, True)]))
+    assert count == 1
+    assert [(e.msgid, e.msgstr, e.fuzzy, e.obsolete) for e in filled.entries] == [
+        ("New paragraph.", "新段落。", False, False), ("Untranslated.", "", False, False),
+        ("Old paragraph.", "猜测", False, True)]

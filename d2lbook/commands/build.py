@@ -301,12 +301,10 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
 
 
 def _for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict]) -> dict:
-    """Outputs limited for the page, cells mapped to the lines of the page a user edits."""
+    """Outputs limited for the page, cells mapped to their lines in the edition's page."""
     from d2lbook.render.outputs import sphinx_notebooks
 
-    english = {name: text for name, text in edition.english.items()
-               if edition.origin.get(name) == cfg.source_dir / f"{name}.md"}
-    return sphinx_notebooks(notebooks, {p.name: p.text for p in edition.pages}, english,
+    return sphinx_notebooks(notebooks, {p.name: p.text for p in edition.pages},
                             cfg.execution.output_limit)
 
 
@@ -315,11 +313,25 @@ def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctree
     """Run Sphinx; its warnings are kept per page (reported until fixed) and name the source
     pages."""
     from d2lbook.render.sphinx_run import run_sphinx
-    from d2lbook.render.warnings_store import WarningStore
+    from d2lbook.render.warnings_store import WarningStore, line_map
 
     store = WarningStore(BookLayout(cfg).warnings(edition.lang, builder, framework))
-    origins = {name: str(path.relative_to(cfg.root)) if path.is_relative_to(cfg.root)
-               else str(path) for name, path in edition.origin.items()}
+    origins = {}
+    for name in edition.origin:
+        path = _source_page(cfg, edition, name)
+        origins[name] = str(path.relative_to(cfg.root) if path.is_relative_to(cfg.root) else path)
     run = run_sphinx(tree, outdir, doctrees, builder, jobs, reread=store.pending(origins))
-    run.warnings = store.update(run.warnings, run.processed, run.docnames, tree, origins)
+    # a translated page: its lines are the English page's, shifted by the translation
+    named = "\n".join(run.warnings)
+    lines = {p.name: line_map(p.text, edition.english[p.name]) for p in edition.pages
+             if edition.origin.get(p.name, Path()).suffix == ".po"
+             and f"/{p.name}.ipynb" in named and p.text != edition.english.get(p.name, p.text)}
+    run.warnings = store.update(run.warnings, run.processed, run.docnames, tree, origins, lines)
     return run
+
+
+def _source_page(cfg: BookConfig, edition: Edition, name: str) -> Path:
+    """The page a warning about ``name`` points at: the English page for a page translated by
+    a catalog (markup, labels and code live there), else the page itself."""
+    origin = edition.origin[name]
+    return cfg.source_dir / f"{name}.md" if origin.suffix == ".po" else origin

@@ -109,37 +109,18 @@ def limit_outputs(nb: dict[str, Any], limit: int) -> dict[str, Any]:
 
 
 def sphinx_notebooks(notebooks: Mapping[str, dict[str, Any]], sources: Mapping[str, str],
-                     english: Mapping[str, str], limit: int) -> dict[str, dict[str, Any]]:
-    """The notebooks Sphinx reads: outputs limited, cells mapped to their source lines.
-    ``sources``: page -> the text of the page as Sphinx gets it; ``english``: page -> the
-    English text (the page a user edits, named in warnings; code is never translated, so the
-    cells line up)."""
+                     limit: int) -> dict[str, dict[str, Any]]:
+    """The notebooks Sphinx reads: outputs limited, and each cell mapped to its line in the
+    page's text (``sources``: page -> the text the notebook was made from), which myst-nb
+    uses for the locations of warnings."""
     from d2lbook.render.warnings_store import cell_starts
 
     out: dict[str, dict[str, Any]] = {}
     for name, nb in notebooks.items():
         nb = limit_outputs(nb, limit)
-        text = english.get(name, sources.get(name, ""))
-        starts = cell_starts(text, nb["cells"])
-        if starts is None and name in english:  # a translated page: map through the English
-            starts = _english_starts(name, english[name], len(nb["cells"]))
+        starts = cell_starts(sources.get(name, ""), nb["cells"])
         if starts is not None:  # myst-nb reports source_map[cell] + 2 + line in cell (0-based)
             source_map = [start - 1 for start in starts]
             nb = {**nb, "metadata": {**nb.get("metadata", {}), "source_map": source_map}}
         out[name] = nb
     return out
-
-
-def _english_starts(name: str, text: str, count: int) -> list[int] | None:
-    from pathlib import Path
-
-    from d2lbook.errors import SourceError
-    from d2lbook.notebook import page_notebook
-    from d2lbook.render.warnings_store import cell_starts
-    from d2lbook.source import Page
-
-    try:
-        cells = page_notebook(Page(name, Path(f"{name}.md"), text))["cells"]
-    except SourceError:
-        return None
-    return cell_starts(text, cells) if len(cells) == count else None

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cell_starts", "relocate", "WarningStore"]
+__all__ = ["cell_starts", "line_map", "relocate", "WarningStore"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -47,10 +47,28 @@ def cell_starts(text: str, cells: list[dict[str, Any]]) -> list[int] | None:
     return starts
 
 
-def relocate(line: str, srcdir: Path, origins: Mapping[str, str]) -> tuple[str | None, str]:
-    """(docname, the warning with every ``<srcdir>/<docname>.ipynb`` replaced by the source
-    page named in ``origins`` and no ANSI codes). docname is None for warnings about no
-    document in particular."""
+def line_map(generated: str, source: str) -> list[int]:
+    """For each line of ``generated`` (a translated page), the 1-based line of ``source`` (the
+    English page) it comes from: equal lines (labels, fences, code, blank lines) pair up, a
+    translated paragraph maps onto the English paragraph it replaced."""
+    import difflib
+
+    ours, theirs = generated.splitlines(), source.splitlines()
+    mapping = [0] * len(ours)
+    matcher = difflib.SequenceMatcher(None, ours, theirs, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for i in range(i1, i2):
+            offset = i - i1 if tag == "equal" else min(i - i1, max(j2 - j1 - 1, 0))
+            mapping[i] = min(j1 + offset, max(len(theirs) - 1, 0)) + 1
+    return mapping
+
+
+def relocate(line: str, srcdir: Path, origins: Mapping[str, str],
+             lines: Mapping[str, list[int]] | None = None) -> tuple[str | None, str]:
+    """(docname, the warning with every ``<srcdir>/<docname>.ipynb[:line]`` replaced by the
+    source page named in ``origins`` (and the line mapped through ``lines[docname]`` when
+    given) and no ANSI codes). docname is None for warnings about no document in
+    particular."""
     line = _ANSI.sub("", line)
     prefix = re.escape(str(srcdir).rstrip("/") + "/")
     docname = None
@@ -59,10 +77,17 @@ def relocate(line: str, srcdir: Path, origins: Mapping[str, str]) -> tuple[str |
         docname = head["doc"]
 
     def to_source(m: re.Match[str]) -> str:
-        return origins.get(m["doc"], m.group(0))
+        doc = m["doc"]
+        if doc not in origins:
+            return m.group(0)
+        number = m["line"]
+        mapped = (lines or {}).get(doc)
+        if number and mapped and 0 < int(number) <= len(mapped):
+            number = str(mapped[int(number) - 1])
+        return origins[doc] + (f":{number}" if number else "")
 
-    return docname, re.sub(prefix + r"(?P<doc>[^\s:]+?)\.(?:ipynb|md)(?=[:\s,;)]|$)",
-                           to_source, line)
+    return docname, re.sub(prefix + r"(?P<doc>[^\s:]+?)\.(?:ipynb|md)(?::(?P<line>\d+))?"
+                           r"(?=[:\s,;)]|$)", to_source, line)
 
 
 class WarningStore:
@@ -86,12 +111,14 @@ class WarningStore:
         return docs | {doc for doc, path in origins.items() if path and path in text}
 
     def update(self, warnings: Iterable[str], processed: set[str], docnames: set[str],
-               srcdir: Path, origins: Mapping[str, str]) -> list[str]:
+               srcdir: Path, origins: Mapping[str, str],
+               lines: Mapping[str, list[int]] | None = None) -> list[str]:
         """Record this run's warnings (each document processed now gets exactly its new
-        ones) and return every warning still standing, relocated, in document order."""
+        ones) and return every warning still standing, relocated (see :func:`relocate`), in
+        document order."""
         fresh: dict[str, list[str]] = {}
         for raw in warnings:
-            doc, text = relocate(raw, srcdir, origins)
+            doc, text = relocate(raw, srcdir, origins, lines)
             fresh.setdefault(doc or "", []).append(text)
         kept = {doc: found for doc, found in self.pages.items()
                 if doc and doc in docnames and doc not in processed and doc not in fresh}
