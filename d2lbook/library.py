@@ -25,7 +25,14 @@ from typing import Any
 
 from d2lbook.config import BookConfig, Framework
 from d2lbook.errors import SourceError
-from d2lbook.source import ROOT_PAGE, Page, code_cell_lines, read_pages, toctree_entries
+from d2lbook.source import (
+    ROOT_PAGE,
+    Page,
+    code_cell_lines,
+    read_pages,
+    resolve_entry,
+    toctree_entries,
+)
 
 SAVE = "#@save"
 HEADER = '''"""{doc}
@@ -64,16 +71,7 @@ def section_numbers(src: Path) -> dict[str, str]:
         return path.read_text(encoding="utf-8") if path.is_file() else ""
 
     def resolve(base: str, entry: str) -> str:
-        if entry.startswith("/"):
-            return entry.lstrip("/")
-        parts: list[str] = []
-        for part in (PurePosixPath(base).parent / entry).parts:
-            if part == "..":
-                if parts:
-                    parts.pop()
-            elif part != ".":
-                parts.append(part)
-        return "/".join(parts)
+        return resolve_entry(PurePosixPath(base).parent, entry)
 
     def walk(name: str, prefix: tuple[int, ...] | None, seen: set[str]) -> None:
         """Number page ``name`` (``prefix`` is its number, None when unnumbered)."""

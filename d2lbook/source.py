@@ -63,7 +63,8 @@ def toctree_entries(text: str) -> list[str]:
     return entries
 
 
-def _resolve(base: PurePosixPath, entry: str) -> str:
+def resolve_entry(base: PurePosixPath, entry: str) -> str:
+    """A toctree entry of a page in folder ``base`` as a page name (``..`` and ``/`` handled)."""
     if entry.startswith("/"):
         return entry.lstrip("/")
     parts: list[str] = []
@@ -96,7 +97,7 @@ def page_order(src: Path) -> list[str]:
         order.append(name)
         text = read_page_text(path)
         for entry in toctree_entries(text):
-            visit(_resolve(PurePosixPath(name).parent, entry), name)
+            visit(resolve_entry(PurePosixPath(name).parent, entry), name)
 
     visit(ROOT_PAGE, ROOT_PAGE)
     rest = sorted(page_name(src, p) for p in src.rglob("*.md")

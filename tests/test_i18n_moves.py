@@ -304,7 +304,11 @@ STEPS = int(os.environ.get("D2LBOOK_EDIT_STEPS", "150"))
 
 @pytest.mark.parametrize("steps", [
     pytest.param(STEPS, id=f"{STEPS}-steps"),
-    pytest.param(1000, id="1000-steps", marks=pytest.mark.slow),
+    # About half an hour on the 2-core machine: run on demand (D2LBOOK_LONG=1), not in CI.
+    pytest.param(1000, id="1000-steps", marks=[
+        pytest.mark.slow,
+        pytest.mark.skipif(not os.environ.get("D2LBOOK_LONG"),
+                           reason="1,000 steps take ~30 min: D2LBOOK_LONG=1 pytest -k 1000")]),
 ])
 def test_random_english_edits_lose_and_strand_no_translation(tmp_path: Path, steps: int) -> None:
     figures = run_edits(tmp_path / "book", steps, seed=9)
