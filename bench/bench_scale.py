@@ -1,12 +1,35 @@
 """Scale benchmarks: prints figures (never asserts on time). Record them in docs/benchmarks.md.
 
-    .venv/bin/python bench/bench_scale.py [execution] [simulate]
+    .venv/bin/python bench/bench_scale.py [execution] [rebuild] [book200 [serve] [--pages N]]
+        [simulate]
 
 execution: the same notebooks (default 20, each about 1 s of CPU work in its kernel) executed
 from a cold cache by the local process pool (2 processes) and by a Dask cluster of two
 ``dask worker --nthreads 1`` processes and a ``dask scheduler`` on loopback, started here as
 in production. Prints wall time, the ratio, and the peak memory (summed RSS of this process and
 every process under it: pool processes, kernels, scheduler, workers).
+
+book200 [serve] [--pages N]: a generated book (default 200 pages: a root page, chapters of
+about 20 sections; varied templated prose, headings, labels, cross-references, equations; 15 %
+of the sections hold one tiny code cell run by the ``python3`` kernel), a ``zh`` edition whose
+catalogs ``i18n update`` made and about 90 % of whose messages hold pseudo-Chinese, in a git
+repository. Cold ``build_site`` (every format), no-op (also per format, and as the CLI in a new
+process), one English prose edit, one translation edit; which Sphinx/LaTeX steps were not
+started and which pages Sphinx re-read (their doctrees were rewritten); peak memory; against
+bare ``sphinx-build -b html`` / ``-b latex`` no-ops of the English tree. ``serve``: then
+``d2lbook serve`` in a subprocess: seconds from saving a one-word edit to the served page
+containing it (polled over HTTP).
+
+book200 [serve] [--pages N]: a generated book (default 200 pages: a root page, chapters of
+about 20 sections; varied templated prose, headings, labels, cross-references, equations; 15 %
+of the sections hold one tiny code cell run by the ``python3`` kernel), a ``zh`` edition whose
+catalogs ``i18n update`` made and about 90 % of whose messages hold pseudo-Chinese, in a git
+repository. Cold ``build_site`` (every format), no-op (also per format, and as the CLI in a new
+process), one English prose edit, one translation edit; which Sphinx/LaTeX steps were not
+started and which pages Sphinx re-read (their doctrees were rewritten); peak memory; against
+bare ``sphinx-build -b html`` / ``-b latex`` no-ops of the English tree. ``serve``: then
+``d2lbook serve`` in a subprocess: seconds from saving a one-word edit to the served page
+containing it (polled over HTTP).
 
 rebuild: the repository's book, both editions, every format and the site (what
 ``d2lbook build all`` does): cold, no-op, one English prose edit, one translation edit; which
@@ -536,6 +559,18 @@ def bench_book200(work: Path, pages: int = 200, formats: tuple[str, ...] | None 
     write_catalog(catalog, po)
     timed_build("one translation edit")
     timed_build("no-op again")
+    # the same no-op as a user runs it: a new process (imports, toolchain digest, no memory
+    # of earlier builds)
+    cli_s = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "d2lbook.cli", "build", "all", "--lang", "all"],
+                       cwd=root, check=True, capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(REPO)})
+        cli_s.append(time.perf_counter() - t0)
+    noop_cli = min(cli_s)
+    print(f"  {'no-op, `d2lbook build all --lang all` CLI':40} {noop_cli:7.1f} s  "
+          f"(best of 2: {', '.join(f'{x:.1f}' for x in cli_s)})")
 
     tree = root / "_build" / "en" / "sphinx"
     bare_s = {}
@@ -550,8 +585,9 @@ def bench_book200(work: Path, pages: int = 200, formats: tuple[str, ...] | None 
         bare_s[builder] = bare()
         print(f"  {f'bare sphinx-build -b {builder} (en tree)':40} cold {cold:7.1f} s, "
               f"no-op {bare_s[builder]:6.1f} s")
-    print(f"  no-op build all --lang all / bare html no-op = {noop / bare_s['html']:.2f}; "
-          f"/ bare latex no-op = {noop / bare_s['latex']:.2f}")
+    print(f"  no-op build all --lang all / bare html no-op = {noop / bare_s['html']:.2f} "
+          f"(CLI: {noop_cli / bare_s['html']:.2f}); / bare latex no-op = "
+          f"{noop / bare_s['latex']:.2f} (CLI: {noop_cli / bare_s['latex']:.2f})")
     if serve_edits:
         bench_serve(root, serve_edits)
 
@@ -586,10 +622,15 @@ def bench_serve(root: Path, edits: int) -> None:
             if proc.poll() is not None:
                 raise RuntimeError(f"serve ended: {log.read_text()[-2000:]}")
             time.sleep(0.5)
-        print(f"\nserve (defaults: {'html, notebooks'}), edit -> served page shows the new word")
+        print("\nserve (defaults: html, notebooks), one English word edited -> the served "
+              "English page shows it")
         times = []
         for i in range(edits):
-            time.sleep(2.5)  # a human pause between saves
+            # the previous rebuild (all editions) finished, then a human pause
+            while len(re.findall(r"rebuilt in|rebuild failed", log.read_text())) < i \
+                    and time.time() < deadline:
+                time.sleep(0.2)
+            time.sleep(1.0)
             word = f"zebra{i}quux"
             text = page.read_text()
             old = next(w for w in VERBS + ["recomputes"] if f" {w} " in text)
