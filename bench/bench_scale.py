@@ -20,17 +20,6 @@ bare ``sphinx-build -b html`` / ``-b latex`` no-ops of the English tree. ``serve
 ``d2lbook serve`` in a subprocess: seconds from saving a one-word edit to the served page
 containing it (polled over HTTP).
 
-book200 [serve] [--pages N]: a generated book (default 200 pages: a root page, chapters of
-about 20 sections; varied templated prose, headings, labels, cross-references, equations; 15 %
-of the sections hold one tiny code cell run by the ``python3`` kernel), a ``zh`` edition whose
-catalogs ``i18n update`` made and about 90 % of whose messages hold pseudo-Chinese, in a git
-repository. Cold ``build_site`` (every format), no-op (also per format, and as the CLI in a new
-process), one English prose edit, one translation edit; which Sphinx/LaTeX steps were not
-started and which pages Sphinx re-read (their doctrees were rewritten); peak memory; against
-bare ``sphinx-build -b html`` / ``-b latex`` no-ops of the English tree. ``serve``: then
-``d2lbook serve`` in a subprocess: seconds from saving a one-word edit to the served page
-containing it (polled over HTTP).
-
 rebuild: the repository's book, both editions, every format and the site (what
 ``d2lbook build all`` does): cold, no-op, one English prose edit, one translation edit; which
 steps were not started because their inputs were unchanged; against a bare
