@@ -161,6 +161,24 @@ def test_assemble_site_lays_out_editions_and_swaps_the_whole_site(tmp_path: Path
     assert sorted(p.name for p in cfg.build_dir.iterdir()) == ["en", "site", "zh"]
 
 
+def test_a_reassembled_site_shows_what_changed_and_the_build_never_touches_it(
+        tmp_path: Path) -> None:
+    cfg = make_book(tmp_path)
+    fake_outputs(cfg, "one")
+    assemble_site(cfg)
+    served = cfg.build_dir / "site" / "en" / "index.html"
+    notebook = cfg.build_dir / "site" / "en" / "notebooks" / "ch" / "a.ipynb"
+    # the next build rewrites a page in place (same size) and leaves the notebook as it was
+    (cfg.build_dir / "en" / "html" / "index.html").write_text("<p>two en</p>")
+    assert served.read_text() == "<p>one en</p>"  # the served site is not the build's files
+    assemble_site(cfg)
+    assert served.read_text() == "<p>two en</p>"
+    assert notebook.read_text() == "{}"
+    (cfg.build_dir / "en" / "notebooks" / "ch" / "a.ipynb").write_text('{"cells": []}')
+    assemble_site(cfg)
+    assert notebook.read_text() == '{"cells": []}'
+
+
 def test_missing_downloads_are_reported(tmp_path: Path) -> None:
     cfg = make_book(tmp_path)
     fake_outputs(cfg, "x", pdf=False)
