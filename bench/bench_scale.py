@@ -1,12 +1,24 @@
 """Scale benchmarks: prints figures (never asserts on time). Record them in docs/benchmarks.md.
 
-    .venv/bin/python bench/bench_scale.py [execution] [simulate]
+    .venv/bin/python bench/bench_scale.py [execution] [rebuild] [book200 [serve] [--pages N]]
+        [simulate]
 
 execution: the same notebooks (default 20, each about 1 s of CPU work in its kernel) executed
 from a cold cache by the local process pool (2 processes) and by a Dask cluster of two
 ``dask worker --nthreads 1`` processes and a ``dask scheduler`` on loopback, started here as
 in production. Prints wall time, the ratio, and the peak memory (summed RSS of this process and
 every process under it: pool processes, kernels, scheduler, workers).
+
+book200 [serve] [--pages N]: a generated book (default 200 pages: a root page, chapters of
+about 20 sections; varied templated prose, headings, labels, cross-references, equations; 15 %
+of the sections hold one tiny code cell run by the ``python3`` kernel), a ``zh`` edition whose
+catalogs ``i18n update`` made and about 90 % of whose messages hold pseudo-Chinese, in a git
+repository. Cold ``build_site`` (every format), no-op (also per format, and as the CLI in a new
+process), one English prose edit, one translation edit; which Sphinx/LaTeX steps were not
+started and which pages Sphinx re-read (their doctrees were rewritten); peak memory; against
+bare ``sphinx-build -b html`` / ``-b latex`` no-ops of the English tree. ``serve``: then
+``d2lbook serve`` in a subprocess: seconds from saving a one-word edit to the served page
+containing it (polled over HTTP).
 
 rebuild: the repository's book, both editions, every format and the site (what
 ``d2lbook build all`` does): cold, no-op, one English prose edit, one translation edit; which
@@ -23,6 +35,7 @@ from __future__ import annotations
 import os
 import platform
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -31,6 +44,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -290,8 +304,353 @@ def bench_rebuild(work: Path) -> None:
     print(f"  no-op build all --lang all / bare html no-op = {noop / bare_noop:.2f}")
 
 
+# --------------------------------------------------------------------------------------------
+# book200: a generated bilingual book
+
+
+SUBJECTS = ["the estimator", "a sliding window", "the loss surface", "each minibatch",
+            "the hidden layer", "a sparse vector", "the learning rate", "our toy dataset",
+            "the validation split", "a residual block", "the attention score", "every gradient"]
+VERBS = ["shrinks", "reshapes", "balances", "stabilizes", "summarizes", "reweights", "smooths",
+         "perturbs", "normalizes", "compresses", "accumulates", "filters"]
+OBJECTS = ["the variance of the update", "a noisy signal", "the spectrum of the weights",
+           "two competing objectives", "the tail of the distribution", "its own predictions",
+           "the scale of the inputs", "a long sequence of tokens", "the curvature nearby",
+           "the bias we introduced earlier"]
+CLAUSES = ["when the batch is small", "unless the step size is tuned", "as the epochs go by",
+           "once the features are centered", "although nobody told it to",
+           "which we verify numerically below", "in almost every experiment we ran",
+           "provided the data are shuffled"]
+
+
+def _sentence(rng: random.Random) -> str:
+    s = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}"
+    if rng.random() < 0.6:
+        s += f" {rng.choice(CLAUSES)}"
+    return s[0].upper() + s[1:] + "."
+
+
+def _paragraph(rng: random.Random, refs: list[str]) -> str:
+    sentences = [_sentence(rng) for _ in range(rng.randint(3, 6))]
+    if refs and rng.random() < 0.4:
+        sentences.insert(rng.randint(0, len(sentences)), f"See {{ref}}`{rng.choice(refs)}` "
+                         "for the background.")
+    if rng.random() < 0.3:
+        k = rng.randint(1, 9)
+        sentences.append(f"Inline, the quantity $x_{k}^2 + {k} y$ stays small.")
+    return " ".join(sentences)
+
+
+HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+"""
+
+
+def generate_book(root: Path, pages: int = 200, code_share: float = 0.15,
+                  seed: int = 200) -> dict[str, str]:
+    """A ``pages``-page book (root index, chapter indexes, sections) in ``root``: English
+    sources, one kernel (``python3``, no frameworks), a ``zh`` edition. Returns page -> the
+    page's label. About ``code_share`` of the sections hold one tiny code cell."""
+    rng = random.Random(seed)
+    (root / "source" / "en").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "generated-book"\nversion = "0.1"\n\n'
+        '[tool.d2lbook]\nname = "generated-book"\nauthor = "A Generator"\nversion = "0.1"\n\n'
+        '[tool.d2lbook.languages.en]\ntitle = "A Generated Book"\n\n'
+        '[tool.d2lbook.languages.zh]\ntitle = "生成的书"\nauthor = "生成器"\n'
+        'locale = "zh_CN"\nhtml_lang = "zh-CN"\nlatex_engine = "xelatex"\n'
+        'cjk_fonts = ["Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Sans Mono CJK SC"]\n\n'
+        '[tool.d2lbook.execution]\ntimeout = 120\nkernel = "python3"\n')
+    per_chapter = 20
+    chapters = max(1, -(-(pages - 1) // per_chapter))
+    names: list[str] = []
+    layout: dict[int, list[str]] = {}
+    left = pages - 1 - chapters
+    for c in range(chapters):
+        count = left // (chapters - c)
+        left -= count
+        layout[c] = [f"chapter_{c:02d}/section_{s:02d}" for s in range(count)]
+        names += [f"chapter_{c:02d}/index", *layout[c]]
+    labels = {name: "sec-" + name.replace("/", "-").replace("_", "-") for name in names}
+    code_pages = set(rng.sample([n for n in names if not n.endswith("index")],
+                                round(code_share * (pages - 1 - chapters))))
+    done: list[str] = []
+    for c in range(chapters):
+        index = f"chapter_{c:02d}/index"
+        body = [f"({labels[index]})=\n# Chapter {c + 1}: {rng.choice(SUBJECTS).title()}\n",
+                _paragraph(rng, []), "```{toctree}\n:maxdepth: 2\n\n"
+                + "\n".join(n.split("/")[1] for n in layout[c]) + "\n```\n"]
+        names_here = [index, *layout[c]]
+        pages_text = {index: "\n\n".join(body)}
+        for s, name in enumerate(layout[c]):
+            refs = [labels[n] for n in done[-30:]]
+            text = [f"({labels[name]})=\n# Section {c + 1}.{s + 1}: "
+                    f"{rng.choice(VERBS).title()} {rng.choice(OBJECTS)}\n"]
+            for h in range(3):
+                text.append(f"## Part {h + 1}: {rng.choice(CLAUSES).capitalize()}\n")
+                text += [_paragraph(rng, refs) for _ in range(rng.randint(2, 4))]
+                if h == 1 and rng.random() < 0.5:
+                    eq = f"eq-{labels[name][4:]}"
+                    text.append(f"$$\nz_{{t+1}} = z_t - \\eta \\nabla f(z_t) + {s}\n$$ ({eq})\n")
+                    text.append(f"The update {{eq}}`{eq}` is applied once per step.")
+                if name in code_pages and h == 0:
+                    text.append(f"```{{code-cell}} ipython3\nvalues = [i * {s + 1} for i in "
+                                f"range(5)]\nprint(sum(values))\n```\n")
+            pages_text[name] = "\n\n".join(text)
+            done.append(name)
+        done.append(index)
+        for n in names_here:
+            path = root / "source" / "en" / f"{n}.md"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(HEADER + pages_text[n] + "\n")
+    (root / "source" / "en" / "index.md").write_text(
+        HEADER + "# A Generated Book\n\n" + _paragraph(rng, []) + "\n\n```{toctree}\n"
+        ":maxdepth: 2\n:numbered:\n\n"
+        + "\n".join(f"chapter_{c:02d}/index" for c in range(chapters)) + "\n```\n")
+    (root / ".gitignore").write_text("_build/\n.d2lbook/\n")
+    return labels
+
+
+_PROTECTED = re.compile(r"(\{[a-z]+\}`[^`]*`|`[^`]*`|\$[^$]*\$|\([^)]*\)=|\([a-z0-9-]+\)$)")
+_HAN = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可也你"
+
+
+def pseudo_chinese(text: str) -> str:
+    """A deterministic stand-in translation: every English word outside markup (roles, code,
+    math, labels) becomes two Han characters; markup is kept as is."""
+    def words(chunk: str) -> str:
+        return re.sub(r"[A-Za-z]+", lambda m: _HAN[sum(map(ord, m[0])) % len(_HAN)]
+                      + _HAN[len(m[0]) % len(_HAN)], chunk).replace(". ", "。").replace(
+                          ", ", "，")
+    return "".join(part if _PROTECTED.fullmatch(part) else words(part)
+                   for part in _PROTECTED.split(text))
+
+
+def translate_catalogs(cfg: Any, share: float = 0.9, seed: int = 200) -> tuple[int, int]:
+    """Fill ``share`` of the live messages of every ``zh`` catalog with pseudo-Chinese;
+    returns (translated, total)."""
+    from d2lbook.i18n.catalog import read_catalog, write_catalog
+    from d2lbook.layout import BookLayout
+
+    rng = random.Random(seed)
+    done = total = 0
+    for po in sorted(BookLayout(cfg).locale.rglob("*.po")):
+        catalog = read_catalog(po)
+        for entry in catalog.entries:
+            if entry.obsolete:
+                continue
+            total += 1
+            if rng.random() < share:
+                entry.msgstr = pseudo_chinese(entry.msgid)
+                entry.fuzzy = False
+                done += 1
+        write_catalog(catalog, po)
+    return done, total
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@x",
+                        "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@x"})
+
+
+def make_book200(root: Path, pages: int) -> Any:
+    from d2lbook.commands.i18n import update
+    from d2lbook.config import load_config
+
+    generate_book(root, pages)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "generated book")
+    cfg = load_config(root)
+    zh = next(lang for lang in cfg.languages if lang.code == "zh")
+    update(cfg, zh)
+    done, total = translate_catalogs(cfg)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "zh catalogs")
+    return load_config(root), done, total
+
+
+def doctree_times(root: Path) -> dict[str, int]:
+    """Page -> mtime of its doctree, per edition (``en:chapter_00/section_01``): a doctree is
+    written only when Sphinx (re-)reads the page."""
+    times = {}
+    for folder in sorted((root / "_build").glob("*/doctrees")):
+        lang = folder.parent.name
+        for path in folder.rglob("*.doctree"):
+            times[f"{lang}:{path.relative_to(folder).with_suffix('').as_posix()}"] = \
+                path.stat().st_mtime_ns
+    return times
+
+
+def bench_book200(work: Path, pages: int = 200, formats: tuple[str, ...] | None = None,
+                  serve_edits: int = 3) -> None:
+    from d2lbook.commands.build import FORMATS, build
+    from d2lbook.commands.site import build_site
+    from d2lbook.i18n.catalog import read_catalog, write_catalog
+
+    formats = formats or FORMATS
+    root = work / "book"
+    t0 = time.perf_counter()
+    cfg, done, total = make_book200(root, pages)
+    sources = sorted((root / "source" / "en").rglob("*.md"))
+    code = sum("{code-cell}" in p.read_text() for p in sources)
+    print(f"\nbook200: {len(sources)} pages ({code} with code, kernel python3), en + zh "
+          f"({done}/{total} messages translated), {', '.join(formats)} + site; generated and "
+          f"catalogs made in {time.perf_counter() - t0:.1f} s")
+    rows: dict[str, float] = {}
+
+    def timed_build(label: str, fmts: tuple[str, ...] = formats, site: bool = True) -> float:
+        before = doctree_times(root)
+        with PeakMemory() as mem:
+            t0 = time.perf_counter()
+            if site:
+                result = build_site(cfg, fmts, jobs=2).build
+            else:
+                result = build(cfg, cfg.languages, fmts, jobs=2)
+            seconds = time.perf_counter() - t0
+        after = doctree_times(root)
+        reread = sorted(k for k, v in after.items() if before.get(k) != v)
+        skipped = "; ".join(f"{e.lang}: {', '.join(e.skipped) or '-'}" for e in result.editions)
+        steps = "; ".join(f"{e.lang} " + " ".join(f"{k} {v:.1f}" for k, v in e.seconds.items())
+                          for e in result.editions)
+        shown = (", ".join(reread) if len(reread) <= 4 else f"{len(reread)} pages")
+        print(f"  {label:40} {seconds:7.1f} s  peak {mem.peak / 2**20:5.0f} MiB  "
+              f"executed {result.executed}; not started: {skipped}; re-read: {shown or '-'}")
+        print(f"  {'':40} steps (s): {steps}")
+        rows[label] = seconds
+        return seconds
+
+    timed_build("cold")
+    noop = timed_build("no-op")
+    for fmt in formats:
+        timed_build(f"no-op, build {fmt} only", (fmt,), site=False)
+    sections = sorted((root / "source" / "en").glob("chapter_*/section_*.md"))
+    page = sections[len(sections) // 3]
+    text = page.read_text()
+    word = next(w for w in VERBS if f" {w} " in text)
+    page.write_text(text.replace(f" {word} ", " recomputes ", 1))
+    timed_build("one English prose edit")
+    po = root / "locale" / "zh_CN" / "LC_MESSAGES" / sections[len(sections) // 2].relative_to(
+        root / "source" / "en").with_suffix(".po")
+    catalog = read_catalog(po)
+    entry = next(e for e in catalog.entries if e.msgstr and not e.obsolete and len(e.msgid) > 80)
+    entry.msgstr += "（译注）"
+    write_catalog(catalog, po)
+    timed_build("one translation edit")
+    timed_build("no-op again")
+    # the same no-op as a user runs it: a new process (imports, toolchain digest, no memory
+    # of earlier builds)
+    cli_s = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "d2lbook.cli", "build", "all", "--lang", "all"],
+                       cwd=root, check=True, capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(REPO)})
+        cli_s.append(time.perf_counter() - t0)
+    noop_cli = min(cli_s)
+    print(f"  {'no-op, `d2lbook build all --lang all` CLI':40} {noop_cli:7.1f} s  "
+          f"(best of 2: {', '.join(f'{x:.1f}' for x in cli_s)})")
+
+    tree = root / "_build" / "en" / "sphinx"
+    bare_s = {}
+    for builder in ("html", "latex"):
+        def bare(builder: str = builder) -> float:
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", builder, str(tree),
+                            str(work / f"bare-{builder}"), "-d", str(work / f"bare-dt-{builder}")],
+                           check=True, stderr=subprocess.DEVNULL)
+            return time.perf_counter() - t0
+        cold = bare()
+        bare_s[builder] = bare()
+        print(f"  {f'bare sphinx-build -b {builder} (en tree)':40} cold {cold:7.1f} s, "
+              f"no-op {bare_s[builder]:6.1f} s")
+    print(f"  no-op build all --lang all / bare html no-op = {noop / bare_s['html']:.2f} "
+          f"(CLI: {noop_cli / bare_s['html']:.2f}); / bare latex no-op = "
+          f"{noop / bare_s['latex']:.2f} (CLI: {noop_cli / bare_s['latex']:.2f})")
+    if serve_edits:
+        bench_serve(root, serve_edits)
+
+
+def bench_serve(root: Path, edits: int) -> None:
+    """``d2lbook serve`` (its defaults) in a subprocess: time from saving a one-word edit to
+    the served page containing the new word."""
+    import urllib.request
+
+    port = free_port()
+    log = root.parent / "serve.log"
+    out = open(log, "w")  # noqa: SIM115 - lives as long as the server
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "d2lbook.cli", "serve", "--port", str(port)],
+                            cwd=root, stdout=out, stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True)
+    sections = sorted((root / "source" / "en").glob("chapter_*/section_*.md"))
+    page = sections[2 * len(sections) // 3]
+    name = page.relative_to(root / "source" / "en").with_suffix(".html").as_posix()
+    url = f"http://127.0.0.1:{port}/en/{name}"
+
+    def fetch() -> str:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return r.read().decode()
+        except OSError:
+            return ""
+
+    try:
+        deadline = time.time() + 900
+        while "serving" not in log.read_text() and time.time() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"serve ended: {log.read_text()[-2000:]}")
+            time.sleep(0.5)
+        print("\nserve (defaults: html, notebooks), one English word edited -> the served "
+              "English page shows it")
+        times = []
+        for i in range(edits):
+            # the previous rebuild (all editions) finished, then a human pause
+            while len(re.findall(r"rebuilt in|rebuild failed", log.read_text())) < i \
+                    and time.time() < deadline:
+                time.sleep(0.2)
+            time.sleep(1.0)
+            word = f"zebra{i}quux"
+            text = page.read_text()
+            old = next(w for w in VERBS + ["recomputes"] if f" {w} " in text)
+            page.write_text(text.replace(f" {old} ", f" {word} ", 1))
+            t0 = time.perf_counter()
+            while word not in fetch():
+                if time.perf_counter() - t0 > 300:
+                    raise RuntimeError(f"no {word} after 300 s: {log.read_text()[-2000:]}")
+                time.sleep(0.05)
+            times.append(time.perf_counter() - t0)
+            print(f"  edit {i + 1}: {times[-1]:.2f} s")
+        reported = [line for line in log.read_text().splitlines() if "rebuilt in" in line]
+        print(f"  median {sorted(times)[len(times) // 2]:.2f} s; serve says: "
+              + "; ".join(reported[-edits:]))
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        out.close()
+
+
 def main() -> None:
-    what = set(sys.argv[1:]) or {"execution", "rebuild", "simulate"}
+    args = sys.argv[1:]
+    pages = 200
+    if "--pages" in args:
+        at = args.index("--pages")
+        pages = int(args[at + 1])
+        del args[at:at + 2]
+    what = set(args) or {"execution", "rebuild", "simulate"}
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
     if "execution" in what:
         with tempfile.TemporaryDirectory(prefix="d2lbook-bench-scale-") as tmp:
@@ -299,6 +658,17 @@ def main() -> None:
     if "rebuild" in what:
         with tempfile.TemporaryDirectory(prefix="d2lbook-bench-rebuild-") as tmp:
             bench_rebuild(Path(tmp))
+    if "book200" in what or "serve" in what:
+        with tempfile.TemporaryDirectory(prefix="d2lbook-bench-book200-") as tmp:
+            if "book200" in what:
+                bench_book200(Path(tmp), pages, serve_edits=3 if "serve" in what else 0)
+            else:
+                root = Path(tmp) / "book"
+                cfg = make_book200(root, pages)[0]
+                from d2lbook.commands.site import build_site
+
+                build_site(cfg, ("html", "notebooks"), jobs=2)
+                bench_serve(root, 3)
     if "simulate" in what:
         simulate()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import Problem
@@ -73,6 +73,12 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
     return edition
 
 
+_APPLIED: dict[tuple[str, str, bool, str, bytes | None], tuple[Any, list[Problem], Any]] = {}
+"""(page, catalog path, fuzzy used, English text, catalog bytes) -> (catalog, its problems,
+the applied result): a pure function of these, remembered because ``serve`` prepares every
+page of the edition on each rebuild. Read only once stored."""
+
+
 def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: dict[str, str],
                edition: Edition) -> None:
     """Apply each page's catalog (pages the overlay replaces wholesale are left to it), mark
@@ -87,9 +93,17 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
         if page.name in wholesale:
             continue
         path = layout.catalog(lang, page.name)
-        catalog, load_problems = load_catalog_safely(path) if path.is_file() else (None, [])
-        result = apply_catalog(page.text, catalog, page=page.name,
-                               use_fuzzy=lang.apply_fuzzy, catalog_path=path)
+        data = path.read_bytes() if path.is_file() else None
+        key = (page.name, str(path), lang.apply_fuzzy, page.text, data)
+        if key not in _APPLIED:
+            catalog, load_problems = load_catalog_safely(path) if data is not None \
+                else (None, [])
+            if len(_APPLIED) >= 4096:
+                _APPLIED.clear()
+            _APPLIED[key] = (catalog, load_problems,
+                             apply_catalog(page.text, catalog, page=page.name,
+                                           use_fuzzy=lang.apply_fuzzy, catalog_path=path))
+        catalog, load_problems, result = _APPLIED[key]
         edition.problems += [*load_problems, *result.problems]
         doc = drift.get(page.name)
         messages = doc.by_segment if doc is not None else []

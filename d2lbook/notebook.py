@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from d2lbook.errors import SourceError
@@ -13,13 +14,10 @@ KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3
 
 def page_notebook(page: Page, kernel: str = "python3") -> dict[str, Any]:
     """The page as an nbformat-4 notebook (plain dicts), with its kernelspec set."""
-    import jupytext
-
     try:
-        nb = jupytext.reads(page.text, fmt="md:myst")
+        data = json.loads(_myst_json(page.text))  # a fresh copy: callers change it
     except Exception as err:  # noqa: BLE001 - jupytext raises many kinds
         raise SourceError(f"{page.path}: cannot read as a MyST notebook: {err}") from None
-    data = json.loads(json.dumps(nb))  # NotebookNode -> plain, JSON-safe dicts
     meta = data.setdefault("metadata", {})
     meta.pop("jupytext", None)
     meta["kernelspec"] = {**KERNELSPEC, "name": kernel}
@@ -28,6 +26,15 @@ def page_notebook(page: Page, kernel: str = "python3") -> dict[str, Any]:
         cell["id"] = f"cell-{i}"
     data["nbformat"], data["nbformat_minor"] = 4, 5
     return data
+
+
+@lru_cache(maxsize=4096)
+def _myst_json(text: str) -> str:
+    """The MyST text read by jupytext, as JSON (plain, JSON-safe values). A pure function of the
+    text, remembered: ``serve`` converts every page on each rebuild."""
+    import jupytext
+
+    return json.dumps(jupytext.reads(text, fmt="md:myst"))
 
 
 def dumps(nb: dict[str, Any]) -> str:

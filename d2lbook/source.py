@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -140,6 +141,12 @@ def unclosed_fences(text: str, offset: int = 0) -> list[tuple[int, str]]:
     """(1-based line, opening line) of every fenced block (code or directive, ``` or :::) that
     runs to the end of the page or of its enclosing directive because it is never closed
     (CommonMark then takes everything after it as its content)."""
+    return list(_unclosed_fences(text, offset))
+
+
+@lru_cache(maxsize=4096)
+def _unclosed_fences(text: str, offset: int) -> tuple[tuple[int, str], ...]:
+    # A pure function of the text, remembered: ``serve`` re-reads every page on each rebuild.
     from markdown_it import MarkdownIt
     from mdit_py_plugins.colon_fence import colon_fence_plugin
 
@@ -157,8 +164,8 @@ def unclosed_fences(text: str, offset: int = 0) -> list[tuple[int, str]]:
             continue
         name = token.info.strip()
         if name.startswith("{") and name[1:].split("}")[0] not in _LITERAL:
-            found += unclosed_fences(token.content, offset + start + 1)
-    return found
+            found += _unclosed_fences(token.content, offset + start + 1)
+    return tuple(found)
 
 
 def asset_files(src: Path) -> list[Path]:

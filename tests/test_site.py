@@ -161,6 +161,24 @@ def test_assemble_site_lays_out_editions_and_swaps_the_whole_site(tmp_path: Path
     assert sorted(p.name for p in cfg.build_dir.iterdir()) == ["en", "site", "zh"]
 
 
+def test_a_reassembled_site_shows_what_changed_and_the_build_never_touches_it(
+        tmp_path: Path) -> None:
+    cfg = make_book(tmp_path)
+    fake_outputs(cfg, "one")
+    assemble_site(cfg)
+    served = cfg.build_dir / "site" / "en" / "index.html"
+    notebook = cfg.build_dir / "site" / "en" / "notebooks" / "ch" / "a.ipynb"
+    # the next build rewrites a page in place (same size) and leaves the notebook as it was
+    (cfg.build_dir / "en" / "html" / "index.html").write_text("<p>two en</p>")
+    assert served.read_text() == "<p>one en</p>"  # the served site is not the build's files
+    assemble_site(cfg)
+    assert served.read_text() == "<p>two en</p>"
+    assert notebook.read_text() == "{}"
+    (cfg.build_dir / "en" / "notebooks" / "ch" / "a.ipynb").write_text('{"cells": []}')
+    assemble_site(cfg)
+    assert notebook.read_text() == '{"cells": []}'
+
+
 def test_missing_downloads_are_reported(tmp_path: Path) -> None:
     cfg = make_book(tmp_path)
     fake_outputs(cfg, "x", pdf=False)
@@ -226,6 +244,34 @@ def test_serve_rebuilds_when_a_source_changes(tmp_path: Path) -> None:
         thread.join(timeout=10)
     assert events[:3] == ["serving", "rebuilding", "rebuilt"]
     assert len(builds) == 2
+
+
+def test_serve_rebuilds_only_the_editions_a_change_touches(tmp_path: Path) -> None:
+    from d2lbook.commands.site import editions_to_rebuild
+    from d2lbook.config import load_config
+
+    make_book(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.d2lbook]\nname = "bk"\nauthor = "A"\nversion = "1"\n'
+        '[tool.d2lbook.languages.en]\ntitle = "Book"\n'
+        '[tool.d2lbook.languages.zh]\ntitle = "书"\nlocale = "zh_CN"\n'
+        '[tool.d2lbook.languages.fr]\ntitle = "Livre"\nlocale = "fr_FR"\n')
+    cfg = load_config(tmp_path)
+    po = str(tmp_path / "locale" / "zh_CN" / "LC_MESSAGES" / "ch" / "a.po")
+    overlay = str(tmp_path / "source" / "fr" / "ch" / "a.md")
+    english = str(tmp_path / "source" / "en" / "ch" / "a.md")
+    before = {po: (1, 10), overlay: (1, 10), english: (1, 10)}
+
+    def codes(after: dict[str, tuple[int, int]]) -> list[str]:
+        return [lang.code for lang in editions_to_rebuild(cfg, before, after)]
+
+    assert codes({**before, po: (2, 11)}) == ["zh"]  # a translation: the English is kept
+    assert codes({**before, po: (2, 11), overlay: (2, 11)}) == ["zh", "fr"]
+    assert codes({**before, english: (2, 11)}) == ["en", "zh", "fr"]  # English first
+    assert codes({**before, po: (2, 11), english: (2, 11)}) == ["en", "zh", "fr"]
+    # a page added or removed changes every edition's language links
+    assert codes({**before, overlay[:-4] + "b.md": (1, 1)}) == ["en", "zh", "fr"]
+    assert codes({english: (1, 10), overlay: (1, 10)}) == ["en", "zh", "fr"]
 
 
 # --------------------------------------------------------------------------------------------

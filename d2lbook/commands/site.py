@@ -63,6 +63,31 @@ def changed(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
+def editions_to_rebuild(cfg: BookConfig, before: dict[str, tuple[int, int]],
+                        after: dict[str, tuple[int, int]]) -> tuple[Language, ...]:
+    """The editions whose inputs the change touches, the source language first. A file that
+    was edited (neither added nor removed) under one translated edition's catalogs or overlay
+    touches that edition only; anything else (English sources, the configuration, a page
+    added or removed: the language links of every edition) touches them all."""
+    layout = BookLayout(cfg)
+    touched: list[Language] = []
+    for key in changed(before, after):
+        path = Path(key)
+        owner = None
+        if key in before and key in after:
+            for lang in cfg.languages[1:]:
+                if path.is_relative_to(layout.catalogs(lang)) or (
+                        path.is_relative_to(layout.overlay(lang))
+                        and not path.is_relative_to(layout.english)):
+                    owner = lang
+                    break
+        if owner is None:
+            return cfg.languages
+        if owner not in touched:
+            touched.append(owner)
+    return tuple(lang for lang in cfg.languages if lang in touched)
+
+
 @dataclass
 class ServeEvent:
     kind: str
@@ -105,25 +130,37 @@ class Preview:
 
 def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
           formats: tuple[str, ...] = ("html", "notebooks"), jobs: int | None = None,
-          interval: float = 1.0, report: Callable[[ServeEvent], None] = lambda e: None,
+          interval: float = 0.25, report: Callable[[ServeEvent], None] = lambda e: None,
           stop: threading.Event | None = None,
           rebuild: Callable[[BookConfig], Any] | None = None, build_first: bool = True) -> int:
     """Build the site, serve it, and rebuild whenever a watched file changes, until ``stop``
     is set (or Ctrl-C). A failed rebuild is reported and the last good site stays served.
-    Returns the number of rebuilds after the first build."""
+    Returns the number of rebuilds after the first build.
+
+    A rebuild builds only the editions whose inputs changed (``editions_to_rebuild``), one
+    after the other, the source language first, and swaps the site in after each: an English
+    edit is served as soon as the English edition is built, then the translated ones follow.
+    (A process that stays up also keeps what it computed from unchanged pages: jupytext
+    conversions, applied catalogs, Sphinx's Chinese search dictionary.)"""
     stop = stop or threading.Event()
 
-    def default_rebuild(config: BookConfig) -> Any:
-        return build_site(config, formats, jobs)
-
-    rebuild = rebuild or default_rebuild
-
-    def run(config: BookConfig) -> None:
-        result = rebuild(config)
-        missing = result.site.missing if isinstance(result, SiteBuild) else []
+    def run(config: BookConfig, langs: tuple[Language, ...] | None = None) -> str:
+        """Rebuild; returns when each edition was served ("en 2.1s, zh 5.0s")."""
+        if rebuild is not None:
+            results = [rebuild(config)]
+            times = ""
+        else:
+            results, served = [], []
+            t0 = time.perf_counter()
+            for lang in langs or config.languages:
+                results.append(build_site(config, formats, jobs, langs=(lang,)))
+                served.append(f"{lang.code} {time.perf_counter() - t0:.1f}s")
+            times = ", ".join(served)
+        missing = results[-1].site.missing if isinstance(results[-1], SiteBuild) else []
         if missing:
             report(ServeEvent("warning", "not built yet, so these links are broken: "
                               + ", ".join(missing) + " (serve --pdf builds the PDFs)"))
+        return times
 
     state = snapshot(watched_paths(cfg))
     if build_first:
@@ -139,18 +176,21 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
             diff = changed(state, now)
             if not diff:
                 continue
+            langs = editions_to_rebuild(cfg, state, now)
             state = now
             report(ServeEvent("rebuilding", f"{len(diff)} file(s) changed: "
                               f"{', '.join(Path(p).name for p in diff[:3])}"))
             t0 = time.perf_counter()
             try:
                 cfg = load_config(cfg.root)
-                run(cfg)
+                times = run(cfg, tuple(lang for lang in cfg.languages
+                                       if lang.code in {x.code for x in langs}))
             except Exception as err:  # noqa: BLE001 - keep serving the last good site
                 report(ServeEvent("failed", f"rebuild failed: {err}"))
                 continue
             rebuilds += 1
-            report(ServeEvent("rebuilt", f"rebuilt in {time.perf_counter() - t0:.1f}s"))
+            report(ServeEvent("rebuilt", f"rebuilt in {time.perf_counter() - t0:.1f}s"
+                              + (f" (served: {times})" if times else "")))
     finally:
         preview.stop()
     return rebuilds

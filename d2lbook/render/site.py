@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -254,7 +255,9 @@ def _copy_edition(layout: BookLayout, lang: Language, dest: Path, missing: list[
         if (html_dir / name).exists():
             raise RenderError(f"{html_dir / name}: the book has a page folder named {name!r}, "
                              "which the site uses for downloads; rename the folder")
-    shutil.copytree(html_dir, dest, ignore=shutil.ignore_patterns(".buildinfo*"))
+    current = layout.site / lang.code
+    shutil.copytree(html_dir, dest, ignore=shutil.ignore_patterns(".buildinfo*"),
+                    copy_function=_reuse_or_copy(current, dest))
     edition = SiteEdition(lang.code, dest / "index.html")
     for fw in layout.cfg.frameworks:
         zip_path = layout.notebook_zip(lang, fw.key)
@@ -262,7 +265,9 @@ def _copy_edition(layout: BookLayout, lang: Language, dest: Path, missing: list[
         if zip_path.is_file():
             shutil.copytree(layout.notebooks(lang, fw.key), dest / NOTEBOOKS / rel.parent,
                             ignore=shutil.ignore_patterns(".tmp-*", "*.tmp"),
-                            dirs_exist_ok=True)
+                            dirs_exist_ok=True,
+                            copy_function=_reuse_or_copy(current / NOTEBOOKS / rel.parent,
+                                                         dest / NOTEBOOKS / rel.parent))
             edition.zip = edition.zip or dest / NOTEBOOKS / rel
         else:
             missing.append(f"{lang.code}/{NOTEBOOKS}/{rel.as_posix()}")
@@ -276,6 +281,26 @@ def _copy_edition(layout: BookLayout, lang: Language, dest: Path, missing: list[
     if (dest / NOTEBOOKS).is_dir():
         edition.notebooks = sorted((dest / NOTEBOOKS).rglob("*.ipynb"))
     return edition
+
+
+def _reuse_or_copy(current: Path, dest_root: Path) -> Callable[[str, str], str]:
+    """A ``copytree`` copy function: a file the site being served holds unchanged (same size
+    and modification time as the built file; ``copy2`` keeps the time) is hard-linked from it
+    instead of copied. Safe because a site's files are never written in place: a new site is
+    assembled beside it and swapped in."""
+    def copy(src: str, dst: str) -> str:
+        old = current / Path(dst).relative_to(dest_root)
+        try:
+            built, served = os.stat(src), os.lstat(old)
+            if (built.st_size, built.st_mtime_ns) == (served.st_size, served.st_mtime_ns) \
+                    and old.is_file() and not old.is_symlink():
+                os.link(old, dst)
+                return dst
+        except OSError:  # not served yet, or no hard links here: copy
+            pass
+        return shutil.copy2(src, dst)
+
+    return copy
 
 
 _RENAME_EXCHANGE = 2

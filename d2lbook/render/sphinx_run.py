@@ -32,6 +32,29 @@ INCOMPLETE = "d2lbook-incomplete"
 killed, and Sphinx's environment may list outputs that were never written (images)."""
 
 
+def _load_jieba_dictionary_once() -> None:
+    """Sphinx's Chinese search splitter loads its jieba dictionary into jieba's process-wide
+    model on every build: seconds each time, and each load adds the dictionary's counts again,
+    so that a second build in one process (``serve``) splits words differently from the first.
+    Load each dictionary once per process."""
+    try:
+        import sphinx.search.zh as zh
+    except ImportError:  # jieba is optional for Sphinx
+        return
+    load = getattr(zh, "jieba_load_userdict", None)
+    if load is None or getattr(load, "d2lbook_once", False):
+        return
+    loaded: set[str] = set()
+
+    def once(path: str) -> None:
+        if path not in loaded:
+            load(path)
+            loaded.add(path)
+
+    once.d2lbook_once = True  # type: ignore[attr-defined]
+    zh.jieba_load_userdict = once
+
+
 def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
                jobs: int = 1, reread: Any = ()) -> SphinxRun:
     """Build ``srcdir`` (which holds its ``conf.py``) with ``builder``; incremental, except
@@ -46,6 +69,8 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
     from d2lbook.procs import die_with_parent_on_fork
 
     die_with_parent_on_fork()  # Sphinx's parallel workers end with the build
+    if builder == "html":
+        _load_jieba_dictionary_once()
     nocolor()
     marker = doctreedir / INCOMPLETE
     fresh = marker.exists()
