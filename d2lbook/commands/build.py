@@ -14,7 +14,7 @@ from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
 from d2lbook.execute.backends import BackendOptions, make_backend
 from d2lbook.execute.cache import ExecutionCache
-from d2lbook.execute.runner import ExecutionEvent, Job, execute_notebooks
+from d2lbook.execute.runner import ExecutionEvent, Job, code_cells, execute_notebooks
 from d2lbook.files import atomic_path
 from d2lbook.frameworks import (
     PageRun,
@@ -116,8 +116,7 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
                                     pythonpath=str(library.folder) if library.hashes else ""))
     ex = cfg.execution
     if ex.execute and not ex.scheduler:  # Dask workers have their own kernels
-        _check_kernels(cfg, {job.kernel for job in all_jobs
-                             if any(c["cell_type"] == "code" for c in job.notebook["cells"])})
+        _check_kernels(cfg, {job.kernel for job in all_jobs if code_cells(job.notebook)})
     options = BackendOptions(execute=ex.execute, scheduler=ex.scheduler, jobs=jobs, gpus=ex.gpus,
                              work_dir=layout.cache)
     summary = execute_notebooks(all_jobs, execution_cache(cfg),
@@ -207,9 +206,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
 
     lang = edition.lang
     layout = BookLayout(cfg)
-    for name, counts in edition.status_counts.items():
-        if name in notebooks:  # read by the site's translation notice
-            notebooks[name]["metadata"].setdefault("d2lbook", {})["progress"] = counts
+    _mark_progress(notebooks, edition)
     tree = write_sphinx_tree(cfg, lang, edition.tree, _for_sphinx(cfg, edition, notebooks),
                              edition.assets)
     # A step whose inputs hash the same as when it last succeeded is not started (uptodate).
@@ -244,7 +241,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             docnames = [p.name for p in edition.pages if p.name not in edition.generated]
             bundle_warnings = []
             for fw in cfg.frameworks:
-                nbs = {name: by_fw[fw.key] for name, by_fw in fw_notebooks.items()}
+                nbs = _one_framework(fw_notebooks, fw.key)
                 lib = {rel: text for rel, text in library.items()
                        if rel.endswith(("__init__.py", f"/{fw.module}.py"))} if fw.module else {}
                 bundle = write_bundle(layout.notebooks(lang, fw.key),
@@ -264,10 +261,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         for fw in cfg.frameworks:
             fw_tree = tree
             if fw.key:
-                nbs = {name: by_fw[fw.key] for name, by_fw in fw_notebooks.items()}
-                for name, counts in edition.status_counts.items():
-                    if name in nbs:
-                        nbs[name]["metadata"].setdefault("d2lbook", {})["progress"] = counts
+                nbs = _mark_progress(_one_framework(fw_notebooks, fw.key), edition)
                 fw_tree = write_sphinx_tree(cfg, lang, edition.tree,
                                             _for_sphinx(cfg, edition, nbs), edition.assets, fw)
             latex = layout.latex(lang, fw.key)
@@ -298,6 +292,19 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             result.pdfs[fw.key] = target
         result.pdf = result.pdfs[cfg.default_framework.key]
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
+
+
+def _one_framework(fw_notebooks: dict[str, dict[str, dict]], key: str) -> dict[str, dict]:
+    """Page -> its notebook for the framework ``key`` alone."""
+    return {name: by_fw[key] for name, by_fw in fw_notebooks.items()}
+
+
+def _mark_progress(notebooks: dict[str, dict], edition: Edition) -> dict[str, dict]:
+    """Each page's translation counts in its metadata (read by the translation notice)."""
+    for name, counts in edition.status_counts.items():
+        if name in notebooks:
+            notebooks[name]["metadata"].setdefault("d2lbook", {})["progress"] = counts
+    return notebooks
 
 
 def _for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict]) -> dict:

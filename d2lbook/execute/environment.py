@@ -7,12 +7,13 @@ read by pages: pages of this book use synthetic data or data shipped inside pack
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
 from functools import cache
 from pathlib import Path
+
+from d2lbook.execute.worker import LIST_PACKAGES, environment_fingerprint
 
 # Kernel settings applied to every execution (IPython config): crisp PNG figures, which both
 # the HTML and the LaTeX output can use.
@@ -20,13 +21,6 @@ KERNEL_CONFIG = """\
 c.InlineBackend.figure_formats = {"png"}
 c.InlineBackend.rc = {"figure.dpi": 110, "savefig.dpi": 220, "figure.figsize": (5.0, 3.4)}
 """
-
-_LIST_PACKAGES = (
-    "import importlib.metadata as m, json, sys;"
-    "print(json.dumps([sys.version] + sorted({f\"{d.metadata['Name']}=={d.version}\""
-    " for d in m.distributions() if d.metadata['Name']})))"
-)
-
 
 def kernel_python(kernel: str) -> str:
     """The interpreter a kernelspec runs, or this one when it cannot be told."""
@@ -46,7 +40,7 @@ def kernel_packages(kernel: str) -> tuple[str, ...]:
     python = kernel_python(kernel)
     if Path(python).resolve() == Path(sys.executable).resolve():
         return tuple(json.loads(_in_process()))
-    out = subprocess.run([python, "-c", _LIST_PACKAGES], capture_output=True, text=True,
+    out = subprocess.run([python, "-c", LIST_PACKAGES], capture_output=True, text=True,
                          check=True)
     return tuple(json.loads(out.stdout))
 
@@ -55,9 +49,7 @@ def kernel_packages(kernel: str) -> tuple[str, ...]:
 def fingerprint(kernel: str) -> str:
     """A short hash of the kernel's packages and settings. (``execute.worker`` computes the
     same on Dask workers, to refuse a worker whose kernel differs.)"""
-    blob = json.dumps({"kernel": kernel, "packages": list(kernel_packages(kernel)),
-                       "config": KERNEL_CONFIG}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return environment_fingerprint(kernel, list(kernel_packages(kernel)), KERNEL_CONFIG)
 
 
 def _in_process() -> str:

@@ -24,7 +24,8 @@ from d2lbook.source import PageKey
 if TYPE_CHECKING:
     from d2lbook.execute.protocol import Backend
 
-__all__ = ["ExecutionEvent", "Job", "Outcome", "Summary", "execute_notebooks", "with_outputs"]
+__all__ = ["ExecutionEvent", "Job", "Outcome", "Summary", "code_cells", "execute_notebooks",
+           "with_outputs"]
 
 
 @dataclass

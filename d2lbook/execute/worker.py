@@ -101,7 +101,7 @@ def run_local(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
     return result
 
 
-_LIST_PACKAGES = (
+LIST_PACKAGES = (
     "import importlib.metadata as m, json, sys;"
     "print(json.dumps([sys.version] + sorted({f\"{d.metadata['Name']}=={d.version}\""
     " for d in m.distributions() if d.metadata['Name']})))"
@@ -120,13 +120,14 @@ def kernel_packages(kernel: str) -> list[str]:
             python = argv[0]
     except Exception:  # noqa: BLE001 - no such kernel: running the notebook reports it
         pass
-    out = subprocess.run([python, "-c", _LIST_PACKAGES], capture_output=True, text=True,
+    out = subprocess.run([python, "-c", LIST_PACKAGES], capture_output=True, text=True,
                          check=True)
     return json.loads(out.stdout)
 
 
 def environment_fingerprint(kernel: str, packages: list[str], kernel_config: str) -> str:
-    """The same recipe as ``execute.environment.fingerprint``."""
+    """A short hash of a kernel's packages and settings: ``execute.environment.fingerprint`` on
+    the client, the same function here on a Dask worker."""
     blob = json.dumps({"kernel": kernel, "packages": packages, "config": kernel_config},
                       sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
