@@ -30,6 +30,17 @@ def run_notebook(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
     Returns ``{"outputs", "counts", "seconds"}`` or, when a cell fails, a picklable
     ``{"error", "cell", "source"}`` (the index is that of the code cell, 0-based).
     """
+    result = _run_once(nb_dict, cwd, kernel, timeout, ipython_dir, threads, env)
+    if _STARTUP_FAILURE in result.get("error", ""):  # the kernel never started: once more
+        result = _run_once(nb_dict, cwd, kernel, timeout, ipython_dir, threads, env)
+    return result
+
+
+_STARTUP_FAILURE = "Kernel died before replying to kernel_info"
+
+
+def _run_once(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
+              ipython_dir: str, threads: str, env: dict[str, str] | None) -> dict[str, Any]:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,8 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
     nocolor()
     marker = doctreedir / INCOMPLETE
     fresh = marker.exists()
+    if fresh:  # a killed run may have left half-copied files in the output too
+        shutil.rmtree(outdir, ignore_errors=True)
     doctreedir.mkdir(parents=True, exist_ok=True)
     marker.touch()
     seen: set[str] = set()
