@@ -111,6 +111,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         fresh = f" ({', '.join(e.skipped)} up to date)" if e.skipped else ""
         print(f"{e.lang}: {e.pages} pages: {e.executed} executed, {e.cached} from the cache, "
               f"{e.without_code} without code{unexecuted} -> {outputs}{fresh}")
+    if result.up_to_date:
+        print("nothing changed since the last build: its outputs are up to date"
+              + (" (the warnings above are the ones it reported)"
+                 if result.warning_count else ""))
     warnings = result.warning_count
     if site is not None:
         warnings += _report_site(cfg, site)

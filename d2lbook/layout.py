@@ -220,6 +220,18 @@ class BookLayout:
         return self.build / "cache"
 
     @property
+    def last_build(self) -> Path:
+        """``_build/last-build.pickle``: the last successful build's inputs digest, outputs and
+        result (``commands.last_build``)."""
+        return self.build / "last-build.pickle"
+
+    @property
+    def environments_memo(self) -> Path:
+        """``_build/cache/environments.json``: each interpreter's installed distributions,
+        remembered with the times of its ``sys.path`` folders (``execute.environment``)."""
+        return self.cache / "environments.json"
+
+    @property
     def execution_cache(self) -> Path:
         return self.cache / "execute"
 

@@ -58,6 +58,12 @@ class EditionResult:
     skipped: list[str] = field(default_factory=list)
     """Steps not started because their inputs hash the same as last time (``html``,
     ``latex``, ``latexmk``)."""
+    steps: list[str] = field(default_factory=list)
+    """Every step of the build, started or not (named as in ``skipped``)."""
+
+    def outputs(self) -> list[Path]:
+        return [p for p in (self.html, *self.pdfs.values(), *self.zips.values(), self.pdf,
+                            self.notebooks) if p is not None]
 
 
 @dataclass
@@ -65,6 +71,9 @@ class BuildResult:
     editions: list[EditionResult]
     executed: int
     """Distinct notebooks executed in this build (shared by all languages)."""
+    up_to_date: bool = False
+    """Nothing was done: the inputs were those of the last build (``commands.last_build``),
+    whose result this is."""
 
     @property
     def warning_count(self) -> int:
@@ -79,6 +88,34 @@ def execution_cache(cfg: BookConfig) -> ExecutionCache:
 def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...] = FORMATS,
           jobs: int | None = None,
           progress: Callable[[ExecutionEvent], None] = lambda e: None) -> BuildResult:
+    """Build ``langs`` in ``formats``; at once when nothing changed since the last build
+    (``commands.last_build``)."""
+    from d2lbook.commands.last_build import LastBuild, inputs_digest
+
+    last = LastBuild(cfg)
+    digest = inputs_digest(cfg, "build", langs, formats)
+    stored = last.result(digest)
+    if stored is not None:
+        return as_up_to_date(stored)
+    last.forget()
+    result = build_editions(cfg, langs, formats, jobs, progress)
+    last.record(digest, result, [p for e in result.editions for p in e.outputs()])
+    return result
+
+
+def as_up_to_date(result: BuildResult) -> BuildResult:
+    """A stored result as a build that did nothing reports it: nothing executed, every step
+    skipped, the same warnings."""
+    editions = [dataclasses.replace(e, executed=0, cached=e.cached + e.executed, runs=[],
+                                    seconds={}, skipped=list(e.steps)) for e in result.editions]
+    return BuildResult(editions, 0, up_to_date=True)
+
+
+def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
+                   formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
+                   progress: Callable[[ExecutionEvent], None] = lambda e: None) -> BuildResult:
+    """Prepare, execute and render ``langs`` in ``formats`` (each step is skipped when its
+    own inputs are unchanged, ``render.uptodate``). Call it holding the build lock."""
     jobs = jobs or cfg.jobs
     layout = BookLayout(cfg)
     started = time.perf_counter()
@@ -216,6 +253,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         t0 = time.perf_counter()
         result.html = layout.html(lang) / "index.html"
         zips = {fw.key: layout.notebook_zip(lang, fw.key) for fw in cfg.frameworks}
+        result.steps.append("html")
         html_warnings = stamps.fresh("html", digest)
         bundle_warnings = stamps.fresh("notebooks", digest) if "notebooks" in formats else []
         if html_warnings is not None and bundle_warnings is not None:
@@ -225,6 +263,8 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
                 result.notebooks = zips[cfg.default_framework.key]
             result.skipped.append("html")
         else:
+            if stamps.tampered("html", digest):
+                shutil.rmtree(layout.html(lang), ignore_errors=True)
             stamps.forget("html")
             run = _sphinx(cfg, edition, tree, layout.html(lang), layout.doctrees(lang, "html"),
                           "html", jobs)
@@ -267,6 +307,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             latex = layout.latex(lang, fw.key)
             stem = layout.stem(lang, fw.key)
             step = "-".join(p for p in ("latex", fw.key) if p)
+            result.steps += [step, "latexmk" + (f"-{fw.key}" if fw.key else "")]
             fw_digest = sphinx_digest(cfg, fw_tree)
             latex_warnings = stamps.fresh(step, fw_digest)
             if latex_warnings is None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from d2lbook.commands.build import FORMATS, BuildResult, build
+from d2lbook.commands.build import FORMATS, BuildResult, as_up_to_date, build_editions
 from d2lbook.config import BookConfig, Language, load_config
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
@@ -28,9 +28,22 @@ def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | 
                progress: Callable[[Any], None] = lambda e: None,
                langs: tuple[Language, ...] | None = None) -> SiteBuild:
     """Build the editions (default: all) in ``formats`` and assemble ``_build/site/`` from
-    the outputs (editions not rebuilt are taken as they were last built)."""
-    result = build(cfg, langs or cfg.languages, formats, jobs, progress)
-    return SiteBuild(result, assemble_site(cfg))
+    the outputs (editions not rebuilt are taken as they were last built); at once when nothing
+    changed since the last build (``commands.last_build``)."""
+    from d2lbook.commands.last_build import LastBuild, inputs_digest
+
+    langs = langs or cfg.languages
+    last = LastBuild(cfg)
+    digest = inputs_digest(cfg, "site", langs, formats)
+    stored = last.result(digest)
+    if stored is not None:
+        return SiteBuild(as_up_to_date(stored.build), stored.site)
+    last.forget()
+    result = build_editions(cfg, langs, formats, jobs, progress)
+    built = SiteBuild(result, assemble_site(cfg))
+    outputs = [p for e in result.editions for p in e.outputs()]
+    last.record(digest, built, [*outputs, built.site.root / "index.html"])
+    return built
 
 
 # --------------------------------------------------------------------------------------------

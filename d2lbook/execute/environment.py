@@ -3,13 +3,22 @@
 It covers the kernel's Python and every installed distribution with its version (so upgrading
 matplotlib re-executes the pages) and d2lbook's kernel settings. It does not cover data files
 read by pages: pages of this book use synthetic data or data shipped inside packages.
+
+Listing an environment's distributions reads every one's metadata: a third of a second per
+kernel, in a new process for each kernel's own Python. The listing is remembered in a memo
+file (``_build/cache/environments.json``) together with the modification time of the
+interpreter and of every folder on its ``sys.path``: installing, upgrading or removing a
+distribution adds or renames a ``*.dist-info`` folder there, which changes that folder's time,
+and the listing is made again.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from functools import cache
 from pathlib import Path
 
@@ -22,34 +31,117 @@ c.InlineBackend.figure_formats = {"png"}
 c.InlineBackend.rc = {"figure.dpi": 110, "savefig.dpi": 220, "figure.figsize": (5.0, 3.4)}
 """
 
+MEMO_FORMAT = 1
+_LIST_PATHS = "\nimport json as _j, sys as _s; print(_j.dumps(_s.path))"
+
+_known: dict[str, tuple[str, ...]] = {}
+"""Listings made or read by this process (memo key -> listing)."""
+
+
 def kernel_python(kernel: str) -> str:
     """The interpreter a kernelspec runs, or this one when it cannot be told."""
-    try:
-        from jupyter_client.kernelspec import KernelSpecManager
-
-        argv = KernelSpecManager().get_kernel_spec(kernel).argv
-    except Exception:  # noqa: BLE001 - no spec: the runner will report it properly
+    argv = _kernel_argv(kernel)
+    if argv is None:
         return sys.executable
     first = argv[0] if argv else "python"
     return sys.executable if first in ("python", "python3", "{python}") else first
 
 
-@cache
-def kernel_packages(kernel: str) -> tuple[str, ...]:
-    """The kernel's Python version and every installed ``name==version``."""
-    python = kernel_python(kernel)
-    if Path(python).resolve() == Path(sys.executable).resolve():
-        return tuple(json.loads(_in_process()))
-    out = subprocess.run([python, "-c", LIST_PACKAGES], capture_output=True, text=True,
-                         check=True)
-    return tuple(json.loads(out.stdout))
+def _kernel_argv(kernel: str) -> list[str] | None:
+    """The kernelspec's command: its ``kernel.json`` read from Jupyter's data folders (as
+    jupyter_client finds it, without importing it), else jupyter_client's answer (which
+    knows the built-in ``python3``); None without a spec."""
+    try:
+        from jupyter_core.paths import jupyter_path
+
+        for folder in jupyter_path("kernels"):
+            spec = Path(folder) / kernel.lower() / "kernel.json"
+            if spec.is_file():
+                return list(json.loads(spec.read_text(encoding="utf-8"))["argv"])
+    except (ImportError, OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        return list(KernelSpecManager().get_kernel_spec(kernel).argv)
+    except Exception:  # noqa: BLE001 - no spec: the runner will report it properly
+        return None
+
+
+def kernel_packages(kernel: str, memo: Path | None = None) -> tuple[str, ...]:
+    """The kernel's Python version and every installed ``name==version`` (``memo``: the file
+    remembering listings between processes)."""
+    return interpreter_packages(kernel_python(kernel), memo)
+
+
+def interpreter_packages(python: str, memo: Path | None = None) -> tuple[str, ...]:
+    """What ``kernel_packages`` lists, for an interpreter; this process's own when ``python``
+    is this process's interpreter (then its ``sys.path`` decides)."""
+    exe = str(Path(python).resolve())
+    here = exe == str(Path(sys.executable).resolve())
+    key = json.dumps([exe, sys.path if here else None])
+    if key in _known:
+        return _known[key]
+    entries = _read_memo(memo)
+    entry = entries.get(key)
+    if entry is not None and entry.get("stat") == _stat(exe, entry.get("paths", [])):
+        listing = tuple(entry["packages"])
+    else:
+        if here:
+            packages, paths = json.loads(_in_process()), list(sys.path)
+        else:
+            out = subprocess.run([python, "-c", LIST_PACKAGES + _LIST_PATHS],
+                                 capture_output=True, text=True, check=True)
+            first, second = out.stdout.splitlines()[:2]
+            packages, paths = json.loads(first), json.loads(second)
+        listing = tuple(packages)
+        stat = _stat(exe, paths)
+        # A folder changed in the last second may change again within the same tick of the
+        # file system's clock, unseen: such a listing is not remembered (git's "racy" rule).
+        settled = max(int(t) for _, t in stat) < time.time_ns() - 1_000_000_000
+        if memo is not None and settled:
+            entries[key] = {"packages": packages, "paths": paths, "stat": stat}
+            _write_memo(memo, entries)
+    _known[key] = listing
+    return listing
 
 
 @cache
-def fingerprint(kernel: str) -> str:
+def fingerprint(kernel: str, memo: Path | None = None) -> str:
     """A short hash of the kernel's packages and settings. (``execute.worker`` computes the
     same on Dask workers, to refuse a worker whose kernel differs.)"""
-    return environment_fingerprint(kernel, list(kernel_packages(kernel)), KERNEL_CONFIG)
+    return environment_fingerprint(kernel, list(kernel_packages(kernel, memo)), KERNEL_CONFIG)
+
+
+def _stat(exe: str, paths: list[str]) -> list[list[str | int]]:
+    """Modification time of the interpreter and of each ``sys.path`` entry (-1: missing), as
+    lists (which is how JSON gives them back)."""
+    stats: list[list[str | int]] = []
+    for path in [exe, *(p for p in paths if p)]:  # "": the working folder, not the env
+        full = os.path.abspath(path)
+        try:
+            stats.append([full, os.stat(full).st_mtime_ns])
+        except OSError:
+            stats.append([full, -1])
+    return stats
+
+
+def _read_memo(memo: Path | None) -> dict:
+    if memo is None:
+        return {}
+    try:
+        data = json.loads(memo.read_text(encoding="utf-8"))
+        return data["entries"] if data.get("format") == MEMO_FORMAT else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}  # missing or damaged: listed again
+
+
+def _write_memo(memo: Path, entries: dict) -> None:
+    from d2lbook.files import write_atomic
+
+    keep = dict(list(entries.items())[-16:])
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(memo, json.dumps({"format": MEMO_FORMAT, "entries": keep}))
 
 
 def _in_process() -> str:

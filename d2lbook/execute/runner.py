@@ -82,9 +82,11 @@ def execute_notebooks(jobs: list[Job], cache: ExecutionCache, settings: Executio
     from d2lbook.execute.schedule import run_misses
 
     keys = []
+    memo = work_dir / "environments.json"  # BookLayout.environments_memo in a build
     for job in jobs:
         kernel = job.kernel or settings.kernel
-        keys.append(cache_key(job.notebook["cells"], kernel, fingerprint(kernel) + job.depends))
+        keys.append(cache_key(job.notebook["cells"], kernel,
+                              fingerprint(kernel, memo) + job.depends))
     records: dict[str, Record] = {}
     todo: dict[str, Job] = {}
     for job, key in zip(jobs, keys, strict=True):

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from d2lbook.config import BookConfig
 
-STAMPS_FORMAT = 1
+STAMPS_FORMAT = 2
 
 
 def files_digest(root: Path, ignore: Callable[[Path], bool] = lambda rel: False,
@@ -48,18 +48,19 @@ def files_digest(root: Path, ignore: Callable[[Path], bool] = lambda rel: False,
 
 
 @cache
-def toolchain_digest() -> str:
-    """d2lbook's rendering code and templates, and every installed distribution's version."""
-    import importlib.metadata as metadata
+def toolchain_digest(memo: Path | None = None) -> str:
+    """d2lbook's rendering code and templates, and every installed distribution's version
+    (``memo``: where the listing of distributions is remembered, ``execute.environment``)."""
     import sys
+
+    from d2lbook.execute.environment import interpreter_packages
 
     h = hashlib.sha256(sys.version.encode())
     here = Path(__file__).resolve().parent
     for path in sorted(here.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             h.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes())
-    for name in sorted({f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()
-                        if d.metadata["Name"]}):
+    for name in interpreter_packages(sys.executable, memo)[1:]:  # [0] is sys.version
         h.update(name.encode() + b"\0")
     return h.hexdigest()
 
@@ -75,7 +76,7 @@ def sphinx_digest(cfg: BookConfig, tree: Path, extra: Iterable[tuple[str, str]] 
                         for lang in cfg.languages})
     config = (cfg.root / "pyproject.toml").read_bytes()
     shipped = [f"{name}\0{hashlib.sha256(text.encode()).hexdigest()}" for name, text in extra]
-    return files_digest(tree, extra=(toolchain_digest(), pages,
+    return files_digest(tree, extra=(toolchain_digest(layout.environments_memo), pages,
                                      hashlib.sha256(config).hexdigest(), *shipped))
 
 
@@ -90,13 +91,23 @@ def latex_digest(latex_dir: Path, stem: str) -> str:
     return files_digest(latex_dir, ignore=aux, extra=(toolchain_digest(),))
 
 
+def signature(path: Path) -> list[int]:
+    """Size and modification time of a file; [-1, -1] when it is missing."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return [-1, -1]
+    return [st.st_size, st.st_mtime_ns]
+
+
 @dataclass(frozen=True)
 class Stamp:
     digest: str
     warnings: list[str]
     outputs: list[str]
     """Paths (relative to the stamps' folder) that must still exist for the step to be
-    fresh."""
+    fresh, with the size and time they had (``signatures``)."""
+    signatures: list[list[int]]
 
 
 class Stamps:
@@ -109,7 +120,8 @@ class Stamps:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("format") != STAMPS_FORMAT:
                 raise ValueError("other format")
-            self._stamps = {step: Stamp(s["digest"], list(s["warnings"]), list(s["outputs"]))
+            self._stamps = {step: Stamp(s["digest"], list(s["warnings"]), list(s["outputs"]),
+                                        list(s["signatures"]))
                             for step, s in data["steps"].items()}
         except (OSError, ValueError, KeyError, TypeError):
             self._stamps = {}
@@ -119,13 +131,22 @@ class Stamps:
         stamp = self._stamps.get(step)
         if stamp is None or stamp.digest != digest:
             return None
-        if not all((self.folder / out).exists() for out in stamp.outputs):
-            return None
+        if any(signature(self.folder / out) != list(sig)
+               for out, sig in zip(stamp.outputs, stamp.signatures, strict=True)):
+            return None  # removed, or changed by hand
         return list(stamp.warnings)
+
+    def tampered(self, step: str, digest: str) -> bool:
+        """The inputs are the stored ones but an output was removed or changed by hand: the
+        step must make every output again (Sphinx rewrites only pages older than their
+        sources)."""
+        stamp = self._stamps.get(step)
+        return stamp is not None and stamp.digest == digest and self.fresh(step, digest) is None
 
     def record(self, step: str, digest: str, warnings: list[str], outputs: list[Path]) -> None:
         self._stamps[step] = Stamp(digest, list(warnings),
-                                   [os.path.relpath(p, self.folder) for p in outputs])
+                                   [os.path.relpath(p, self.folder) for p in outputs],
+                                   [signature(p) for p in outputs])
         self._save()
 
     def forget(self, step: str) -> None:
@@ -138,5 +159,6 @@ class Stamps:
 
         data = {"format": STAMPS_FORMAT,
                 "steps": {step: {"digest": s.digest, "warnings": s.warnings,
-                                 "outputs": s.outputs} for step, s in self._stamps.items()}}
+                                 "outputs": s.outputs, "signatures": s.signatures}
+                          for step, s in self._stamps.items()}}
         write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))

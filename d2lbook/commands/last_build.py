@@ -1,0 +1,112 @@
+"""A build asked again with nothing changed returns the last build's result at once.
+
+Before it prepares anything, a build hashes everything it reads:
+
+- every file under the sources folder (every language's pages, overlays and assets) and the
+  catalogs folder (compiled ``.mo`` files aside), and ``pyproject.toml``;
+- the configuration as loaded, command-line overrides included (``--no-execute``, ...);
+- the checked-out commit: the marks on outdated translations come from the history;
+- d2lbook's own code and templates;
+- the installed distributions of this interpreter and of every kernel's (listed through
+  ``execute.environment``'s memo, so a no-op starts no interpreter);
+- what was asked: the editions, the formats, whether the site is assembled.
+
+When the digest equals the one stored by the last successful build, and the outputs that
+build listed (each edition's ``index.html``, PDFs and notebook zips; the site's
+``index.html``) still have the size and time they had then, the stored result is returned:
+no edition is prepared, no notebook looked up, no Sphinx or LaTeX started. The result says so
+(``BuildResult.up_to_date``); its warnings are the ones that build reported.
+
+Only one build is remembered (``_build/last-build.pickle``), and a build that does any work
+forgets it before it starts: outputs another build (other editions, other formats) has
+rewritten since are never taken for this build's, and a build that fails or is killed leaves
+nothing to be taken for fresh. Every finer case (one page edited) is the per-step stamps'
+(``render.uptodate``) and Sphinx's own incremental build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from d2lbook.config import BookConfig, Language
+from d2lbook.layout import BookLayout
+from d2lbook.render.uptodate import files_digest, signature
+
+LAST_BUILD_FORMAT = 1
+
+
+def inputs_digest(cfg: BookConfig, what: str, langs: Iterable[Language],
+                  formats: Iterable[str]) -> str:
+    """The digest of everything a build of ``langs`` in ``formats`` reads (``what``: ``build``
+    or ``site``)."""
+    import sys
+
+    from d2lbook.execute.environment import fingerprint, interpreter_packages
+
+    layout = BookLayout(cfg)
+    memo = layout.environments_memo
+    kernels = sorted({fw.kernel for fw in cfg.frameworks if fw.kernel} | {cfg.execution.kernel})
+    asked = json.dumps([LAST_BUILD_FORMAT, what, [lang.code for lang in langs], list(formats)])
+    config = cfg.root / "pyproject.toml"
+    parts = [
+        asked,
+        repr(cfg),
+        hashlib.sha256(config.read_bytes() if config.is_file() else b"").hexdigest(),
+        files_digest(layout.sources),
+        files_digest(layout.locale, ignore=lambda rel: rel.suffix == ".mo"),
+        _checked_out(cfg.root),
+        files_digest(Path(__file__).resolve().parent.parent,
+                     ignore=lambda rel: "__pycache__" in rel.parts),
+        json.dumps(interpreter_packages(sys.executable, memo)),
+        *(f"{kernel}={fingerprint(kernel, memo)}" for kernel in kernels),
+    ]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _checked_out(root: Path) -> str:
+    from d2lbook.vcs import GitError, Repository
+
+    try:
+        return Repository(root).head().sha or "no commit"
+    except GitError:
+        return "no repository"
+
+
+class LastBuild:
+    """The last successful build: its inputs' digest, its result and the outputs it made."""
+
+    def __init__(self, cfg: BookConfig):
+        self.path = BookLayout(cfg).last_build
+
+    def result(self, digest: str) -> Any | None:
+        """The stored result when ``digest`` is the stored one and its outputs are intact."""
+        try:
+            with open(self.path, "rb") as f:
+                header = json.loads(f.readline())
+                if header.get("format") != LAST_BUILD_FORMAT or header.get("digest") != digest:
+                    return None
+                if any(signature(Path(path)) != list(stored)
+                       for path, stored in header["outputs"]):
+                    return None
+                return pickle.load(f)
+        except (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError,
+                AttributeError, ImportError):
+            return None  # missing, damaged or from another d2lbook: the build does its work
+
+    def forget(self) -> None:
+        """Before a build works: a failed or killed build leaves nothing to be taken for
+        fresh, and outputs rewritten by another build are not taken for this one's."""
+        self.path.unlink(missing_ok=True)
+
+    def record(self, digest: str, result: Any, outputs: Iterable[Path | None]) -> None:
+        from d2lbook.files import write_atomic
+
+        header = {"format": LAST_BUILD_FORMAT, "digest": digest,
+                  "outputs": [[str(p), signature(p)] for p in outputs if p is not None]}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.path, json.dumps(header).encode() + b"\n" + pickle.dumps(result))
