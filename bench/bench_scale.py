@@ -577,8 +577,46 @@ def bench_book200(work: Path, pages: int = 200, formats: tuple[str, ...] | None 
     print(f"  no-op build all --lang all / bare html no-op = {noop / bare_s['html']:.2f} "
           f"(CLI: {noop_cli / bare_s['html']:.2f}); / bare latex no-op = "
           f"{noop / bare_s['latex']:.2f} (CLI: {noop_cli / bare_s['latex']:.2f})")
+    bench_book_execution(work, cfg)
     if serve_edits:
         bench_serve(root, serve_edits)
+
+
+def bench_book_execution(work: Path, cfg: Any) -> None:
+    """The book's own notebooks (every code page, both editions: identical code runs once)
+    executed from an empty cache by the local pool and by a Dask cluster of two workers; the
+    rest of the build (Sphinx, LaTeX) finds its inputs unchanged and is not started."""
+    import dataclasses
+    import shutil
+
+    from d2lbook.commands.build import build_editions
+    from d2lbook.layout import BookLayout
+
+    cache = BookLayout(cfg).execution_cache
+    print("\nthe book's notebooks from an empty cache (build html, both editions)")
+    rows = {}
+    address, procs = "", []
+    try:
+        for label in ("local pool, 2 processes", "Dask, 2 workers (--nthreads 1)"):
+            if label.startswith("Dask"):
+                address, procs = start_cluster(2, work / "cluster.log")
+            run_cfg = dataclasses.replace(cfg, execution=dataclasses.replace(
+                cfg.execution, scheduler=address))
+            shutil.rmtree(cache, ignore_errors=True)
+            with PeakMemory() as mem:
+                t0 = time.perf_counter()
+                result = build_editions(run_cfg, cfg.languages, ("html",), jobs=2)
+                seconds = time.perf_counter() - t0
+            rows[label] = result.editions[0].seconds["execute"]
+            where = "; ".join(f"{e.lang}: html {'not started' if 'html' in e.skipped else 'ran'}"
+                              for e in result.editions)
+            print(f"  {label:36} executed {result.executed:3d} notebooks: execution "
+                  f"{rows[label]:6.1f} s (build {seconds:5.1f} s; {where}), "
+                  f"peak {mem.peak / 2**20:5.0f} MiB")
+    finally:
+        stop_cluster(procs)
+    local, dask = rows.values()
+    print(f"  Dask / local = {dask / local:.2f}")
 
 
 def bench_serve(root: Path, edits: int) -> None:

@@ -149,8 +149,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_cache(args: argparse.Namespace) -> int:
     from d2lbook.commands.build import execution_cache
 
-    cache = execution_cache(_config(args))
+    cfg = _config(args)
+    cache = execution_cache(cfg)
     if args.action == "clear":
+        from d2lbook.commands.last_build import LastBuild
+
+        LastBuild(cfg).forget()  # the next build executes again, though nothing changed
         print(f"removed {cache.clear()} cached execution(s) from {cache.root}")
         return 0
     entries = cache.entries()

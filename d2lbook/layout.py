@@ -226,6 +226,11 @@ class BookLayout:
         return self.build / "last-build.pickle"
 
     @property
+    def template_cache(self) -> Path:
+        """``_build/cache/templates``: the theme's Jinja templates, compiled (Sphinx runs)."""
+        return self.cache / "templates"
+
+    @property
     def environments_memo(self) -> Path:
         """``_build/cache/environments.json``: each interpreter's installed distributions,
         remembered with the times of its ``sys.path`` folders (``execute.environment``)."""

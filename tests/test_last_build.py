@@ -253,3 +253,18 @@ def test_another_interpreters_listing_is_remembered(tmp_path: Path, monkeypatch)
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-tool\nVersion: 2.0\n")
     monkeypatch.setattr(environment, "_known", {})
     assert "fake-tool==2.0" in environment.interpreter_packages(python, memo) and calls
+
+
+def test_a_cleared_execution_cache_executes_again(tmp_path: Path):
+    import shutil
+
+    from tests.robust_book import cli
+
+    root = small_book(tmp_path, PAGE)
+    assert build(root).executed == 1
+    assert build(root).up_to_date
+    assert cli(root, "cache", "clear").returncode == 0
+    again = build(root)
+    assert not again.up_to_date and again.executed == 1
+    shutil.rmtree(root / "_build" / "cache")  # by hand
+    assert build(root).executed == 1

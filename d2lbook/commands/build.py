@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.edition import Edition, prepare_edition
@@ -256,11 +257,15 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         result.steps.append("html")
         html_warnings = stamps.fresh("html", digest)
         bundle_warnings = stamps.fresh("notebooks", digest) if "notebooks" in formats else []
-        if html_warnings is not None and bundle_warnings is not None:
-            result.warnings += html_warnings + bundle_warnings
-            if "notebooks" in formats:
-                result.zips = zips
-                result.notebooks = zips[cfg.default_framework.key]
+        memo = (str(layout.html(lang)), digest)
+        run = _HTML_RUNS.get(memo) if html_warnings is not None else None
+        if html_warnings is not None and (bundle_warnings is not None or run is not None):
+            result.warnings += html_warnings
+            if bundle_warnings is not None:
+                result.warnings += bundle_warnings
+                if "notebooks" in formats:
+                    result.zips = zips
+                    result.notebooks = zips[cfg.default_framework.key]
             result.skipped.append("html")
         else:
             if stamps.tampered("html", digest):
@@ -270,6 +275,9 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
                           "html", jobs)
             result.warnings += run.warnings
             stamps.record("html", digest, run.warnings, [result.html])
+            if len(_HTML_RUNS) >= 4:
+                _HTML_RUNS.clear()
+            _HTML_RUNS[memo] = run
         result.seconds["html"] = round(time.perf_counter() - t0, 2)
         if "notebooks" in formats and bundle_warnings is None:
             from d2lbook.render.bundle import write_bundle
@@ -335,6 +343,12 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
 
 
+_HTML_RUNS: dict[tuple[str, str], Any] = {}
+"""(HTML folder, inputs digest) -> the Sphinx run that made it, in this process: the notebook
+bundle resolves its references with that run's environment, so ``serve``, which shows the
+HTML first and bundles the notebooks after, does not start Sphinx twice."""
+
+
 def _one_framework(fw_notebooks: dict[str, dict[str, dict]], key: str) -> dict[str, dict]:
     """Page -> its notebook for the framework ``key`` alone."""
     return {name: by_fw[key] for name, by_fw in fw_notebooks.items()}
@@ -368,7 +382,8 @@ def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctree
     for name in edition.origin:
         path = _source_page(cfg, edition, name)
         origins[name] = str(path.relative_to(cfg.root) if path.is_relative_to(cfg.root) else path)
-    run = run_sphinx(tree, outdir, doctrees, builder, jobs, reread=store.pending(origins))
+    run = run_sphinx(tree, outdir, doctrees, builder, jobs, reread=store.pending(origins),
+                     template_cache=BookLayout(cfg).template_cache)
     # a translated page: its lines are the English page's, shifted by the translation
     named = "\n".join(run.warnings)
     lines = {p.name: line_map(p.text, edition.english[p.name]) for p in edition.pages

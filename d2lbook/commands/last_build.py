@@ -13,14 +13,16 @@ Before it prepares anything, a build hashes everything it reads:
 
 When the digest equals the one stored by the last successful build, and the outputs that
 build listed (each edition's ``index.html``, PDFs and notebook zips; the site's
-``index.html``) still have the size and time they had then, the stored result is returned:
+``index.html``; the execution cache's folder, which is gone after ``rm -rf _build/cache``)
+still have the size and time they had then, the stored result is returned:
 no edition is prepared, no notebook looked up, no Sphinx or LaTeX started. The result says so
 (``BuildResult.up_to_date``); its warnings are the ones that build reported.
 
 Only one build is remembered (``_build/last-build.pickle``), and a build that does any work
 forgets it before it starts: outputs another build (other editions, other formats) has
 rewritten since are never taken for this build's, and a build that fails or is killed leaves
-nothing to be taken for fresh. Every finer case (one page edited) is the per-step stamps'
+nothing to be taken for fresh. ``d2lbook cache clear`` forgets it too, so that the next build
+executes the notebooks again. Every finer case (one page edited) is the per-step stamps'
 (``render.uptodate``) and Sphinx's own incremental build.
 """
 
@@ -81,7 +83,9 @@ class LastBuild:
     """The last successful build: its inputs' digest, its result and the outputs it made."""
 
     def __init__(self, cfg: BookConfig):
-        self.path = BookLayout(cfg).last_build
+        layout = BookLayout(cfg)
+        self.path = layout.last_build
+        self.execution_cache = layout.execution_cache
 
     def result(self, digest: str) -> Any | None:
         """The stored result when ``digest`` is the stored one and its outputs are intact."""
@@ -106,6 +110,7 @@ class LastBuild:
     def record(self, digest: str, result: Any, outputs: Iterable[Path | None]) -> None:
         from d2lbook.files import write_atomic
 
+        outputs = [*outputs, self.execution_cache]
         header = {"format": LAST_BUILD_FORMAT, "digest": digest,
                   "outputs": [[str(p), signature(p)] for p in outputs if p is not None]}
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -152,7 +152,8 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
 
     A rebuild builds only the editions whose inputs changed (``editions_to_rebuild``), one
     after the other, the source language first, and swaps the site in after each: an English
-    edit is served as soon as the English edition is built, then the translated ones follow.
+    edit is served as soon as the English edition's HTML is built, then the translated ones
+    follow, then the downloads (notebooks, PDFs) of each.
     (A process that stays up also keeps what it computed from unchanged pages: jupytext
     conversions, applied catalogs, Sphinx's Chinese search dictionary.)"""
     stop = stop or threading.Event()
@@ -165,9 +166,19 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
         else:
             results, served = [], []
             t0 = time.perf_counter()
-            for lang in langs or config.languages:
-                results.append(build_site(config, formats, jobs, langs=(lang,)))
-                served.append(f"{lang.code} {time.perf_counter() - t0:.1f}s")
+            # The pages first, every edition; then the downloads (their Sphinx runs are kept
+            # in memory, so the second pass only bundles).
+            # The first build makes every edition at once: the site needs them all.
+            passes = [("html",), formats] if set(formats) - {"html"} else [formats]
+            groups = [(lang,) for lang in langs] if langs else [config.languages]
+            for fmts in passes:
+                for group in groups:
+                    results.append(build_site(config, fmts, jobs, langs=group))
+                    if fmts is passes[0]:
+                        codes = "+".join(lang.code for lang in group)
+                        served.append(f"{codes} {time.perf_counter() - t0:.1f}s")
+            if len(passes) > 1:
+                served.append(f"downloads {time.perf_counter() - t0:.1f}s")
             times = ", ".join(served)
         missing = results[-1].site.missing if isinstance(results[-1], SiteBuild) else []
         if missing:

@@ -56,11 +56,41 @@ def _load_jieba_dictionary_once() -> None:
     zh.jieba_load_userdict = once
 
 
+SERIAL_WRITES = 12
+"""Up to this many pages to write, Sphinx writes them in this process: its parallel writer
+forks, ships doctrees and polls every 20 ms, which costs more than it saves for a few pages
+(an edit rewrites the page and its two neighbours)."""
+
+
+def _write_few_serially(builder: Any) -> None:
+    parallel = builder.write_documents
+
+    def write_documents(docnames: Any) -> None:
+        if len(docnames) <= SERIAL_WRITES:
+            builder.parallel_ok = False
+        parallel(docnames)
+
+    builder.write_documents = write_documents
+
+
+def _cache_compiled_templates(builder: Any, folder: Path | None) -> None:
+    """Keep the theme's compiled Jinja templates in ``folder``: Sphinx compiles them again in
+    every run (a fifth of a second; Jinja checks each template's source against its entry)."""
+    environment = getattr(getattr(builder, "templates", None), "environment", None)
+    if folder is None or environment is None:
+        return
+    from jinja2 import FileSystemBytecodeCache
+
+    folder.mkdir(parents=True, exist_ok=True)
+    environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
+
+
 def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
-               jobs: int = 1, reread: Any = ()) -> SphinxRun:
+               jobs: int = 1, reread: Any = (), template_cache: Path | None = None) -> SphinxRun:
     """Build ``srcdir`` (which holds its ``conf.py``) with ``builder``; incremental, except
     after a run that did not finish (then from scratch). ``reread``: documents to read again
-    even if unchanged (those with warnings, so that they are reported again)."""
+    even if unchanged (those with warnings, so that they are reported again);
+    ``template_cache``: where compiled templates are kept between runs."""
     from sphinx import locale
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
@@ -114,6 +144,8 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
             app.connect("env-before-read-docs", before_read)
             app.connect("env-updated", after_read)
             app.connect("doctree-resolved", lambda app, doctree, docname: seen.add(docname))
+            _write_few_serially(app.builder)
+            _cache_compiled_templates(app.builder, template_cache)
             app.build()
     except SphinxError as err:
         raise RenderError(f"Sphinx ({builder}) failed on {srcdir}: {err}\n"

@@ -1,0 +1,73 @@
+"""``serve`` with real builds: an English edit is served first as a page, then in the
+downloads; every edition follows."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+from tests.test_last_build import bilingual
+
+
+def fetch(url: str) -> bytes:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read()
+    except OSError:
+        return b""
+
+
+def test_an_edit_is_served_as_a_page_then_in_the_downloads(tmp_path: Path) -> None:
+    from d2lbook.commands.site import serve
+    from d2lbook.config import load_config
+
+    root = bilingual(tmp_path)
+    cfg = load_config(root)
+    events: list[tuple[str, str]] = []
+    urls: list[str] = []
+
+    def report(event) -> None:
+        events.append((event.kind, event.message))
+        if event.kind == "serving":
+            urls.append(re.search(r"(http://\S+/)", event.message)[1])
+
+    stop = threading.Event()
+    thread = threading.Thread(target=serve, kwargs=dict(
+        cfg=cfg, port=0, interval=0.1, report=report, stop=stop, jobs=1))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 600
+        while not urls and time.monotonic() < deadline and thread.is_alive():
+            time.sleep(0.1)
+        assert urls, events
+        url = urls[0]
+        assert b"Some prose" in fetch(url + "en/page.html")
+        assert "页面".encode() in fetch(url + "zh/page.html")
+
+        page = root / "source" / "en" / "page.md"
+        page.write_text(page.read_text().replace("Some prose", "Freshly edited prose"))
+        while b"Freshly edited" not in fetch(url + "en/page.html"):
+            assert time.monotonic() < deadline, events
+            time.sleep(0.1)
+        while not any(kind in ("rebuilt", "failed") for kind, _ in events):
+            assert time.monotonic() < deadline, events
+            time.sleep(0.1)
+        rebuilt = next(message for kind, message in events if kind in ("rebuilt", "failed"))
+        assert rebuilt.startswith("rebuilt") and "downloads" in rebuilt, rebuilt
+        # The notebooks were bundled again after the pages were shown.
+        with zipfile.ZipFile(io.BytesIO(fetch(url + "en/notebooks/tiny-en.zip"))) as zf:
+            notebook = zf.read("tiny-en/page.ipynb").decode()
+        assert "Freshly edited prose" in notebook
+        # The Chinese edition was rebuilt too: its page keeps the translated title and shows
+        # the edited paragraph, which has no translation, in English.
+        zh = fetch(url + "zh/page.html").decode()
+        assert "页面" in zh and "Freshly edited prose" in zh
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert not thread.is_alive()
