@@ -36,6 +36,26 @@ def cell_frameworks(cell: dict[str, Any], frameworks: tuple[Framework, ...]) -> 
     return tuple(fw.key for fw in frameworks if fw.key and fw.key in tags)
 
 
+def misnamed_tags(nb: dict[str, Any], frameworks: tuple[Framework, ...]
+                  ) -> list[tuple[int, str, str]]:
+    """(code cell index, tag, framework key) for each code cell tag that looks like a framework
+    key but is not one (``pytroch``, ``PyTorch``, ``torch``): such a cell would silently be
+    shared by every framework."""
+    import difflib
+
+    keys = [fw.key for fw in frameworks if fw.key]
+    found = []
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    for index, cell in enumerate(code):
+        for tag in cell.get("metadata", {}).get("tags", []):
+            if not isinstance(tag, str) or tag in keys:
+                continue
+            close = difflib.get_close_matches(tag.lower(), keys, n=1, cutoff=0.75)
+            if close:
+                found.append((index, tag, close[0]))
+    return found
+
+
 def page_frameworks(nb: dict[str, Any], frameworks: tuple[Framework, ...]) -> tuple[Framework, ...]:
     """The frameworks a page is executed for: those its code cells name; the default one alone
     when no cell names a framework (and nothing when the page has no code)."""

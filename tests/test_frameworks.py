@@ -556,3 +556,17 @@ def test_select_tabs_keeps_one_frameworks_prose(tmp_path: Path):
     assert "L text." in lists and "N text." not in lists and "tab-item} Lists" not in lists
     assert "Before." in lists and "After." in lists
     assert ":sync: linux" in lists  # a tab set that is not about frameworks stays
+
+
+def test_a_misspelled_framework_tag_is_reported_at_its_line(tmp_path: Path):
+    root = make_book(tmp_path / "b")
+    use = root / "source" / "en" / "chapter" / "use.md"
+    text = use.read_text().replace(":tags: [numpy]\nprint('numpy only'",
+                                   ":tags: [nunpy, hide-input]\nprint('numpy only'")
+    use.write_text(text)
+    line = text.splitlines().index(":tags: [nunpy, hide-input]")  # the fence is the line above
+    out = _cli(root, "build", "html", "--lang", "en", "--strict")
+    assert out.returncode == 1
+    assert (f"warning: source/en/chapter/use.md:{line}: code cell tag 'nunpy' is not a "
+            "framework; did you mean 'numpy'?") in out.stderr
+    assert "hide-input" not in out.stderr

@@ -21,6 +21,7 @@ from d2lbook.frameworks import (
     PageRun,
     combined_notebook,
     imports_library,
+    misnamed_tags,
     page_runs,
     per_framework,
 )
@@ -143,6 +144,8 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
             cwd = english.parent if english.parent.is_dir() else e.tree / page.folder
             nb = page_notebook(page, cfg.default_framework.kernel)
             pages_nb[e.lang.code, page.name] = nb
+            if e is editions[0]:  # code is the same in every edition: said once
+                results[e.lang.code].problems += _misnamed_tags(cfg, source, text, nb)
             runs = page_runs(nb, cfg) or [PageRun(cfg.default_framework, nb)]
             for run in runs:
                 fw = run.framework
@@ -224,6 +227,17 @@ def _check_kernels(cfg: BookConfig, kernels: set[str]) -> None:
         raise MissingToolError(f"Jupyter kernel(s) not installed: {names}. Run `make setup` "
                                "(ci/setup.sh): it makes each framework's environment "
                                "(.venvs/<framework>) and registers its kernel")
+
+
+def _misnamed_tags(cfg: BookConfig, source: Path, text: str, nb: dict) -> list[Problem]:
+    lines = code_cell_lines(text)
+    keys = ", ".join(fw.key for fw in cfg.frameworks)
+    where = source.relative_to(cfg.root) if source.is_relative_to(cfg.root) else source
+    return [Problem(where, lines[index] if index < len(lines) else 0,
+                    f"code cell tag {tag!r} is not a framework; did you mean {key!r}? "
+                    f"(frameworks: {keys}; the cell is now shared by all of them)",
+                    "framework-tag")
+            for index, tag, key in misnamed_tags(nb, cfg.frameworks)]
 
 
 def _lines(text: str, run_nb: dict, page_nb: dict) -> list[int]:
