@@ -101,6 +101,38 @@ def editions_to_rebuild(cfg: BookConfig, before: dict[str, tuple[int, int]],
     return tuple(lang for lang in cfg.languages if lang in touched)
 
 
+def _warm_up_in_background(cfg: BookConfig) -> None:
+    """While the preview waits for the first change: Sphinx's imports, the Chinese search
+    dictionary and each English page read as a notebook (remembered in the process). A
+    start-up build with nothing to do (``commands.last_build``) did none of it, and the first
+    rebuild would pay for all of it."""
+    from d2lbook.render.settings import sphinx_settings
+    from d2lbook.render.sphinx_run import warm_up, warm_up_chinese
+
+    modules: list[str] = []
+    chinese = False
+    for lang in cfg.languages:
+        settings = sphinx_settings(cfg, lang)
+        modules += [m for m in [*settings["extensions"], settings["html_theme"]]
+                    if m not in modules]
+        chinese = chinese or str(settings.get("language", "")).startswith("zh")
+
+    def work() -> None:
+        from d2lbook.notebook import page_notebook
+        from d2lbook.source import read_pages
+
+        warm_up(modules)
+        try:
+            for page in read_pages(BookLayout(cfg).english):
+                page_notebook(page, cfg.default_framework.kernel)
+        except Exception:  # noqa: BLE001 - a broken page is the rebuild's to report
+            pass
+        if chinese:
+            warm_up_chinese()
+
+    threading.Thread(target=work, daemon=True, name="d2lbook-warm-up").start()
+
+
 @dataclass
 class ServeEvent:
     kind: str
@@ -189,6 +221,8 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
     state = snapshot(watched_paths(cfg))
     if build_first:
         run(cfg)
+    if rebuild is None:
+        _warm_up_in_background(cfg)
     site = BookLayout(cfg).site
     site.mkdir(parents=True, exist_ok=True)
     preview = Preview(site, host, port).start()

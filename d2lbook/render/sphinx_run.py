@@ -56,6 +56,45 @@ def _load_jieba_dictionary_once() -> None:
     zh.jieba_load_userdict = once
 
 
+def warm_up(modules: list[str]) -> None:
+    """Import Sphinx and the modules a build will load (extensions, theme): a second the
+    first Sphinx run of a process pays. ``serve`` calls it in the background after a start-up
+    build that had nothing to do, so that its first rebuild is as quick as the next ones."""
+    import importlib
+
+    from sphinx.application import builtin_extensions
+
+    # What Sphinx loads for every application, the book's extensions and the modules their
+    # setup() imports (MyST-NB's), then a CSS selection (the theme's, on each page: its
+    # regular expressions are compiled on first use).
+    for name in ["sphinx.builders.html", *builtin_extensions, *modules, "myst_nb.sphinx_ext",
+                 "myst_nb.sphinx_"]:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the build itself will report it
+            pass
+    try:
+        import bs4
+
+        bs4.BeautifulSoup('<nav><a class="x">a</a></nav>', "html.parser").select("nav a.x")
+    except Exception:  # noqa: BLE001 - optional
+        pass
+
+
+def warm_up_chinese() -> None:
+    """Load the Chinese search splitter's dictionary (about a second, once per process)."""
+    _load_jieba_dictionary_once()
+    try:
+        import logging
+
+        import jieba  # type: ignore[import-not-found]
+
+        jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict..." lines
+        jieba.initialize()
+    except Exception:  # noqa: BLE001 - optional
+        pass
+
+
 SERIAL_WRITES = 12
 """Up to this many pages to write, Sphinx writes them in this process: its parallel writer
 forks, ships doctrees and polls every 20 ms, which costs more than it saves for a few pages
