@@ -71,3 +71,26 @@ def test_an_edit_is_served_as_a_page_then_in_the_downloads(tmp_path: Path) -> No
         stop.set()
         thread.join(timeout=60)
     assert not thread.is_alive()
+
+
+def test_a_change_in_several_steps_is_rebuilt_once_finished(tmp_path: Path) -> None:
+    """An editor or ``git checkout`` writing files one after another (or one file truncated,
+    then written): the preview waits until the files stop changing."""
+    from d2lbook.commands.site import settled, snapshot, watched_paths
+    from tests.test_site import make_book
+
+    cfg = make_book(tmp_path)
+    page = tmp_path / "source" / "en" / "ch" / "a.md"
+    before = snapshot(watched_paths(cfg))
+
+    def write_in_steps() -> None:
+        for i in range(10):
+            page.write_text(f"# A\n\n{'step ' * (i + 1)}\n")
+            time.sleep(0.01)
+
+    writer = threading.Thread(target=write_in_steps)
+    writer.start()
+    time.sleep(0.005)
+    seen = settled(cfg, snapshot(watched_paths(cfg)), pause=0.2)  # ≫ the writer's steps
+    writer.join()
+    assert seen == snapshot(watched_paths(cfg)) != before

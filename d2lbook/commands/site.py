@@ -76,6 +76,21 @@ def changed(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
+def settled(cfg: BookConfig, seen: dict[str, tuple[int, int]], pause: float = 0.03,
+            limit: float = 1.0) -> dict[str, tuple[int, int]]:
+    """The watched files once they stop changing: an editor or ``git checkout`` writing
+    several files, or one file in two steps (truncate, then write), is rebuilt once, from the
+    finished files. Gives up waiting after ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        now = snapshot(watched_paths(cfg))
+        if now == seen:
+            break
+        seen = now
+    return seen
+
+
 def editions_to_rebuild(cfg: BookConfig, before: dict[str, tuple[int, int]],
                         after: dict[str, tuple[int, int]]) -> tuple[Language, ...]:
     """The editions whose inputs the change touches, the source language first. A file that
@@ -234,6 +249,8 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
             diff = changed(state, now)
             if not diff:
                 continue
+            now = settled(cfg, now)
+            diff = changed(state, now)
             langs = editions_to_rebuild(cfg, state, now)
             state = now
             report(ServeEvent("rebuilding", f"{len(diff)} file(s) changed: "
