@@ -116,16 +116,20 @@ def free_port() -> int:
 def start_cluster(workers: int, log: Path) -> tuple[str, list[subprocess.Popen]]:
     from distributed import Client
 
+    from d2lbook.procs import die_with_parent
+
     dask = str(Path(sys.executable).with_name("dask"))
     address = f"tcp://127.0.0.1:{free_port()}"
     out = open(log, "w")  # noqa: SIM115 - lives as long as the processes
     procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port",
                                address.rsplit(":", 1)[1], "--no-dashboard"],
-                              stdout=out, stderr=out, start_new_session=True)]
+                              stdout=out, stderr=out, start_new_session=True,
+                              preexec_fn=die_with_parent)]  # gone with the benchmark
     for _ in range(workers):
         procs.append(subprocess.Popen([dask, "worker", address, "--host", "127.0.0.1",
                                        "--nthreads", "1", "--no-dashboard"],
-                                      stdout=out, stderr=out, start_new_session=True))
+                                      stdout=out, stderr=out, start_new_session=True,
+                                      preexec_fn=die_with_parent))
     with Client(address, timeout=30, set_as_default=False) as client:
         client.wait_for_workers(workers, timeout=120)
     return address, procs

@@ -113,6 +113,8 @@ def dask_cluster(tmp: Path, resources: list[str],
     (poison / "d2lbook").mkdir(parents=True, exist_ok=True)
     (poison / "d2lbook" / "__init__.py").write_text(
         "raise ImportError('a worker must not need d2lbook')\n")
+    from d2lbook.procs import die_with_parent
+
     path = os.pathsep.join(str(p) for p in (poison, extra_path) if p)
     env = {**os.environ, "PYTHONPATH": path, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
     address = f"tcp://127.0.0.1:{free_port()}"
@@ -121,13 +123,15 @@ def dask_cluster(tmp: Path, resources: list[str],
     try:
         procs.append(subprocess.Popen(
             [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-             "--no-dashboard"], env=env, stdout=log, stderr=log, start_new_session=True))
+             "--no-dashboard"], env=env, stdout=log, stderr=log, start_new_session=True,
+            preexec_fn=die_with_parent))  # gone with the test run, even a killed one
         for res in resources:
             procs.append(subprocess.Popen(
                 [str(DASK), "worker", address, "--host", "127.0.0.1", "--nthreads", "1",
                  "--no-nanny", "--no-dashboard", "--death-timeout", "60",
                  *(["--resources", res] if res else [])],
-                env=env, stdout=log, stderr=log, start_new_session=True))
+                env=env, stdout=log, stderr=log, start_new_session=True,
+                preexec_fn=die_with_parent))
         from distributed import Client
 
         with Client(address, timeout=30, set_as_default=False) as client:
