@@ -100,10 +100,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     else:
         result = build(cfg, langs, formats, args.jobs, Reporter())
     for e in result.editions:
+        # A translated edition's warnings often name the English page (code and structure
+        # come from it): say which edition they are from.
+        edition = "" if e.lang == cfg.source_language.code else f" ({e.lang} edition)"
         for problem in e.problems:
-            print(f"warning: {problem}", file=sys.stderr)
+            print(f"warning: {problem}{edition}", file=sys.stderr)
         for warning in e.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            print(f"warning: {warning}{edition}", file=sys.stderr)
         paths = [e.html, *(e.pdfs.values() or [e.pdf]), *(e.zips.values() or [e.notebooks])]
         outputs = ", ".join(str(p.relative_to(cfg.root)) for p in paths if p)
         unexecuted = (f", {e.unexecuted} with code shown without outputs (not executed)"

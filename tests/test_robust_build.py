@@ -68,7 +68,7 @@ def test_warnings_of_a_translated_edition_name_the_english_page(tmp_path: Path) 
     assert proc.returncode == 0
     assert warnings_of(proc) == [
         f"warning: source/en/intro.md:{line + 1}: WARNING: duplicate label sec-plots, other "
-        "instance in source/en/chapter/plots.md"]
+        "instance in source/en/chapter/plots.md (zh edition)"]
 
 
 def test_a_label_removed_elsewhere_breaks_the_reference_in_a_warm_build(tmp_path: Path) -> None:
