@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,13 +194,23 @@ _TABITEM = re.compile(r"^(?P<fence>`{3,}|:{3,})\{tab-item\}")
 _SYNC = re.compile(r"^:sync:\s*(?P<key>\S+)\s*$")
 
 
-def select_tabs(markdown: str, fw: Framework, frameworks: tuple[Framework, ...]) -> str:
-    """The markdown with every framework tab-set (one whose items are synced by framework keys)
-    replaced by the content of ``fw``'s tab, or removed when it has none. Other tab-sets are
-    left as they are."""
+@dataclass(frozen=True)
+class _TabItem:
+    key: str
+    """The ``:sync:`` key ("" without one)."""
+    lines: list[str]
+    """The item as written, fences included."""
+    body: list[str]
+    """Its content (options and fences left out)."""
+
+
+def _framework_tab_sets(markdown: str, frameworks: tuple[Framework, ...]
+                        ) -> list[tuple[int, int, list[_TabItem]] | str]:
+    """The markdown's lines, with each framework tab-set (one whose items are all synced by
+    framework keys) as (its first line, its last line, its items) in place of its lines."""
     keys = {f.key for f in frameworks if f.key}
     lines = markdown.split("\n")
-    out: list[str] = []
+    out: list[tuple[int, int, list[_TabItem]] | str] = []
     i = 0
     while i < len(lines):
         m = _TABSET.match(lines[i])
@@ -211,19 +222,57 @@ def select_tabs(markdown: str, fw: Framework, frameworks: tuple[Framework, ...])
         while end < len(lines) and lines[end].strip() != m["fence"]:
             end += 1
         items = _tab_items(lines[i + 1:end])
-        synced = [key for key, _ in items]
-        if not items or not all(key in keys for key in synced):
+        if not items or not all(item.key in keys for item in items):
             out += lines[i:end + 1]
         else:
-            for key, content in items:
-                if key == fw.key:
-                    out += content
+            out.append((i, end, items))
         i = end + 1
+    return out
+
+
+def select_tabs(markdown: str, fw: Framework, frameworks: tuple[Framework, ...]) -> str:
+    """The markdown with every framework tab-set (one whose items are synced by framework keys)
+    replaced by the content of ``fw``'s tab, or removed when it has none. Other tab-sets are
+    left as they are."""
+    out: list[str] = []
+    for part in _framework_tab_sets(markdown, frameworks):
+        if isinstance(part, str):
+            out.append(part)
+        else:
+            out += [line for item in part[2] if item.key == fw.key for line in item.body]
     return "\n".join(out)
 
 
-def _tab_items(lines: list[str]) -> list[tuple[str, list[str]]]:
-    items: list[tuple[str, list[str]]] = []
+def complete_tabs(markdown: str, frameworks: tuple[Framework, ...],
+                  filler: Callable[[Framework], str]) -> str:
+    """The website's markdown: a framework tab-set lacking some frameworks gets a tab for each,
+    holding ``filler(framework)``, and its tabs in configuration order. (A lone PyTorch note
+    would otherwise stay on screen while the reader follows MXNet.)"""
+    lines = markdown.split("\n")
+    out: list[str] = []
+    for part in _framework_tab_sets(markdown, frameworks):
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        first, last, items = part
+        have = {item.key: item for item in items}
+        if all(fw.key in have for fw in frameworks if fw.key):
+            out += lines[first:last + 1]
+            continue
+        fence = _TABITEM.match(items[0].lines[0])["fence"]  # type: ignore[index]
+        out.append(lines[first])
+        for fw in frameworks:
+            if fw.key in have:
+                out += have[fw.key].lines
+            elif fw.key:
+                out += [f"{fence}{{tab-item}} {fw.name}", f":sync: {fw.key}", "",
+                        filler(fw), fence]
+        out.append(lines[last])
+    return "\n".join(out)
+
+
+def _tab_items(lines: list[str]) -> list[_TabItem]:
+    items: list[_TabItem] = []
     i = 0
     while i < len(lines):
         m = _TABITEM.match(lines[i])
@@ -239,7 +288,7 @@ def _tab_items(lines: list[str]) -> list[tuple[str, list[str]]]:
             s = _SYNC.match(body[0])
             key = s["key"] if s else key
             body = body[1:]
-        items.append((key, body))
+        items.append(_TabItem(key, lines[i:end + 1], body))
         i = end + 1
     return items
 

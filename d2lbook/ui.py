@@ -35,6 +35,8 @@ UI = {
         "status_page": "Page", "status_current": "Translated", "status_outdated": "Outdated",
         "status_untranslated": "Untranslated", "status_progress": "Progress",
         "status_total": "Total",
+        # a framework's tab added to a prose tab set that has none for it (website)
+        "tab_nothing": "Nothing here is specific to {name}.",
     },
     "zh": {
         "switch": "阅读本页的{name}版",
@@ -56,6 +58,7 @@ UI = {
                         "和英文原文的 git 历史自动生成。",
         "status_page": "页面", "status_current": "已翻译", "status_outdated": "已过时",
         "status_untranslated": "未翻译", "status_progress": "进度", "status_total": "合计",
+        "tab_nothing": "这里没有专门针对 {name} 的说明。",
     },
 }
 

@@ -208,6 +208,42 @@ def test_prose_tabs_sync_with_the_code_tabs(book, lang: str):
     assert "With lists, a vector" in prose and "With NumPy, a vector" in prose
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_prose_tab_set_gets_a_tab_for_every_framework_on_the_website(book, lang: str):
+    """The tools page's prose tabs name lists and numpy only: the website adds a Strings tab
+    saying there is nothing specific to it, so the lists note does not stay on screen while
+    the reader follows Strings; the Strings notebook has neither note."""
+    import json
+
+    cfg, _ = book
+    page = _html(cfg, lang, "chapter/tools")
+    prose = page[:page.index("d2l-framework-tabs")]
+    assert re.findall(r'class="sd-tab-label"[^>]*data-sync-id="(\w+)"', prose) == KEYS
+    nothing = {"en": "Nothing here is specific to Strings.",
+               "zh": "这里没有专门针对 Strings 的说明。"}[lang]
+    assert nothing in prose
+    notebook = json.loads((cfg.build_dir / lang / "notebooks" / "strings" / "chapter" /
+                           "tools.ipynb").read_text(encoding="utf-8"))
+    text = "".join("".join(c["source"]) for c in notebook["cells"])
+    assert "a vector is" not in text and "Strings." not in text and "Strings 的" not in text
+
+
+def test_complete_tabs_keeps_configuration_order_and_other_tab_sets(tmp_path: Path):
+    from d2lbook.frameworks import complete_tabs
+
+    cfg = load_config(make_book(tmp_path / "b"))
+    lone = ("Before.\n\n::::{tab-set}\n:::{tab-item} NumPy\n:sync: numpy\nN text.\n:::\n"
+            "::::\n\nAfter.")
+    assert complete_tabs(lone, cfg.frameworks, lambda fw: f"none for {fw.name}") == (
+        "Before.\n\n::::{tab-set}\n:::{tab-item} Lists\n:sync: lists\n\nnone for Lists\n"
+        ":::\n:::{tab-item} NumPy\n:sync: numpy\nN text.\n:::\n::::\n\nAfter.")
+    full = ("::::{tab-set}\n:::{tab-item} Lists\n:sync: lists\nL.\n:::\n"
+            ":::{tab-item} NumPy\n:sync: numpy\nN.\n:::\n::::")
+    other = "::::{tab-set}\n:::{tab-item} Linux\n:sync: linux\nApt.\n:::\n::::"
+    for text in (full, other, "No tabs."):
+        assert complete_tabs(text, cfg.frameworks, lambda fw: "x") == text
+
+
 def test_pages_link_every_frameworks_downloads(book):
     cfg, _ = book
     page = _html(cfg, "en", "chapter/use")

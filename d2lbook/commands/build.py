@@ -259,6 +259,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
     lang = edition.lang
     layout = BookLayout(cfg)
     _mark_progress(notebooks, edition)
+    _complete_prose_tabs(cfg, lang, notebooks)
     tree = write_sphinx_tree(cfg, lang, edition.tree, _for_sphinx(cfg, edition, notebooks),
                              edition.assets)
     # A step whose inputs hash the same as when it last succeeded is not started (uptodate).
@@ -361,6 +362,23 @@ _HTML_RUNS: dict[tuple[str, str], Any] = {}
 """(HTML folder, inputs digest) -> the Sphinx run that made it, in this process: the notebook
 bundle resolves its references with that run's environment, so ``serve``, which shows the
 HTML first and bundles the notebooks after, does not start Sphinx twice."""
+
+
+def _complete_prose_tabs(cfg: BookConfig, lang: Language, notebooks: dict[str, dict]) -> None:
+    """The website's prose tab sets get a tab for every framework: a note only for PyTorch
+    must not stay on screen while the reader follows MXNet (``frameworks.complete_tabs``)."""
+    from d2lbook.frameworks import complete_tabs
+    from d2lbook.ui import ui_strings
+
+    if sum(1 for fw in cfg.frameworks if fw.key) < 2:
+        return
+    nothing = ui_strings(lang.code)["tab_nothing"]
+    for nb in notebooks.values():
+        for cell in nb["cells"]:
+            text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            if cell["cell_type"] == "markdown" and "{tab-set}" in text:
+                cell["source"] = complete_tabs(text, cfg.frameworks,
+                                               lambda fw: nothing.format(name=fw.name))
 
 
 def _one_framework(fw_notebooks: dict[str, dict[str, dict]], key: str) -> dict[str, dict]:
