@@ -185,6 +185,34 @@ TAB_SYNC_GROUP = "tab"
 every page and both editions share, being served from one origin)."""
 
 
+_UNNUMBERED = r"\edef\dtwolbooksecnumdepth{\the\value{secnumdepth}}\setcounter{secnumdepth}{-1}"
+_NUMBERED = r"\setcounter{secnumdepth}{\dtwolbooksecnumdepth}"
+
+
+def _unnumbered_chapters(app: Any, doctree: Any) -> None:
+    """A numbered book's root page may list chapters in a toctree without ``:numbered:`` (a
+    preface before the numbered chapters, references after them): the website shows them
+    without a number, and so does the PDF now, whose chapter numbers (and so its figure and
+    equation numbers) then match the website's. LaTeX numbers no heading while its
+    ``secnumdepth`` is below 0; the root page's toctrees become the chapters in place."""
+    from docutils import nodes
+    from sphinx import addnodes
+
+    if app.env.docname != app.config.root_doc:
+        return
+    toctrees = list(doctree.findall(addnodes.toctree))
+    if not any(t.get("numbered") for t in toctrees):
+        return  # an unnumbered book stays as it is
+    for toctree in toctrees:
+        if toctree.get("numbered"):
+            continue
+        wrapper = toctree.parent if isinstance(toctree.parent, nodes.compound) else toctree
+        parent = wrapper.parent
+        at = parent.index(wrapper)
+        parent.insert(at + 1, nodes.raw("", _NUMBERED, format="latex"))
+        parent.insert(at, nodes.raw("", _UNNUMBERED, format="latex"))
+
+
 def _framework_tabs(app: Any, doctree: Any, docname: str = "") -> None:
     """Consecutive code cells marked for one framework each (``frameworks.combined_notebook``)
     become one sphinx-design tab set: a tab per framework with its code and outputs."""
@@ -296,6 +324,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("d2lbook_frameworks", [], "env")
     app.add_config_value("d2lbook_framework", "", "env")
     app.connect("doctree-read", _framework_tabs)
+    app.connect("doctree-read", _unnumbered_chapters)
     app.add_config_value("d2lbook_language", "en", "env")
     app.add_config_value("d2lbook_html_lang", "en", "html")
     app.connect("config-inited", _config_inited)
