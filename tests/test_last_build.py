@@ -268,3 +268,30 @@ def test_a_cleared_execution_cache_executes_again(tmp_path: Path):
     assert not again.up_to_date and again.executed == 1
     shutil.rmtree(root / "_build" / "cache")  # by hand
     assert build(root).executed == 1
+
+
+def test_a_build_does_not_fail_when_its_result_cannot_be_remembered(tmp_path: Path,
+                                                                    monkeypatch):
+    """The memo is an optimisation: if it cannot be written (a full disk, a result that does
+    not pickle; injected here), the build still succeeds and the next one does its work."""
+    import pickle
+
+    import d2lbook.files
+
+    write = d2lbook.files.write_atomic
+
+    def full_disk_for_the_memo(path, data, **kwargs):
+        if Path(path).name == "last-build.pickle":
+            raise OSError(28, "No space left on device")
+        return write(path, data, **kwargs)
+
+    root = small_book(tmp_path, PAGE)
+    monkeypatch.setattr(d2lbook.files, "write_atomic", full_disk_for_the_memo)
+    first = build(root)
+    assert first.editions[0].executed == 1
+    assert not (root / "_build" / "last-build.pickle").exists()
+    monkeypatch.undo()
+    monkeypatch.setattr(pickle, "dumps", lambda *a, **k: (_ for _ in ()).throw(
+        pickle.PicklingError("cannot pickle")))
+    assert not build(root).up_to_date
+    assert not (root / "_build" / "last-build.pickle").exists()

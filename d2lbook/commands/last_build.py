@@ -113,5 +113,11 @@ class LastBuild:
         outputs = [*outputs, self.execution_cache]
         header = {"format": LAST_BUILD_FORMAT, "digest": digest,
                   "outputs": [[str(p), signature(p)] for p in outputs if p is not None]}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.path, json.dumps(header).encode() + b"\n" + pickle.dumps(result))
+        try:
+            data = json.dumps(header).encode() + b"\n" + pickle.dumps(result)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, data)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            # The memo is an optimisation: a build that succeeded does not fail for it (a
+            # full disk); the next build does its work.
+            self.forget()
