@@ -293,6 +293,17 @@ def _tab_items(lines: list[str]) -> list[_TabItem]:
     return items
 
 
+def website_view(nb: dict[str, Any], frameworks: tuple[Framework, ...],
+                 filler: Callable[[Framework], str]) -> None:
+    """The website's notebook, in place: its prose tab-sets get a tab for every framework
+    (``complete_tabs``; nothing to do in a book with fewer than two frameworks)."""
+    if sum(1 for fw in frameworks if fw.key) < 2:
+        return
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown" and "{tab-set}" in _source(cell):
+            cell["source"] = complete_tabs(_source(cell), frameworks, filler)
+
+
 def reader_view(nb: dict[str, Any], fw: Framework,
                 frameworks: tuple[Framework, ...]) -> dict[str, Any]:
     """The notebook with its prose tab-sets resolved for ``fw`` (PDF, reader notebooks)."""

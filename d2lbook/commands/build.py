@@ -64,8 +64,8 @@ class EditionResult:
     """Every step of the build, started or not (named as in ``skipped``)."""
 
     def outputs(self) -> list[Path]:
-        return [p for p in (self.html, *self.pdfs.values(), *self.zips.values(), self.pdf,
-                            self.notebooks) if p is not None]
+        """What the build made (``pdf`` and ``notebooks`` are among ``pdfs`` and ``zips``)."""
+        return [p for p in (self.html, *self.pdfs.values(), *self.zips.values()) if p]
 
 
 @dataclass
@@ -76,6 +76,9 @@ class BuildResult:
     up_to_date: bool = False
     """Nothing was done: the inputs were those of the last build (``commands.last_build``),
     whose result this is."""
+
+    def outputs(self) -> list[Path]:
+        return [p for e in self.editions for p in e.outputs()]
 
     @property
     def warning_count(self) -> int:
@@ -92,17 +95,12 @@ def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...]
           progress: Callable[[ExecutionEvent], None] = lambda e: None) -> BuildResult:
     """Build ``langs`` in ``formats``; at once when nothing changed since the last build
     (``commands.last_build``)."""
-    from d2lbook.commands.last_build import LastBuild, inputs_digest
+    from d2lbook.commands.last_build import remembered
 
-    last = LastBuild(cfg)
-    digest = inputs_digest(cfg, "build", langs, formats)
-    stored = last.result(digest)
-    if stored is not None:
-        return as_up_to_date(stored)
-    last.forget()
-    result = build_editions(cfg, langs, formats, jobs, progress)
-    last.record(digest, result, [p for e in result.editions for p in e.outputs()])
-    return result
+    result, stored = remembered(cfg, "build", langs, formats,
+                                lambda: build_editions(cfg, langs, formats, jobs, progress),
+                                BuildResult.outputs)
+    return as_up_to_date(result) if stored else result
 
 
 def as_up_to_date(result: BuildResult) -> BuildResult:
@@ -162,7 +160,8 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
                              work_dir=layout.cache)
     summary = execute_notebooks(all_jobs, execution_cache(cfg),
                                 dataclasses.replace(ex, jobs=jobs), layout.cache, progress,
-                                lambda: make_backend(options), ex.fail_fast)
+                                lambda: make_backend(options), ex.fail_fast,
+                                layout.environments_memo)
     executed: dict[str, dict[str, dict[str, dict]]] = {}
     for outcome in summary.outcomes:
         code, name, key = outcome.page
@@ -366,19 +365,13 @@ HTML first and bundles the notebooks after, does not start Sphinx twice."""
 
 def _complete_prose_tabs(cfg: BookConfig, lang: Language, notebooks: dict[str, dict]) -> None:
     """The website's prose tab sets get a tab for every framework: a note only for PyTorch
-    must not stay on screen while the reader follows MXNet (``frameworks.complete_tabs``)."""
-    from d2lbook.frameworks import complete_tabs
+    must not stay on screen while the reader follows MXNet (``frameworks.website_view``)."""
+    from d2lbook.frameworks import website_view
     from d2lbook.ui import ui_strings
 
-    if sum(1 for fw in cfg.frameworks if fw.key) < 2:
-        return
     nothing = ui_strings(lang.code)["tab_nothing"]
     for nb in notebooks.values():
-        for cell in nb["cells"]:
-            text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-            if cell["cell_type"] == "markdown" and "{tab-set}" in text:
-                cell["source"] = complete_tabs(text, cfg.frameworks,
-                                               lambda fw: nothing.format(name=fw.name))
+        website_view(nb, cfg.frameworks, lambda fw: nothing.format(name=fw.name))
 
 
 def _one_framework(fw_notebooks: dict[str, dict[str, dict]], key: str) -> dict[str, dict]:

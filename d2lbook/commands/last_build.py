@@ -31,15 +31,33 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.layout import BookLayout
 from d2lbook.render.uptodate import files_digest, signature
 
 LAST_BUILD_FORMAT = 1
+
+T = TypeVar("T")
+
+
+def remembered(cfg: BookConfig, what: str, langs: Iterable[Language], formats: Iterable[str],
+               work: Callable[[], T], outputs: Callable[[T], Iterable[Path]]) -> tuple[T, bool]:
+    """``work()``'s result, or the last build's when the inputs are unchanged (then True):
+    the round trip ``commands.build`` and ``commands.site`` share."""
+    langs, formats = tuple(langs), tuple(formats)
+    last = LastBuild(cfg)
+    digest = inputs_digest(cfg, what, langs, formats)
+    stored = last.result(digest)
+    if stored is not None:
+        return stored, True
+    last.forget()
+    result = work()
+    last.record(digest, result, outputs(result))
+    return result, False
 
 
 def inputs_digest(cfg: BookConfig, what: str, langs: Iterable[Language],

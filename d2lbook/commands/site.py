@@ -30,20 +30,16 @@ def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | 
     """Build the editions (default: all) in ``formats`` and assemble ``_build/site/`` from
     the outputs (editions not rebuilt are taken as they were last built); at once when nothing
     changed since the last build (``commands.last_build``)."""
-    from d2lbook.commands.last_build import LastBuild, inputs_digest
+    from d2lbook.commands.last_build import remembered
 
     langs = langs or cfg.languages
-    last = LastBuild(cfg)
-    digest = inputs_digest(cfg, "site", langs, formats)
-    stored = last.result(digest)
-    if stored is not None:
-        return SiteBuild(as_up_to_date(stored.build), stored.site)
-    last.forget()
-    result = build_editions(cfg, langs, formats, jobs, progress)
-    built = SiteBuild(result, assemble_site(cfg))
-    outputs = [p for e in result.editions for p in e.outputs()]
-    last.record(digest, built, [*outputs, built.site.root / "index.html"])
-    return built
+
+    def work() -> SiteBuild:
+        return SiteBuild(build_editions(cfg, langs, formats, jobs, progress), assemble_site(cfg))
+
+    built, stored = remembered(cfg, "site", langs, formats, work,
+                               lambda b: [*b.build.outputs(), b.site.root / "index.html"])
+    return SiteBuild(as_up_to_date(built.build), built.site) if stored else built
 
 
 # --------------------------------------------------------------------------------------------

@@ -73,20 +73,21 @@ def execute_notebooks(jobs: list[Job], cache: ExecutionCache, settings: Executio
                       work_dir: Path,
                       progress: Callable[[ExecutionEvent], None] = lambda e: None,
                       backend: Callable[[], Backend] | None = None,
-                      fail_fast: bool = False) -> Summary:
+                      fail_fast: bool = False,
+                      environments: Path | None = None) -> Summary:
     """Fill in every job's outputs from the cache, executing the misses on ``backend()``
     (called only when something misses; default: the local pool of ``settings.jobs``
     kernels, 0 = one per core, with ``work_dir`` as scratch space). A job may name its own
     kernel (its framework's). Failures are raised after every other notebook ran
-    (``fail_fast``: at the first)."""
+    (``fail_fast``: at the first). ``environments``: where the kernels' package listings
+    are remembered (``execute.environment``)."""
     from d2lbook.execute.schedule import run_misses
 
     keys = []
-    memo = work_dir / "environments.json"  # BookLayout.environments_memo in a build
     for job in jobs:
         kernel = job.kernel or settings.kernel
         keys.append(cache_key(job.notebook["cells"], kernel,
-                              fingerprint(kernel, memo) + job.depends))
+                              fingerprint(kernel, environments) + job.depends))
     records: dict[str, Record] = {}
     todo: dict[str, Job] = {}
     for job, key in zip(jobs, keys, strict=True):

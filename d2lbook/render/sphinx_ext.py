@@ -169,7 +169,7 @@ def _fix_chinese_search(app: Any) -> None:
     app.add_search_language(ChineseSearch)
 
 
-def _quiet_jieba() -> None:
+def quiet_jieba() -> None:
     """jieba (Chinese word splitting for the search index) logs its dictionary loading at DEBUG
     level on every build; keep it to warnings."""
     try:
@@ -332,5 +332,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("build-finished", _copy_mathjax)
     app.add_css_file("d2lbook.css")
     _fix_chinese_search(app)
-    _quiet_jieba()
+    quiet_jieba()
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2"}

@@ -83,13 +83,13 @@ def warm_up(modules: list[str]) -> None:
 
 def warm_up_chinese() -> None:
     """Load the Chinese search splitter's dictionary (about a second, once per process)."""
-    _load_jieba_dictionary_once()
-    try:
-        import logging
+    from d2lbook.render.sphinx_ext import quiet_jieba
 
+    _load_jieba_dictionary_once()
+    quiet_jieba()  # not its "Building prefix dict..." lines
+    try:
         import jieba  # type: ignore[import-not-found]
 
-        jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict..." lines
         jieba.initialize()
     except Exception:  # noqa: BLE001 - optional
         pass
