@@ -55,16 +55,24 @@ def cmd_lib(args: argparse.Namespace) -> int:
     if not result.files:
         print("no framework names a library module ([tool.d2lbook.frameworks.*] library)")
         return 0
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for path in result.changed:
         rel = path.relative_to(cfg.root)
         print(f"{rel}: differs from what the pages define" if args.check else f"wrote {rel}")
     print(f"library: {len(result.files)} file(s), {result.definitions} definition(s), "
           f"{len(result.changed)} {'out of date' if args.check else 'changed'}")
-    if args.check and result.changed:
+    if not args.check:
+        return 0
+    from d2lbook.commands.library_check import import_problems, lost_names
+
+    problems = lost_names(cfg, result) + import_problems(cfg, result.libraries)
+    for problem in problems:
+        print(f"error: {problem.framework}: {problem.message}", file=sys.stderr)
+    if result.changed:
         print("error: the committed library is out of date; run `d2lbook build lib` and commit",
               file=sys.stderr)
-        return 1
-    return 0
+    return 1 if result.changed or problems else 0
 
 
 def _with_execution_options(cfg, args: argparse.Namespace):
@@ -189,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
                    nargs="?", default="all", help="site: every format, then _build/site/ (all "
                    "does that too when every language is built); lib: the #@save library")
     p.add_argument("--check", action="store_true",
-                   help="with lib: write nothing, exit 1 if the committed library differs")
+                   help="with lib: write nothing; exit 1 if the committed library differs, a "
+                   "framework's module does not import in its kernel, or it lost a name a page "
+                   "uses")
     p.add_argument("--lang", default="all", help="a language code, or all (default)")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="notebooks executed in parallel (default: CPU cores)")

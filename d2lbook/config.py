@@ -95,6 +95,23 @@ class Framework:
     requirements: tuple[str, ...] = ()
     """Pinned requirements of the framework's environment (``ci/setup.sh`` installs them into
     ``.venvs/<key>``)."""
+    library_head: str = ""
+    """A hand-written Python file (path from the book's root) that starts the library module,
+    before the generated code: imports, constants (``DATA_HUB``), ``nn_Module = nn.Module``.
+    Empty: the module starts with the generated code."""
+    alias_module: str = ""
+    """The module ``simple_alias`` names come from (``torch``: ``ones`` -> ``ones = torch.ones``);
+    the old ``config.ini``'s ``lib_name``."""
+    alias: tuple[str, ...] = ()
+    """Assignments written as they are after the saved code (``nn_Module = nn.Module``)."""
+    simple_alias: tuple[str, ...] = ()
+    """``name`` or ``name -> attr``: ``name = <alias_module>.<attr>`` (``concat -> cat``)."""
+    fluent_alias: tuple[str, ...] = ()
+    """``name`` or ``name -> method``: ``name(x, ...)`` calls ``x.method(...)``
+    (``reduce_sum -> sum``)."""
+    reverse_alias: tuple[str, ...] = ()
+    """``<package>.name -> expression`` rewrites of the old tool's notebooks; a plain name that
+    the library does not define otherwise becomes ``name = expression``."""
 
     @property
     def package(self) -> str:
@@ -378,6 +395,7 @@ def _frameworks(tables: Any, problems: list[Problem]) -> tuple[Framework, ...]:
         if any(not isinstance(r, str) or not r.strip() for r in requirements):
             problems.append(Problem("pyproject.toml", 0, f"{where}.requirements: a list of "
                                     "pip requirement strings"))
+        _check_aliases(kwargs, where, problems)
         kwargs["kernel"] = kwargs.get("kernel") or f"d2l-{key}"
         found.append(Framework(key=key, **kwargs))
     libraries = [fw.library for fw in found if fw.library]
@@ -389,6 +407,39 @@ def _frameworks(tables: Any, problems: list[Problem]) -> tuple[Framework, ...]:
         problems.append(Problem("pyproject.toml", 0, "frameworks: every library module must be "
                                 f"in one package (found {', '.join(sorted(packages))})"))
     return tuple(found)
+
+
+_ALIAS_NAME = re.compile(r"^[A-Za-z_]\w*$")
+_ALIAS_TARGET = re.compile(r"^[A-Za-z_][\w.()]*$")
+
+
+def _check_aliases(kwargs: dict[str, Any], where: str, problems: list[Problem]) -> None:
+    """Alias entries that would not make a valid library line are recorded (and dropped)."""
+    import ast
+
+    def bad(kind: str, entry: Any, what: str) -> None:
+        problems.append(Problem("pyproject.toml", 0, f"{where}.{kind}: {entry!r} is not "
+                                f"{what}"))
+
+    for kind in ("simple_alias", "fluent_alias"):
+        for entry in kwargs.get(kind, ()):
+            name, _, target = str(entry).partition("->")
+            if not isinstance(entry, str) or not _ALIAS_NAME.match(name.strip()) or \
+                    (target and not _ALIAS_TARGET.match(target.strip())):
+                bad(kind, entry, "`name` or `name -> target` (a Python name, a dotted target)")
+    if kwargs.get("simple_alias") and not kwargs.get("alias_module"):
+        problems.append(Problem("pyproject.toml", 0, f"{where}: simple_alias needs "
+                                "alias_module (the module the names come from, e.g. \"torch\")"))
+    for entry in kwargs.get("alias", ()):
+        try:
+            node = ast.parse(str(entry)).body
+        except SyntaxError:
+            node = []
+        if len(node) != 1 or not isinstance(node[0], ast.Assign):
+            bad("alias", entry, "one assignment `name = expression`")
+    for entry in kwargs.get("reverse_alias", ()):
+        if not isinstance(entry, str) or "->" not in entry:
+            bad("reverse_alias", entry, "`pattern -> replacement`")
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -45,6 +45,17 @@ def is_hidden(relative: Path | PurePosixPath) -> bool:
     return any(part.startswith((".", "_")) for part in relative.parts)
 
 
+LIBRARY_HEADS = "_library"
+"""Folder of a source tree holding the library heads (hidden: never a page or an asset)."""
+
+
+def library_head(source: str, lang: str, module: str) -> PurePosixPath:
+    """Where ``d2lbook import`` keeps a framework's hand-written library head, relative to the
+    book's root: ``source/<lang>/_library/<module>_head.py`` (``module``: ``torch``). The
+    ``library_head`` setting names it; authors may move it."""
+    return PurePosixPath(source, lang, LIBRARY_HEADS, f"{module}_head.py")
+
+
 def page_name(folder: Path, path: Path) -> str:
     """``folder/a/b.md`` -> ``a/b`` (Sphinx's docname)."""
     return path.relative_to(folder).with_suffix("").as_posix()

@@ -5,10 +5,20 @@ What is saved:
 
 - a code cell whose first line is exactly ``#@save``: the whole cell, minus that line;
 - otherwise a top-level ``def``, ``class``, assignment or import whose first line ends with
-  ``#@save``: that statement alone (with its decorators).
+  ``#@save``: that statement alone (with its decorators);
+- a ``#@save`` line of its own further down a cell (the old dialect's form): the top-level
+  statement that follows it (with its decorators).
 
-A saved function decorated with ``@d2l.add_to_class(SomeClass)`` (or ``@add_to_class(...)``)
-becomes a method of ``SomeClass`` in the library, wherever the class was saved before. Each saved
+A page gives its saved code to the frameworks it is executed for (``page_frameworks``: those its
+cells name, else the default one), so a framework's library holds only code of its own pages.
+The module starts with the framework's hand-written head (``library_head``), if any, and ends
+with its aliases (``alias``, ``simple_alias``, ``fluent_alias``, ``reverse_alias``).
+
+A saved function decorated with ``@d2l.add_to_class(SomeClass)`` (or ``@add_to_class(...)``,
+``SomeClass`` also written ``d2l.SomeClass``) becomes a method of ``SomeClass`` in the library,
+wherever the class was saved before; when the class is not saved before it, the decorated
+function stays at the top level (the decorator adds it when the module is imported) and a
+warning names its line unless the head defines the class. Each saved
 function and class says in its docstring where the book defines it: "Defined in Section 3.2",
 the number the book prints for the page (computed from the numbered table of contents like
 Sphinx does).
@@ -146,6 +156,8 @@ class Library:
     text: str
     definitions: dict[str, str] = field(default_factory=dict)
     """Saved function/class name -> "Section X.Y" where it is defined."""
+    warnings: list[str] = field(default_factory=list)
+    """``file:line: message`` for saved code that could not be placed as written."""
 
 
 def _cell_source(cell: dict[str, Any]) -> str:
@@ -154,15 +166,20 @@ def _cell_source(cell: dict[str, Any]) -> str:
 
 
 def saved_code(page: Page, fw: Framework, frameworks: tuple[Framework, ...],
-               nb: dict[str, Any] | None = None) -> list[Saved]:
+               nb: dict[str, Any] | None = None,
+               warnings: list[str] | None = None) -> list[Saved]:
     """The saved code of one page for one framework, in order (``nb``: the page as a
-    notebook, when the caller has it already)."""
-    from d2lbook.frameworks import cell_frameworks
+    notebook, when the caller has it already; ``warnings`` collects ``file:line: message``
+    for marks that save nothing)."""
+    from d2lbook.frameworks import cell_frameworks, page_frameworks
     from d2lbook.notebook import page_notebook
 
     if SAVE not in page.text:
         return []
     nb = nb or page_notebook(page)
+    if fw.key and fw not in page_frameworks(nb, frameworks):
+        return []  # the page has no code for this framework: it is not executed for it
+    warnings = [] if warnings is None else warnings
     lines = code_cell_lines(page.text)
     found: list[Saved] = []
     code_index = -1
@@ -188,9 +205,11 @@ def saved_code(page: Page, fw: Framework, frameworks: tuple[Framework, ...],
         except SyntaxError as err:
             raise SourceError(f"{page.path}:{first + (err.lineno or 1) - 1}: this cell has "
                               f"{SAVE} but is not valid Python: {err.msg}") from None
+        marked = _standalone_marks(body, tree, f"{page.path}", first, warnings)
         for node in tree.body:
             start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-            if node.lineno - 1 >= len(body) or not body[node.lineno - 1].rstrip().endswith(SAVE):
+            if start not in marked and (node.lineno - 1 >= len(body) or
+                                        not body[node.lineno - 1].rstrip().endswith(SAVE)):
                 continue
             if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                      ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom)):
@@ -201,6 +220,32 @@ def saved_code(page: Page, fw: Framework, frameworks: tuple[Framework, ...],
             code = code.replace("  " + SAVE, "", 1).replace(" " + SAVE, "", 1)
             found.append(Saved(page.name, page.path, first + start - 1, code.rstrip()))
     return found
+
+
+def _standalone_marks(body: list[str], tree: ast.Module, path: str, first: int,
+                      warnings: list[str]) -> set[int]:
+    """The first lines (1-based, decorators included) of the top-level statements that a
+    ``#@save`` line of its own (below the cell's first line) saves: the next statement after
+    it, with only blank lines and comments between."""
+    starts = sorted(min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", []))])
+                    for n in tree.body)
+    marked: set[int] = set()
+    for index, line in enumerate(body[1:], start=1):
+        if line.strip() != SAVE:
+            continue
+        where = f"{path}:{first + index}"
+        if line[:1].isspace():
+            warnings.append(f"{where}: an indented {SAVE} line saves nothing; put it above a "
+                            "top-level def or class, or at the end of its first line")
+            continue
+        following = [n for n in starts if n > index + 1]
+        between = body[index + 1:following[0] - 1] if following else []
+        if not following or any(x.strip() and not x.lstrip().startswith("#") for x in between):
+            warnings.append(f"{where}: {SAVE} is followed by no top-level statement in its "
+                            "cell; it saves nothing")
+            continue
+        marked.add(following[0])
+    return marked
 
 
 def _first_code_line(text: str, fence_line: int) -> int:
@@ -221,18 +266,93 @@ def _is_self_import(node: ast.stmt, pkg: str) -> bool:
         (isinstance(node, ast.Import) and any(a.name == pkg for a in node.names))
 
 
-def _add_to_class_target(node: ast.stmt) -> tuple[str, ast.expr] | None:
-    """``@d2l.add_to_class(Cls)`` / ``@add_to_class(Cls)`` on a function -> (Cls, decorator)."""
+def _add_to_class_target(node: ast.stmt, pkg: str) -> tuple[str, ast.expr] | None:
+    """``@d2l.add_to_class(Cls)`` / ``@add_to_class(d2l.Cls)`` on a function ->
+    (Cls, decorator)."""
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     for dec in node.decorator_list:
-        if isinstance(dec, ast.Call) and len(dec.args) == 1 and \
-                isinstance(dec.args[0], ast.Name):
-            fn = dec.func
-            name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
-            if name == "add_to_class":
-                return dec.args[0].id, dec
+        if not (isinstance(dec, ast.Call) and len(dec.args) == 1 and not dec.keywords):
+            continue
+        fn, arg = dec.func, dec.args[0]
+        name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
+        if name != "add_to_class":
+            continue
+        if isinstance(arg, ast.Name):
+            return arg.id, dec
+        if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and \
+                arg.value.id == pkg:
+            return arg.attr, dec
     return None
+
+
+def _top_names(code: str) -> set[str]:
+    """Names a piece of module code defines at its top level (best effort: none when it does
+    not parse)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Name):
+                        names.add(sub.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+def alias_lines(fw: Framework, defined: set[str]) -> list[str]:
+    """The framework's aliases as module lines, in the old tool's order: ``alias`` as written,
+    ``simple_alias``, ``fluent_alias``; then each ``reverse_alias`` of a plain
+    ``<package>.name`` that nothing else defines (``defined``: the names the module has)."""
+    lines = [a.strip() for a in fw.alias]
+    for entry in fw.simple_alias:
+        name, _, target = (x.strip() for x in entry.partition("->"))
+        lines.append(f"{name} = {fw.alias_module}.{target or name}")
+    for entry in fw.fluent_alias:
+        name, _, method = (x.strip() for x in entry.partition("->"))
+        lines.append(f"{name} = lambda x, *args, **kwargs: x.{method or name}(*args, **kwargs)")
+    names = defined | _top_names("\n".join(lines))
+    prefix = f"{fw.package}."
+    for entry in fw.reverse_alias:
+        pattern, _, replacement = (x.strip() for x in entry.partition("->"))
+        name = pattern.removeprefix(prefix)
+        if pattern.startswith(prefix) and name.isidentifier() and name not in names:
+            try:
+                ast.parse(replacement, mode="eval")
+            except SyntaxError:
+                continue
+            lines.append(f"{name} = {replacement}")
+            names.add(name)
+    return lines
+
+
+ALIASES = "# Aliases: [tool.d2lbook.frameworks.{key}] alias, simple_alias, fluent_alias, " \
+    "reverse_alias"
+GENERATED = """
+
+# ------------------------------------------------------------------------------------------
+# Above: the hand-written head ({head}). Below: generated by `d2lbook build lib`
+# from the pages' #@save code and [tool.d2lbook.frameworks.{key}]'s aliases; do not edit.
+"""
+
+
+def read_head(cfg: BookConfig, fw: Framework) -> str:
+    """The framework's hand-written library head, or ""; a located error when it is missing."""
+    if not fw.library_head:
+        return ""
+    path = cfg.root / fw.library_head
+    if not path.is_file():
+        raise SourceError(f"{cfg.root / 'pyproject.toml'}: frameworks.{fw.key}.library_head: "
+                          f"{fw.library_head} does not exist; restore it or remove the setting")
+    return path.read_text(encoding="utf-8")
 
 
 def _with_location(lines: list[str], node: ast.stmt, where: str) -> list[str]:
@@ -256,9 +376,13 @@ def _with_location(lines: list[str], node: ast.stmt, where: str) -> list[str]:
 
 
 def build_module(pieces: list[Saved], fw: Framework, numbers: dict[str, str],
-                 titles: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """The library module's text from the saved pieces in book order."""
+                 titles: dict[str, str], head: str = "",
+                 warnings: list[str] | None = None) -> tuple[str, dict[str, str]]:
+    """The library module's text: ``head``, then the saved pieces in book order, then the
+    framework's aliases (``warnings`` collects code that cannot be placed as written)."""
     pkg = fw.package
+    warnings = [] if warnings is None else warnings
+    head_names = _top_names(head)
     out: list[list[str]] = []  # top-level blocks, each a list of lines
     classes: dict[str, int] = {}  # class name -> index in out
     seen_imports: set[str] = set()
@@ -287,13 +411,17 @@ def build_module(pieces: list[Saved], fw: Framework, numbers: dict[str, str],
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 rel = [line for line in lines[:node.end_lineno]]
                 rel = _with_location(rel, node, where)[start - 1:]
-                target = _add_to_class_target(node)
+                target = _add_to_class_target(node, pkg)
+                if target and target[0] not in classes:
+                    if target[0] not in head_names:
+                        warnings.append(f"{piece.path}:{piece.line + start - 1}: "
+                                        f"add_to_class({target[0]}) but no saved class "
+                                        f"{target[0]} comes before it: {node.name} stays a "
+                                        "top-level function of the library; save the class "
+                                        f"({SAVE}) before it")
+                    target = None
                 if target:
                     cls, dec = target
-                    if cls not in classes:
-                        raise SourceError(f"{piece.path}:{piece.line + start - 1}: "
-                                          f"add_to_class({cls}) but no saved class {cls} comes "
-                                          f"before it; save the class (#{SAVE[1:]}) first")
                     rel = [line for i, line in enumerate(rel)
                            if not (dec.lineno - start <= i <= dec.end_lineno - start)]
                     method = ["    " + line if line.strip() else "" for line in rel]
@@ -308,9 +436,15 @@ def build_module(pieces: list[Saved], fw: Framework, numbers: dict[str, str],
             out.append(block)
     doc = f"The {fw.name} library of the book (``{fw.library}``)."
     text = HEADER.format(doc=doc, pkg=pkg)
+    if head.strip():
+        text = head.rstrip() + GENERATED.format(key=fw.key, head=fw.library_head) + \
+            text[text.index("# ruff: noqa"):]
     for block in out:
         multi = len(block) > 1 or block[0].startswith(("def ", "class ", "@", "async "))
         text += ("\n\n" if multi else "\n") + "\n".join(block).rstrip() + "\n"
+    aliases = alias_lines(fw, head_names | _top_names(text))
+    if aliases:
+        text += "\n\n" + ALIASES.format(key=fw.key) + "\n" + "\n".join(aliases) + "\n"
     return text, definitions
 
 
@@ -330,10 +464,14 @@ def build_libraries(cfg: BookConfig, src: Path | None = None,
     for fw in cfg.frameworks:
         if not fw.library:
             continue
+        warnings: list[str] = []
         pieces = [s for page in pages
-                  for s in saved_code(page, fw, cfg.frameworks, notebooks.get(page.name))]
-        text, definitions = build_module(pieces, fw, numbers, titles)
-        libs.append(Library(fw, dest / fw.package / f"{fw.module}.py", text, definitions))
+                  for s in saved_code(page, fw, cfg.frameworks, notebooks.get(page.name),
+                                      warnings)]
+        text, definitions = build_module(pieces, fw, numbers, titles, read_head(cfg, fw),
+                                         warnings)
+        libs.append(Library(fw, dest / fw.package / f"{fw.module}.py", text, definitions,
+                            list(dict.fromkeys(warnings))))
     return libs
 
 
@@ -366,6 +504,10 @@ class LibraryResult:
     changed: list[Path]
     """Files whose committed text differs from what the pages define (written unless check)."""
     definitions: int
+    warnings: list[str] = field(default_factory=list)
+    libraries: list[Library] = field(default_factory=list)
+    previous: dict[Path, str] = field(default_factory=dict)
+    """The text each module had before (the committed library), for the files that existed."""
 
 
 def write_library(cfg: BookConfig, check: bool = False) -> LibraryResult:
@@ -375,13 +517,14 @@ def write_library(cfg: BookConfig, check: bool = False) -> LibraryResult:
 
     libs = build_libraries(cfg)
     files = library_files(cfg, libs=libs)
-    changed = [p for p, text in files.items()
-               if not p.is_file() or p.read_text(encoding="utf-8") != text]
+    previous = {p: p.read_text(encoding="utf-8") for p in files if p.is_file()}
+    changed = [p for p, text in files.items() if previous.get(p) != text]
     if not check:
         for path, text in files.items():
             write_if_changed(path, text)
     return LibraryResult(sorted(files), sorted(changed),
-                         sum(len(lib.definitions) for lib in libs))
+                         sum(len(lib.definitions) for lib in libs),
+                         [w for lib in libs for w in lib.warnings], libs, previous)
 
 
 def library_hashes(files: dict[Path, str], cfg: BookConfig) -> dict[str, str]:

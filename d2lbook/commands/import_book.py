@@ -2,8 +2,10 @@
 
 Reads ``SRC/config.ini`` and the pages it lists, writes ``DEST/pyproject.toml``,
 ``DEST/source/<lang>/**.md`` (MyST notebooks), the bibliography as
-``DEST/source/<lang>/references.bib``, images and other resources beside the pages, and the
-``#@save`` library folder at ``DEST/``. Deterministic: the same input gives the same bytes.
+``DEST/source/<lang>/references.bib``, images and other resources beside the pages, the
+``#@save`` library folder at ``DEST/`` and each library file's hand-written head as
+``DEST/source/<lang>/_library/<module>_head.py``. Deterministic: the same input gives the
+same bytes.
 """
 
 from __future__ import annotations
@@ -99,6 +101,8 @@ def import_book(src: Path | str, dest: Path | str) -> ImportResult:
 
     dest.mkdir(parents=True, exist_ok=True)
     _write(dest / "pyproject.toml", pyproject(cfg), result)
+    for fw, head in cfg.lib_heads.items():  # the hand-written tops of the library files
+        _write(dest / cfg.head_path(fw), head, result)
     for name, page in converted.items():
         _write(out_dir / f"{name}.md", page.text, result)
     _copy_resources(src, dest, out_dir, cfg, converted, result)

@@ -2,9 +2,9 @@
 
 Sections read: ``[project]`` (name, title, author, release, lang), ``[build]`` (notebooks,
 non-notebooks, exclusions, resources, tabs), ``[library]`` / ``[library-<framework>]``
-(lib_file), ``[pdf]`` (bibfile), ``[html]`` (header_links: the repository), ``[colab]``
-(github_repo). Everything else (fonts, deploy buckets, sphinx settings) has no equivalent and is
-listed in the report as not carried over.
+(lib_file, lib_name and the aliases: see ``LibrarySettings``), ``[pdf]`` (bibfile), ``[html]``
+(header_links: the repository), ``[colab]`` (github_repo). Everything else (fonts, deploy
+buckets, sphinx settings) has no equivalent and is listed in the report as not carried over.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from d2lbook.importer.page import display_name
 from d2lbook.importer.report import Report
+from d2lbook.layout import library_head
 
 DEFAULT_MODULES = {"mxnet": "d2l.mxnet", "pytorch": "d2l.torch", "tensorflow": "d2l.tensorflow",
                    "jax": "d2l.jax", "paddle": "d2l.paddle"}
@@ -24,6 +25,28 @@ USED = {"project": {"name", "title", "author", "release", "lang"},
         "build": {"notebooks", "non-notebooks", "exclusions", "resources", "tabs"},
         "pdf": {"bibfile"}, "html": {"header_links"}, "colab": {"github_repo"},
         "library": {"lib_file"}}
+LIBRARY_KEYS = {"lib_file", "lib_name", "simple_alias", "fluent_alias", "alias", "reverse_alias"}
+MARKER = re.compile(r"^#+\s*WARNING\s*#+\s*$|^#.*generated automatically", re.I)
+"""The old tool's line between a library file's hand-written head and its generated part."""
+_NAME = re.compile(r"^[A-Za-z_]\w*$")
+_TARGET = re.compile(r"^[A-Za-z_][\w.()]*$")
+
+
+@dataclass
+class LibrarySettings:
+    """One ``[library-<framework>]`` section's aliases, as our settings take them.
+
+    The old tool appended to the library module, after the saved code: ``alias`` lines as
+    written; ``simple_alias`` entries (``name`` or ``name -> attr``, comma or line separated) as
+    ``name = <lib_name>.<attr>``; ``fluent_alias`` entries as ``name = lambda x, *args,
+    **kwargs: x.<method>(*args, **kwargs)``. ``reverse_alias`` (one ``pattern -> replacement``
+    a line) rewrote the code of the notebooks it executed, not the library."""
+
+    alias_module: str = ""
+    alias: list[str] = field(default_factory=list)
+    simple_alias: list[str] = field(default_factory=list)
+    fluent_alias: list[str] = field(default_factory=list)
+    reverse_alias: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -40,11 +63,19 @@ class OldConfig:
     tabs: tuple[str, ...] = ()
     lib_files: dict[str, str] = field(default_factory=dict)
     """framework -> library file (``d2l/torch.py``), from ``[library-<fw>] lib_file``."""
+    lib_settings: dict[str, LibrarySettings] = field(default_factory=dict)
+    """framework -> its aliases (``[library-<fw>]``)."""
+    lib_heads: dict[str, str] = field(default_factory=dict)
+    """framework -> the hand-written head of its library file (above the generated part)."""
     bibfile: str = ""
     repository: str = ""
     colab: str = ""
     ignored: list[str] = field(default_factory=list)
     """``section.key`` entries that have no equivalent (reported)."""
+
+    def head_path(self, fw: str) -> str:
+        """Where the import writes ``fw``'s library head (relative to the book's root)."""
+        return library_head("source", self.lang, self.library(fw).split(".", 1)[-1]).as_posix()
 
     def library(self, fw: str) -> str:
         """The ``#@save`` library module of ``fw``: from its lib_file, else a default."""
@@ -82,10 +113,18 @@ def read_config(path: Path, report: Report) -> OldConfig:
         cfg.exclusions = b.get("exclusions", "").split()
         cfg.resources = b.get("resources", "").split()
         cfg.tabs = tuple(t for t in re.split(r"[,\s]+", b.get("tabs", "")) if t)
+    text = path.read_text(encoding="utf-8")
     for fw in cfg.tabs:
         section = f"library-{fw}"
         if parser.has_section(section) and parser[section].get("lib_file", "").strip():
             cfg.lib_files[fw] = parser[section]["lib_file"].strip()
+        if parser.has_section(section):
+            cfg.lib_settings[fw] = _library_settings(parser[section], section, text, report)
+        lib_file = path.parent / cfg.lib_files.get(fw, cfg.library(fw).replace(".", "/") + ".py")
+        if lib_file.is_file():
+            head = library_head_text(lib_file.read_text(encoding="utf-8", errors="replace"))
+            if head.strip():
+                cfg.lib_heads[fw] = head
     if parser.has_section("pdf"):
         cfg.bibfile = parser["pdf"].get("bibfile", "").strip()
     if parser.has_section("html"):
@@ -104,11 +143,84 @@ def read_config(path: Path, report: Report) -> OldConfig:
         elif by_fw:
             cfg.colab = by_fw[sorted(by_fw)[0]]
     for section in parser.sections():
-        used = USED.get(section, {"lib_file"} if section.startswith("library-") else set())
+        used = USED.get(section, LIBRARY_KEYS if section.startswith("library-") else set())
         for key in parser[section]:
             if key not in used:
                 cfg.ignored.append(f"{section}.{key}")
     return cfg
+
+
+def library_head_text(text: str) -> str:
+    """The hand-written head of an old library file: its lines above the marker of the
+    generated part (the ``WARNING`` banner, or the "generated automatically" comment); ""
+    when the file has no marker or nothing above it."""
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if MARKER.match(line.strip()):
+            return "".join(lines[:i]).rstrip() + "\n" if "".join(lines[:i]).strip() else ""
+    return ""
+
+
+def _line_of(text: str, section: str, needle: str) -> int:
+    """The config.ini line of ``needle`` inside ``[section]`` (0 when not found)."""
+    inside = False
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip().startswith("["):
+            inside = line.strip() == f"[{section}]"
+        elif inside and needle in line:
+            return number
+    return 0
+
+
+def _entries(value: str) -> list[str]:
+    return [t.strip() for line in value.splitlines() for t in line.split(",") if t.strip()]
+
+
+def _library_settings(sec: configparser.SectionProxy, section: str, text: str,
+                      report: Report) -> LibrarySettings:
+    out = LibrarySettings(alias_module=sec.get("lib_name", "").strip())
+
+    def skip(entry: str, key: str, what: str) -> None:
+        report.warn("config.ini", _line_of(text, section, entry), f"[{section}] {key}: "
+                    f"{entry!r} {what}; left out of the library", "library-alias")
+
+    for key in ("simple_alias", "fluent_alias"):
+        for entry in _entries(sec.get(key, "")):
+            name, arrow, target = (x.strip().removesuffix("(").strip()
+                                   for x in entry.partition("->"))
+            if not _NAME.match(name) or (arrow and not _TARGET.match(target)):
+                skip(entry, key, "is not `name` or `name -> target`")
+                continue
+            getattr(out, key).append(f"{name} -> {target}" if arrow and target != name
+                                     else name)
+    if out.simple_alias and not out.alias_module:
+        report.warn("config.ini", _line_of(text, section, "simple_alias"), f"[{section}] "
+                    "simple_alias without lib_name: the aliases are left out", "library-alias")
+        out.simple_alias = []
+    import ast
+
+    for entry in (x.strip() for x in sec.get("alias", "").splitlines() if x.strip()):
+        try:
+            body = ast.parse(entry).body
+        except SyntaxError:
+            body = []
+        if len(body) != 1 or not isinstance(body[0], ast.Assign):
+            skip(entry, "alias", "is not one assignment `name = expression`")
+            continue
+        out.alias.append(entry)
+    for entry in (x.strip() for x in sec.get("reverse_alias", "").splitlines() if x.strip()):
+        pattern, arrow, replacement = (x.strip() for x in entry.partition("->"))
+        if not arrow or not pattern:
+            skip(entry, "reverse_alias", "is not `pattern -> replacement`")
+            continue
+        out.reverse_alias.append(f"{pattern} -> {replacement}")
+    return out
+
+
+def _toml_list(values: list[str]) -> str:
+    if not values:
+        return "[]"
+    return "[\n" + "".join(f"    {_toml(v)},\n" for v in values) + "]"
 
 
 def _toml(value: str) -> str:
@@ -140,6 +252,14 @@ def pyproject(cfg: OldConfig) -> str:
             f"library = {_toml(cfg.library(fw))}",
             "requirements = []  # pin this framework's packages here",
         ]
+        if fw in cfg.lib_heads:
+            lines.append(f"library_head = {_toml(cfg.head_path(fw))}")
+        lib = cfg.lib_settings.get(fw, LibrarySettings())
+        if lib.simple_alias:
+            lines.append(f"alias_module = {_toml(lib.alias_module)}")
+        for key in ("alias", "simple_alias", "fluent_alias", "reverse_alias"):
+            if getattr(lib, key):
+                lines.append(f"{key} = {_toml_list(getattr(lib, key))}")
     urls = [(k, v) for k, v in (("repository", cfg.repository), ("colab", cfg.colab)) if v]
     if urls:
         lines += ["", "[tool.d2lbook.urls]"] + [f"{k} = {_toml(v)}" for k, v in urls]
