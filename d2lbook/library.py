@@ -201,7 +201,7 @@ def saved_code(page: Page, fw: Framework, frameworks: tuple[Framework, ...],
         if SAVE not in source:
             continue
         try:
-            tree = ast.parse(source)
+            tree = ast.parse(_without_magics(body))
         except SyntaxError as err:
             raise SourceError(f"{page.path}:{first + (err.lineno or 1) - 1}: this cell has "
                               f"{SAVE} but is not valid Python: {err.msg}") from None
@@ -220,6 +220,17 @@ def saved_code(page: Page, fw: Framework, frameworks: tuple[Framework, ...],
             code = code.replace("  " + SAVE, "", 1).replace(" " + SAVE, "", 1)
             found.append(Saved(page.name, page.path, first + start - 1, code.rstrip()))
     return found
+
+
+def _without_magics(lines: list[str]) -> str:
+    """The cell's code with IPython magic and shell lines (``%...``, ``!...``) as ``pass`` at
+    the same indentation, so that it parses as Python with its line numbers kept."""
+    out = []
+    for line in lines:
+        stripped = line.lstrip()
+        out.append(line[:len(line) - len(stripped)] + "pass" if stripped.startswith(("%", "!"))
+                   else line)
+    return "\n".join(out)
 
 
 def _standalone_marks(body: list[str], tree: ast.Module, path: str, first: int,

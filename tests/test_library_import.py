@@ -205,3 +205,38 @@ def test_executed_build_runs_the_pages_with_the_generated_library(book: Path) ->
     assert "6.0 (6,)" in basics and "tensor([2., 2.])" in basics and "[2. 2.]" in basics
     models = outputs("models")
     assert models == ["tensor([4., 4.])", "['tiny'] [1, 2]"]
+
+
+def test_magics_beside_saved_code_do_not_stop_the_library(book: Path, tmp_path: Path) -> None:
+    """A cell with an IPython magic or shell line keeps its saved definitions (the magic is
+    not Python, but it is not saved either)."""
+    import shutil
+
+    copy = tmp_path / "book"
+    shutil.copytree(book, copy, ignore=shutil.ignore_patterns("_build", "d2l"))
+    page = copy / "source" / "en" / "chapter_one" / "models.md"
+    page.write_text(page.read_text().replace("net = d2l.Module()\n",
+                                             "%matplotlib inline\nnet = d2l.Module()\n"))
+    torch = next(lib for lib in build_libraries(load_config(copy))
+                 if lib.framework.key == "pytorch")
+    assert "    def twice(self, X):" in torch.text and "%matplotlib" not in torch.text
+
+
+def test_alias_settings_are_checked(book: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from d2lbook.errors import ConfigError
+
+    copy = tmp_path / "book"
+    shutil.copytree(book, copy, ignore=shutil.ignore_patterns("_build", "d2l"))
+    pyproject = copy / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"concat -> cat"', '"concat -> "')
+                         .replace('"nn_Module = nn.Module",\n', '"nn_Module =",\n', 1)
+                         .replace('alias_module = "torch"\n', ""))
+    with pytest.raises(ConfigError) as err:
+        load_config(copy)
+    said = str(err.value)
+    assert "frameworks.pytorch.alias: 'nn_Module =' is not one assignment" in said
+    assert "frameworks.pytorch: simple_alias needs alias_module" in said
+    assert "frameworks.pytorch.simple_alias: 'concat -> ' is not `name` or `name -> target`" \
+        in said
