@@ -68,11 +68,12 @@ def cmd_lib(args: argparse.Namespace) -> int:
 
     problems = lost_names(cfg, result) + import_problems(cfg, result.libraries)
     for problem in problems:
-        print(f"error: {problem.framework}: {problem.message}", file=sys.stderr)
+        print(f"{'error' if problem.fatal else 'warning'}: {problem.framework}: "
+              f"{problem.message}", file=sys.stderr)
     if result.changed:
         print("error: the committed library is out of date; run `d2lbook build lib` and commit",
               file=sys.stderr)
-    return 1 if result.changed or problems else 0
+    return 1 if result.changed or any(p.fatal for p in problems) else 0
 
 
 def _with_execution_options(cfg, args: argparse.Namespace):

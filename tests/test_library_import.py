@@ -126,7 +126,8 @@ def test_generated_library_imports_in_the_kernel_and_has_every_shipped_name(
 
 def test_check_names_the_framework_and_the_name(book: Path, tmp_path: Path) -> None:
     """``build lib --check``: the generated libraries import (exit 0); a lost alias that a page
-    uses and a head that no longer defines nn_Module fail it, naming framework and name."""
+    uses and a head that no longer defines nn_Module fail it, naming framework and name; a
+    kernel that is not installed is a warning."""
     import shutil
 
     ok = _cli(book, "build", "lib", "--check")
@@ -137,7 +138,8 @@ def test_check_names_the_framework_and_the_name(book: Path, tmp_path: Path) -> N
     head.write_text(head.read_text().replace("nn_Module = nn.Module\n", ""))
     pyproject = broken / "pyproject.toml"
     text = pyproject.read_text()
-    pyproject.write_text(text.replace('    "zeros",\n', "", 1))  # PyTorch's only
+    pyproject.write_text(text.replace('    "zeros",\n', "", 1)  # PyTorch's only
+                         .replace('kernel = "d2l-mxnet"', 'kernel = "d2l-nowhere"'))
     out = _cli(broken, "build", "lib", "--check")
     assert out.returncode == 1
     page = broken / "source" / "en" / "chapter_one" / "basics.md"
@@ -146,6 +148,9 @@ def test_check_names_the_framework_and_the_name(book: Path, tmp_path: Path) -> N
             f"and {page}:{line} uses") in out.stderr
     assert "error: pytorch: d2l.torch does not import in the d2l-pytorch kernel's environment: " \
         "AttributeError:" in out.stderr and "nn_Module" in out.stderr
+    # A framework whose kernel is not installed cannot be checked: said, not failed.
+    assert "warning: mxnet: kernel d2l-nowhere is not installed: cannot check that d2l.mxnet " \
+        "imports" in out.stderr
     assert "error: mxnet" not in out.stderr
 
 

@@ -24,6 +24,20 @@ class LibraryProblem:
     framework: str
     """The framework's key."""
     message: str
+    fatal: bool = True
+    """False: said as a warning (the check could not be made), the check does not fail."""
+
+
+def kernel_installed(kernel: str) -> bool:
+    """Whether Jupyter knows the kernelspec (``python3`` always exists)."""
+    if kernel == "python3":
+        return True
+    try:
+        from jupyter_core.paths import jupyter_path
+    except ImportError:
+        return False
+    return any((Path(folder) / kernel.lower() / "kernel.json").is_file()
+               for folder in jupyter_path("kernels"))
 
 
 def import_problems(cfg: BookConfig, libs: list[Library]) -> list[LibraryProblem]:
@@ -39,6 +53,12 @@ def import_problems(cfg: BookConfig, libs: list[Library]) -> list[LibraryProblem
             path.write_text(text, encoding="utf-8")
         for lib in libs:
             fw = lib.framework
+            if not kernel_installed(fw.kernel):
+                problems.append(LibraryProblem(fw.key, f"kernel {fw.kernel} is not installed: "
+                                               f"cannot check that {fw.library} imports "
+                                               "(make setup installs the frameworks' kernels)",
+                                               fatal=False))
+                continue
             python = kernel_python(fw.kernel)
             env = {**os.environ, "PYTHONPATH": str(folder), "MPLBACKEND": "Agg",
                    "PYTHONDONTWRITEBYTECODE": "1"}
