@@ -42,48 +42,57 @@ def kernel_installed(kernel: str) -> bool:
 
 def import_problems(cfg: BookConfig, libs: list[Library]) -> list[LibraryProblem]:
     """Import each framework's generated module with its kernel's interpreter (the package
-    written to a scratch folder first on ``sys.path``); one problem per module that fails."""
-    from d2lbook.execute.environment import kernel_python
+    written to a scratch folder first on ``sys.path``), the frameworks side by side; one
+    problem per module that fails."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    problems = []
+    problems: list[LibraryProblem] = []
+    checked = []
+    for lib in libs:
+        fw = lib.framework
+        if kernel_installed(fw.kernel):
+            checked.append(lib)
+        else:
+            problems.append(LibraryProblem(fw.key, f"kernel {fw.kernel} is not installed: "
+                                           f"cannot check that {fw.library} imports "
+                                           "(make setup installs the frameworks' kernels)",
+                                           fatal=False))
     with tempfile.TemporaryDirectory(prefix="d2lbook-lib-") as tmp:
         folder = Path(tmp)
         for path, text in library_files(cfg, dest=folder, libs=_moved(libs, folder)).items():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        for lib in libs:
-            fw = lib.framework
-            if not kernel_installed(fw.kernel):
-                problems.append(LibraryProblem(fw.key, f"kernel {fw.kernel} is not installed: "
-                                               f"cannot check that {fw.library} imports "
-                                               "(make setup installs the frameworks' kernels)",
-                                               fatal=False))
-                continue
-            python = kernel_python(fw.kernel)
-            env = {**os.environ, "PYTHONPATH": str(folder), "MPLBACKEND": "Agg",
-                   "PYTHONDONTWRITEBYTECODE": "1"}
-            code = f"import importlib; importlib.import_module({fw.library!r})"
-            try:
-                done = subprocess.run([python, "-c", code], cwd=folder, env=env,
-                                      capture_output=True, text=True, timeout=IMPORT_TIMEOUT)
-            except (OSError, subprocess.TimeoutExpired) as err:
-                problems.append(LibraryProblem(fw.key, f"{fw.library} could not be imported "
-                                               f"with {python} ({err})"))
-                continue
-            if done.returncode != 0:
-                lines = [x for x in done.stderr.splitlines() if x.strip()]
-                where = [x.strip() for x in lines if x.strip().startswith('File "') and
-                         str(folder) in x]
-                at = ""
-                if where:
-                    m = re.search(r'File "([^"]+)", line (\d+)', where[-1])
-                    if m:
-                        rel = Path(m.group(1)).relative_to(folder).as_posix()
-                        at = f" (at {rel}:{m.group(2)})"
-                last = lines[-1] if lines else f"exit status {done.returncode}"
-                problems.append(LibraryProblem(fw.key, f"{fw.library} does not import in the "
-                                               f"{fw.kernel} kernel's environment: {last}{at}"))
-    return problems
+        with ThreadPoolExecutor(max_workers=max(1, len(checked))) as pool:
+            found = list(pool.map(lambda lib: _import_problem(lib, folder), checked))
+    return problems + [p for p in found if p is not None]
+
+
+def _import_problem(lib: Library, folder: Path) -> LibraryProblem | None:
+    """Import one module from ``folder`` in its framework's kernel interpreter."""
+    from d2lbook.execute.environment import kernel_python
+
+    fw = lib.framework
+    python = kernel_python(fw.kernel)
+    env = {**os.environ, "PYTHONPATH": str(folder), "MPLBACKEND": "Agg",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    code = f"import importlib; importlib.import_module({fw.library!r})"
+    try:
+        done = subprocess.run([python, "-c", code], cwd=folder, env=env, capture_output=True,
+                              text=True, timeout=IMPORT_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return LibraryProblem(fw.key, f"{fw.library} could not be imported with {python} "
+                              f"({err})")
+    if done.returncode == 0:
+        return None
+    lines = [x for x in done.stderr.splitlines() if x.strip()]
+    where = [x.strip() for x in lines if x.strip().startswith('File "') and str(folder) in x]
+    at = ""
+    m = re.search(r'File "([^"]+)", line (\d+)', where[-1]) if where else None
+    if m:
+        at = f" (at {Path(m.group(1)).relative_to(folder).as_posix()}:{m.group(2)})"
+    last = lines[-1] if lines else f"exit status {done.returncode}"
+    return LibraryProblem(fw.key, f"{fw.library} does not import in the {fw.kernel} kernel's "
+                          f"environment: {last}{at}")
 
 
 def _moved(libs: list[Library], folder: Path) -> list[Library]:
