@@ -65,8 +65,14 @@ def test_import_carries_the_library_settings(book: Path) -> None:
 
 def test_library_layout_head_saved_code_aliases(book: Path) -> None:
     torch = (book / "d2l" / "torch.py").read_text()
+    # A first-line #@save saved the block below it (halve), not the call after it: the page
+    # now marks the def line.
+    page = (book / "source" / "en" / "chapter_one" / "basics.md").read_text()
+    assert "\ndef halve(x):  #@save\n" in page and "#@save\ndef halve" not in page
+    assert "print(halve(" in page and "print(halve(" not in torch
     order = ["DATA_HUB = dict()", "nn_Module = nn.Module\n", "# Above: the hand-written head",
-             "def add_to_class", "def double(x):", "class Module(d2l.nn_Module):",
+             "def add_to_class", "def double(x):", "def halve(x):",
+             "class Module(d2l.nn_Module):",
              "    def forward(self, X):", "    def twice(self, X):", "def hub_names():",
              "# Aliases:", "ones = torch.ones", "concat = torch.cat",
              "reduce_sum = lambda x, *args, **kwargs: x.sum(*args, **kwargs)",
@@ -208,6 +214,7 @@ def test_executed_build_runs_the_pages_with_the_generated_library(book: Path) ->
 
     basics = outputs("basics")
     assert "6.0 (6,)" in basics and "tensor([2., 2.])" in basics and "[2. 2.]" in basics
+    assert "torch.Size([2])" in basics and "(2,)" in basics
     models = outputs("models")
     assert models == ["tensor([4., 4.])", "['tiny'] [1, 2]"]
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from d2lbook.importer.report import Located
+from d2lbook.importer.save_marks import first_line_mark
 
 MARKER = re.compile(r"^\s*(?:#\s*@tab\b|%%tab\b)\s*(.*?)\s*$")
 SETUP = re.compile(r"^\s*(%load_ext\s+d2lbook\.tab\b.*|tab\.interact_select\(.*)$")
@@ -78,6 +79,10 @@ def _saved_first(cell: Cell, page: Located) -> list[Cell]:
     """``@add_to_class(C)  #@save`` (the mark on a decorator line) -> a cell of its own whose
     first line is ``#@save`` (the library syntax's form for a method added to a class); the
     cell's other statements stay, before and after it, in cells of their own."""
+    code, marked = first_line_mark(cell.code)  # the old block below a first-line #@save
+    if marked:
+        page.count("first-line #@save -> end-of-line marks", marked)
+        cell = Cell(cell.tags, code)
     lines = cell.code.split("\n")
     if not lines or lines[0].strip() == "#@save" or "#@save" not in cell.code:
         return [cell]
