@@ -252,3 +252,16 @@ def test_alias_settings_are_checked(book: Path, tmp_path: Path) -> None:
     assert "frameworks.pytorch: simple_alias needs alias_module" in said
     assert "frameworks.pytorch.simple_alias: 'concat -> ' is not `name` or `name -> target`" \
         in said
+
+
+def test_first_line_marks_become_the_old_block() -> None:
+    from d2lbook.importer.save_marks import first_line_mark
+
+    cell = "#@save\nimport math\nimport os\n\nx = 1\n\n@deco\ndef f():\n    pass\nf()"
+    assert first_line_mark(cell) == ("import math  #@save\nimport os  #@save\n\nx = 1\n\n"
+                                     "@deco\ndef f():\n    pass\nf()", 2)
+    cell = "# @save\n@deco\ndef f():\n    return 1\n\nprint(f())"
+    assert first_line_mark(cell) == ("@deco\ndef f():  #@save\n    return 1\n\nprint(f())", 1)
+    whole = "#@save\ndef f():\n    return 1\n"
+    assert first_line_mark(whole) == (whole, 0)
+    assert first_line_mark("y = 2  # @save") == ("y = 2  #@save", 0)

@@ -19,8 +19,11 @@ library saves one by one; the rest of the cell stays as it is, unsaved.
 from __future__ import annotations
 
 import ast
+import re
 
 SAVE = "#@save"
+SPACED = re.compile(r"#\s+@save\s*$")
+"""The old tool also read ``# @save`` (spaces after ``#``); our library reads ``#@save``."""
 
 
 def old_block_end(lines: list[str], mark: int) -> int:
@@ -43,9 +46,11 @@ def _parsable(lines: list[str]) -> str:
 
 
 def first_line_mark(code: str) -> tuple[str, int]:
-    """``code`` with a first-line ``#@save`` rewritten as end-of-line marks when the old
-    block is not the whole cell, and the number of statements marked (0: unchanged)."""
-    lines = code.split("\n")
+    """``code`` with ``# @save`` marks written ``#@save`` and a first-line ``#@save``
+    rewritten as end-of-line marks when the old block is not the whole cell, and the number
+    of statements so marked."""
+    lines = [SPACED.sub(SAVE, x) for x in code.split("\n")]
+    code = "\n".join(lines)
     if not lines or lines[0].strip() != SAVE:
         return code, 0
     end = old_block_end(lines, 0)
