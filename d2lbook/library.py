@@ -297,9 +297,10 @@ def _add_to_class_target(node: ast.stmt, pkg: str) -> tuple[str, ast.expr] | Non
     return None
 
 
-def _top_names(code: str) -> set[str]:
+def top_names(code: str) -> set[str]:
     """Names a piece of module code defines at its top level (best effort: none when it does
-    not parse)."""
+    not parse). A function decorated with ``add_to_class`` is a method, not a name of the
+    module (the old tool's libraries kept such functions at the top level)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -307,7 +308,10 @@ def _top_names(code: str) -> set[str]:
     names: set[str] = set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
+            if not any(isinstance(d, ast.Call) and
+                       ast.unparse(d.func).rsplit(".", 1)[-1] == "add_to_class"
+                       for d in node.decorator_list):
+                names.add(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -330,7 +334,7 @@ def alias_lines(fw: Framework, defined: set[str]) -> list[str]:
     for entry in fw.fluent_alias:
         name, _, method = (x.strip() for x in entry.partition("->"))
         lines.append(f"{name} = lambda x, *args, **kwargs: x.{method or name}(*args, **kwargs)")
-    names = defined | _top_names("\n".join(lines))
+    names = defined | top_names("\n".join(lines))
     prefix = f"{fw.package}."
     for entry in fw.reverse_alias:
         pattern, _, replacement = (x.strip() for x in entry.partition("->"))
@@ -393,7 +397,7 @@ def build_module(pieces: list[Saved], fw: Framework, numbers: dict[str, str],
     framework's aliases (``warnings`` collects code that cannot be placed as written)."""
     pkg = fw.package
     warnings = [] if warnings is None else warnings
-    head_names = _top_names(head)
+    head_names = top_names(head)
     out: list[list[str]] = []  # top-level blocks, each a list of lines
     classes: dict[str, int] = {}  # class name -> index in out
     seen_imports: set[str] = set()
@@ -453,7 +457,7 @@ def build_module(pieces: list[Saved], fw: Framework, numbers: dict[str, str],
     for block in out:
         multi = len(block) > 1 or block[0].startswith(("def ", "class ", "@", "async "))
         text += ("\n\n" if multi else "\n") + "\n".join(block).rstrip() + "\n"
-    aliases = alias_lines(fw, head_names | _top_names(text))
+    aliases = alias_lines(fw, head_names | top_names(text))
     if aliases:
         text += "\n\n" + ALIASES.format(key=fw.key) + "\n" + "\n".join(aliases) + "\n"
     return text, definitions

@@ -265,3 +265,13 @@ def test_first_line_marks_become_the_old_block() -> None:
     whole = "#@save\ndef f():\n    return 1\n"
     assert first_line_mark(whole) == (whole, 0)
     assert first_line_mark("y = 2  # @save") == ("y = 2  #@save", 0)
+
+
+def test_methods_added_at_the_top_level_are_not_module_names() -> None:
+    """The old tool's libraries kept ``@d2l.add_to_class(d2l.X) def f`` at the top level, where
+    ``f`` is bound to None: a method, not a name the new library must keep."""
+    from d2lbook.library import top_names
+
+    shipped = ("import torch as T\nX, Y = 1, 2\nclass M: pass\n@d2l.add_to_class(d2l.M)\n"
+               "def fit(self): pass\n@functools.cache\ndef g(): pass\n")
+    assert top_names(shipped) == {"T", "X", "Y", "M", "g"}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from d2lbook.config import BookConfig
-from d2lbook.library import Library, LibraryResult, _top_names, library_files
+from d2lbook.library import Library, LibraryResult, library_files, top_names
 
 IMPORT_TIMEOUT = 600
 """Seconds one framework's import may take (a framework's first import can be slow)."""
@@ -114,7 +114,7 @@ def lost_names(cfg: BookConfig, result: LibraryResult) -> list[LibraryProblem]:
         if before is None:
             continue
         fw = lib.framework
-        gone = sorted(_top_names(before) - _top_names(lib.text))
+        gone = sorted(top_names(before) - top_names(lib.text))
         for name in gone:
             use = re.compile(rf"\b{re.escape(fw.package)}\.{re.escape(name)}\b")
             for page in pages:
