@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from d2lbook.errors import Problem
 from d2lbook.importer.page import display_name
 from d2lbook.importer.report import Report
 
@@ -73,7 +74,7 @@ def read_config(path: Path, report: Report) -> OldConfig:
     cfg.title = p.get("title", cfg.title).strip() or cfg.title
     cfg.author = " ".join(p.get("author", "").split())
     cfg.release = p.get("release", cfg.release).strip() or cfg.release
-    cfg.lang = (p.get("lang", "") or "en").strip().split("_")[0].split("-")[0] or "en"
+    cfg.lang = (p.get("lang", "") or "en").strip().split("_")[0].split("-")[0].lower() or "en"
     if parser.has_section("build"):
         b = parser["build"]
         if b.get("notebooks", "").strip():
@@ -144,3 +145,59 @@ def pyproject(cfg: OldConfig) -> str:
     if urls:
         lines += ["", "[tool.d2lbook.urls]"] + [f"{k} = {_toml(v)}" for k, v in urls]
     return "\n".join(lines) + "\n"
+
+
+LANG_CODE = re.compile(r"[a-z]{2,3}")
+FRAMEWORK_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _line_of(text: str, section: str, key: str) -> int:
+    """The line of ``key`` in ``[section]`` of the config.ini text (0 when not found)."""
+    current = ""
+    for n, raw in enumerate(text.splitlines(), 1):
+        m = re.match(r"^\s*\[([^\]]+)\]", raw)
+        if m:
+            current = m.group(1).strip()
+        elif current == section and re.match(rf"^{re.escape(key)}\s*[=:]", raw, re.I):
+            return n
+    return 0
+
+
+def check_config(cfg: OldConfig, text: str) -> list[Problem]:
+    """Values of config.ini that the import would turn into paths outside its folders or an
+    invalid ``pyproject.toml``: each a problem at ``config.ini:line`` saying what to write."""
+    from d2lbook.importer.containment import climbs_out
+
+    problems: list[Problem] = []
+
+    def refuse(section: str, key: str, message: str) -> None:
+        problems.append(Problem("config.ini", _line_of(text, section, key), message,
+                                "import-config"))
+
+    if not LANG_CODE.fullmatch(cfg.lang):
+        refuse("project", "lang", f"[project] lang = {cfg.lang!r} is not a language code; "
+               "write a code such as en or zh (zh_CN is read as zh)")
+    seen: set[str] = set()
+    for fw in cfg.tabs:
+        if not FRAMEWORK_NAME.fullmatch(fw):
+            refuse("build", "tabs", f"[build] tabs: {fw!r} is not a framework name; write "
+                   "names such as mxnet, pytorch, separated by commas (lowercase letters, "
+                   "digits, _)")
+        elif fw in seen:
+            refuse("build", "tabs", f"[build] tabs names {fw} twice; name each framework once")
+        seen.add(fw)
+    for key, values in (("notebooks", cfg.notebooks), ("non-notebooks", cfg.non_notebooks),
+                        ("resources", cfg.resources)):
+        for value in values:
+            if climbs_out(value):
+                refuse("build", key, f"[build] {key}: {value} leaves the book's folder; "
+                       "write a path relative to the folder of config.ini, without ..")
+    for fw, value in sorted(cfg.lib_files.items()):
+        if climbs_out(value):
+            refuse(f"library-{fw}", "lib_file", f"[library-{fw}] lib_file = {value} leaves "
+                   "the book's folder; write a path relative to the folder of config.ini, "
+                   "without ..")
+    if cfg.bibfile and climbs_out(cfg.bibfile):
+        refuse("pdf", "bibfile", f"[pdf] bibfile = {cfg.bibfile} leaves the book's folder; "
+               "write a path relative to the folder of config.ini, without ..")
+    return problems
