@@ -7,7 +7,9 @@ render the page (:func:`parser`), and its tokens are compared with those of its 
 - prose markup is always allowed: text, emphasis, strong, code spans, backslash escapes and line
   breaks (the renderer escapes their content);
 - everything else is *markup* (:func:`inventory`): raw HTML, links, autolinks and images (by
-  URL), MyST roles (by name and target), math, footnote references, character references
+  URL), MyST roles (by name and target; the text of a reference role, before ``<target>``, and
+  the words of a prose role are inventoried as Markdown too: Sphinx shows them as text, but the
+  readers' notebooks turn roles into Markdown links), math, footnote references, character references
   (``&lt;``), block constructs (fences and directives, headings, lists, tables, targets,
   comments, ...), HTML attributes (``{#id key=value}`` blocks), link definitions, and TeX
   delimiters or ``<`` before a letter left in the text (a notebook renderer, or a browser given
@@ -172,6 +174,18 @@ def _role(name: str, body: str) -> str:
     return name + "\x00" + body
 
 
+def _role_text(name: str, body: str) -> str:
+    """The translatable text of a role: the words of a prose role, the text before
+    ``<target>`` of a reference role ("" for other roles, which must keep their content)."""
+    if name in PROSE_ROLES:
+        return body
+    if name in REFERENCE_ROLES or name.startswith(("py:", "std:", "prf:")):
+        body = body.strip()
+        if body.endswith(">") and "<" in body:
+            return body[: body.rindex("<")]
+    return ""
+
+
 def inventory(text: str, references: Mapping[str, Any] | None = None) -> Counter[Markup]:
     """Every piece of markup in ``text`` other than prose (see the module docstring)."""
     if not references:
@@ -210,7 +224,11 @@ def _inventory(text: str, references: Mapping[str, Any] | None) -> Counter[Marku
         elif kind == "image":
             found[Markup("image", str(token.attrs.get("src", "")))] += 1
         elif kind == "myst_role":
-            found[Markup("role", _role(str(token.meta.get("name", "")), token.content))] += 1
+            name = str(token.meta.get("name", ""))
+            found[Markup("role", _role(name, token.content))] += 1
+            title = _role_text(name, token.content)
+            if title:  # shown as text by Sphinx, but as Markdown in the readers' notebooks
+                found += inventory(title, references)
         elif kind in _MATH:
             found[Markup("math", normalize_math(token.content))] += 1
         elif kind == "footnote_ref":
