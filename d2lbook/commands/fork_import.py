@@ -356,7 +356,11 @@ def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork
                result: ForkImport) -> PageImport:
     """A page only in the fork becomes a page of ``source/<code>/`` (never over an English
     page of the same name, which would make it a whole-file replacement), with the images it
-    uses that the book does not have."""
+    uses that the book does not have; a page with markup a translation may not carry
+    (:func:`d2lbook.i18n.sanitize.page_issues`) is refused with the reason. The build publishes
+    it only once a toctree of the edition lists it."""
+    from d2lbook.i18n.sanitize import page_issues
+
     layout = BookLayout(cfg)
     report = PageImport(fork_file, None)
     overlay = layout.overlay(lang)
@@ -365,6 +369,13 @@ def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork
         result.warnings.append(f"{fork_file}: only in the fork, but an English page has its "
                                "name; not written (a file there would replace the English "
                                "page): place it by hand")
+        return report
+    issues = page_issues(text)
+    if issues:  # not the book's authors' text: checked like a translation, refused if unsafe
+        result.warnings.append(f"{fork_file}: a page only in the fork, refused (not written): "
+                               f"{'; '.join(i.message for i in issues)}; remove that markup "
+                               "from the fork's page and import again, or review the page and "
+                               f"place it in source/{lang.code}/ by hand")
         return report
     if target.is_file() and target.read_text(encoding="utf-8") != text:
         result.warnings.append(f"{_rel(target, cfg.root)}: exists and differs from the fork's "
@@ -389,8 +400,8 @@ def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork
             (overlay / inside).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(fork_root / inside, overlay / inside)
     report.written = _rel(target, cfg.root)
-    result.warnings.append(f"{report.written}: a page only in the fork; list it in a table "
-                           "of contents of the translated edition"
+    result.warnings.append(f"{report.written}: a page only in the fork; it is not built until "
+                           f"a table of contents of the {lang.code} edition lists it"
                            + (f" (its images copied: {', '.join(map(str, assets))})"
                               if assets else ""))
     return report
