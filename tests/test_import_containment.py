@@ -108,6 +108,8 @@ def test_a_page_bibliography_outside_the_book_is_refused(tmp_path: Path, capsys)
     ("[build]\ntabs = pytorch\n[library-pytorch]\nlib_file = ../lib/x.py\n",
      "config.ini:7: [library-pytorch] lib_file = ../lib/x.py leaves the book's folder"),
     ("lang = ../../x\n", "config.ini:4: [project] lang = '../../x' is not a language code"),
+    ("[project]\nname = ../../evil\n", "config.ini:5: [project] name = '../../evil' cannot "
+     "name files"),
     ("[build]\ntabs = pytorch, torch]x\n", "config.ini:5: [build] tabs: 'torch]x' is not a "
      "framework name"),
     ("[build]\ntabs = jax, jax\n", "config.ini:5: [build] tabs names jax twice"),

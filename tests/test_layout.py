@@ -8,7 +8,6 @@ from d2lbook.config import parse_config
 from d2lbook.edition import prepare_edition
 from d2lbook.layout import BookLayout, is_hidden
 
-
 ZH_A = "# 甲\n\n```{toctree}\nzh-only\n```\n"  # lists the page only the zh edition has
 
 

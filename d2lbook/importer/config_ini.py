@@ -148,19 +148,21 @@ def pyproject(cfg: OldConfig) -> str:
 
 
 LANG_CODE = re.compile(r"[a-z]{2,3}")
+BOOK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 FRAMEWORK_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def _line_of(text: str, section: str, key: str) -> int:
-    """The line of ``key`` in ``[section]`` of the config.ini text (0 when not found)."""
-    current = ""
+    """The line of ``key`` in ``[section]`` of the config.ini text (the last one, which is the
+    value read; 0 when not found)."""
+    current, line = "", 0
     for n, raw in enumerate(text.splitlines(), 1):
         m = re.match(r"^\s*\[([^\]]+)\]", raw)
         if m:
             current = m.group(1).strip()
         elif current == section and re.match(rf"^{re.escape(key)}\s*[=:]", raw, re.I):
-            return n
-    return 0
+            line = n
+    return line
 
 
 def check_config(cfg: OldConfig, text: str) -> list[Problem]:
@@ -174,6 +176,9 @@ def check_config(cfg: OldConfig, text: str) -> list[Problem]:
         problems.append(Problem("config.ini", _line_of(text, section, key), message,
                                 "import-config"))
 
+    if not BOOK_NAME.fullmatch(cfg.name):  # the stem of the PDF and zip files of every build
+        refuse("project", "name", f"[project] name = {cfg.name!r} cannot name files; write "
+               "letters, digits, '.', '_' or '-' (such as d2l-en)")
     if not LANG_CODE.fullmatch(cfg.lang):
         refuse("project", "lang", f"[project] lang = {cfg.lang!r} is not a language code; "
                "write a code such as en or zh (zh_CN is read as zh)")
