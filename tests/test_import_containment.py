@@ -202,3 +202,13 @@ def test_the_report_lists_only_what_was_copied(tmp_path: Path) -> None:
     assert result.copied == ["source/en/img"]
     assert any(line == "copied: source/en/img" for line in summary(result))
     assert os.path.isfile(tmp_path / "new/source/en/img/a.png")
+
+
+@pytest.mark.parametrize("glob", ["*", "**"])
+def test_a_resource_glob_over_the_whole_book_keeps_the_converted_pages(tmp_path: Path,
+                                                                      glob: str) -> None:
+    src = book(tmp_path, f"[build]\nresources = {glob}\n",
+               pages={"chap/one.md": "# One\n\nSee :numref:`sec_x`.\n"})
+    result = import_book(src, tmp_path / "new")
+    assert "{numref}`sec_x`" in (tmp_path / "new/source/en/chap/one.md").read_text()
+    assert not [w for w in result.report.warnings if w.code == "import-resource-page"]

@@ -161,6 +161,8 @@ def import_book(src: Path | str, dest: Path | str, force: bool = False) -> Impor
     writes += [(out_dir / f"{name}.md", page.text) for name, page in converted.items()]
     if bib_text is not None:
         writes.append((out_dir / "references.bib", bib_text))
+    written = {t for t, _ in writes}  # a resource never replaces a converted page
+    copies = [c for c in copies if c[1] not in written]
     for target in [t for t, _ in writes] + [t for _, t, _ in copies]:
         if outside(dest, target):  # a symbolic link in a non-empty destination (--force)
             problems.append(Problem(target.relative_to(dest).as_posix(), 0, "in the "
@@ -342,7 +344,7 @@ def _plan_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, conver
         if path.is_dir():
             for file in walk_files(src, path, skip, where, problems):
                 copies.append((file, target / file.relative_to(path), listed))
-        else:
+        elif path.is_file():  # not a device or a pipe
             copies.append((path, target, listed))
         done.add(path.resolve())
 
@@ -360,7 +362,7 @@ def _plan_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, conver
                         "missing-resource")
         for path in matches:
             rel = path.relative_to(src)
-            if path.resolve() in bib_paths:
+            if not rel.parts or path.resolve() in bib_paths:  # "**" matches the book itself
                 continue
             if rel.parts[0] in library_dirs or path.suffix == ".py":
                 target = dest / rel
@@ -368,7 +370,9 @@ def _plan_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, conver
                 target = out_dir / rel
                 stray = [path] if path.is_file() else sorted(path.rglob("*"))
                 for doc in stray:
-                    if doc.suffix in (".md", ".ipynb") and doc.is_file():
+                    page = doc.relative_to(src).with_suffix("").as_posix()
+                    if doc.suffix in (".md", ".ipynb") and doc.is_file() and \
+                            not (doc.suffix == ".md" and page in converted):
                         report.warn("config.ini", 0, f"resource {doc.relative_to(src)} is copied "
                                     "beside the pages, where Sphinx reads it as a page; move it "
                                     "or leave it out of [build] resources", "resource-page")

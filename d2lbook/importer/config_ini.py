@@ -170,6 +170,10 @@ def check_config(cfg: OldConfig, text: str) -> list[Problem]:
     invalid ``pyproject.toml``: each a problem at ``config.ini:line`` saying what to write."""
     from d2lbook.importer.containment import climbs_out
 
+    def leaves(value: str) -> bool:  # config.ini paths and globs: none may name "..", nor "."
+        parts = value.replace("\\", "/").strip("/").split("/")
+        return climbs_out(value) or ".." in parts or parts in ([""], ["."])
+
     problems: list[Problem] = []
 
     def refuse(section: str, key: str, message: str) -> None:
@@ -194,15 +198,15 @@ def check_config(cfg: OldConfig, text: str) -> list[Problem]:
     for key, values in (("notebooks", cfg.notebooks), ("non-notebooks", cfg.non_notebooks),
                         ("resources", cfg.resources)):
         for value in values:
-            if climbs_out(value):
+            if leaves(value):
                 refuse("build", key, f"[build] {key}: {value} leaves the book's folder; "
                        "write a path relative to the folder of config.ini, without ..")
     for fw, value in sorted(cfg.lib_files.items()):
-        if climbs_out(value):
+        if leaves(value):
             refuse(f"library-{fw}", "lib_file", f"[library-{fw}] lib_file = {value} leaves "
                    "the book's folder; write a path relative to the folder of config.ini, "
                    "without ..")
-    if cfg.bibfile and climbs_out(cfg.bibfile):
+    if cfg.bibfile and leaves(cfg.bibfile):
         refuse("pdf", "bibfile", f"[pdf] bibfile = {cfg.bibfile} leaves the book's folder; "
                "write a path relative to the folder of config.ini, without ..")
     return problems
