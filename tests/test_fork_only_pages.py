@@ -125,3 +125,24 @@ def test_a_safe_fork_only_page_is_written_but_not_built_until_listed(book) -> No
     assert code == 0, output
     assert "小节" in (html / "extra/safe.html").read_text(encoding="utf-8")
     assert "no toctree lists" not in output
+
+
+@pytest.mark.parametrize("kind", ["symlink", "binary"])
+def test_the_fork_is_read_only_inside_its_folder_and_as_text(tmp_path, capsys, kind) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text("# private\n\nkey = 42\n", encoding="utf-8")
+    fork = tmp_path / "fork"
+    shutil.copytree(FORK, fork)
+    page = fork / "source/en/basics/leak.md"
+    if kind == "symlink":
+        page.symlink_to(secret)
+    else:
+        page.write_bytes(b"# x\n\n\x00\x01\x02")
+    root = tmp_path / "book"
+    make_book(root)
+    assert main(["--root", str(root), "i18n", "import", str(fork), "--lang", "zh"]) == 2
+    _out, err = capsys.readouterr()
+    expected = (f"{page}: a symbolic link to {secret}, outside the fork's folder"
+                if kind == "symlink" else f"{page}:3: a binary file (a NUL byte), not a page")
+    assert expected in err and "Traceback" not in err
+    assert not (root / "source/zh").exists() and not (root / "locale").exists()

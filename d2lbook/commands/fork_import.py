@@ -47,8 +47,18 @@ def fork_pages(folder: Path) -> tuple[Path, dict[str, str]]:
                 if rel.parts[0] in ("locale", "bench", "tests", "node_modules") or \
                         path.name in ("README.md", "CONTRIBUTING.md", "LICENSE.md"):
                     continue
+                if not path.resolve().is_relative_to(folder.resolve()):
+                    raise SourceError(f"{path}: a symbolic link to {path.resolve()}, outside "
+                                      f"the fork's folder {folder}; the import reads only the "
+                                      "fork's own files: replace the link by the file")
+                data = path.read_bytes()
+                if b"\0" in data:
+                    line = data.count(b"\n", 0, data.index(b"\0")) + 1
+                    raise SourceError(f"{path}:{line}: "
+                                      "a binary file (a NUL byte), not a page; remove it from "
+                                      "the fork and import again")
                 try:
-                    pages[rel.with_suffix("").as_posix()] = path.read_text(encoding="utf-8-sig")
+                    pages[rel.with_suffix("").as_posix()] = data.decode("utf-8-sig")
                 except UnicodeDecodeError as err:
                     raise SourceError(f"{path}: not UTF-8 ({err}); save the file as UTF-8 "
                                       "and import again") from None
