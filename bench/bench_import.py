@@ -1,6 +1,7 @@
 """Import benchmark: prints figures (never asserts on time).
 
     .venv/bin/python bench/bench_import.py [COPIES]
+    .venv/bin/python bench/bench_import.py lines     # only the long-line figures
 
 Makes a large book in the old dialect from the fixture (tests/fixtures/oldbook): its two content
 chapters repeated COPIES times (default 25: about 200 pages, labels renamed per copy so they stay
@@ -53,13 +54,36 @@ def main() -> None:
         words = sum(len(p.read_text().split()) for p in src.rglob("*.md"))
         for label in ("cold import", "again, over its own output"):
             t0 = time.perf_counter()
-            result = import_book(src, Path(tmp) / "new")
+            result = import_book(src, Path(tmp) / "new", force=True)
             seconds = time.perf_counter() - t0
             print(f"  {label:30} {len(result.pages):4d} pages, {words:7d} words: "
                   f"{seconds:6.2f} s ({len(result.pages) / seconds:6.0f} pages/s), "
                   f"{len(result.report.warnings)} warnings")
         assert len(result.pages) == pages
+    long_lines()
+
+
+def long_lines(size: int = 400_000) -> None:
+    """One page holding a single line of SIZE characters of repeated opening marks (the
+    hostile page of issue 19: a line of ``[**`` took 31 s before the scans were made linear).
+    A linear scan takes about 4 times as long for a line 4 times longer."""
+    from d2lbook.importer.page import PageContext, convert_page
+    from d2lbook.importer.report import Located, Report
+
+    print(f"  one line of repeated marks ({size // 1000} KB and a quarter of it):")
+    for mark in ("[**", "![", "(**", "`a", ":a:`", "**]"):
+        times = []
+        for n in (size // 4, size):
+            text = "# T\n\n" + mark * (n // len(mark)) + "\n"
+            t0 = time.perf_counter()
+            convert_page("p", text, PageContext((), frozenset({"p"})), Located(Report(), "p.md"))
+            times.append(time.perf_counter() - t0)
+        print(f"    {mark!r:8} {times[0]:6.2f} s, {times[1]:6.2f} s "
+              f"(x{times[1] / times[0]:.1f} for x4)")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["lines"]:
+        long_lines()
+    else:
+        main()

@@ -180,7 +180,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from d2lbook.commands.import_book import import_book, summary
 
-    result = import_book(args.src, args.dest)
+    result = import_book(args.src, args.dest, force=args.force)
     print("\n".join(summary(result)), flush=True)
     for warning in result.report.sorted_warnings():
         print(f"warning: {warning}", file=sys.stderr)
@@ -231,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("src", help="the old book's folder (with config.ini)")
     p.add_argument("dest", help="where to write the book in this layout")
     p.add_argument("--strict", action="store_true", help="exit 1 if there is any warning")
+    p.add_argument("--force", action="store_true", help="import into a folder that is not "
+                   "empty, overwriting the files the import writes (listed in the report)")
     p.set_defaults(func=cmd_import)
 
     from d2lbook.cli_i18n import register

@@ -61,6 +61,12 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
         for name, path in layout.overlay_pages(lang).items():
             texts[name] = read_page_text(path)
             edition.origin[name] = path
+        for name in sorted(set(texts) - set(edition.english) - _listed(texts)):
+            del texts[name]  # a page the overlay adds and no toctree lists: not published
+            edition.problems.append(Problem(
+                edition.origin.pop(name), 0, f"a page of the {lang.code} edition that no "
+                "toctree lists: not built; list it in a toctree to publish it",
+                "unlisted-page"))
         if overlay.is_dir():
             assets.update({rel: overlay / rel for rel in asset_files(overlay)})
         from d2lbook.i18n.status_page import STATUS_PAGE, status_page
@@ -71,6 +77,29 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
     edition.pages = read_pages(edition.tree)
     edition.assets = sorted(assets)
     return edition
+
+
+def _listed(texts: dict[str, str]) -> set[str]:
+    """The pages the toctrees reach from the root page (``:glob:`` patterns matched)."""
+    import fnmatch
+    from pathlib import PurePosixPath
+
+    from d2lbook.source import ROOT_PAGE, resolve_entry, toctree_entries
+
+    seen: set[str] = set()
+    todo = [ROOT_PAGE]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in texts:
+            continue
+        seen.add(name)
+        for entry in toctree_entries(texts[name]):
+            target = resolve_entry(PurePosixPath(name).parent, entry)
+            if any(c in target for c in "*?["):
+                todo += [n for n in texts if fnmatch.fnmatch(n, target)]
+            else:
+                todo.append(target)
+    return seen
 
 
 _APPLIED: dict[tuple[str, str, bool, str, bytes | None], tuple[Any, list[Problem], Any]] = {}

@@ -42,6 +42,13 @@ PAYLOADS = [
     "{t} \\<img src=x onerror=\"" + RUN + "\">",
     "{t} ``a` <img src=x onerror=\"" + RUN + "\">",
 ]
+# The text of a reference role (issue 19): Sphinx shows it as text, but the readers' notebooks
+# turn the role into a Markdown link whose text is the role's.
+ROLE_TEXTS = [
+    "<img src=x onerror=\"" + RUN + "\"> ",
+    "[点此](javascript:" + RUN + ") ",
+]
+REFERENCE = re.compile(r"\{(numref|ref)\}`([^`<>]+)`")
 
 
 def poison(root: Path) -> dict[tuple[str, int], str]:
@@ -50,7 +57,7 @@ def poison(root: Path) -> dict[tuple[str, int], str]:
     from d2lbook.i18n.catalog import read_catalog, write_catalog
 
     poisoned: dict[tuple[str, int], str] = {}
-    turn = 0
+    turn = roles = 0
     for po in sorted((root / "locale").rglob("*.po")):
         cat = read_catalog(po)
         chosen = []
@@ -60,13 +67,19 @@ def poison(root: Path) -> dict[tuple[str, int], str]:
                 entry.msgstr = PAYLOADS[turn % len(PAYLOADS)].replace("{t}", entry.msgstr)
                 chosen.append(entry.msgid)
                 turn += 1
+            elif REFERENCE.search(entry.msgstr):  # a title given to a reference role
+                text = ROLE_TEXTS[roles % len(ROLE_TEXTS)]
+                entry.msgstr = REFERENCE.sub(
+                    lambda m, t=text: f"{{{m.group(1)}}}`{t}<{m.group(2)}>`", entry.msgstr, 1)
+                chosen.append(entry.msgid)
+                roles += 1
         write_catalog(cat, po)
         reread = read_catalog(po)
         for msgid in chosen:
             entry = reread.find(msgid)
             assert entry is not None and SENTINEL in entry.msgstr
             poisoned[(po.relative_to(root).as_posix(), entry.msgstr_line)] = msgid
-    assert turn >= 2 * len(PAYLOADS)
+    assert turn >= 2 * len(PAYLOADS) and roles >= 2 * len(ROLE_TEXTS)
     return poisoned
 
 
@@ -85,6 +98,10 @@ def hostile_book(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(["--root", str(root), "build", "html", "--lang", lang, *extra])
         runs[lang] = (code, out.getvalue(), err.getvalue())
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--root", str(root), "build", "notebooks", "--lang", "zh"])
+    runs["zh-notebooks"] = (code, out.getvalue(), err.getvalue())
     return {"root": root, "poisoned": poisoned, "runs": runs}
 
 
@@ -114,7 +131,12 @@ def html_dirs(root: Path) -> dict[str, Path]:
 
 
 def test_no_payload_reaches_a_built_file(hostile_book) -> None:
-    for lang, folder in html_dirs(hostile_book["root"]).items():
+    code, out, err = hostile_book["runs"]["zh-notebooks"]
+    assert code == 0, out + err
+    folders = html_dirs(hostile_book["root"])
+    folders["zh notebooks"] = hostile_book["root"] / "_build" / "zh" / "notebooks"
+    assert list(folders["zh notebooks"].rglob("*.ipynb"))
+    for lang, folder in folders.items():
         files = [p for p in folder.rglob("*") if p.is_file()
                  and p.suffix in (".html", ".js", ".txt", ".ipynb", ".json")]
         assert len(files) > 10

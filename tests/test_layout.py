@@ -8,13 +8,15 @@ from d2lbook.config import parse_config
 from d2lbook.edition import prepare_edition
 from d2lbook.layout import BookLayout, is_hidden
 
+ZH_A = "# 甲\n\n```{toctree}\nzh-only\n```\n"  # lists the page only the zh edition has
+
 
 def make_book(root: Path):
     (root / "source" / "en" / "ch").mkdir(parents=True)
     (root / "source" / "en" / "index.md").write_text("# Book\n\n```{toctree}\nch/a\n```\n")
     (root / "source" / "en" / "ch" / "a.md").write_text("# A\n\nSome text.\n")
     (root / "source" / "zh" / "ch").mkdir(parents=True)
-    (root / "source" / "zh" / "ch" / "a.md").write_text("# 甲\n")
+    (root / "source" / "zh" / "ch" / "a.md").write_text(ZH_A)
     (root / "source" / "zh" / "ch" / "zh-only.md").write_text("# 只有中文\n")
     (root / "source" / "zh" / "ch" / "_draft.md").write_text("# 草稿\n")
     (root / "source" / "zh" / ".notes" / "x.md").parent.mkdir()
@@ -65,4 +67,4 @@ def test_an_edition_has_exactly_the_pages_the_layout_names(tmp_path: Path) -> No
     built = {p.name for p in edition.pages} - edition.generated
     assert built == set(BookLayout(cfg).edition_page_names(zh))
     assert not (edition.tree / "ch" / "_draft.md").exists()
-    assert (edition.tree / "ch" / "a.md").read_text() == "# 甲\n"
+    assert (edition.tree / "ch" / "a.md").read_text() == ZH_A

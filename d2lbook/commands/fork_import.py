@@ -47,8 +47,18 @@ def fork_pages(folder: Path) -> tuple[Path, dict[str, str]]:
                 if rel.parts[0] in ("locale", "bench", "tests", "node_modules") or \
                         path.name in ("README.md", "CONTRIBUTING.md", "LICENSE.md"):
                     continue
+                if not path.resolve().is_relative_to(folder.resolve()):
+                    raise SourceError(f"{path}: a symbolic link to {path.resolve()}, outside "
+                                      f"the fork's folder {folder}; the import reads only the "
+                                      "fork's own files: replace the link by the file")
+                data = path.read_bytes()
+                if b"\0" in data:
+                    line = data.count(b"\n", 0, data.index(b"\0")) + 1
+                    raise SourceError(f"{path}:{line}: "
+                                      "a binary file (a NUL byte), not a page; remove it from "
+                                      "the fork and import again")
                 try:
-                    pages[rel.with_suffix("").as_posix()] = path.read_text(encoding="utf-8-sig")
+                    pages[rel.with_suffix("").as_posix()] = data.decode("utf-8-sig")
                 except UnicodeDecodeError as err:
                     raise SourceError(f"{path}: not UTF-8 ({err}); save the file as UTF-8 "
                                       "and import again") from None
@@ -356,7 +366,11 @@ def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork
                result: ForkImport) -> PageImport:
     """A page only in the fork becomes a page of ``source/<code>/`` (never over an English
     page of the same name, which would make it a whole-file replacement), with the images it
-    uses that the book does not have."""
+    uses that the book does not have; a page with markup a translation may not carry
+    (:func:`d2lbook.i18n.sanitize.page_issues`) is refused with the reason. The build publishes
+    it only once a toctree of the edition lists it."""
+    from d2lbook.i18n.sanitize import page_issues
+
     layout = BookLayout(cfg)
     report = PageImport(fork_file, None)
     overlay = layout.overlay(lang)
@@ -365,6 +379,13 @@ def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork
         result.warnings.append(f"{fork_file}: only in the fork, but an English page has its "
                                "name; not written (a file there would replace the English "
                                "page): place it by hand")
+        return report
+    issues = page_issues(text)
+    if issues:  # not the book's authors' text: checked like a translation, refused if unsafe
+        result.warnings.append(f"{fork_file}: a page only in the fork, refused (not written): "
+                               f"{'; '.join(i.message for i in issues)}; remove that markup "
+                               "from the fork's page and import again, or review the page and "
+                               f"place it in source/{lang.code}/ by hand")
         return report
     if target.is_file() and target.read_text(encoding="utf-8") != text:
         result.warnings.append(f"{_rel(target, cfg.root)}: exists and differs from the fork's "
@@ -389,8 +410,8 @@ def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork
             (overlay / inside).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(fork_root / inside, overlay / inside)
     report.written = _rel(target, cfg.root)
-    result.warnings.append(f"{report.written}: a page only in the fork; list it in a table "
-                           "of contents of the translated edition"
+    result.warnings.append(f"{report.written}: a page only in the fork; it is not built until "
+                           f"a table of contents of the {lang.code} edition lists it"
                            + (f" (its images copied: {', '.join(map(str, assets))})"
                               if assets else ""))
     return report

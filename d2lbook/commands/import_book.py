@@ -11,18 +11,18 @@ same bytes.
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from d2lbook.errors import D2lbookError
-from d2lbook.importer.config_ini import OldConfig, pyproject, read_config
+from d2lbook.errors import D2lbookError, Problem
+from d2lbook.importer.config_ini import OldConfig, check_config, pyproject, read_config
+from d2lbook.importer.containment import climbs_out, decode_page, link_problem, outside, walk_files
 from d2lbook.importer.page import PageContext, convert_page
 from d2lbook.importer.report import Located, Report
-
-IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 
 
 class ImportSourceError(D2lbookError):
@@ -39,6 +39,8 @@ class ImportResult:
     written: list[Path] = field(default_factory=list)
     copied: list[str] = field(default_factory=list)
     """Resources copied (paths relative to DEST)."""
+    overwritten: list[str] = field(default_factory=list)
+    """Files of a non-empty DEST (``--force``) whose bytes the import changed."""
 
     @property
     def warnings(self) -> int:
@@ -64,7 +66,52 @@ def find_pages(src: Path, cfg: OldConfig, skip: Path | None) -> list[str]:
     return sorted(names)
 
 
-def import_book(src: Path | str, dest: Path | str) -> ImportResult:
+class ImportRefused(ImportSourceError):
+    """The book names files outside its folder, symbolic links leading out, invalid
+    configuration values or pages that are not text: every problem, and nothing written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (str(p.file), p.line))
+        super().__init__("the import is refused; nothing was written:\n" +
+                         "\n".join(f"  {p}" for p in self.problems))
+
+
+def _check_dest(dest: Path, force: bool) -> None:
+    if dest.exists() and not dest.is_dir():
+        raise ImportSourceError(f"{dest}: exists and is not a folder; give a new or empty "
+                                "folder as the destination")
+    if dest.is_dir() and not force:
+        entries = sorted(p.name for p in dest.iterdir())
+        if entries:
+            shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
+            raise ImportSourceError(f"{dest}: not empty ({shown}); import into a new or empty "
+                                    "folder, or pass --force to overwrite the files the "
+                                    "import writes there")
+
+
+def _read_config(src: Path, report: Report) -> OldConfig:
+    path = src / "config.ini"
+    text = ""
+    if path.is_file() or path.is_symlink():
+        problem = link_problem(src, path, "config.ini", 0, "file")
+        if problem is not None:
+            raise ImportRefused([problem])
+        decoded = decode_page(path.read_bytes(), "config.ini")
+        if isinstance(decoded, Problem):
+            raise ImportRefused([decoded])
+        text = decoded
+    cfg = read_config(path, report)
+    problems = check_config(cfg, text)
+    if problems:
+        raise ImportRefused(problems)
+    return cfg
+
+
+def import_book(src: Path | str, dest: Path | str, force: bool = False) -> ImportResult:
+    """Import the old book at ``src`` into ``dest`` (which must be new or empty unless
+    ``force``). Refuses (:class:`ImportRefused`, nothing written) a book that names files
+    outside ``src``, holds symbolic links leading out of it, has invalid configuration values
+    or pages that are not UTF-8 text."""
     src, dest = Path(src).resolve(), Path(dest).resolve()
     if not src.is_dir():
         raise ImportSourceError(f"{src}: not a folder; give the old book's folder "
@@ -72,8 +119,9 @@ def import_book(src: Path | str, dest: Path | str) -> ImportResult:
     if dest == src or src.is_relative_to(dest):
         raise ImportSourceError(f"{dest}: the destination must not be the source or "
                                 "contain it")
+    _check_dest(dest, force)
     report = Report()
-    cfg = read_config(src / "config.ini", report)
+    cfg = _read_config(src, report)
     skip = dest if dest.is_relative_to(src) else None
     pages = find_pages(src, cfg, skip)
     if not pages:
@@ -83,13 +131,20 @@ def import_book(src: Path | str, dest: Path | str) -> ImportResult:
         report.warn("index.md", 0, "the book has no root index.md; Sphinx needs one", "no-index")
     result = ImportResult(src, dest, cfg, pages, report)
     out_dir = dest / "source" / cfg.lang
-    ctx = PageContext(cfg.tabs, frozenset(pages), exists=lambda rel: (src / rel).is_file())
+    ctx = PageContext(cfg.tabs, frozenset(pages),
+                      exists=lambda rel: not climbs_out(rel) and (src / rel).is_file())
 
+    problems: list[Problem] = []
     converted = {}
     for name in pages:
-        text = (src / f"{name}.md").read_text(encoding="utf-8-sig")
-        page = Located(report, f"{name}.md")
-        converted[name] = convert_page(name, text, ctx, page)
+        where = f"{name}.md"
+        problem = link_problem(src, src / where, where, 0, "page")
+        decoded = decode_page((src / where).read_bytes(), where) if problem is None else problem
+        if isinstance(decoded, Problem):
+            problems.append(decoded)
+            continue
+        page = Located(report, where)
+        converted[name] = convert_page(name, decoded, ctx, page)
         for cell in converted[name].cells:
             if cell.tags:
                 report.cells.update(cell.tags)
@@ -97,46 +152,101 @@ def import_book(src: Path | str, dest: Path | str) -> ImportResult:
                 report.shared_cells += 1
                 report.cells.update(cfg.tabs or ("(no framework)",))
     report.count("pages", len(pages))
-    _book_checks(src, cfg, converted, report)
+    bibs = _bib_files(src, cfg, converted, problems)
+    copies = _plan_resources(src, dest, out_dir, cfg, converted, bibs, result, problems)
+    if problems:
+        raise ImportRefused(problems)
+    bib_text = _book_checks(cfg, converted, bibs, report, problems)
+    toml = pyproject(cfg)
+    _check_toml(toml)
+    writes = [(dest / "pyproject.toml", toml)]
+    # the hand-written tops of the library files
+    writes += [(dest / cfg.head_path(fw), head) for fw, head in cfg.lib_heads.items()]
+    writes += [(out_dir / f"{name}.md", page.text) for name, page in converted.items()]
+    if bib_text is not None:
+        writes.append((out_dir / "references.bib", bib_text))
+    written = {t for t, _ in writes}  # a resource never replaces a converted page
+    copies = [c for c in copies if c[1] not in written]
+    for target in [t for t, _ in writes] + [t for _, t, _ in copies]:
+        if outside(dest, target):  # a symbolic link in a non-empty destination (--force)
+            problems.append(Problem(target.relative_to(dest).as_posix(), 0, "in the "
+                                    f"destination is a symbolic link leading out of {dest}; "
+                                    "remove it or import into a new folder", "import-outside"))
+    if problems:
+        raise ImportRefused(problems)
 
     dest.mkdir(parents=True, exist_ok=True)
-    _write(dest / "pyproject.toml", pyproject(cfg), result)
-    for fw, head in cfg.lib_heads.items():  # the hand-written tops of the library files
-        _write(dest / cfg.head_path(fw), head, result)
-    for name, page in converted.items():
-        _write(out_dir / f"{name}.md", page.text, result)
-    _copy_resources(src, dest, out_dir, cfg, converted, result)
+    for target, text in writes:
+        _write(target, text, result)
+    for path, target, listed in copies:
+        _copy(path, target)
+        result.copied.append(listed)
+    if bib_text is not None:
+        result.copied.append((out_dir / "references.bib").relative_to(dest).as_posix())
     return result
+
+
+def _check_toml(text: str) -> None:
+    import tomllib
+
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:  # the values are validated: a bug of ours
+        raise ImportSourceError(f"config.ini: its values give an invalid pyproject.toml "
+                                f"({err}); please report this with the config.ini") from err
 
 
 def _write(path: Path, text: str, result: ImportResult) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
+    if path.is_file() and path.read_bytes() != data:
+        result.overwritten.append(path.relative_to(result.dest).as_posix())
     if not path.is_file() or path.read_bytes() != data:
         path.write_bytes(data)
     result.written.append(path)
 
 
-def _bib_files(src: Path, cfg: OldConfig, converted: dict) -> list[tuple[Path, str, int]]:
-    """(path, referring file, line) of every bibliography the book names, in a stable order."""
+def _bib_files(src: Path, cfg: OldConfig, converted: dict,
+               problems: list[Problem]) -> list[tuple[Path, str, int]]:
+    """(path, referring file, line) of every bibliography the book names, in a stable order;
+    one outside the book's folder is a problem instead."""
     found: dict[Path, tuple[str, int]] = {}
+
+    def add(rel: str, where: str, line: int) -> None:
+        if climbs_out(rel):
+            problems.append(Problem(where, line, f"bibliography {rel} is outside the book's "
+                                    "folder; copy it into the book and name it relative to "
+                                    "the page", "import-outside"))
+            return
+        path = src / rel
+        problem = link_problem(src, path, where, line, "bibliography") if path.exists() \
+            else None
+        if problem is not None:
+            problems.append(problem)
+        else:
+            found.setdefault(path.resolve(), (where, line))
+
     for name, page in converted.items():
-        folder = src / name
+        folder = posixpath.dirname(name)
         for value, line in page.facts.bibliographies:
             for part in [p.strip() for p in value.split(",") if p.strip()]:
-                found.setdefault((folder.parent / part).resolve(), (f"{name}.md", line))
+                rel = posixpath.normpath(posixpath.join(folder, part.replace("\\", "/")))
+                add(rel, f"{name}.md", line)
     if cfg.bibfile:
-        found.setdefault((src / cfg.bibfile).resolve(), ("config.ini", 0))
+        add(cfg.bibfile, "config.ini", 0)
     for res in cfg.resources:
         if res.endswith(".bib"):
-            found.setdefault((src / res).resolve(), ("config.ini", 0))
+            add(res, "config.ini", 0)
     return sorted(((p, f, n) for p, (f, n) in found.items()), key=lambda t: str(t[0]))
 
 
 BIB_KEY = re.compile(r"@\w+\s*[{(]\s*([^,\s]+)\s*,")
 
 
-def _book_checks(src: Path, cfg: OldConfig, converted: dict, report: Report) -> None:
+def _book_checks(cfg: OldConfig, converted: dict, bibs: list[tuple[Path, str, int]],
+                 report: Report, problems: list[Problem]) -> str | None:
+    """Book-wide warnings (labels, references, citations, tocs); returns the bibliographies
+    merged (None when the book has none)."""
     defined: dict[str, str] = {}
     for name, page in converted.items():
         for label, line in page.facts.labels:
@@ -146,12 +256,20 @@ def _book_checks(src: Path, cfg: OldConfig, converted: dict, report: Report) -> 
             else:
                 defined[label] = f"{name}.md:{line}"
     keys: set[str] = set()
-    bibs = _bib_files(src, cfg, converted)
+    texts: list[str] = []
     for path, where, line in bibs:
         if path.is_file():
-            keys |= set(BIB_KEY.findall(path.read_text(encoding="utf-8", errors="replace")))
+            text = decode_page(path.read_bytes(), path.name)
+            if isinstance(text, Problem):
+                problems.append(text)
+                continue
+            texts.append(text.rstrip("\n") + "\n")
+            keys |= set(BIB_KEY.findall(text))
         else:
             report.warn(where, line, f"bibliography {path.name} not found", "missing-bib")
+    if len(texts) > 1:
+        report.warn("config.ini", 0, f"{len(texts)} bibliography files merged into "
+                    "references.bib", "bib-merged")
     for name, page in converted.items():
         for role, target, line in page.facts.refs:
             if target not in defined:
@@ -183,6 +301,7 @@ def _book_checks(src: Path, cfg: OldConfig, converted: dict, report: Report) -> 
         if name != "index" and name not in in_toc:
             report.warn(f"{name}.md", 0, "page is in no toc; add it to a chapter's toc or "
                         "exclude it in config.ini", "not-in-toc")
+    return "\n".join(texts) if texts else None
 
 
 def _numbered_pages(converted: dict) -> set[str]:
@@ -200,32 +319,54 @@ def _numbered_pages(converted: dict) -> set[str]:
     return seen
 
 
-def _copy(src: Path, target: Path, result: ImportResult) -> None:
-    if src.is_dir():
-        shutil.copytree(src, target, ignore=IGNORE, dirs_exist_ok=True)
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.is_file() or target.read_bytes() != src.read_bytes():
-            shutil.copyfile(src, target)
-    result.copied.append(target.relative_to(result.dest).as_posix())
+def _copy(src: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.is_file() or target.read_bytes() != src.read_bytes():
+        shutil.copyfile(src, target)
 
 
-def _copy_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, converted: dict,
-                    result: ImportResult) -> None:
+Copy = tuple[Path, Path, str]
+"""(file read inside SRC, file written inside DEST, what the report lists as copied)."""
+
+
+def _plan_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, converted: dict,
+                    bibs: list[tuple[Path, str, int]], result: ImportResult,
+                    problems: list[Problem]) -> list[Copy]:
+    """The files to copy: resources, the library folders and the images the pages use. A
+    symbolic link leading out of SRC is a problem (and is not copied); the destination, when
+    it lies inside SRC, is never copied into itself."""
     report = result.report
+    skip = dest if dest.is_relative_to(src) else None
+    copies: list[Copy] = []
+
+    def add(path: Path, target: Path, where: str, line: int, what: str) -> None:
+        problem = link_problem(src, path, where, line, what)
+        if problem is not None:
+            problems.append(problem)
+            return
+        listed = target.relative_to(dest).as_posix()
+        if path.is_dir():
+            for file in walk_files(src, path, skip, where, problems):
+                copies.append((file, target / file.relative_to(path), listed))
+        elif path.is_file():  # not a device or a pipe
+            copies.append((path, target, listed))
+        done.add(path.resolve())
+
     library_dirs = {Path(f).parts[0] for f in cfg.lib_files.values() if len(Path(f).parts) > 1}
     if (src / "d2l").is_dir():
         library_dirs.add("d2l")
-    bibs = {p for p, _, _ in _bib_files(src, cfg, converted)}
+    bib_paths = {p for p, _, _ in bibs}
     done: set[Path] = set()
     for pattern in cfg.resources:
         matches = sorted(src.glob(pattern.rstrip("/"))) if pattern.strip("/") else []
+        if skip is not None:  # never the destination (nor its inside) again
+            matches = [m for m in matches if not m.resolve().is_relative_to(skip)]
         if not matches:
             report.warn("config.ini", 0, f"resource {pattern} not found; not copied",
                         "missing-resource")
         for path in matches:
             rel = path.relative_to(src)
-            if path.resolve() in bibs:
+            if not rel.parts or path.resolve() in bib_paths:  # "**" matches the book itself
                 continue
             if rel.parts[0] in library_dirs or path.suffix == ".py":
                 target = dest / rel
@@ -233,30 +374,29 @@ def _copy_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, conver
                 target = out_dir / rel
                 stray = [path] if path.is_file() else sorted(path.rglob("*"))
                 for doc in stray:
-                    if doc.suffix in (".md", ".ipynb") and doc.is_file():
+                    page = doc.relative_to(src).with_suffix("").as_posix()
+                    if doc.suffix in (".md", ".ipynb") and doc.is_file() and \
+                            not (doc.suffix == ".md" and page in converted):
                         report.warn("config.ini", 0, f"resource {doc.relative_to(src)} is copied "
                                     "beside the pages, where Sphinx reads it as a page; move it "
                                     "or leave it out of [build] resources", "resource-page")
-            _copy(path, target, result)
-            done.add(path.resolve())
+            add(path, target, "config.ini", 0, "resource")
     for folder in sorted(library_dirs):
         if (src / folder).is_dir() and (src / folder).resolve() not in done:
-            _copy(src / folder, dest / folder, result)
+            add(src / folder, dest / folder, "config.ini", 0, "library folder")
     # Images the pages use but the resources do not list.
-    for _name, page in sorted(converted.items()):
-        for rel, _ in page.facts.images:
+    for name, page in sorted(converted.items()):
+        for rel, line in page.facts.images:
+            if climbs_out(rel):
+                problems.append(Problem(f"{name}.md", line, f"image {rel} is outside the "
+                                        "book's folder; copy it into the book and refer to it "
+                                        "relative to the page", "import-outside"))
+                continue
             path = src / rel
-            if path.is_file() and not any(path.resolve().is_relative_to(d) for d in done):
-                _copy(path, out_dir / rel, result)
-                done.add(path.resolve())
-    existing = [p for p in sorted(bibs) if p.is_file()]
-    if existing:
-        text = "\n".join(p.read_text(encoding="utf-8").rstrip("\n") + "\n" for p in existing)
-        _write(out_dir / "references.bib", text, result)
-        result.copied.append((out_dir / "references.bib").relative_to(dest).as_posix())
-        if len(existing) > 1:
-            report.warn("config.ini", 0, f"{len(existing)} bibliography files merged into "
-                        "references.bib", "bib-merged")
+            if (path.is_file() or path.is_symlink()) and \
+                    not any(path.resolve().is_relative_to(d) for d in done):
+                add(path, out_dir / rel, f"{name}.md", line, "image")
+    return copies
 
 
 def summary(result: ImportResult) -> list[str]:
@@ -275,6 +415,8 @@ def summary(result: ImportResult) -> list[str]:
     lines += [f"  {counts[k]:5d}  {k}" for k in sorted(counts)]
     if result.copied:
         lines.append(f"copied: {', '.join(sorted(set(result.copied)))}")
+    if result.overwritten:
+        lines.append(f"overwritten (--force): {', '.join(sorted(result.overwritten))}")
     if cfg.ignored:
         lines.append(f"config.ini entries with no equivalent (not carried over): "
                      f"{', '.join(cfg.ignored)}")

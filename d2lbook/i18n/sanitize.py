@@ -7,8 +7,10 @@ render the page (:func:`parser`), and its tokens are compared with those of its 
 - prose markup is always allowed: text, emphasis, strong, code spans, backslash escapes and line
   breaks (the renderer escapes their content);
 - everything else is *markup* (:func:`inventory`): raw HTML, links, autolinks and images (by
-  URL), MyST roles (by name and target), math, footnote references, character references
-  (``&lt;``), block constructs (fences and directives, headings, lists, tables, targets,
+  URL), MyST roles (by name and target; the text of a reference role, before ``<target>``, and
+  the words of a prose role are inventoried as Markdown too: Sphinx shows them as text, but the
+  readers' notebooks turn roles into Markdown links), math, footnote references, character
+  references (``&lt;``), block constructs (fences and directives, headings, lists, tables, targets,
   comments, ...), HTML attributes (``{#id key=value}`` blocks), link definitions, and TeX
   delimiters or ``<`` before a letter left in the text (a notebook renderer, or a browser given
   the text unescaped, would read them as math or a tag). A translation may only carry the
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 __all__ = ["Issue", "MYST_EXTENSIONS", "REFERENCE_ROLES", "Markup", "describe", "inventory",
-           "markup_issues", "normalize_math", "page_references", "parser"]
+           "markup_issues", "normalize_math", "page_issues", "page_references", "parser"]
 
 MYST_EXTENSIONS = ("dollarmath", "amsmath", "colon_fence", "deflist", "attrs_block")
 """The MyST extensions the book is rendered with (``myst_enable_extensions`` in
@@ -172,6 +174,18 @@ def _role(name: str, body: str) -> str:
     return name + "\x00" + body
 
 
+def _role_text(name: str, body: str) -> str:
+    """The translatable text of a role: the words of a prose role, the text before
+    ``<target>`` of a reference role ("" for other roles, which must keep their content)."""
+    if name in PROSE_ROLES:
+        return body
+    if name in REFERENCE_ROLES or name.startswith(("py:", "std:", "prf:")):
+        body = body.strip()
+        if body.endswith(">") and "<" in body:
+            return body[: body.rindex("<")]
+    return ""
+
+
 def inventory(text: str, references: Mapping[str, Any] | None = None) -> Counter[Markup]:
     """Every piece of markup in ``text`` other than prose (see the module docstring)."""
     if not references:
@@ -210,7 +224,11 @@ def _inventory(text: str, references: Mapping[str, Any] | None) -> Counter[Marku
         elif kind == "image":
             found[Markup("image", str(token.attrs.get("src", "")))] += 1
         elif kind == "myst_role":
-            found[Markup("role", _role(str(token.meta.get("name", "")), token.content))] += 1
+            name = str(token.meta.get("name", ""))
+            found[Markup("role", _role(name, token.content))] += 1
+            title = _role_text(name, token.content)
+            if title:  # shown as text by Sphinx, but as Markdown in the readers' notebooks
+                found += inventory(title, references)
         elif kind in _MATH:
             found[Markup("math", normalize_math(token.content))] += 1
         elif kind == "footnote_ref":
@@ -364,4 +382,81 @@ def markup_issues(msgid: str, msgstr: str,
         ("footnote references", ("footnote",), "keep every [^label] of the English"),
     ):
         issues += _compare(what, pick(english, kinds), pick(translated, kinds), advice)
+    return issues
+
+
+# ---------------------------------------------------------------------------- whole pages
+SAFE_DIRECTIVES = frozenset(
+    {"figure", "image", "math", "table", "list-table", "toctree", "bibliography", "code-cell",
+     "code", "code-block", "sourcecode", "note", "warning", "tip", "hint", "important",
+     "attention", "caution", "danger", "error", "seealso", "admonition", "tab-set", "tab-item",
+     "rubric", "epigraph", "glossary", "margin", "sidebar", "dropdown"}
+)  # fmt: skip
+"""Directives a page from outside the book (a fork-only page) may use: none of them puts text
+into the page unescaped or reads a file."""
+
+SAFE_ROLES = REFERENCE_ROLES | PROSE_ROLES | frozenset(
+    {"math", "code", "literal", "samp", "file", "cite", "cite:p", "cite:t", "footcite",
+     "pep", "rfc"})
+SAFE_SCHEMES = frozenset({"", "http", "https", "mailto"})
+FRONT_MATTER_KEYS = frozenset({"jupytext", "kernelspec", "language_info"})
+_OPTION = re.compile(r"^\s*:([\w-]+):\s*(.*)$")
+
+
+def page_issues(text: str) -> list[Issue]:
+    """What makes a whole page from outside the book unsafe to publish (a page that exists
+    only in an imported fork: it has no English to compare with). The same token analysis as
+    for translations (:func:`inventory`), with a fixed allowance instead of the English's: no
+    raw HTML, links and images only to http(s), mailto or relative targets, roles and
+    directives from :data:`SAFE_ROLES` / :data:`SAFE_DIRECTIVES` only, no HTML attributes, no
+    MathJax commands that make links or load code, no tag-like text, no front matter beyond
+    the notebook's own keys. Empty when the page is safe."""
+    found = inventory(text, page_references(text))
+    issues: list[Issue] = []
+
+    def add(what: str, items: list[Markup] | list[str]) -> None:
+        if items:
+            shown = _printable(", ".join(sorted({str(i) for i in items})), 200)
+            issues.append(Issue("i18n-unsafe", f"{what} ({shown})"))
+
+    add("raw HTML", [m.detail for m in found if m.kind == "html"])
+    add("links to other than http(s), mailto or a relative target",
+        [m for m in found if m.kind in ("link", "autolink", "image")
+         and _scheme(m.detail) not in SAFE_SCHEMES])
+    add("roles that may put text into the page unescaped",
+        [m for m in found if m.kind == "role" and m.detail.partition("\x00")[0] not in SAFE_ROLES
+         and not m.detail.startswith(("py:", "std:", "prf:", "cite"))])
+    add("HTML attributes", [m for m in found if m.kind == "attribute"
+                            and m.detail.partition("=")[0] not in ("id", "class")])
+    add("text a browser or another Markdown renderer may read as HTML",
+        [m for m in found if m.kind == "tag-like text"])
+    add("MathJax commands that make links, styles or load code",
+        [c for c in MATHJAX_ACTIVE if re.search(re.escape(c) + r"(?![A-Za-z])", text)])
+    directives: list[str] = []
+    options: list[str] = []
+    front: list[str] = []
+    for token in _flat(parser().parse(text, {})):
+        if token.type == "front_matter":
+            front += [key for key in re.findall(r"^([^\s#:][^:]*):", token.content, re.M)
+                      if key.strip() not in FRONT_MATTER_KEYS]
+        if token.type not in _FENCES:
+            continue
+        name, _, argument = token.info.strip().partition(" ")
+        if not (name.startswith("{") and name.endswith("}")):
+            continue  # a code block: shown as code
+        directive = name[1:-1]
+        if directive not in SAFE_DIRECTIVES:
+            directives.append(directive)
+            continue
+        if directive in ("figure", "image") and _scheme(argument.strip()) not in SAFE_SCHEMES:
+            options.append(f"{directive} {argument.strip()}")
+        for line in token.content.split("\n"):
+            option = _OPTION.match(line)
+            scheme = _scheme(option.group(2).strip()) if option else ""
+            if option and (scheme in DANGEROUS_SCHEMES or (
+                    option.group(1) in ("target", "url", "file") and scheme not in SAFE_SCHEMES)):
+                options.append(f":{option.group(1)}: {option.group(2).strip()}")
+    add("directives that may put text into the page unescaped or read files", directives)
+    add("directive arguments or options with URLs of other schemes", options)
+    add("front matter beyond the notebook's keys (MyST settings, substitutions)", front)
     return issues

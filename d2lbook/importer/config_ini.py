@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from d2lbook.errors import Problem
 from d2lbook.importer.page import display_name
 from d2lbook.importer.report import Report
 from d2lbook.layout import library_head
@@ -104,7 +105,7 @@ def read_config(path: Path, report: Report) -> OldConfig:
     cfg.title = p.get("title", cfg.title).strip() or cfg.title
     cfg.author = " ".join(p.get("author", "").split())
     cfg.release = p.get("release", cfg.release).strip() or cfg.release
-    cfg.lang = (p.get("lang", "") or "en").strip().split("_")[0].split("-")[0] or "en"
+    cfg.lang = (p.get("lang", "") or "en").strip().split("_")[0].split("-")[0].lower() or "en"
     if parser.has_section("build"):
         b = parser["build"]
         if b.get("notebooks", "").strip():
@@ -121,7 +122,8 @@ def read_config(path: Path, report: Report) -> OldConfig:
         if parser.has_section(section):
             cfg.lib_settings[fw] = _library_settings(parser[section], section, text, report)
         lib_file = path.parent / cfg.lib_files.get(fw, cfg.library(fw).replace(".", "/") + ".py")
-        if lib_file.is_file():
+        inside = lib_file.resolve().is_relative_to(path.parent.resolve())
+        if inside and lib_file.is_file():  # one leaving the book is refused in validation
             head = library_head_text(lib_file.read_text(encoding="utf-8", errors="replace"))
             if head.strip():
                 cfg.lib_heads[fw] = head
@@ -264,3 +266,68 @@ def pyproject(cfg: OldConfig) -> str:
     if urls:
         lines += ["", "[tool.d2lbook.urls]"] + [f"{k} = {_toml(v)}" for k, v in urls]
     return "\n".join(lines) + "\n"
+
+
+LANG_CODE = re.compile(r"[a-z]{2,3}")
+BOOK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+FRAMEWORK_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _line_of(text: str, section: str, key: str) -> int:
+    """The line of ``key`` in ``[section]`` of the config.ini text (the last one, which is the
+    value read; 0 when not found)."""
+    current, line = "", 0
+    for n, raw in enumerate(text.splitlines(), 1):
+        m = re.match(r"^\s*\[([^\]]+)\]", raw)
+        if m:
+            current = m.group(1).strip()
+        elif current == section and re.match(rf"^{re.escape(key)}\s*[=:]", raw, re.I):
+            line = n
+    return line
+
+
+def check_config(cfg: OldConfig, text: str) -> list[Problem]:
+    """Values of config.ini that the import would turn into paths outside its folders or an
+    invalid ``pyproject.toml``: each a problem at ``config.ini:line`` saying what to write."""
+    from d2lbook.importer.containment import climbs_out
+
+    def leaves(value: str) -> bool:  # config.ini paths and globs: none may name "..", nor "."
+        parts = value.replace("\\", "/").strip("/").split("/")
+        return climbs_out(value) or ".." in parts or parts in ([""], ["."])
+
+    problems: list[Problem] = []
+
+    def refuse(section: str, key: str, message: str) -> None:
+        problems.append(Problem("config.ini", _line_of(text, section, key), message,
+                                "import-config"))
+
+    if not BOOK_NAME.fullmatch(cfg.name):  # the stem of the PDF and zip files of every build
+        refuse("project", "name", f"[project] name = {cfg.name!r} cannot name files; write "
+               "letters, digits, '.', '_' or '-' (such as d2l-en)")
+    if not LANG_CODE.fullmatch(cfg.lang):
+        refuse("project", "lang", f"[project] lang = {cfg.lang!r} is not a language code; "
+               "write a code such as en or zh (zh_CN is read as zh)")
+    seen: set[str] = set()
+    for fw in cfg.tabs:
+        if not FRAMEWORK_NAME.fullmatch(fw):
+            refuse("build", "tabs", f"[build] tabs: {fw!r} is not a framework name; write "
+                   "names such as mxnet, pytorch, separated by commas (lowercase letters, "
+                   "digits, _)")
+        elif fw in seen:
+            refuse("build", "tabs", f"[build] tabs names {fw} twice; name each framework once")
+        seen.add(fw)
+    for key, values in (("notebooks", cfg.notebooks), ("non-notebooks", cfg.non_notebooks),
+                        ("resources", cfg.resources)):
+        for value in values:
+            if leaves(value):
+                refuse("build", key, f"[build] {key}: {value} leaves the book's folder; "
+                       "write a path relative to the folder of config.ini, without ..")
+    for fw, value in sorted(cfg.lib_files.items()):
+        if leaves(value):
+            refuse(f"library-{fw}", "lib_file", f"[library-{fw}] lib_file = {value} leaves "
+                   "the book's folder; write a path relative to the folder of config.ini, "
+                   "without ..")
+    if cfg.bibfile and leaves(cfg.bibfile):
+        refuse("pdf", "bibfile", f"[pdf] bibfile = {cfg.bibfile} leaves the book's folder; "
+               "write a path relative to the folder of config.ini, without ..")
+    return problems

@@ -7,6 +7,7 @@ whole text, so a role inside inline code or math stays what it is.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ RENAMED = {"numref": "numref", "ref": "ref", "eqref": "eq", "cite": "cite:p", "c
 BLOCK_ROLES = frozenset({"label", "eqlabel", "width", "height", "bibliography"})
 
 BOLD = re.compile(r"\*\*[^*\n]+?\*\*(?![\])])")
+TICKS = re.compile(r"`+")
 SPECIAL = re.compile(r"[\\:`$\[(*~]")
 OPEN = {"[**": ("**]", True), "(**": ("**)", True), "[~~": ("~~]", False),
         "(~~": ("~~)", False)}
@@ -69,8 +71,10 @@ def convert_inline(text: str, first_line: int, page: Located, facts: Facts) -> I
     stack: list[tuple[str, int, int]] = []  # (opening mark, index in out, source offset)
     i, n = 0, len(text)
 
-    def line_at(pos: int) -> int:
-        return first_line + text.count("\n", 0, pos)
+    newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def line_at(pos: int) -> int:  # a binary search: many warnings on one line stay linear
+        return first_line + bisect.bisect_left(newlines, pos)
 
     while i < n:
         c = text[i]
@@ -91,7 +95,7 @@ def convert_inline(text: str, first_line: int, page: Located, facts: Facts) -> I
                 i = m.end()
                 continue
         if c == "`":
-            k = len(text) - i - len(text[i:].lstrip("`"))
+            k = TICKS.match(text, i).end() - i
             close = re.compile(rf"(?<!`)`{{{k}}}(?!`)").search(text, i + k)
             end = close.end() if close else i + k
             out.append(text[i:end])

@@ -39,6 +39,11 @@ language_info:
 DISPLAY_NAMES = {"mxnet": "MXNet", "pytorch": "PyTorch", "tensorflow": "TensorFlow",
                  "jax": "JAX", "paddle": "PaddlePaddle", "numpy": "NumPy"}
 IMAGE = re.compile(r"(?s)^!\[(.*)\]\(\s*<?([^\s()<>]+(?:\([^\s()]*\))?)>?(?:\s+\"[^\"]*\")?\s*\)$")
+# Link text: brackets nested one deep at most, so that a scan never runs past the next
+# unmatched "[" (a long line of "[" stays linear).
+LINK_TEXT = r"\[(?:[^\[\]]|\[[^\[\]]*\])*\]"
+IMAGE_IN_TEXT = re.compile(rf"!{LINK_TEXT}\(\s*([^\s()]+)")
+PAGE_LINK = re.compile(rf"(?<!!){LINK_TEXT}\(\s*([^\s()#:]+)\.md(#[^\s()]*)?\s*\)")
 TOC_OPTIONS = ("maxdepth", "numbered", "caption", "hidden", "titlesonly", "glob", "reversed",
                "name", "includehidden")
 AUTODOC = re.compile(r"^\s*\.\.\s+auto\w+::", re.M)
@@ -257,9 +262,9 @@ class PageConverter:
         if m:
             self.figure(m.group(1), m.group(2), block)
             return
-        for img in re.finditer(r"!\[[^\]]*\]\(\s*([^\s()]+)", text):
+        for img in IMAGE_IN_TEXT.finditer(text):
             self.check_image(img.group(1), block.line + text.count("\n", 0, img.start()))
-        for link in re.finditer(r"(?<!!)\[[^\]]*\]\(\s*([^\s()#:]+)\.md(#[^\s()]*)?\s*\)", text):
+        for link in PAGE_LINK.finditer(text):
             target = posixpath.normpath(posixpath.join(self.folder, link.group(1)))
             if target not in self.ctx.pages:
                 self.warn(block.line + text.count("\n", 0, link.start()), f"link to "

@@ -416,7 +416,8 @@ class _Converter:
             self.unresolved(name, target)
             return title if title and not numbered else target
         text = found.title
-        if title:
+        if title:  # text on the website (Sphinx escapes it), so text here too
+            title = _escape_text(title)
             if numbered:
                 number = _number_part(found.title)
                 text = title.replace("%s", number).replace("{number}", number)
@@ -897,6 +898,11 @@ def _split_explicit(content: str) -> tuple[str | None, str]:
 
 def _has_number_slot(title: str) -> bool:
     return "%s" in title or "{number}" in title
+
+
+def _escape_text(text: str) -> str:
+    """``text`` as Markdown that shows it literally: no tag, link, math or emphasis in it."""
+    return re.sub(r"([\\`*_\[\]<>$&!#|~])", r"\\\1", text)
 
 
 def _escape_brackets(text: str) -> str:
