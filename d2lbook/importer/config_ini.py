@@ -273,7 +273,7 @@ BOOK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 FRAMEWORK_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
-def _line_of(text: str, section: str, key: str) -> int:
+def _key_line(text: str, section: str, key: str) -> int:
     """The line of ``key`` in ``[section]`` of the config.ini text (the last one, which is the
     value read; 0 when not found)."""
     current, line = "", 0
@@ -298,7 +298,7 @@ def check_config(cfg: OldConfig, text: str) -> list[Problem]:
     problems: list[Problem] = []
 
     def refuse(section: str, key: str, message: str) -> None:
-        problems.append(Problem("config.ini", _line_of(text, section, key), message,
+        problems.append(Problem("config.ini", _key_line(text, section, key), message,
                                 "import-config"))
 
     if not BOOK_NAME.fullmatch(cfg.name):  # the stem of the PDF and zip files of every build
