@@ -11,6 +11,7 @@ it (a translation that, in its place, adds markup the English page lacks is take
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,8 @@ class ApplyResult:
     translated: int = 0
     """Messages replaced by a (non-fuzzy) translation."""
     fuzzy_used: int = 0
-    """Messages replaced by a fuzzy translation (only with ``use_fuzzy``)."""
+    """Messages replaced by an outdated translation: a fuzzy one (only with ``use_fuzzy``) or
+    one made for an earlier English (``earlier``)."""
     untranslated: int = 0
     """Messages left in English (no translation, or a rejected one)."""
     problems: list[Problem] = field(default_factory=list)
@@ -66,10 +68,22 @@ class _Choice:
 
 
 def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
-                  use_fuzzy: bool = False, catalog_path: Path | None = None) -> ApplyResult:
-    """The page with every valid translation of ``catalog`` applied."""
+                  use_fuzzy: bool = False, catalog_path: Path | None = None,
+                  earlier: Mapping[int, str] | None = None) -> ApplyResult:
+    """The page with every valid translation of ``catalog`` applied.
+
+    ``use_fuzzy`` places fuzzy translations too; ``earlier`` (segment index -> the translation
+    of an earlier English, from the git-aware status) fills segments the catalog has no entry
+    for: both count as outdated (``fuzzy_used``, ``applied[index] is True``)."""
     segments = segment(text)
     table = catalog.translations(fuzzy=use_fuzzy) if catalog is not None else {}
+    if earlier:
+        table = dict(table)
+        for index, translation in earlier.items():
+            if 0 <= index < len(segments) and segments[index].msgid not in table \
+                    and translation.strip():
+                table[segments[index].msgid] = Entry(segments[index].msgid, translation,
+                                                     fuzzy=True)
     if not table:
         return ApplyResult(text, untranslated=len(segments))
     where: Path | str = catalog_path or (catalog.path if catalog else None) or page or "<catalog>"
