@@ -16,7 +16,6 @@ from typing import Any
 
 from d2lbook.errors import ConfigError, Problem
 
-
 OUTDATED_CHOICES = ("translation", "english")
 """The values of a language's ``outdated`` setting."""
 

@@ -75,8 +75,8 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
 
 _APPLIED: dict[tuple[Any, ...], tuple[Any, list[Problem], Any]] = {}
 """(page, catalog path, outdated shown, English text, catalog bytes, earlier translations) ->
-(catalog, its problems, the applied result): a pure function of these, remembered because ``serve`` prepares every
-page of the edition on each rebuild. Read only once stored."""
+(catalog, its problems, the applied result): a pure function of these, remembered because
+``serve`` prepares every page of the edition on each rebuild. Read only once stored."""
 
 
 def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: dict[str, str],
@@ -85,10 +85,8 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
     the paragraphs still in English and count their statuses."""
     from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
     from d2lbook.i18n.marks import mark_paragraphs, shown_statuses
-    from d2lbook.i18n.status import catalog_status
-
     from d2lbook.i18n.segment import segment
-    from d2lbook.i18n.status import Status
+    from d2lbook.i18n.status import Status, catalog_status
 
     drift = _drift(layout, lang)
     wholesale = layout.replaced_pages(lang, (page.name for page in english))

@@ -231,3 +231,33 @@ def test_a_third_edition_is_configuration_plus_catalogs(built_book, tmp_path: Pa
     assert '<html lang="fr"' in preface and "Préface" in preface
     assert 'class="d2l-untranslated"' in preface
     assert 'hreflang="zh-CN"' in preface and 'hreflang="en"' in preface
+
+
+def test_code_comments_are_chinese_and_nothing_runs_again(built_book):
+    """The sample book's Chinese pages show Chinese comments in their code, the English code
+    and outputs, and the Chinese edition executed nothing (the key is the English cell's)."""
+    import nbformat
+
+    from d2lbook.layout import BookLayout
+
+    cfg = built_book.cfg
+    assert built_book.zh.executed == 0
+    html = (cfg.build_dir / "zh" / "html" / "chapter_preliminaries" / "ndarray.html").read_text()
+    assert "最后一行" in html and "the last row" not in html
+    assert "第一列" in html and "print" in html
+    layout, fw = BookLayout(cfg), cfg.default_framework.key
+    stem = layout.stem(cfg.language("zh"), fw)
+    path = f"{stem}/chapter_linear-networks/linear-regression.ipynb"
+    with zipfile.ZipFile(layout.notebook_zip(cfg.language("zh"), fw)) as zf:
+        zh_nb = nbformat.reads(zf.read(path).decode(), as_version=4)
+    stem_en = layout.stem(cfg.language("en"), fw)
+    with zipfile.ZipFile(layout.notebook_zip(cfg.language("en"), fw)) as zf:
+        en_nb = nbformat.reads(zf.read(path.replace(stem, stem_en)).decode(), as_version=4)
+    zh_code = [c for c in zh_nb.cells if c.cell_type == "code"]
+    en_code = [c for c in en_nb.cells if c.cell_type == "code"]
+    assert any("# 停靠站数" in c.source for c in zh_code)
+    assert not any("number of stops" in c.source for c in zh_code)
+    assert [c.outputs for c in zh_code] == [c.outputs for c in en_code]
+    # comments aside, the code is the English code
+    strip = re.compile(r"#.*$", re.MULTILINE)
+    assert [strip.sub("", c.source) for c in zh_code] == [strip.sub("", c.source) for c in en_code]

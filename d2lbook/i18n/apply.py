@@ -18,6 +18,8 @@ from pathlib import Path
 from d2lbook.errors import I18nError, Problem
 
 from .catalog import Catalog, Entry, read_catalog
+from .comments import CONTEXT as COMMENT_CONTEXT
+from .comments import apply_comments
 from .sanitize import describe, inventory, page_references
 from .segment import Segment, normalize, segment
 from .validate import check_translation
@@ -41,6 +43,8 @@ class ApplyResult:
     applied: dict[int, bool] = field(default_factory=dict)
     """Index of each English segment the page shows translated -> whether the translation
     used is fuzzy. The others show the English."""
+    comments: int = 0
+    """Code comments translated (:mod:`d2lbook.i18n.comments`)."""
 
 
 def load_catalog_safely(path: Path) -> tuple[Catalog | None, list[Problem]]:
@@ -85,7 +89,12 @@ def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
                 table[segments[index].msgid] = Entry(segments[index].msgid, translation,
                                                      fuzzy=True)
     if not table:
-        return ApplyResult(text, untranslated=len(segments))
+        found: dict[tuple[int, str], Problem] = {}
+        result, comments = _comments(text, catalog, use_fuzzy, found,
+                                     catalog_path or (catalog.path if catalog else None)
+                                     or page or "<catalog>")
+        return ApplyResult(result, untranslated=len(segments), comments=comments,
+                           problems=list(found.values()))
     where: Path | str = catalog_path or (catalog.path if catalog else None) or page or "<catalog>"
     newline = "\r\n" if "\r\n" in text else "\n"
     problems: dict[tuple[int, str], Problem] = {}
@@ -103,12 +112,31 @@ def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
                                                                       issue.code))
         if not issues:
             choices[index] = _place(seg, entry, newline)
-    result = _guarded(text, segments, choices, problems, where)
+    result = _guarded(text, segments, choices, problems, where) if choices else text
     fuzzy_used = sum(1 for c in choices.values() if c.entry.fuzzy)
+    result, comments = _comments(result, catalog, use_fuzzy, problems, where)
     return ApplyResult(result, translated=len(choices) - fuzzy_used, fuzzy_used=fuzzy_used,
                        untranslated=len(segments) - len(choices),
                        problems=list(problems.values()),
-                       applied={index: c.entry.fuzzy for index, c in choices.items()})
+                       applied={index: c.entry.fuzzy for index, c in choices.items()},
+                       comments=comments)
+
+
+def _comments(text: str, catalog: Catalog | None, use_fuzzy: bool,
+              problems: dict[tuple[int, str], Problem], where: Path | str) -> tuple[str, int]:
+    """The code comments translated (after the prose: code cells are untouched by it)."""
+    entries = catalog.translations(fuzzy=use_fuzzy, context=COMMENT_CONTEXT) \
+        if catalog is not None else {}
+    if not entries:
+        return text, 0
+    applied = apply_comments(text, {msgid: e.msgstr for msgid, e in entries.items()})
+    for msgid, _ in applied.rejected or []:
+        entry = entries[msgid]
+        message = ("a code comment's translation must be one line of text, and leave the "
+                   "code as it is")
+        problems.setdefault((entry.line, message), _problem(where, entry, message,
+                                                            "i18n-markup"))
+    return applied.text, applied.translated
 
 
 def _problem(where: Path | str, entry: Entry, message: str, code: str) -> Problem:
