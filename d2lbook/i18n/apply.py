@@ -11,6 +11,7 @@ it (a translation that, in its place, adds markup the English page lacks is take
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from d2lbook.errors import I18nError, Problem
 from .catalog import Catalog, Entry, read_catalog
 from .comments import CONTEXT as COMMENT_CONTEXT
 from .comments import apply_comments
-from .sanitize import describe, inventory, page_references
+from .sanitize import describe, inventory, page_references, plain_formula
 from .segment import Segment, normalize, segment
 from .validate import check_translation
 
@@ -172,11 +173,13 @@ def _guarded(text: str, segments: list[Segment], choices: dict[int, _Choice],
     english = inventory(text)
     while True:
         result = _settle(text, segments, choices, problems, where)
-        extra = inventory(result) - english
+        extra = Counter({m: n for m, n in (inventory(result) - english).items()
+                         if not plain_formula(m)})  # a number or letter as math: nothing
         if not extra:
             return result
         culprits = [i for i in choices
-                    if inventory(_splice(text, segments, {i: choices[i]})) - english]
+                    if any(not plain_formula(m) for m in
+                           inventory(_splice(text, segments, {i: choices[i]})) - english)]
         for index in culprits or list(choices):
             entry = choices.pop(index).entry
             message = (f"in the page it adds markup the English page does not have "
