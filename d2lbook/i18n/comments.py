@@ -35,7 +35,7 @@ from d2lbook.myst import CODE_CELL, blocks
 from .segment import normalize
 
 __all__ = ["CONTEXT", "Comment", "apply_comments", "code_comments", "comment_lines",
-           "is_message", "with_code_from"]
+           "is_message", "pair_comments", "with_code_from"]
 
 CONTEXT = "code comment"
 """The ``msgctxt`` of every code comment message."""
@@ -226,3 +226,41 @@ def with_code_from(nb: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
         if tokens is not None and tokens == _code_only(theirs):
             cell["source"] = theirs
     return out
+
+
+def _keyed(code: str) -> dict[tuple[str, str, int], str] | None:
+    """The message comments of ``code`` keyed by where they sit in the code: a trailing
+    comment by the code of its line, a whole-line comment by the next line of code (and its
+    place among the comments before it); None when the code does not tokenize."""
+    if _tokens(code) is None:
+        return None
+    lines = code.split("\n")
+    found: dict[tuple[str, str, int], str] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for row, col, token, trailing in comment_lines(code):
+        if trailing:
+            place = ("after", " ".join(lines[row][:col].split()))
+        else:
+            after = next((" ".join(line.split()) for line in lines[row + 1:]
+                          if line.strip() and not line.lstrip().startswith("#")), "")
+            place = ("before", after)
+        k = counts.get(place, 0)
+        counts[place] = k + 1
+        found[(*place, k)] = token[1:].lstrip("#").strip()
+    return found
+
+
+def pair_comments(english: str, translated: str) -> list[tuple[str, str]]:
+    """(English comment, its translation) for the comments of two versions of one code cell
+    (an English cell and the fork's cell aligned with it) that sit in the same place; a
+    comment the translation left in English, or whose translation cannot be placed, is not
+    a pair."""
+    a, b = _keyed(english), _keyed(translated)
+    if not a or not b:
+        return []
+    pairs = []
+    for place, words in a.items():
+        other = b.get(place)
+        if other and normalize(other) != normalize(words) and fits(other):
+            pairs.append((normalize(words), other.strip()))
+    return pairs

@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..comments import pair_comments
 from ..segment import normalize
 from ..validate import check_translation
 from .structure import Anchor, Block, PageStructure, is_wide
@@ -99,6 +100,9 @@ class Alignment:
     rejected: list[Pair] = field(default_factory=list)
     """Pairs whose translation fails the validator (``note`` says why): not translations,
     but shown to translators in the catalog as comments."""
+    comments: dict[str, str] = field(default_factory=dict)
+    """English code comment -> the fork's translation of it, from the comment lines in the
+    same place of aligned code cells (the first found wins)."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -548,6 +552,9 @@ def _code_report(ea: list[Anchor], fa: list[Anchor], pairs: list[tuple[int, int]
         if anchor.kind != "code":
             continue
         i = matched_f.get(j)
+        if i is not None and ea[i].kind == "code":
+            for english, translation in pair_comments(ea[i].text, anchor.text):
+                result.comments.setdefault(english, translation)
         if i is None:
             result.code.append(CodeDifference(anchor.line, None,
                                               "code cell not in the English version"))

@@ -1,0 +1,129 @@
+"""`i18n import --english-history`: any repository that holds the history (bare, without a work
+tree, a clone), and each English version read in its own dialect."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from d2lbook.commands.fork_import import import_fork
+from d2lbook.config import load_config
+from d2lbook.errors import ConfigError
+from tests.fork_book import FORK, _git, evaluate, make_book, truth
+
+REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("msgcat") is None,
+                                reason="git and GNU gettext needed")
+
+
+def _clone(source: Path, dest: Path, *options: str) -> Path:
+    subprocess.run(["git", "clone", "-q", *options, str(source), str(dest)], check=True,
+                   capture_output=True)
+    return dest
+
+
+def test_a_bare_repository_or_a_clone_without_work_tree_is_enough(tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    shas = make_book(old)
+    book = tmp_path / "book"
+    shutil.copytree(old, book, ignore=shutil.ignore_patterns(".git"))
+    _git(book, "init", "-q", "-b", "main")
+    _git(book, "add", "-A")
+    _git(book, "commit", "-q", "-m", "imported", date="2024-01-01T00:00:00+00:00")
+    bare = _clone(old, tmp_path / "old.git", "--bare")
+    no_checkout = _clone(old, tmp_path / "nowt", "--no-checkout")
+    assert not (no_checkout / "source").exists()
+    results = [import_fork(FORK, "zh", root=book, english_history=where, write=False)
+               for where in (bare, no_checkout, old)]
+    for result in results:
+        assert result.fork_point == shas["C3"]
+        figures = evaluate(result, truth(), shas)
+        assert figures["precision"] >= 0.98 and figures["recall"] >= 0.90
+    # the same answer whichever copy of the history is given
+    assert len({tuple((p.fork_file, p.english, p.version_commit) for p in r.pages)
+                for r in results}) == 1
+
+
+def test_not_a_repository_is_said_plainly(tmp_path: Path, capsys) -> None:
+    from d2lbook.cli import main
+
+    book = tmp_path / "book"
+    make_book(book)
+    nowhere = tmp_path / "plain"
+    nowhere.mkdir()
+    assert main(["--root", str(book), "i18n", "import", str(FORK), "--lang", "zh",
+                 "--english-history", str(nowhere), "--dry-run"]) == 2
+    assert "not a git repository" in capsys.readouterr().err
+
+
+def test_each_version_is_read_in_its_own_dialect(tmp_path: Path) -> None:
+    """A history whose first commit is in the old dialect (config.ini) and whose second
+    converted the same pages to MyST in place (config.ini deleted): both versions of every
+    page read the same once converted, from a bare clone whose HEAD has no config.ini."""
+    pytest.importorskip("d2lbook.importer")
+    from d2lbook.commands.fork_dialect import page_converter
+    from d2lbook.commands.import_book import import_book
+    from d2lbook.i18n.fork.versions import read_history
+    from d2lbook.vcs import Repository
+
+    old = REPO / "tests/fixtures/oldbook"
+    if not (old / "config.ini").is_file():
+        pytest.skip("the importer's old-dialect fixture book is not here")
+    history = tmp_path / "history"
+    shutil.copytree(old, history)
+    _git(history, "init", "-q", "-b", "main")
+    _git(history, "add", "-A")
+    _git(history, "commit", "-q", "-m", "old dialect", date="2020-01-01T00:00:00+00:00")
+    converted = tmp_path / "converted"
+    import_book(history, converted)
+    pages = sorted(p.relative_to(history) for p in history.rglob("*.md")
+                   if ".git" not in p.parts)
+    moved = 0
+    for rel in pages:
+        myst = converted / "source" / "en" / rel
+        if myst.is_file():
+            (history / rel).write_text(myst.read_text(encoding="utf-8"), encoding="utf-8")
+            moved += 1
+    assert moved >= 2
+    _git(history, "rm", "-q", "config.ini")
+    _git(history, "add", "-A")
+    _git(history, "commit", "-q", "-m", "now MyST", date="2021-01-01T00:00:00+00:00")
+    bare = _clone(history, tmp_path / "history.git", "--bare")
+
+    repo = Repository.for_history(bare)
+    converter = page_converter(repo)
+    read = read_history(repo, "", converter)
+    first, second = read.versions[0].commit, read.versions[-1].commit
+    assert first != second and converter.old_dialect_versions
+    by_path: dict[str, dict[str, str]] = {}
+    for version in read.versions:
+        by_path.setdefault(version.path, {})[version.commit] = version.blob
+    both = {path: blobs for path, blobs in by_path.items() if len(blobs) == 2}
+    assert len(both) >= 2
+    for path, blobs in both.items():  # the old version converted = the MyST one
+        assert read.features[blobs[first]] == read.features[blobs[second]], path
+    assert not converter.failed
+
+    # and the import of the old-dialect fork against that history pairs every page
+    book = tmp_path / "book"
+    shutil.copytree(converted, book)
+    try:
+        load_config(book)
+    except ConfigError:
+        pyproject = book / "pyproject.toml"
+        pyproject.write_text(re.sub(r"(?ms)^\[tool\.d2lbook\.frameworks[^\n]*\n.*?(?=^\[|\Z)",
+                                    "", pyproject.read_text()), encoding="utf-8")
+    _git(book, "init", "-q", "-b", "main")
+    _git(book, "add", "-A")
+    _git(book, "commit", "-q", "-m", "imported", date="2022-01-01T00:00:00+00:00")
+    fork = tmp_path / "fork"
+    shutil.copytree(old, fork)
+    result = import_fork(fork, "zh", root=book, english_history=bare, write=False)
+    assert result.pages and not result.missing
+    assert all(p.english and p.confidence > 0.9 for p in result.pages)
+    assert not any(p.leftovers for p in result.pages)
