@@ -127,3 +127,29 @@ def test_each_version_is_read_in_its_own_dialect(tmp_path: Path) -> None:
     assert result.pages and not result.missing
     assert all(p.english and p.confidence > 0.9 for p in result.pages)
     assert not any(p.leftovers for p in result.pages)
+
+
+def test_translated_code_comments_are_carried_from_the_fork(tmp_path: Path) -> None:
+    from d2lbook.i18n.catalog import read_catalog
+
+    book = tmp_path / "book"
+    make_book(book)
+    result = import_fork(FORK, "zh", root=book)
+    assert result.totals["comments"] == 2
+    perceptron = read_catalog(book / "locale/zh_CN/LC_MESSAGES/models/perceptron.po")
+    (entry,) = [e for e in perceptron.entries if e.msgctxt == "code comment"]
+    assert (entry.msgid, entry.msgstr, entry.fuzzy) == ("a mistake: update", "分类错误：更新",
+                                                        False)
+
+
+def test_comment_lines_pair_by_their_place_in_the_code() -> None:
+    from d2lbook.i18n.comments import pair_comments
+
+    english = ("# Prepare the data\n# in two steps\nx = load()  # raw\n"
+               "y = clean(x)  # no missing values\nz = 1  # kept\n")
+    fork = ("# 准备数据\n# 分两步\nx = load()  # 原始数据\n"
+            "y = clean(x)\nz = 1  # kept\n")
+    assert pair_comments(english, fork) == [
+        ("Prepare the data", "准备数据"), ("in two steps", "分两步"), ("raw", "原始数据")]
+    # a cell that does not tokenize pairs nothing, and nothing crashes
+    assert pair_comments("x = (1,  # open\n", "x = (1,  # 打开\n") == []

@@ -232,18 +232,19 @@ def _keyed(code: str) -> dict[tuple[str, str, int], str] | None:
     """The message comments of ``code`` keyed by where they sit in the code: a trailing
     comment by the code of its line, a whole-line comment by the next line of code (and its
     place among the comments before it); None when the code does not tokenize."""
-    if _tokens(code) is None:
+    tokens = _tokens(code)
+    if tokens is None:
         return None
     lines = code.split("\n")
+    cut = {t.start[0] - 1: t.start[1] for t in tokens if t.type == tokenize.COMMENT}
+    bare = [" ".join(line[:cut.get(row, len(line))].split()) for row, line in enumerate(lines)]
     found: dict[tuple[str, str, int], str] = {}
     counts: dict[tuple[str, str], int] = {}
-    for row, col, token, trailing in comment_lines(code):
+    for row, _col, token, trailing in comment_lines(code):
         if trailing:
-            place = ("after", " ".join(lines[row][:col].split()))
+            place = ("after", bare[row])
         else:
-            after = next((" ".join(line.split()) for line in lines[row + 1:]
-                          if line.strip() and not line.lstrip().startswith("#")), "")
-            place = ("before", after)
+            place = ("before", next((text for text in bare[row + 1:] if text), ""))
         k = counts.get(place, 0)
         counts[place] = k + 1
         found[(*place, k)] = token[1:].lstrip("#").strip()
