@@ -153,3 +153,26 @@ def test_comment_lines_pair_by_their_place_in_the_code() -> None:
         ("Prepare the data", "准备数据"), ("in two steps", "分两步"), ("raw", "原始数据")]
     # a cell that does not tokenize pairs nothing, and nothing crashes
     assert pair_comments("x = (1,  # open\n", "x = (1,  # 打开\n") == []
+
+
+def test_summary_never_pairs_with_exercises() -> None:
+    """The fork dropped the Summary and kept the Exercises: its "练习" and the exercise under
+    it find no place in the Summary (they used to pair, confidently)."""
+    from d2lbook.i18n.fork.align import align_pages, heading_role, page_ratio
+    from d2lbook.i18n.fork.structure import read_structure
+
+    english = read_structure(
+        "# Linear Regression\n\nLinear regression predicts a number from features with a "
+        "weighted sum and a bias term.\n\n## Summary\n\nLinear regression is the simplest "
+        "model and fits data with a straight line through the points.\n")
+    fork = read_structure(
+        "# 线性回归\n\n线性回归用特征的加权和加上偏置来预测一个数值。\n\n## 练习\n\n"
+        "推导线性模型权重的解析解，并说明它在什么时候不存在，以及如何处理。\n")
+    aligned = align_pages(english, fork, page_ratio(english, fork) or 0.35)
+    pairs = {english.blocks[p.english[0]].text: p.translation for p in aligned.pairs}
+    assert "Summary" not in pairs and pairs["Linear Regression"] == "线性回归"
+    assert not any("推导" in t for t in pairs.values())
+    assert [x.line for x in aligned.leftovers] == [5, 7]
+    assert [heading_role(t) for t in ("Summary", "3.4. Exercises", "练习", "小结", "本节讨论",
+                                      "Linear Regression", "线性回归")] == \
+        ["summary", "exercises", "exercises", "summary", "discussion", None, None]

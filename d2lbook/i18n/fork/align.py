@@ -25,6 +25,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..comments import pair_comments
 from ..segment import normalize
@@ -32,7 +33,7 @@ from ..validate import check_translation
 from .structure import Anchor, Block, PageStructure, is_wide
 
 __all__ = ["Pair", "Leftover", "CodeDifference", "Alignment", "align_pages", "page_ratio",
-           "join_translation"]
+           "join_translation", "heading_role"]
 
 _EVIDENCE_GAIN = {"math": 3.0, "role": 4.0, "link": 3.0, "code": 2.0, "num": 1.5}
 _EVIDENCE_LOSS = {"math": 2.5, "role": 3.0, "link": 2.5, "code": 1.0, "num": 0.6}
@@ -46,6 +47,34 @@ BAND = 12
 TRANSLATOR_NOTE = re.compile(r"^\W{0,2}(译者注|译注|译者按|译者|translator'?s note|note du "
                              r"traducteur|N\.\s?d\.\s?T\.|Anm\. d\. Übers)", re.IGNORECASE)
 """The start of a note the translator added: never part of a translated paragraph."""
+
+
+HEADING_ROLES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "summary": (frozenset({"summary", "summaries", "conclusion", "conclusions", "recap"}),
+                ("小结", "总结", "摘要", "结论")),
+    "exercises": (frozenset({"exercises", "exercise", "problems"}), ("练习", "习题")),
+    "discussion": (frozenset({"discussion", "discussions"}), ("讨论",)),
+    "references": (frozenset({"references", "bibliography", "further reading"}),
+                   ("参考文献", "参考资料", "延伸阅读")),
+}
+"""The headings that close a section in every book of this kind, in English (the whole
+heading) and Chinese (a word in it): a heading with one of these roles pairs only with a
+heading of the same role, and a heading without one only with a heading without one."""
+
+
+def _section_role(block: Block) -> str | None:
+    """The role of the section a block is in (a heading's own)."""
+    return heading_role(block.seg.section[-1]) if block.seg.section else None
+
+
+@lru_cache(maxsize=4096)
+def heading_role(text: str) -> str | None:
+    """The role of a heading (``summary``, ``exercises``, ...), None for an ordinary one."""
+    plain = " ".join(re.sub(r"[^\w\s]|\d", " ", text.lower()).split())
+    for role, (english, chinese) in HEADING_ROLES.items():
+        if plain in english or any(word in text for word in chinese):
+            return role
+    return None
 
 
 @dataclass
@@ -247,6 +276,8 @@ class _Scorer:
         kinds_f = {b.kind for b in fork}
         if len(kinds_e) != 1 or kinds_e != kinds_f:
             return -math.inf, 0, None
+        if {_section_role(b) for b in english} != {_section_role(b) for b in fork}:
+            return -math.inf, 0, None  # "Summary" is never "练习" (Exercises), nor their text
         if {b.tab for b in english} != {b.tab for b in fork}:
             return -math.inf, 0, None
         if len(english) == 1 and len(fork) == 1 and \
