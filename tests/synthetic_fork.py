@@ -166,8 +166,21 @@ def _relabel(text: str, k: int) -> str:
     return re.sub(r"\b(sec|eq|fig|tab)-([A-Za-z0-9][A-Za-z0-9-]*)", rf"\1-\2-k{k}", text)
 
 
+def _top_level(text: str) -> list[tuple[int, int]]:
+    """The spans of the page's top-level fenced blocks (directives, code cells)."""
+    from d2lbook.myst import blocks
+
+    starts = [0]
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    return [(starts[b.line - 1], starts[min(b.line + len(b.body) + 1, len(starts) - 1)])
+            for b in blocks(text)]
+
+
 def _edit(text: str, rng: random.Random, c: int) -> str:
-    segments = [s for s in segment(text) if s.kind == "paragraph" and not s.indent]
+    inside = _top_level(text)  # a block inserted into a directive's body would break it
+    segments = [s for s in segment(text) if s.kind == "paragraph" and not s.indent
+                and not any(a <= s.start < b for a, b in inside)]
     roll = rng.random()
     if not segments:
         return text + f"\n\nA closing remark number {c} on the {rng.choice(_WORDS)}.\n"
