@@ -231,7 +231,7 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
                            locale=lang.locale, fork_file=fork_file,
                            commit=commits.get(name) or head, project=cfg.name,
                            team=lang.title, existing=existing, path=path, rejected=rejected,
-                           comments=aligned.comments)
+                           comments=aligned.comments())
         if write and not _unchanged(synth.catalog, existing, path):
             write_catalog(synth.catalog, path)
         report = PageImport(

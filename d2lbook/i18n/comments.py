@@ -28,6 +28,7 @@ import re
 import tokenize
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from d2lbook.myst import CODE_CELL, blocks
@@ -228,6 +229,7 @@ def with_code_from(nb: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=1024)
 def _keyed(code: str) -> dict[tuple[str, str, int], str] | None:
     """The message comments of ``code`` keyed by where they sit in the code: a trailing
     comment by the code of its line, a whole-line comment by the next line of code (and its

@@ -129,9 +129,18 @@ class Alignment:
     rejected: list[Pair] = field(default_factory=list)
     """Pairs whose translation fails the validator (``note`` says why): not translations,
     but shown to translators in the catalog as comments."""
-    comments: dict[str, str] = field(default_factory=dict)
-    """English code comment -> the fork's translation of it, from the comment lines in the
-    same place of aligned code cells (the first found wins)."""
+    code_pairs: list[tuple[str, str]] = field(default_factory=list)
+    """(English code, fork code) of every pair of aligned code cells."""
+
+    def comments(self) -> dict[str, str]:
+        """English code comment -> the fork's translation of it, from the comment lines in
+        the same place of aligned code cells (the first found wins); computed on demand,
+        for the version chosen only."""
+        found: dict[str, str] = {}
+        for english, fork in self.code_pairs:
+            for comment, translation in pair_comments(english, fork):
+                found.setdefault(comment, translation)
+        return found
 
 
 # ----------------------------------------------------------------------------------------------
@@ -584,8 +593,7 @@ def _code_report(ea: list[Anchor], fa: list[Anchor], pairs: list[tuple[int, int]
             continue
         i = matched_f.get(j)
         if i is not None and ea[i].kind == "code":
-            for english, translation in pair_comments(ea[i].text, anchor.text):
-                result.comments.setdefault(english, translation)
+            result.code_pairs.append((ea[i].text, anchor.text))
         if i is None:
             result.code.append(CodeDifference(anchor.line, None,
                                               "code cell not in the English version"))
