@@ -94,6 +94,8 @@ def test_a_translation_that_would_break_the_code_is_refused() -> None:
     assert "'Sum'" in problem.message and "one line" in problem.message
     # a carriage return or another line separator counts as a line break
     assert apply_comments(PAGE, {"Sum": "求和\u2028x"}).rejected == [("Sum", "求和\u2028x")]
+    # nor may it add a directive for the tools that read code (#@save)
+    assert apply_comments(PAGE, {"Sum": "求和 #@save"}).rejected == [("Sum", "求和 #@save")]
 
 
 def test_the_translated_notebook_runs_the_english_cells() -> None:

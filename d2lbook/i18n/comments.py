@@ -153,9 +153,9 @@ def _code_only(code: str) -> list[tuple[int, str]] | None:
 
 def fits(translation: str) -> bool:
     """True if ``translation`` can replace a comment's words: one line, no control
-    characters."""
+    characters, no tool directive (``#@save``) the English comment does not carry."""
     text = translation.strip()
-    return bool(text) and len(text.splitlines()) == 1 and \
+    return bool(text) and len(text.splitlines()) == 1 and "#@" not in text and \
         not any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
 
 
