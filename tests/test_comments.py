@@ -107,3 +107,15 @@ def test_the_translated_notebook_runs_the_english_cells() -> None:
     assert run["cells"][0]["source"] == "x = 1  # one"
     assert run["cells"][1]["source"] == "y = 3"  # different code: never swapped
     assert with_code_from(run, chinese)["cells"][0]["source"] == "x = 1  # 一"
+
+
+def test_stats_count_the_code_comments(capsys) -> None:
+    from d2lbook.cli import main
+    from d2lbook.i18n.coverage import page_coverage
+    from tests.conftest import REPO
+
+    cov = page_coverage(PAGE, translated({"Sum": "求和", "trailing words": "行尾注释"}))
+    assert (cov.comments, cov.comments_translated) == (4, 2)
+    assert cov.messages == 2  # the prose messages are counted as before
+    assert main(["--root", str(REPO), "i18n", "stats", "--lang", "zh"]) == 0
+    assert "code comments: 22 / 22 translated" in capsys.readouterr().out
