@@ -176,3 +176,17 @@ def test_summary_never_pairs_with_exercises() -> None:
     assert [heading_role(t) for t in ("Summary", "3.4. Exercises", "练习", "小结", "本节讨论",
                                       "Linear Regression", "线性回归")] == \
         ["summary", "exercises", "exercises", "summary", "discussion", None, None]
+
+
+def test_headings_of_other_languages_are_not_held_to_the_chinese_roles() -> None:
+    """The role table knows English and Chinese: a French fork's "Exercices" still pairs."""
+    from d2lbook.i18n.fork.align import align_pages, page_ratio
+    from d2lbook.i18n.fork.structure import read_structure
+
+    english = read_structure("# Linear Regression\n\nWe fit a line to the points.\n\n"
+                             "## Exercises\n\n1. Derive the closed-form solution $w^*$.\n")
+    fork = read_structure("# Régression linéaire\n\nNous ajustons une droite aux points.\n\n"
+                          "## Exercices\n\n1. Dériver la solution analytique $w^*$.\n")
+    aligned = align_pages(english, fork, page_ratio(english, fork) or 1.0)
+    pairs = {english.blocks[p.english[0]].text: p.translation for p in aligned.pairs}
+    assert pairs.get("Exercises") == "Exercices"

@@ -62,9 +62,17 @@ heading) and Chinese (a word in it): a heading with one of these roles pairs onl
 heading of the same role, and a heading without one only with a heading without one."""
 
 
-def _section_role(block: Block) -> str | None:
-    """The role of the section a block is in (a heading's own)."""
-    return heading_role(block.seg.section[-1]) if block.seg.section else None
+def _section_role(block: Block, fork: bool = False) -> str | None:
+    """The role of the section a block is in (a heading's own). For a fork: ``"?"`` (any)
+    when its heading has no role the table knows and is not in Chinese (the table knows
+    English and Chinese only: a French "Exercices" must still pair)."""
+    if not block.seg.section:
+        return None
+    title = block.seg.section[-1]
+    role = heading_role(title)
+    if role is None and fork and not any(is_wide(ch) for ch in title):
+        return "?"
+    return role
 
 
 @lru_cache(maxsize=4096)
@@ -285,7 +293,8 @@ class _Scorer:
         kinds_f = {b.kind for b in fork}
         if len(kinds_e) != 1 or kinds_e != kinds_f:
             return -math.inf, 0, None
-        if {_section_role(b) for b in english} != {_section_role(b) for b in fork}:
+        roles_f = {_section_role(b, fork=True) for b in fork}
+        if "?" not in roles_f and {_section_role(b) for b in english} != roles_f:
             return -math.inf, 0, None  # "Summary" is never "练习" (Exercises), nor their text
         if {b.tab for b in english} != {b.tab for b in fork}:
             return -math.inf, 0, None
