@@ -16,6 +16,9 @@ from typing import Any
 
 from d2lbook.errors import ConfigError, Problem
 
+OUTDATED_CHOICES = ("translation", "english")
+"""The values of a language's ``outdated`` setting."""
+
 
 @dataclass(frozen=True)
 class Language:
@@ -37,8 +40,17 @@ class Language:
     """(serif, sans, mono) CJK fonts for xelatex; empty for languages that need none."""
     author: str = ""
     """Author line in this language; defaults to the book's."""
-    apply_fuzzy: bool = False
-    """Use fuzzy (possibly outdated) translations; by default the English shows instead."""
+    outdated: str = "translation"
+    """What readers see for an outdated message (its English changed since it was translated:
+    fuzzy in the catalog, or edited since the catalog's sync commit): ``"translation"`` (the
+    default) shows the last translation, marked as possibly outdated; ``"english"`` shows the
+    English, marked. Website, notebooks and PDF follow it alike; ``i18n status`` and
+    ``--fail-on outdated`` count these messages as outdated either way."""
+
+    @property
+    def shows_outdated(self) -> bool:
+        """True when an outdated message shows its last translation."""
+        return self.outdated == "translation"
 
     @property
     def sphinx_lang(self) -> str:
@@ -327,6 +339,12 @@ def parse_config(root: Path, table: dict[str, Any], locate: Any = None) -> BookC
                 problems.append(Problem("pyproject.toml", 0,
                                         f"languages.{code}.latex_engine must be pdflatex or "
                                         "xelatex"))
+            if kwargs.get("outdated", "translation") not in OUTDATED_CHOICES:
+                problems.append(Problem(getattr(locate, "path", "pyproject.toml"),
+                                        locate(f"languages.{code}", "outdated") if locate else 0,
+                                        f"languages.{code}.outdated must be \"translation\" "
+                                        "(show the last translation, marked) or \"english\""))
+                kwargs.pop("outdated")
             fonts = kwargs.get("cjk_fonts")
             if fonts is not None and len(fonts) != 3:
                 problems.append(Problem("pyproject.toml", 0, f"languages.{code}.cjk_fonts needs "

@@ -22,14 +22,15 @@ UI = {
         "edit": "Edit this page",
         "edit_translation": "Improve this translation",
         "choose": "Choose a language",
-        "notice": "{count} paragraph(s) of this page are not translated yet or are out of "
-                  "date; they show the English text.",
+        "notice": "{count} paragraph(s) of this page are not translated yet or may be out of "
+                  "date; they are marked in the margin.",
         "read_english": "Read the English page",
         "status": "Translation status",
         # the translation-status page (i18n.status_page)
         "status_title": "Translation Status",
-        "status_intro": "How much of each page is translated. Paragraphs that are outdated or "
-                        "not yet translated show the English text, marked in the margin. "
+        "status_intro": "How much of each page is translated. Paragraphs not yet translated "
+                        "show the English text; outdated ones show their last translation (or "
+                        "the English, as the edition chooses); both are marked in the margin. "
                         "Computed at build time from the catalogs in `locale/` and the git "
                         "history of the English source.",
         "status_page": "Page", "status_current": "Translated", "status_outdated": "Outdated",
@@ -49,12 +50,13 @@ UI = {
         "edit": "编辑本页",
         "edit_translation": "改进本页翻译",
         "choose": "选择语言",
-        "notice": "本页有 {count} 段尚未翻译或译文已过时，暂以英文原文显示。",
+        "notice": "本页有 {count} 段尚未翻译或译文可能已过时，已在页边标出。",
         "read_english": "阅读英文原文",
         "status": "翻译进度",
         "status_title": "翻译进度",
-        "status_intro": "下表列出每一页的翻译情况。已过时或尚未翻译的段落会显示英文原文，"
-                        "并在页边加以标注。本页在构建时根据 `locale/` 中的翻译目录"
+        "status_intro": "下表列出每一页的翻译情况。尚未翻译的段落显示英文原文，"
+                        "译文可能已过时的段落显示原有译文（或按本版设置显示英文），"
+                        "两者都在页边加以标注。本页在构建时根据 `locale/` 中的翻译目录"
                         "和英文原文的 git 历史自动生成。",
         "status_page": "页面", "status_current": "已翻译", "status_outdated": "已过时",
         "status_untranslated": "未翻译", "status_progress": "进度", "status_total": "合计",

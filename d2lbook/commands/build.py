@@ -25,6 +25,7 @@ from d2lbook.frameworks import (
     page_runs,
     per_framework,
 )
+from d2lbook.i18n.comments import with_code_from
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
 from d2lbook.notebook import page_notebook
@@ -144,6 +145,9 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
             pages_nb[e.lang.code, page.name] = nb
             if e is editions[0]:  # code is the same in every edition: said once
                 results[e.lang.code].problems += _misnamed_tags(cfg, source, text, nb)
+            if in_english and page.text != text:  # translated comments: run the English cells
+                nb = with_code_from(nb, page_notebook(dataclasses.replace(page, text=text),
+                                                      cfg.default_framework.kernel))
             runs = page_runs(nb, cfg) or [PageRun(cfg.default_framework, nb)]
             for run in runs:
                 fw = run.framework
@@ -165,7 +169,8 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
     executed: dict[str, dict[str, dict[str, dict]]] = {}
     for outcome in summary.outcomes:
         code, name, key = outcome.page
-        executed.setdefault(code, {}).setdefault(name, {})[key] = outcome.notebook
+        executed.setdefault(code, {}).setdefault(name, {})[key] = \
+            with_code_from(outcome.notebook, pages_nb[code, name])  # its own comments back
         results[code].executed += int(outcome.executed)
         results[code].cached += int(outcome.has_code and not outcome.executed
                                     and not outcome.skipped)
