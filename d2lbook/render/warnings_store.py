@@ -27,8 +27,13 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 def cell_starts(text: str, cells: list[dict[str, Any]]) -> list[int] | None:
     """The 0-based line of the page where each cell's source starts (found in order), or
-    None when a cell cannot be found (then myst-nb's own numbering stays)."""
+    None when the page has no lines. A cell the website repeats (a shared code cell shown once
+    per framework tab) maps to where it was last found; a cell the build made (a prose tab's
+    "nothing specific" note) to where the cell before it starts: never myst-nb's own
+    numbering (cell index x 10000 + line), which names no line of the page."""
     lines = [line.rstrip() for line in text.splitlines()]
+    if not lines:
+        return None
     starts: list[int] = []
     cursor = 0
     for cell in cells:
@@ -40,8 +45,12 @@ def cell_starts(text: str, cells: list[dict[str, Any]]) -> list[int] | None:
             continue
         needle = own[first].rstrip()
         found = next((i for i in range(cursor, len(lines)) if lines[i] == needle), None)
-        if found is None:
-            return None
+        if found is None:  # repeated or made by the build: stay where the page was
+            earlier = next((i for i in range(min(cursor, len(lines)) - 1, -1, -1)
+                            if lines[i] == needle), None)
+            starts.append(max(0, (earlier if earlier is not None else
+                                  (starts[-1] + first if starts else 0)) - first))
+            continue
         starts.append(found - first)
         cursor = found + len(own) - first
     return starts
