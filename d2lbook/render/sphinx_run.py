@@ -11,7 +11,22 @@ from typing import Any
 
 from d2lbook.errors import RenderError
 
-_WARNING = re.compile(r"^(?P<loc>\S.*?): (?P<level>WARNING|ERROR|CRITICAL): (?P<msg>.*)$")
+_WARNING = re.compile(r"^(?:(?P<loc>\S.*?): )?(?P<level>WARNING|ERROR|CRITICAL): (?P<msg>.*)$")
+
+
+def warning_records(stream: str) -> list[str]:
+    """Every warning Sphinx wrote to its warning stream, one string each: with a location
+    (``page:line: WARNING: ...``) or without one (``WARNING: bibliography data error in ...``),
+    a message of several lines kept whole (its further lines belong to the warning above)."""
+    records: list[str] = []
+    for line in stream.splitlines():
+        if not line.strip():
+            continue
+        if _WARNING.match(line) or not records:
+            records.append(line)
+        else:
+            records[-1] += "\n" + line
+    return records
 
 
 @dataclass
@@ -26,6 +41,21 @@ class SphinxRun:
     """Documents read or written by this run (their warnings, if any, were emitted now)."""
     docnames: set[str] = field(default_factory=set)
     """Every document of the project."""
+    targets: dict[str, list[str]] = field(default_factory=dict)
+    """What references can name: ``label``, ``equation`` and ``citation`` -> the names."""
+
+
+def reference_targets(env: Any) -> dict[str, list[str]]:
+    """The labels (sections, figures, tables), equation labels and bibliography keys a
+    Sphinx environment knows (for "did you mean" hints)."""
+    std = env.get_domain("std")
+    targets = {"label": sorted(set(std.labels) | set(std.anonlabels)),
+               "equation": sorted(env.get_domain("math").equations)}
+    try:
+        targets["citation"] = sorted(env.get_domain("cite").bibdata.data.entries)
+    except (KeyError, AttributeError):  # no sphinxcontrib-bibtex
+        targets["citation"] = []
+    return targets
 
 
 INCOMPLETE = "d2lbook-incomplete"
@@ -203,6 +233,6 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
         raise RenderError(f"Sphinx ({builder}) failed on {srcdir}: {err}\n"
                           f"{warning.getvalue()[-3000:]}") from None
     marker.unlink()
-    warnings = [line for line in warning.getvalue().splitlines() if _WARNING.match(line)]
+    warnings = warning_records(warning.getvalue())
     return SphinxRun(builder, outdir, warnings, app.env, app.config, seen,
-                     set(app.env.found_docs))
+                     set(app.env.found_docs), reference_targets(app.env))
