@@ -2,8 +2,9 @@
 issue 19's locations; issue 20's "did you mean" and one warning per mistake).
 
 One build of a small book made to provoke each kind of warning (``tests/warnings_book.py``;
-its three notebooks print a line each), with two Sphinx jobs as on a two-core machine, compared with a plain serial ``sphinx-build``
-of the very tree d2lbook generated; and the sample book, compared the same way."""
+its three notebooks print a line each), with two Sphinx jobs as on a two-core machine,
+compared with a plain serial ``sphinx-build`` of the very tree d2lbook generated; and the
+sample book, compared the same way."""
 
 from __future__ import annotations
 
@@ -86,7 +87,8 @@ def test_locations_are_the_lines_of_the_source_page(built) -> None:
         name = next(g for g in target.groups() if g)
         if name.startswith("img/"):
             name = name[4:]
-        near = _line(root, page, str(int(number) - 1)) + "\n" + _line(root, page, str(int(number) + 1))
+        at = int(number)
+        near = _line(root, page, str(at - 1)) + "\n" + _line(root, page, str(at + 1))
         assert name.removeprefix("eq-") in near or name in near, (page, number, message, near)
         checked += 1
     assert checked >= 15

@@ -414,10 +414,10 @@ def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctree
     lines = {p.name: line_map(p.text, edition.english[p.name]) for p in edition.pages
              if edition.origin.get(p.name, Path()).suffix == ".po"
              and f"/{p.name}.ipynb" in named and p.text != edition.english.get(p.name, p.text)}
-    files = cfg.source_dir
-    run.warnings = store.update(with_suggestions(run.warnings, run.targets), run.processed, run.docnames, tree, origins, lines,
-                                str(files.relative_to(cfg.root) if files.is_relative_to(cfg.root)
-                                    else files))
+    files = cfg.source_dir  # where the tree's other files (the .bib) come from
+    files = files.relative_to(cfg.root) if files.is_relative_to(cfg.root) else files
+    run.warnings = store.update(with_suggestions(run.warnings, run.targets), run.processed,
+                                run.docnames, tree, origins, lines, str(files))
     return run
 
 
