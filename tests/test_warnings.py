@@ -109,8 +109,10 @@ def test_one_mistake_one_warning_and_did_you_mean(built) -> None:
 
 
 def test_sample_book_reports_what_plain_sphinx_does(built_en, tmp_path: Path) -> None:
+    """The sample book (built once per session by ``conftest.built_book``, every format)."""
     cfg, result = built_en
+    [edition] = result.editions
     bare = bare_sphinx(cfg.root / "_build" / "en" / "sphinx", tmp_path)
-    printed = "\n".join(f"warning: {w}" for w in result.warnings)
+    printed = "\n".join(f"warning: {w}" for w in edition.warnings)
     assert [w for w in bare if w not in ours(printed)] == []
-    assert len(result.warnings) == len(set(result.warnings))
+    assert len(edition.warnings) == len(set(edition.warnings))
