@@ -116,3 +116,29 @@ def test_sample_book_reports_what_plain_sphinx_does(built_en, tmp_path: Path) ->
     printed = "\n".join(f"warning: {w}" for w in edition.warnings)
     assert [w for w in bare if w not in ours(printed)] == []
     assert len(edition.warnings) == len(set(edition.warnings))
+
+
+def test_a_bib_warning_stands_in_warm_builds_until_the_file_is_fixed(tmp_path: Path) -> None:
+    """A warning about no page (the .bib's) is reported by every build, as a clean build would,
+    although the bibliography extension reads the file only when it changed."""
+    from tests.robust_book import make_book as small_book
+    from tests.warnings_book import BIB
+
+    root = small_book(tmp_path / "book")
+    bib = root / "source/en/references.bib"
+    bib.write_text(BIB, encoding="utf-8")
+
+    def bib_warnings() -> list[str]:
+        proc = cli(root, "build", "html", "--no-execute", "--strict")
+        found = [line for line in proc.stderr.splitlines() if "references.bib" in line]
+        assert proc.returncode == (1 if found else 0), proc.stderr
+        return found
+
+    first = bib_warnings()
+    assert first == ["warning: WARNING: bibliography data error in source/en/references.bib: "
+                     "repeated bibliography entry: goodfellow2016 [bibtex.bibfile_data_error]"]
+    intro = root / "source/en/intro.md"
+    intro.write_text(intro.read_text() + "\nOne more sentence.\n")
+    assert bib_warnings() == first  # a page edited, the .bib not read again
+    bib.write_text(BIB.split("\n\n")[0] + "\n", encoding="utf-8")
+    assert bib_warnings() == []
