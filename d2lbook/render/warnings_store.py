@@ -156,12 +156,18 @@ class WarningStore:
                 doc = f"file:{rel}:{_stamp(srcdir / rel)}"
             fresh.setdefault(doc or "", []).append(text)
         named_now = {key.rsplit(":", 1)[0] for key in fresh if key.startswith("file:")}
-        kept = {doc: found for doc, found in self.pages.items()
-                if doc and doc not in fresh and (
-                    doc.rsplit(":", 1)[0] not in named_now
-                    and _stamp(srcdir / doc[5:].rsplit(":", 1)[0]) == doc.rsplit(":", 1)[1]
-                    if doc.startswith("file:")
-                    else doc in docnames and doc not in processed)}
+
+        def standing(key: str) -> bool:
+            """An earlier warning this run could not have repeated: about a document it did
+            not process, or about a file it did not name that is unchanged since."""
+            if not key or key in fresh:
+                return False
+            if key.startswith("file:"):
+                named, stamp = key.rsplit(":", 1)
+                return named not in named_now and _stamp(srcdir / named[5:]) == stamp
+            return key in docnames and key not in processed
+
+        kept = {key: found for key, found in self.pages.items() if standing(key)}
         self.pages = {"": fresh.pop("", []), **kept, **fresh}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
