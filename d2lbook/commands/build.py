@@ -301,6 +301,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         if "notebooks" in formats and bundle_warnings is None:
             from d2lbook.render.bundle import write_bundle
             from d2lbook.render.references import SphinxResolver
+            from d2lbook.render.warnings_store import reader_warnings
 
             t0 = time.perf_counter()
             stamps.forget("notebooks")
@@ -317,6 +318,8 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
                                       edition.tree, edition.assets, lib)
                 bundle_warnings += [w for w in bundle.warnings if w not in bundle_warnings]
                 result.zips[fw.key] = bundle.zip_path
+            bundle_warnings = reader_warnings(bundle_warnings, run.warnings,
+                                              _origins(cfg, edition))
             result.warnings += [w for w in bundle_warnings if w not in result.warnings]
             result.notebooks = result.zips[cfg.default_framework.key]
             stamps.record("notebooks", digest, bundle_warnings, list(result.zips.values()))
@@ -405,13 +408,10 @@ def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctree
     """Run Sphinx; its warnings are kept per page (reported until fixed) and name the source
     pages."""
     from d2lbook.render.sphinx_run import run_sphinx
-    from d2lbook.render.warnings_store import WarningStore, line_map
+    from d2lbook.render.warnings_store import WarningStore, line_map, with_suggestions
 
     store = WarningStore(BookLayout(cfg).warnings(edition.lang, builder, framework))
-    origins = {}
-    for name in edition.origin:
-        path = _source_page(cfg, edition, name)
-        origins[name] = str(path.relative_to(cfg.root) if path.is_relative_to(cfg.root) else path)
+    origins = _origins(cfg, edition)
     run = run_sphinx(tree, outdir, doctrees, builder, jobs, reread=store.pending(origins),
                      template_cache=BookLayout(cfg).template_cache)
     # a translated page: its lines are the English page's, shifted by the translation
@@ -419,8 +419,20 @@ def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctree
     lines = {p.name: line_map(p.text, edition.english[p.name]) for p in edition.pages
              if edition.origin.get(p.name, Path()).suffix == ".po"
              and f"/{p.name}.ipynb" in named and p.text != edition.english.get(p.name, p.text)}
-    run.warnings = store.update(run.warnings, run.processed, run.docnames, tree, origins, lines)
+    files = cfg.source_dir  # where the tree's other files (the .bib) come from
+    files = files.relative_to(cfg.root) if files.is_relative_to(cfg.root) else files
+    run.warnings = store.update(with_suggestions(run.warnings, run.targets), run.processed,
+                                run.docnames, tree, origins, lines, str(files))
     return run
+
+
+def _origins(cfg: BookConfig, edition: Edition) -> dict[str, str]:
+    """docname -> the source page its warnings name (relative to the book's root)."""
+    origins = {}
+    for name in edition.origin:
+        path = _source_page(cfg, edition, name)
+        origins[name] = str(path.relative_to(cfg.root) if path.is_relative_to(cfg.root) else path)
+    return origins
 
 
 def _source_page(cfg: BookConfig, edition: Edition, name: str) -> Path:
