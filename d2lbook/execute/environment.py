@@ -32,7 +32,23 @@ c.InlineBackend.rc = {"figure.dpi": 110, "savefig.dpi": 220, "figure.figsize": (
 """
 
 MEMO_FORMAT = 1
-_LIST_PATHS = "\nimport json as _j, sys as _s; print(_j.dumps(_s.path))"
+_LIST_PATHS = ("\nimport json as _j, sys as _s, os as _o;"
+               " print(_j.dumps(_s.path + [_o.path.join(_s.prefix, 'pyvenv.cfg')]))")
+
+OUTPUT_VARIABLES = ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE", "TZ", "LANG", "LANGUAGE",
+                    "LC_ALL", "LC_TIME", "LC_MESSAGES", "PYTHONHASHSEED", "PYTHONPATH",
+                    "TEXINPUTS", "TEXMFHOME")
+"""Environment variables of the build's process that reach what it publishes: dates (Sphinx's
+and TeX's ``SOURCE_DATE_EPOCH``, time zone), locale, what kernels import and hash with, what
+TeX reads. Changing one makes the next build work again (``commands.last_build``) and the
+Sphinx and LaTeX steps run (``render.uptodate``). The execution cache does not key on them:
+a kernel sees this environment, and a page printing one of them is cached as it ran."""
+
+
+def output_variables() -> str:
+    """The values of ``OUTPUT_VARIABLES`` in this process, as one string to hash."""
+    return json.dumps({name: os.environ.get(name) for name in OUTPUT_VARIABLES})
+
 
 _known: dict[str, tuple[str, ...]] = {}
 """Listings made or read by this process (memo key -> listing)."""
@@ -71,14 +87,22 @@ def _kernel_argv(kernel: str) -> list[str] | None:
 def kernel_packages(kernel: str, memo: Path | None = None) -> tuple[str, ...]:
     """The kernel's Python version and every installed ``name==version`` (``memo``: the file
     remembering listings between processes)."""
-    return interpreter_packages(kernel_python(kernel), memo)
+    return interpreter_packages(kernel_python(kernel), memo, in_process=False)
 
 
-def interpreter_packages(python: str, memo: Path | None = None) -> tuple[str, ...]:
-    """What ``kernel_packages`` lists, for an interpreter; this process's own when ``python``
-    is this process's interpreter (then its ``sys.path`` decides)."""
-    exe = str(Path(python).resolve())
-    here = exe == str(Path(sys.executable).resolve())
+def interpreter_packages(python: str, memo: Path | None = None, *,
+                         in_process: bool = True) -> tuple[str, ...]:
+    """What ``kernel_packages`` lists, for an interpreter, as that interpreter sees it.
+
+    The interpreter is named as given, never resolved: a virtual environment's ``python`` is a
+    symlink to the base interpreter every other environment links to too, and only the path it
+    is started by tells which environment (``sys.prefix``) it is in. This process lists its own
+    packages only when ``python`` is the very path it runs (then its ``sys.path`` decides);
+    any other interpreter is asked in a child process. A kernel (``in_process=False``) is
+    always asked in a child, as a Dask worker asks it: its ``sys.path`` is a child's, not this
+    process's."""
+    exe = os.path.abspath(python)
+    here = in_process and exe == os.path.abspath(sys.executable)
     key = json.dumps([exe, sys.path if here else None])
     if key in _known:
         return _known[key]
@@ -90,10 +114,7 @@ def interpreter_packages(python: str, memo: Path | None = None) -> tuple[str, ..
         if here:
             packages, paths = json.loads(_in_process()), list(sys.path)
         else:
-            out = subprocess.run([python, "-c", LIST_PACKAGES + _LIST_PATHS],
-                                 capture_output=True, text=True, check=True)
-            first, second = out.stdout.splitlines()[:2]
-            packages, paths = json.loads(first), json.loads(second)
+            packages, paths = _ask(exe)
         listing = tuple(packages)
         stat = _stat(exe, paths)
         # A folder changed in the last second may change again within the same tick of the
@@ -104,6 +125,23 @@ def interpreter_packages(python: str, memo: Path | None = None) -> tuple[str, ..
             _write_memo(memo, entries)
     _known[key] = listing
     return listing
+
+
+def _ask(python: str) -> tuple[list[str], list[str]]:
+    """The interpreter's own listing and ``sys.path`` (and ``sys.prefix`` with its
+    ``pyvenv.cfg``, whose time tells an environment re-created in place)."""
+    from d2lbook.errors import SchedulingError
+
+    try:
+        out = subprocess.run([python, "-c", LIST_PACKAGES + _LIST_PATHS], capture_output=True,
+                             text=True, check=True, timeout=120)
+        first, second = out.stdout.splitlines()[:2]
+        return json.loads(first), json.loads(second)
+    except (OSError, subprocess.SubprocessError, ValueError) as err:
+        detail = getattr(err, "stderr", "") or str(err)
+        raise SchedulingError(
+            f"cannot list the packages of the kernel interpreter {python} ({detail.strip()}); "
+            "check the kernel's kernel.json (`jupyter kernelspec list`)") from None
 
 
 @cache

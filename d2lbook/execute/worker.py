@@ -113,7 +113,7 @@ def run_local(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
 
 
 LIST_PACKAGES = (
-    "import importlib.metadata as m, json, sys;"
+    "import importlib.metadata as m, json, sys; sys.path[:] = [p for p in sys.path if p];"
     "print(json.dumps([sys.version] + sorted({f\"{d.metadata['Name']}=={d.version}\""
     " for d in m.distributions() if d.metadata['Name']})))"
 )
