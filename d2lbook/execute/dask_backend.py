@@ -41,6 +41,9 @@ class DaskBackend:
                 f"cannot reach the Dask scheduler at {address} within {timeout:.0f} s ({err}); "
                 "start one with `dask scheduler` (see docs/execution.md) or drop --scheduler "
                 "to execute on this machine") from None
+        # The client logs a traceback for every failed attempt to reach a lost scheduler;
+        # the build reports the loss once, as a SchedulingError.
+        self._quiet = _Quiet("distributed.client", "distributed.core", "distributed.comm")
         self._futures: dict[Any, Task] = {}
         self._refused: list[Result] = []
         self._order = 0
@@ -92,11 +95,28 @@ class DaskBackend:
                         "error": f"workers kept dying while running it ({err}); the page may "
                         "exhaust a worker's memory"}
             except Exception as err:  # noqa: BLE001 - reported like a failing notebook
+                if self.scheduler_lost(err):
+                    pending = 1 + len(self._futures)
+                    self._futures.clear()
+                    raise SchedulingError(
+                        f"lost the Dask scheduler at {self.address} during the build "
+                        f"({pending} notebook(s) not executed; nothing is wrong with their "
+                        "cells). The notebooks that finished before were cached. Restart the "
+                        "scheduler and its workers (docs/execution.md) and build again, or "
+                        "drop --scheduler to execute on this machine.") from None
                 data = {"where": self.address, "cell": 0, "source": "",
                         "error": f"{type(err).__name__}: {err}"}
             if "packages" in data:
                 raise other_environment(data["where"], task.kernel, data["packages"])
             yield Result.from_worker(task.key, data)
+
+    def scheduler_lost(self, err: BaseException) -> bool:
+        """Whether ``err`` (a task's) means the scheduler is gone, not that the task failed."""
+        from distributed.client import FutureCancelledError
+
+        if isinstance(err, FutureCancelledError) and "connection-lost" in err.reason:
+            return True
+        return self.client.status not in ("running", "connecting", "newly-created")
 
     def cancel(self) -> None:
         self._refused.clear()
@@ -105,8 +125,31 @@ class DaskBackend:
             self._futures.clear()
 
     def close(self) -> None:
-        self.cancel()
-        self.client.close()
+        try:
+            self.cancel()
+            self.client.close(timeout=self.timeout)
+        except (OSError, TimeoutError):
+            pass  # the scheduler is gone: nothing to release there
+        finally:
+            self._quiet.restore()
+
+
+class _Quiet:
+    """Loggers silenced below CRITICAL until ``restore``."""
+
+    def __init__(self, *names: str):
+        import logging
+
+        self._levels = {name: logging.getLogger(name).level for name in names}
+        for name in names:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+    def restore(self) -> None:
+        import logging
+
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
+        self._levels = {}
 
 
 def library_files(folder: str) -> dict[str, bytes]:
