@@ -12,8 +12,6 @@ the task again on another worker (up to ``distributed.scheduler.allowed-failures
 
 from __future__ import annotations
 
-import glob
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 from d2lbook.errors import SchedulingError
 from d2lbook.execute.environment import KERNEL_CONFIG, fingerprint, kernel_packages
 from d2lbook.execute.protocol import Capacity, Result, Task
+from d2lbook.execute.scratch import page_files
 
 SHIP_LIMIT = 64 * 2**20
 """Bytes of files one task may ship; a page reading more declares its ``data`` files."""
@@ -214,32 +213,13 @@ def other_environment(where: str, kernel: str, packages: list[str]) -> Schedulin
 
 
 def shipped_files(task: Task) -> tuple[dict[str, bytes], str]:
-    """The files a worker needs for ``task``, relative to a common root, and the page's folder
-    relative to that root.
-
-    Declared ``data`` (paths or globs relative to the page's folder, ``../data/*.csv`` allowed)
-    when the page has any; otherwise the files directly in the page's folder, except pages
-    (``.md``) and hidden files. Raises ``ValueError`` when a declared entry matches nothing or
-    the files exceed ``SHIP_LIMIT``.
-    """
-    cwd = task.cwd.resolve()
-    paths: list[Path] = []
-    if task.data:
-        for pattern in task.data:
-            found = sorted(Path(os.path.normpath(cwd / m)) for m in
-                           glob.glob(pattern, root_dir=cwd, recursive=True))
-            found = [p for p in found if p.is_file()]
-            if not found:
-                raise ValueError(f"declared data {pattern!r} matches no file in {cwd}")
-            paths += found
-    elif cwd.is_dir():
-        paths = sorted(p for p in cwd.iterdir() if p.is_file() and p.suffix != ".md"
-                       and not p.name.startswith("."))
-    root = Path(os.path.commonpath([cwd, *paths])) if paths else cwd
-    total = sum(p.stat().st_size for p in paths)
+    """The files a worker needs for ``task`` (``execute.scratch.page_files``, read), relative
+    to a common root, and the page's folder relative to that root. Raises ``ValueError`` when
+    a declared entry matches nothing or the files exceed ``SHIP_LIMIT``."""
+    paths, cwd = page_files(task)
+    total = sum(p.stat().st_size for p in paths.values())
     if total > SHIP_LIMIT:
-        raise ValueError(f"{total / 2**20:.0f} MiB of files in {cwd} would be shipped to the "
-                         "worker; declare the files the page reads (`d2lbook: {data: [...]}` "
-                         "in its front matter)")
-    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in paths}
-    return files, cwd.relative_to(root).as_posix()
+        raise ValueError(f"{total / 2**20:.0f} MiB of files in {task.cwd} would be shipped to "
+                         "the worker; declare the files the page reads (`d2lbook: {data: "
+                         "[...]}` in its front matter)")
+    return {rel: p.read_bytes() for rel, p in paths.items()}, cwd

@@ -98,18 +98,41 @@ def _with_path(env: dict[str, str], folder: str) -> dict[str, str]:
     return env
 
 
-def run_local(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
-              ipython_dir: str, threads: str, devices: str | None = None,
-              pythonpath: str = "") -> dict[str, Any]:
-    """A local pool process: the kernel runs in the page's own folder; ``devices`` (GPU
+def run_local(nb_dict: dict[str, Any], files: dict[str, str], cwd: str, kernel: str,
+              timeout: int, ipython_dir: str, threads: str, devices: str | None = None,
+              pythonpath: str = "", scratch_root: str | None = None) -> dict[str, Any]:
+    """A local pool process: the kernel runs in a scratch copy of the page's folder (a new
+    folder under ``scratch_root``, removed afterwards) holding ``files`` (``{relative posix
+    path: the file to copy}``; ``cwd``: the page's folder relative to them); ``devices`` (GPU
     indices, ``"0,1"``) become its ``CUDA_VISIBLE_DEVICES`` when the page declares GPUs;
     ``pythonpath`` goes first on its ``PYTHONPATH``."""
     env = _with_path(dict(os.environ), pythonpath)
     if devices is not None:
         env["CUDA_VISIBLE_DEVICES"] = devices
-    result = run_notebook(nb_dict, cwd, kernel, timeout, ipython_dir, threads, env)
+    if scratch_root:
+        Path(scratch_root).mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="d2lbook-job-", dir=scratch_root))
+    try:
+        folder = _scratch_copy(scratch, cwd, {rel: Path(path).read_bytes
+                                              for rel, path in files.items()})
+        result = run_notebook(nb_dict, str(folder), kernel, timeout, ipython_dir, threads, env)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     result["where"] = "local"
     return result
+
+
+def _scratch_copy(scratch: Path, cwd: str, files: dict[str, Any]) -> Path:
+    """Lay ``files`` (relative posix path -> a function giving its bytes) out under
+    ``scratch/book``; returns the page's folder there (``cwd``, relative)."""
+    root = scratch / "book"
+    folder = root.joinpath(*_inside(cwd or "."))
+    folder.mkdir(parents=True)
+    for rel, data in files.items():
+        target = root.joinpath(*_inside(rel))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data())
+    return folder
 
 
 LIST_PACKAGES = (
@@ -186,13 +209,8 @@ def run_shipped(payload: dict[str, Any]) -> dict[str, Any]:
                 "packages": known[kernel]}
     scratch = Path(tempfile.mkdtemp(prefix="d2lbook-job-"))
     try:
-        root = scratch / "book"
-        cwd = root.joinpath(*_inside(payload.get("cwd", ".")))
-        cwd.mkdir(parents=True)
-        for rel, data in payload["files"].items():
-            target = root.joinpath(*_inside(rel))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        cwd = _scratch_copy(scratch, payload.get("cwd", "."),
+                            {rel: (lambda d=data: d) for rel, data in payload["files"].items()})
         profile = scratch / "ipython" / "profile_default"
         profile.mkdir(parents=True)
         (profile / "ipython_kernel_config.py").write_text(payload["kernel_config"],

@@ -1,0 +1,80 @@
+"""Folders a command writes into that cannot be written (a read-only ``_build`` or
+``locale``) and a catalog moved across file systems: located messages, exit 2, no traceback,
+nothing half written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.robust_book import cli
+from tests.test_errors import small_book
+from tests.test_last_build import bilingual, git
+
+
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """``folder`` read-only for this user: a read-only bind mount for root (whom permissions
+    do not stop), the write bits removed for anyone else."""
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in [folder, *folder.rglob("*")]}
+        for p in modes:
+            p.chmod(modes[p] & ~0o222)
+        try:
+            yield
+        finally:
+            for p, mode in modes.items():
+                p.chmod(mode)
+        return
+    done = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot make a read-only mount here: {done.stderr.decode().strip()}")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], check=True)
+        yield
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def outputs(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in (root / "_build" / "en").rglob("*") if p.is_file()}
+
+
+def test_a_read_only_build_folder_is_a_located_error(tmp_path: Path) -> None:
+    root = small_book(tmp_path, "# Page\n\nSome prose.\n")
+    assert cli(root, "build", "html").returncode == 0
+    page = root / "source" / "en" / "page.md"
+    page.write_text(page.read_text().replace("Some prose", "Other prose"))
+    before = outputs(root)
+    for folder in (root / "_build", root / "_build" / "en"):  # the first write fails, or later
+        with read_only(folder):
+            done = cli(root, "build", "html")
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr and ".tmp-" not in done.stderr, done.stderr
+        assert f"make {root / '_build'} writable" in done.stderr
+        assert f"error: {folder}" in done.stderr
+        assert outputs(root) == before  # what readers get is untouched
+    # Once writable again, the build goes on.
+    done = cli(root, "build", "html")
+    assert done.returncode == 0 and "Other prose" in (
+        root / "_build" / "en" / "html" / "page.html").read_text()
+
+
+def test_a_read_only_locale_folder_is_a_located_error(tmp_path: Path) -> None:
+    root = bilingual(tmp_path)
+    page = root / "source" / "en" / "page.md"
+    page.write_text(page.read_text() + "\nA new paragraph to translate.\n")
+    git(root, "commit", "-qam", "new paragraph")
+    catalog = root / "locale" / "zh_CN" / "LC_MESSAGES" / "page.po"
+    before = catalog.read_bytes()
+    with read_only(root / "locale"):
+        done = cli(root, "i18n", "update")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"make {root / 'locale'} writable" in done.stderr
+    assert catalog.read_bytes() == before
