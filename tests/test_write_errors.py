@@ -78,3 +78,34 @@ def test_a_read_only_locale_folder_is_a_located_error(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert f"make {root / 'locale'} writable" in done.stderr
     assert catalog.read_bytes() == before
+
+
+@contextmanager
+def other_file_system(folder: Path) -> Iterator[None]:
+    """A fresh tmpfs mounted on ``folder`` (root only)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(folder)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a file system here")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_page_moved_to_a_folder_on_another_file_system_takes_its_catalog(
+        tmp_path: Path) -> None:
+    """``git mv page.md chapter/page.md`` where ``locale/.../chapter`` is another mount:
+    ``os.rename`` fails with EXDEV; the catalog is copied and put in place instead."""
+    root = bilingual(tmp_path)
+    (root / "source" / "en" / "chapter").mkdir()
+    git(root, "mv", "source/en/page.md", "source/en/chapter/page.md")
+    index = root / "source" / "en" / "index.md"
+    index.write_text(index.read_text().replace("\npage\n", "\nchapter/page\n"))
+    git(root, "commit", "-qam", "move the page")
+    messages = root / "locale" / "zh_CN" / "LC_MESSAGES"
+    with other_file_system(messages / "chapter"):
+        done = cli(root, "i18n", "update")
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        moved = (messages / "chapter" / "page.po").read_text()
+        assert 'msgstr "页面"' in moved and not (messages / "page.po").exists()
