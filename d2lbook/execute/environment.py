@@ -19,7 +19,6 @@ import os
 import subprocess
 import sys
 import time
-from functools import cache
 from pathlib import Path
 
 from d2lbook.execute.worker import LIST_PACKAGES, environment_fingerprint
@@ -50,8 +49,8 @@ def output_variables() -> str:
     return json.dumps({name: os.environ.get(name) for name in OUTPUT_VARIABLES})
 
 
-_known: dict[str, tuple[str, ...]] = {}
-"""Listings made or read by this process (memo key -> listing)."""
+_known: dict[str, tuple[list[str], list, tuple[str, ...]]] = {}
+"""Listings made or read by this process: memo key -> (``sys.path``, its times, listing)."""
 
 
 def kernel_python(kernel: str) -> str:
@@ -104,12 +103,14 @@ def interpreter_packages(python: str, memo: Path | None = None, *,
     exe = os.path.abspath(python)
     here = in_process and exe == os.path.abspath(sys.executable)
     key = json.dumps([exe, sys.path if here else None])
-    if key in _known:
-        return _known[key]
+    known = _known.get(key)
+    if known is not None and _stat(exe, known[0]) == known[1]:
+        return known[2]  # a few stat calls: a process that stays up (serve) sees installs
     entries = _read_memo(memo)
     entry = entries.get(key)
     if entry is not None and entry.get("stat") == _stat(exe, entry.get("paths", [])):
-        listing = tuple(entry["packages"])
+        listing, paths, stat = tuple(entry["packages"]), entry["paths"], entry["stat"]
+        settled = True
     else:
         if here:
             packages, paths = json.loads(_in_process()), list(sys.path)
@@ -123,7 +124,7 @@ def interpreter_packages(python: str, memo: Path | None = None, *,
         if memo is not None and settled:
             entries[key] = {"packages": packages, "paths": paths, "stat": stat}
             _write_memo(memo, entries)
-    _known[key] = listing
+    _known[key] = (paths, stat if settled else None, listing)
     return listing
 
 
@@ -144,7 +145,6 @@ def _ask(python: str) -> tuple[list[str], list[str]]:
             "check the kernel's kernel.json (`jupyter kernelspec list`)") from None
 
 
-@cache
 def fingerprint(kernel: str, memo: Path | None = None) -> str:
     """A short hash of the kernel's packages and settings. (``execute.worker`` computes the
     same on Dask workers, to refuse a worker whose kernel differs.)"""
