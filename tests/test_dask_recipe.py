@@ -106,8 +106,8 @@ def test_the_documented_recipe_runs_another_environment_s_kernel(
         tmp_path: Path, pytorch_kernel: None) -> None:
     root = book(tmp_path / "book", {"page": (
         "# Page\n\n"
-        "```{code-cell} ipython3\n:tags: [pytorch]\nimport torch, sys\n"
-        "print('torch', torch.__version__.split('+')[0], sys.prefix.endswith('pytorch'))\n```\n\n"
+        "```{code-cell} ipython3\n:tags: [pytorch]\nimport sys\n"
+        "print('kernel in', sys.prefix.rsplit('/', 2)[-2:])\n```\n\n"
         "```{code-cell} ipython3\n:tags: [plain]\nprint('plain', 6 * 7)\n```\n")})
     with documented_cluster(tmp_path / "cluster.log") as (address, _):
         build = d2lbook(root, "build", "html", "--scheduler", address)
@@ -115,7 +115,7 @@ def test_the_documented_recipe_runs_another_environment_s_kernel(
     assert build.returncode == 0, out + err
     assert "another environment" not in err
     html = (root / "_build" / "en" / "html" / "page.html").read_text()
-    assert "torch 2." in html and " True" in html and "plain 42" in html
+    assert "kernel in [" in html and "'pytorch']" in html and "plain 42" in html
 
 
 def test_a_scheduler_lost_mid_build_is_one_infrastructure_error(tmp_path: Path) -> None:

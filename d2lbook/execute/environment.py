@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from d2lbook.execute.worker import LIST_PACKAGES, environment_fingerprint
+from d2lbook.execute.worker import LIST_PACKAGES, LIST_PATHS, environment_fingerprint
 
 # Kernel settings applied to every execution (IPython config): crisp PNG figures, which both
 # the HTML and the LaTeX output can use.
@@ -31,8 +31,6 @@ c.InlineBackend.rc = {"figure.dpi": 110, "savefig.dpi": 220, "figure.figsize": (
 """
 
 MEMO_FORMAT = 1
-_LIST_PATHS = ("\nimport json as _j, sys as _s, os as _o;"
-               " print(_j.dumps(_s.path + [_o.path.join(_s.prefix, 'pyvenv.cfg')]))")
 
 OUTPUT_VARIABLES = ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE", "TZ", "LANG", "LANGUAGE",
                     "LC_ALL", "LC_TIME", "LC_MESSAGES", "PYTHONHASHSEED", "PYTHONPATH",
@@ -134,7 +132,7 @@ def _ask(python: str) -> tuple[list[str], list[str]]:
     from d2lbook.errors import SchedulingError
 
     try:
-        out = subprocess.run([python, "-c", LIST_PACKAGES + _LIST_PATHS], capture_output=True,
+        out = subprocess.run([python, "-c", LIST_PACKAGES + LIST_PATHS], capture_output=True,
                              text=True, check=True, timeout=120)
         first, second = out.stdout.splitlines()[:2]
         return json.loads(first), json.loads(second)

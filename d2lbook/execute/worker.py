@@ -142,9 +142,17 @@ LIST_PACKAGES = (
 )
 
 
-def kernel_packages(kernel: str) -> list[str]:
+LIST_PATHS = ("\nimport json as _j, sys as _s, os as _o;"
+              " print(_j.dumps(_s.path + [_o.path.join(_s.prefix, 'pyvenv.cfg')]))")
+"""Appended to ``LIST_PACKAGES``: a second line with the folders whose times tell that the
+listing may have changed (``sys.path`` and the environment's ``pyvenv.cfg``)."""
+
+
+def kernel_packages(kernel: str, known: dict[str, Any] | None = None) -> list[str]:
     """This machine's view of a kernel's environment, listed as ``execute.environment`` lists
-    it on the client: the kernel's Python version and every installed ``name==version``."""
+    it on the client: the kernel's Python version and every installed ``name==version``.
+    ``known``: listings kept by a long-lived worker, used again while the folders they came
+    from keep their modification times (a package installed meanwhile is seen)."""
     python = sys.executable
     try:
         from jupyter_client.kernelspec import KernelSpecManager
@@ -154,9 +162,28 @@ def kernel_packages(kernel: str) -> list[str]:
             python = argv[0]
     except Exception:  # noqa: BLE001 - no such kernel: running the notebook reports it
         pass
-    out = subprocess.run([python, "-c", LIST_PACKAGES], capture_output=True, text=True,
-                         check=True)
-    return json.loads(out.stdout)
+    kept = (known or {}).get(python)
+    if kept is not None and _times(kept[0]) == kept[1]:
+        return kept[2]
+    out = subprocess.run([python, "-c", LIST_PACKAGES + LIST_PATHS], capture_output=True,
+                         text=True, check=True)
+    first, second = out.stdout.splitlines()[:2]
+    packages, paths = json.loads(first), json.loads(second)
+    times = _times(paths)
+    if known is not None and max(times, default=0) < time.time_ns() - 1_000_000_000:
+        known[python] = (paths, times, packages)  # not while a folder is still changing
+    return packages
+
+
+def _times(paths: list[str]) -> list[int]:
+    """Modification time of each path (-1: missing)."""
+    times = []
+    for path in paths:
+        try:
+            times.append(os.stat(path).st_mtime_ns)
+        except OSError:
+            times.append(-1)
+    return times
 
 
 def environment_fingerprint(kernel: str, packages: list[str], kernel_config: str) -> str:
@@ -190,7 +217,7 @@ def run_shipped(payload: dict[str, Any]) -> dict[str, Any]:
     """
     where = "worker"
     threads = str(os.cpu_count() or 1)
-    known: dict[str, list[str]] = {}
+    known: dict[str, Any] = {}
     try:
         from distributed import get_worker
 
@@ -201,12 +228,11 @@ def run_shipped(payload: dict[str, Any]) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - run outside a worker (tests): still works
         pass
     kernel = payload["kernel"]
-    if kernel not in known:
-        known[kernel] = kernel_packages(kernel)
+    packages = kernel_packages(kernel, known)
     if payload.get("environment") and environment_fingerprint(
-            kernel, known[kernel], payload["kernel_config"]) != payload["environment"]:
+            kernel, packages, payload["kernel_config"]) != payload["environment"]:
         return {"where": where, "error": "other kernel environment", "cell": 0, "source": "",
-                "packages": known[kernel]}
+                "packages": packages}
     scratch = Path(tempfile.mkdtemp(prefix="d2lbook-job-"))
     try:
         cwd = _scratch_copy(scratch, payload.get("cwd", "."),
