@@ -130,6 +130,7 @@ def test_each_framework_kernel_is_fingerprinted_by_its_own_environment(
     register(jupyter, "t-alpha", envs["alpha"])
     register(jupyter, "t-beta", envs["beta"])
     monkeypatch.setenv("JUPYTER_PATH", str(jupyter))
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # kernels leave site-packages as is
     monkeypatch.setattr(environment, "_known", {})
 
     root = tmp_path / "book"
@@ -154,6 +155,11 @@ def test_each_framework_kernel_is_fingerprinted_by_its_own_environment(
     html = (root / "_build" / "en" / "html" / "one.html").read_text()
     assert "alpha 1.0 alpha" in html and "beta 1.0 beta" in html
     assert run().up_to_date
+    # The listing memo holds each kernel's interpreter under its own (unresolved) path.
+    memo = json.loads((root / "_build" / "cache" / "environments.json").read_text())
+    listed = {json.loads(key)[0]: entry["packages"] for key, entry in memo["entries"].items()}
+    for name in ("alpha", "beta"):
+        assert "tinypkg==1.0" in listed[str(envs[name] / "bin" / "python")]
 
     # Another version of tinypkg in beta's environment only.
     pip_install(envs["beta"] / "bin" / "python", "--no-index", "--no-deps",

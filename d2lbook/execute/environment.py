@@ -49,6 +49,8 @@ def output_variables() -> str:
 
 _known: dict[str, tuple[list[str], list, tuple[str, ...]]] = {}
 """Listings made or read by this process: memo key -> (``sys.path``, its times, listing)."""
+_saved: set[tuple[str, str, str]] = set()
+"""(memo key, memo file, times) of listings this process wrote or read: not written again."""
 
 
 def kernel_python(kernel: str) -> str:
@@ -103,26 +105,30 @@ def interpreter_packages(python: str, memo: Path | None = None, *,
     key = json.dumps([exe, sys.path if here else None])
     known = _known.get(key)
     if known is not None and _stat(exe, known[0]) == known[1]:
-        return known[2]  # a few stat calls: a process that stays up (serve) sees installs
-    entries = _read_memo(memo)
-    entry = entries.get(key)
-    if entry is not None and entry.get("stat") == _stat(exe, entry.get("paths", [])):
-        listing, paths, stat = tuple(entry["packages"]), entry["paths"], entry["stat"]
-        settled = True
+        paths, stat, listing = known  # a few stat calls: a process that stays up sees installs
     else:
-        if here:
-            packages, paths = json.loads(_in_process()), list(sys.path)
+        entry = _read_memo(memo).get(key)
+        if entry is not None and entry.get("stat") == _stat(exe, entry.get("paths", [])):
+            listing, paths, stat = tuple(entry["packages"]), entry["paths"], entry["stat"]
+            _saved.add((key, str(memo), json.dumps(stat)))
         else:
-            packages, paths = _ask(exe)
-        listing = tuple(packages)
-        stat = _stat(exe, paths)
+            if here:
+                packages, paths = json.loads(_in_process()), list(sys.path)
+            else:
+                packages, paths = _ask(exe)
+            listing, stat = tuple(packages), _stat(exe, paths)
         # A folder changed in the last second may change again within the same tick of the
-        # file system's clock, unseen: such a listing is not remembered (git's "racy" rule).
+        # file system's clock, unseen: such a listing is not kept (git's "racy" rule).
         settled = max(int(t) for _, t in stat) < time.time_ns() - 1_000_000_000
-        if memo is not None and settled:
-            entries[key] = {"packages": packages, "paths": paths, "stat": stat}
-            _write_memo(memo, entries)
-    _known[key] = (paths, stat if settled else None, listing)
+        _known[key] = (paths, stat if settled else None, listing)
+        if not settled:
+            return listing
+    saved = (key, str(memo), json.dumps(stat))
+    if memo is not None and saved not in _saved:
+        entries = _read_memo(memo)
+        entries[key] = {"packages": list(listing), "paths": paths, "stat": stat}
+        _write_memo(memo, entries)
+        _saved.add(saved)
     return listing
 
 
