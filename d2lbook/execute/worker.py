@@ -113,7 +113,8 @@ def run_local(nb_dict: dict[str, Any], files: dict[str, str], cwd: str, kernel: 
         Path(scratch_root).mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="d2lbook-job-", dir=scratch_root))
     try:
-        folder = _scratch_copy(scratch, cwd, {rel: Path(path).read_bytes
+        folder = _scratch_copy(scratch, cwd, {rel: (lambda target, p=path:
+                                                    shutil.copyfile(p, target))
                                               for rel, path in files.items()})
         result = run_notebook(nb_dict, str(folder), kernel, timeout, ipython_dir, threads, env)
     finally:
@@ -123,15 +124,15 @@ def run_local(nb_dict: dict[str, Any], files: dict[str, str], cwd: str, kernel: 
 
 
 def _scratch_copy(scratch: Path, cwd: str, files: dict[str, Any]) -> Path:
-    """Lay ``files`` (relative posix path -> a function giving its bytes) out under
-    ``scratch/book``; returns the page's folder there (``cwd``, relative)."""
+    """Lay ``files`` (relative posix path -> a function writing the file at the path it is
+    given) out under ``scratch/book``; returns the page's folder there (``cwd``, relative)."""
     root = scratch / "book"
     folder = root.joinpath(*_inside(cwd or "."))
     folder.mkdir(parents=True)
-    for rel, data in files.items():
+    for rel, write in files.items():
         target = root.joinpath(*_inside(rel))
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data())
+        write(target)
     return folder
 
 
@@ -236,7 +237,8 @@ def run_shipped(payload: dict[str, Any]) -> dict[str, Any]:
     scratch = Path(tempfile.mkdtemp(prefix="d2lbook-job-"))
     try:
         cwd = _scratch_copy(scratch, payload.get("cwd", "."),
-                            {rel: (lambda d=data: d) for rel, data in payload["files"].items()})
+                            {rel: (lambda target, d=data: target.write_bytes(d))
+                             for rel, data in payload["files"].items()})
         profile = scratch / "ipython" / "profile_default"
         profile.mkdir(parents=True)
         (profile / "ipython_kernel_config.py").write_text(payload["kernel_config"],
