@@ -4,12 +4,16 @@ It covers the kernel's Python and every installed distribution with its version 
 matplotlib re-executes the pages) and d2lbook's kernel settings. It does not cover data files
 read by pages: pages of this book use synthetic data or data shipped inside packages.
 
-Listing an environment's distributions reads every one's metadata: a third of a second per
-kernel, in a new process for each kernel's own Python. The listing is remembered in a memo
-file (``_build/cache/environments.json``) together with the modification time of the
-interpreter and of every folder on its ``sys.path``: installing, upgrading or removing a
-distribution adds or renames a ``*.dist-info`` folder there, which changes that folder's time,
-and the listing is made again.
+A kernel is known by its own environment: the interpreter its kernelspec names is started by
+that very path (never resolved: the ``python`` of every ``python -m venv`` environment is a
+symlink to one base interpreter, and only the path started decides ``sys.prefix``) and asked
+for the distributions ``importlib.metadata`` finds on its ``sys.path``, as a Dask worker asks
+its own (``execute.worker``). Listing reads every distribution's metadata: a third of a second
+per kernel, in a new process. The listing is remembered per interpreter in a memo file
+(``_build/cache/environments.json``) together with the modification time of the interpreter,
+of every folder on its ``sys.path`` and of its ``pyvenv.cfg``: installing, upgrading or
+removing a distribution adds or renames a ``*.dist-info`` folder there, which changes that
+folder's time, and the listing is made again (also in a process that stays up, ``serve``).
 """
 
 from __future__ import annotations
