@@ -25,7 +25,12 @@ import sys
 import time
 from pathlib import Path
 
-from d2lbook.execute.worker import LIST_PACKAGES, LIST_PATHS, environment_fingerprint
+from d2lbook.execute.worker import (
+    LIST_PACKAGES,
+    LIST_PATHS,
+    THIS_PYTHON,
+    environment_fingerprint,
+)
 
 # Kernel settings applied to every execution (IPython config): crisp PNG figures, which both
 # the HTML and the LaTeX output can use.
@@ -63,7 +68,7 @@ def kernel_python(kernel: str) -> str:
     if argv is None:
         return sys.executable
     first = argv[0] if argv else "python"
-    return sys.executable if first in ("python", "python3", "{python}") else first
+    return sys.executable if first in THIS_PYTHON else first
 
 
 def _kernel_argv(kernel: str) -> list[str] | None:

@@ -143,6 +143,10 @@ LIST_PACKAGES = (
 )
 
 
+THIS_PYTHON = ("python", f"python{sys.version_info[0]}",
+               "python{}.{}".format(*sys.version_info[:2]), "{python}")
+"""A kernelspec's ``argv[0]`` that jupyter_client replaces by the interpreter starting it."""
+
 LIST_PATHS = ("\nimport json as _j, sys as _s, os as _o;"
               " print(_j.dumps(_s.path + [_o.path.join(_s.prefix, 'pyvenv.cfg')]))")
 """Appended to ``LIST_PACKAGES``: a second line with the folders whose times tell that the
@@ -159,7 +163,7 @@ def kernel_packages(kernel: str, known: dict[str, Any] | None = None) -> list[st
         from jupyter_client.kernelspec import KernelSpecManager
 
         argv = KernelSpecManager().get_kernel_spec(kernel).argv
-        if argv and argv[0] not in ("python", "python3", "{python}"):
+        if argv and argv[0] not in THIS_PYTHON:
             python = argv[0]
     except Exception:  # noqa: BLE001 - no such kernel: running the notebook reports it
         pass
