@@ -103,13 +103,13 @@ def kernel_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base
 
 
-def register(jupyter: Path, name: str, env: Path) -> None:
+def register(jupyter: Path, name: str, env: Path, variables: dict | None = None) -> None:
     spec = jupyter / "kernels" / name
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [str(env / "bin" / "python"), "-m", "ipykernel_launcher", "-f",
                  "{connection_file}"],
-        "display_name": name, "language": "python"}))
+        "display_name": name, "language": "python", **({"env": variables} if variables else {})}))
 
 
 def test_each_framework_kernel_is_fingerprinted_by_its_own_environment(
@@ -183,3 +183,24 @@ def test_the_real_framework_kernels_list_their_own_packages() -> None:
     assert "torch" in names["d2l-pytorch"] and "mxnet" not in names["d2l-pytorch"]
     assert "mxnet" in names["d2l-mxnet"] and "torch" not in names["d2l-mxnet"]
     assert not {"sphinx", "myst-nb"} & (names["d2l-pytorch"] | names["d2l-mxnet"])
+
+
+def test_what_a_kernelspec_adds_to_the_kernel_s_path_is_in_its_fingerprint(
+        tmp_path: Path, kernel_base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kernelspec's ``env`` (here a ``PYTHONPATH`` folder holding a distribution) is part
+    of the kernel's own environment: listed on the client and on a worker alike."""
+    from d2lbook.execute import environment, worker
+
+    extra = tmp_path / "extra"
+    info = extra / "addon-3.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: addon\nVersion: 3.1\n")
+    jupyter = tmp_path / "jupyter"
+    register(jupyter, "t-plain", kernel_base)
+    register(jupyter, "t-extra", kernel_base, {"PYTHONPATH": f"{extra}:${{PYTHONPATH}}"})
+    monkeypatch.setenv("JUPYTER_PATH", str(jupyter))
+    monkeypatch.setattr(environment, "_known", {})
+    plain, added = environment.kernel_packages("t-plain"), environment.kernel_packages("t-extra")
+    assert "addon==3.1" in added and "addon==3.1" not in plain
+    assert set(added) - set(plain) == {"addon==3.1"}
+    assert worker.kernel_packages("t-extra") == list(added)

@@ -30,6 +30,7 @@ from d2lbook.execute.worker import (
     LIST_PATHS,
     THIS_PYTHON,
     environment_fingerprint,
+    kernel_environment,
 )
 
 # Kernel settings applied to every execution (IPython config): crisp PNG figures, which both
@@ -64,30 +65,32 @@ _saved: set[tuple[str, str, str]] = set()
 
 def kernel_python(kernel: str) -> str:
     """The interpreter a kernelspec runs, or this one when it cannot be told."""
-    argv = _kernel_argv(kernel)
-    if argv is None:
+    spec = _kernel_spec(kernel)
+    if spec is None:
         return sys.executable
-    first = argv[0] if argv else "python"
+    first = spec[0][0] if spec[0] else "python"
     return sys.executable if first in THIS_PYTHON else first
 
 
-def _kernel_argv(kernel: str) -> list[str] | None:
-    """The kernelspec's command: its ``kernel.json`` read from Jupyter's data folders (as
-    jupyter_client finds it, without importing it), else jupyter_client's answer (which
-    knows the built-in ``python3``); None without a spec."""
+def _kernel_spec(kernel: str) -> tuple[list[str], dict[str, str]] | None:
+    """The kernelspec's command and the environment variables it sets: its ``kernel.json``
+    read from Jupyter's data folders (as jupyter_client finds it, without importing it), else
+    jupyter_client's answer (which knows the built-in ``python3``); None without a spec."""
     try:
         from jupyter_core.paths import jupyter_path
 
         for folder in jupyter_path("kernels"):
-            spec = Path(folder) / kernel.lower() / "kernel.json"
-            if spec.is_file():
-                return list(json.loads(spec.read_text(encoding="utf-8"))["argv"])
+            path = Path(folder) / kernel.lower() / "kernel.json"
+            if path.is_file():
+                data = json.loads(path.read_text(encoding="utf-8"))
+                return list(data["argv"]), dict(data.get("env") or {})
     except (ImportError, OSError, ValueError, KeyError, TypeError):
         pass
     try:
         from jupyter_client.kernelspec import KernelSpecManager
 
-        return list(KernelSpecManager().get_kernel_spec(kernel).argv)
+        found = KernelSpecManager().get_kernel_spec(kernel)
+        return list(found.argv), dict(found.env or {})
     except Exception:  # noqa: BLE001 - no spec: the runner will report it properly
         return None
 
@@ -95,11 +98,13 @@ def _kernel_argv(kernel: str) -> list[str] | None:
 def kernel_packages(kernel: str, memo: Path | None = None) -> tuple[str, ...]:
     """The kernel's Python version and every installed ``name==version`` (``memo``: the file
     remembering listings between processes)."""
-    return interpreter_packages(kernel_python(kernel), memo, in_process=False)
+    spec = _kernel_spec(kernel)
+    return interpreter_packages(kernel_python(kernel), memo, in_process=False,
+                                env=spec[1] if spec else None)
 
 
-def interpreter_packages(python: str, memo: Path | None = None, *,
-                         in_process: bool = True) -> tuple[str, ...]:
+def interpreter_packages(python: str, memo: Path | None = None, *, in_process: bool = True,
+                         env: dict[str, str] | None = None) -> tuple[str, ...]:
     """What ``kernel_packages`` lists, for an interpreter, as that interpreter sees it.
 
     The interpreter is named as given, never resolved: a virtual environment's ``python`` is a
@@ -108,10 +113,11 @@ def interpreter_packages(python: str, memo: Path | None = None, *,
     packages only when ``python`` is the very path it runs (then its ``sys.path`` decides);
     any other interpreter is asked in a child process. A kernel (``in_process=False``) is
     always asked in a child, as a Dask worker asks it: its ``sys.path`` is a child's, not this
-    process's."""
+    process's. ``env``: variables the kernelspec sets (``PYTHONPATH``...), set for the child
+    as for the kernel."""
     exe = os.path.abspath(python)
-    here = in_process and exe == os.path.abspath(sys.executable)
-    key = json.dumps([exe, sys.path if here else None])
+    here = in_process and not env and exe == os.path.abspath(sys.executable)
+    key = json.dumps([exe, sys.path if here else None, *([env] if env else [])])
     known = _known.get(key)
     if known is not None and _stat(exe, known[0]) == known[1]:
         paths, stat, listing = known  # a few stat calls: a process that stays up sees installs
@@ -124,7 +130,7 @@ def interpreter_packages(python: str, memo: Path | None = None, *,
             if here:
                 packages, paths = json.loads(_in_process()), list(sys.path)
             else:
-                packages, paths = _ask(exe)
+                packages, paths = _ask(exe, kernel_environment(env))
             listing, stat = tuple(packages), _stat(exe, paths)
         # A folder changed in the last second may change again within the same tick of the
         # file system's clock, unseen: such a listing is not kept (git's "racy" rule).
@@ -141,14 +147,14 @@ def interpreter_packages(python: str, memo: Path | None = None, *,
     return listing
 
 
-def _ask(python: str) -> tuple[list[str], list[str]]:
+def _ask(python: str, env: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
     """The interpreter's own listing and ``sys.path`` (and ``sys.prefix`` with its
     ``pyvenv.cfg``, whose time tells an environment re-created in place)."""
     from d2lbook.errors import SchedulingError
 
     try:
         out = subprocess.run([python, "-c", LIST_PACKAGES + LIST_PATHS], capture_output=True,
-                             text=True, check=True, timeout=120)
+                             text=True, check=True, timeout=120, env=env)
         first, second = out.stdout.splitlines()[:2]
         return json.loads(first), json.loads(second)
     except (OSError, subprocess.SubprocessError, ValueError) as err:

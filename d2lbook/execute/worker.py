@@ -158,26 +158,40 @@ def kernel_packages(kernel: str, known: dict[str, Any] | None = None) -> list[st
     it on the client: the kernel's Python version and every installed ``name==version``.
     ``known``: listings kept by a long-lived worker, used again while the folders they came
     from keep their modification times (a package installed meanwhile is seen)."""
-    python = sys.executable
+    python, spec_env = sys.executable, {}
     try:
         from jupyter_client.kernelspec import KernelSpecManager
 
-        argv = KernelSpecManager().get_kernel_spec(kernel).argv
-        if argv and argv[0] not in THIS_PYTHON:
-            python = argv[0]
+        spec = KernelSpecManager().get_kernel_spec(kernel)
+        spec_env = dict(spec.env or {})
+        if spec.argv and spec.argv[0] not in THIS_PYTHON:
+            python = spec.argv[0]
     except Exception:  # noqa: BLE001 - no such kernel: running the notebook reports it
         pass
-    kept = (known or {}).get(python)
+    slot = json.dumps([python, spec_env])
+    kept = (known or {}).get(slot)
     if kept is not None and _times(kept[0]) == kept[1]:
         return kept[2]
     out = subprocess.run([python, "-c", LIST_PACKAGES + LIST_PATHS], capture_output=True,
-                         text=True, check=True)
+                         text=True, check=True, env=kernel_environment(spec_env))
     first, second = out.stdout.splitlines()[:2]
     packages, paths = json.loads(first), json.loads(second)
     times = _times(paths)
     if known is not None and max(times, default=0) < time.time_ns() - 1_000_000_000:
-        known[python] = (paths, times, packages)  # not while a folder is still changing
+        known[slot] = (paths, times, packages)  # not while a folder is still changing
     return packages
+
+
+def kernel_environment(spec_env: dict[str, str] | None) -> dict[str, str] | None:
+    """The environment a kernel starts with: this process's, with what its kernelspec sets
+    (``${NAME}`` in a value replaced as jupyter_client does); None when the spec sets
+    nothing."""
+    if not spec_env:
+        return None
+    from string import Template
+
+    return {**os.environ, **{k: Template(v).safe_substitute(os.environ)
+                             for k, v in spec_env.items()}}
 
 
 def _times(paths: list[str]) -> list[int]:
