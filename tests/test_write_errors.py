@@ -109,3 +109,38 @@ def test_a_page_moved_to_a_folder_on_another_file_system_takes_its_catalog(
         assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
         moved = (messages / "chapter" / "page.po").read_text()
         assert 'msgstr "页面"' in moved and not (messages / "page.po").exists()
+
+
+def test_serve_says_which_folder_cannot_be_written(tmp_path: Path) -> None:
+    """A rebuild of ``serve`` into a read-only ``_build`` is reported as the CLI reports it;
+    the preview goes on."""
+    import threading
+    import time
+
+    from d2lbook.commands.site import serve
+    from d2lbook.config import load_config
+
+    root = small_book(tmp_path, "# Page\n\nSome prose.\n")
+    events: list[tuple[str, str]] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=serve, kwargs=dict(
+        cfg=load_config(root), port=0, interval=0.05, report=lambda e: events.append(
+            (e.kind, e.message)), stop=stop, build_first=False))
+    thread.start()
+    try:
+        while not any(kind == "serving" for kind, _ in events):
+            assert thread.is_alive(), events
+            time.sleep(0.02)
+        with read_only(root / "_build"):
+            (root / "source" / "en" / "page.md").write_text("# Page\n\nOther prose.\n")
+            deadline = time.monotonic() + 30
+            while not any(kind in ("failed", "rebuilt") for kind, _ in events):
+                assert time.monotonic() < deadline, events
+                time.sleep(0.05)
+            stop.set()
+            thread.join(timeout=30)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    failed = [message for kind, message in events if kind == "failed"]
+    assert failed and f"make {root / '_build'} writable" in failed[0], events

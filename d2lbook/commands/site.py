@@ -278,6 +278,10 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
                 times = run(cfg, tuple(lang for lang in cfg.languages
                                        if lang.code in {x.code for x in langs}))
             except Exception as err:  # noqa: BLE001 - keep serving the last good site
+                from d2lbook.errors import WRITE_ERRNOS, NotWritable
+
+                if isinstance(err, OSError) and err.errno in WRITE_ERRNOS and err.filename:
+                    err = NotWritable(err)  # the folder and what to do, as the CLI says it
                 report(ServeEvent("failed", f"rebuild failed: {err}"))
                 continue
             rebuilds += 1
