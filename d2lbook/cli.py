@@ -251,6 +251,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:  # a folder it writes into is read-only or full
+        from d2lbook.errors import WRITE_ERRNOS, NotWritable
+
+        if err.errno not in WRITE_ERRNOS or not err.filename:
+            raise
+        located = NotWritable(err)
+        print(f"error: {located}", file=sys.stderr)
+        return located.exit_code
 
 
 if __name__ == "__main__":

@@ -52,9 +52,19 @@ def watched_paths(cfg: BookConfig) -> list[Path]:
     return [cfg.root / "pyproject.toml", layout.sources, layout.locale]
 
 
-def snapshot(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
-    """(mtime, size) of every file under ``paths`` (compiled ``.mo`` files excepted)."""
-    state: dict[str, tuple[int, int]] = {}
+Snapshot = dict[str, tuple[int, int, int, str]]
+"""Path -> (mtime, size, ctime, SHA-256 of the content) of every watched file."""
+
+
+def snapshot(paths: Iterable[Path], previous: Snapshot | None = None) -> Snapshot:
+    """Every file under ``paths`` (compiled ``.mo`` files excepted) with its content's hash.
+    A file whose times and size are those of ``previous`` keeps its hash unread; any write
+    changes the inode's ctime (which, unlike the mtime, no program can set back), so an edit
+    of the same size whose mtime was restored is hashed again, and seen."""
+    import hashlib
+
+    previous = previous or {}
+    state: Snapshot = {}
     for top in paths:
         files = [top] if top.is_file() else (top.rglob("*") if top.is_dir() else [])
         for path in files:
@@ -62,33 +72,43 @@ def snapshot(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
                 continue
             try:
                 st = path.stat()
-            except FileNotFoundError:
+                key = str(path)
+                seen = previous.get(key)
+                if seen is not None and seen[:3] == (st.st_mtime_ns, st.st_size,
+                                                     st.st_ctime_ns):
+                    state[key] = seen
+                    continue
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except (FileNotFoundError, IsADirectoryError):
                 continue
-            state[str(path)] = (st.st_mtime_ns, st.st_size)
+            state[key] = (st.st_mtime_ns, st.st_size, st.st_ctime_ns, digest)
     return state
 
 
-def changed(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
-    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+def changed(before: Snapshot, after: Snapshot) -> list[str]:
+    """Files added, removed or whose content changed (a file only touched is not)."""
+    return sorted(k for k in before.keys() | after.keys()
+                  if (before[k][3] if k in before else None)
+                  != (after[k][3] if k in after else None))
 
 
-def settled(cfg: BookConfig, seen: dict[str, tuple[int, int]], pause: float = 0.03,
-            limit: float = 1.0) -> dict[str, tuple[int, int]]:
+def settled(cfg: BookConfig, seen: Snapshot, pause: float = 0.03,
+            limit: float = 1.0) -> Snapshot:
     """The watched files once they stop changing: an editor or ``git checkout`` writing
     several files, or one file in two steps (truncate, then write), is rebuilt once, from the
     finished files. Gives up waiting after ``limit`` seconds."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         time.sleep(pause)
-        now = snapshot(watched_paths(cfg))
+        now = snapshot(watched_paths(cfg), seen)
         if now == seen:
             break
         seen = now
     return seen
 
 
-def editions_to_rebuild(cfg: BookConfig, before: dict[str, tuple[int, int]],
-                        after: dict[str, tuple[int, int]]) -> tuple[Language, ...]:
+def editions_to_rebuild(cfg: BookConfig, before: Snapshot,
+                        after: Snapshot) -> tuple[Language, ...]:
     """The editions whose inputs the change touches, the source language first. A file that
     was edited (neither added nor removed) under one translated edition's catalogs or overlay
     touches that edition only; anything else (English sources, the configuration, a page
@@ -241,9 +261,10 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
     rebuilds = 0
     try:
         while not stop.wait(interval):
-            now = snapshot(watched_paths(cfg))
+            now = snapshot(watched_paths(cfg), state)
             diff = changed(state, now)
             if not diff:
+                state = now  # only touched: remember the new times, not read again
                 continue
             now = settled(cfg, now)
             diff = changed(state, now)
@@ -257,6 +278,10 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
                 times = run(cfg, tuple(lang for lang in cfg.languages
                                        if lang.code in {x.code for x in langs}))
             except Exception as err:  # noqa: BLE001 - keep serving the last good site
+                from d2lbook.errors import WRITE_ERRNOS, NotWritable
+
+                if isinstance(err, OSError) and err.errno in WRITE_ERRNOS and err.filename:
+                    err = NotWritable(err)  # the folder and what to do, as the CLI says it
                 report(ServeEvent("failed", f"rebuild failed: {err}"))
                 continue
             rebuilds += 1
