@@ -94,3 +94,8 @@ class I18nError(D2lbookError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class UsageError(D2lbookError):
+    """A command was asked for something it cannot do as asked (``d2lbook new`` into a folder
+    that is not empty); the message says what to do instead."""

@@ -42,6 +42,17 @@ def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | 
     return SiteBuild(as_up_to_date(built.build), built.site) if stored else built
 
 
+@locked
+def refresh_site(cfg: BookConfig) -> Site | None:
+    """After a build of some editions (``build html --lang en``): ``_build/site/`` assembled
+    again, the other editions as they were last built, so that the preview shows what was just
+    built. None (the site is left as it is) while an edition's HTML has never been built."""
+    layout = BookLayout(cfg)
+    if not all((layout.html(lang) / "index.html").is_file() for lang in cfg.languages):
+        return None
+    return assemble_site(cfg)
+
+
 # --------------------------------------------------------------------------------------------
 # serve
 
