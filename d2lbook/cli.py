@@ -71,6 +71,12 @@ def cmd_lib(args: argparse.Namespace) -> int:
         print(f"{rel}: differs from what the pages define" if args.check else f"wrote {rel}")
     print(f"library: {len(result.files)} file(s), {result.definitions} definition(s), "
           f"{len(result.changed)} {'out of date' if args.check else 'changed'}")
+    if not args.check:
+        from d2lbook.commands.lib_wheel import build_wheel
+
+        wheel = build_wheel(cfg)
+        if wheel:
+            print(f"wheel: {wheel.relative_to(cfg.root)}")
     if args.check and result.changed:
         print("error: the committed library is out of date; run `d2lbook build lib` and commit",
               file=sys.stderr)

@@ -1,0 +1,231 @@
+"""Notebooks that run anywhere: the library's wheel published with the site, the set-up cell
+each downloaded notebook starts with, the zips' README and requirements, the Colab buttons that
+follow the chosen framework (in Chromium), and, with ``D2LBOOK_LONG=1``, a downloaded notebook
+run in a fresh virtual environment that has only Jupyter."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fwbook import make_book
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "d2lbook.cli", "--root", str(root), *args],
+                          capture_output=True, text=True,
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+
+
+class Built:
+    def __init__(self, root: Path, port: int):
+        self.root, self.port = root, port
+        self.site = root / "_build" / "site"
+        self.url = f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The two-framework book, its site URL a local port, built as html + notebooks in both
+    editions (which refreshes ``_build/site``)."""
+    root = make_book(tmp_path_factory.mktemp("reader") / "book")
+    port = free_port()
+    with open(root / "pyproject.toml", "a", encoding="utf-8") as f:
+        f.write(f'\n[tool.d2lbook.urls]\nsite = "http://127.0.0.1:{port}"\ncolab = "org/nbs"\n'
+                'repository = "https://github.com/org/book"\n')
+    out = cli(root, "build", "notebooks", "--lang", "all")
+    assert out.returncode == 0, out.stderr
+    return Built(root, port)
+
+
+def notebook(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def source(cell: dict) -> str:
+    return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+
+
+def test_the_wheel_is_published_with_the_site_and_installs(built: Built, tmp_path: Path):
+    wheel = built.site / "lib" / "fwbook-1-py3-none-any.whl"
+    assert wheel.is_file()
+    target = tmp_path / "target"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-index",
+                    "--no-deps", "--target", str(target), str(wheel)], check=True)
+    code = ("import importlib.metadata as m, d2l.numpy as d; "
+            "print(m.version('fwbook'), d.ones(2).sum())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={"PYTHONPATH": str(target)}, cwd=tmp_path)
+    assert out.stdout.strip() == "1 2.0", out.stderr
+
+
+def test_build_lib_makes_the_wheel_of_the_committed_library(built: Built):
+    out = cli(built.root, "build", "lib")
+    assert out.returncode == 0, out.stderr
+    assert "wheel: _build/dist/fwbook-1-py3-none-any.whl" in out.stdout
+    with zipfile.ZipFile(built.root / "_build" / "dist" / "fwbook-1-py3-none-any.whl") as zf:
+        names = zf.namelist()
+        record = zf.read("fwbook-1.dist-info/RECORD").decode()
+    assert {"d2l/__init__.py", "d2l/lists.py", "d2l/numpy.py"} <= set(names)
+    assert "d2l/numpy.py,sha256=" in record
+
+
+def test_downloaded_notebooks_start_with_a_set_up_cell_in_their_language(built: Built):
+    en = notebook(built.site / "en" / "notebooks" / "numpy" / "chapter" / "use.ipynb")
+    setup = source(en["cells"][0])
+    assert setup.startswith("# Set-up. This notebook needs the packages listed below.")
+    assert ('_setup(["numpy==1.23.5"], "d2l.numpy", '
+            f'"{built.url}/lib/fwbook-1-py3-none-any.whl")') in setup
+    zh = notebook(built.site / "zh" / "notebooks" / "numpy" / "chapter" / "use.ipynb")
+    assert source(zh["cells"][0]).startswith("# 准备环境：本笔记本需要下面列出的软件包。")
+    # A framework without requirements, on a page that does not use the library: nothing to
+    # install, no cell. A page without code: no cell.
+    lists_intro = notebook(built.site / "en" / "notebooks" / "lists" / "intro.ipynb")
+    assert "_setup(" not in source(lists_intro["cells"][0])
+    lists_use = notebook(built.site / "en" / "notebooks" / "lists" / "chapter" / "use.ipynb")
+    assert '_setup([], "d2l.lists", ' in source(lists_use["cells"][0])
+    index = notebook(built.site / "en" / "notebooks" / "numpy" / "index.ipynb")
+    assert all("_setup(" not in source(c) for c in index["cells"])
+
+
+def test_the_set_up_cell_does_nothing_in_the_books_own_kernel(built: Built, tmp_path: Path):
+    """Run the downloaded notebook as the book's kernels do (the library on PYTHONPATH, numpy
+    at its pin): the set-up cell prints nothing and installs nothing; the page's code runs."""
+    import nbclient
+    import nbformat
+
+    copy = tmp_path / "use.ipynb"
+    copy.write_bytes((built.site / "en" / "notebooks" / "numpy" / "chapter" /
+                      "use.ipynb").read_bytes())
+    nb = nbformat.read(copy, as_version=4)
+    env = {**os.environ, "PYTHONPATH": str(built.root / "_build" / "lib"),
+           "PIP_NO_INDEX": "1"}  # were it to try, pip would fail: the cell would raise
+    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=60,
+                                     resources={"metadata": {"path": str(tmp_path)}})
+    client.km = client.create_kernel_manager()
+    client.start_new_kernel(env=env)
+    client.start_new_kernel_client()
+    try:
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+    finally:
+        client._cleanup_kernel()
+    assert nb.cells[0].outputs == []
+    printed = "".join(o.get("text", "") for c in nb.cells[1:] if c.cell_type == "code"
+                      for o in c.outputs)
+    assert "numpy 2.0" in printed
+
+
+def test_zips_carry_a_readme_in_their_language_and_the_requirements(built: Built):
+    zh = built.site / "zh" / "notebooks" / "numpy" / "fwbook-zh-numpy.zip"
+    with zipfile.ZipFile(zh) as zf:
+        readme = zf.read("fwbook-zh-numpy/README.md").decode()
+        requirements = zf.read("fwbook-zh-numpy/requirements.txt").decode()
+    assert readme.startswith("# 框架之书：Jupyter 笔记本（NumPy）")
+    assert "pip install -r requirements.txt" in readme and "`d2l/`" in readme
+    assert requirements == "numpy==1.23.5\n"
+    with zipfile.ZipFile(built.site / "en" / "notebooks" / "lists" / "fwbook-en-lists.zip") as zf:
+        assert zf.read("fwbook-en-lists/README.md").decode().startswith(
+            "# Framework Book: the notebooks (Lists)")
+        assert zf.read("fwbook-en-lists/requirements.txt") == b""
+
+
+@pytest.fixture
+def served(built: Built) -> Iterator[str]:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", built.port), functools.partial(Quiet, directory=str(built.site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield built.url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_colab_buttons_follow_the_chosen_framework(built: Built, served: str):
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    colab = "https://colab.research.google.com/github/org/nbs/blob/main"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{served}/en/chapter/use.html")
+            header, footer = page.locator("a.d2l-colab"), page.locator("a.d2l-colab-footer")
+            assert header.get_attribute("href") == f"{colab}/en/lists/chapter/use.ipynb"
+            page.locator("label.sd-tab-label", has_text="NumPy").first.click()
+            assert header.get_attribute("href") == f"{colab}/en/numpy/chapter/use.ipynb"
+            assert footer.get_attribute("href") == f"{colab}/en/numpy/chapter/use.ipynb"
+            # The choice holds on the next page, even one without framework tabs, and in the
+            # other edition.
+            page.goto(f"{served}/en/intro.html")
+            assert page.locator("a.d2l-colab").get_attribute("href") == \
+                f"{colab}/en/numpy/intro.ipynb"
+            page.goto(f"{served}/zh/chapter/use.html")
+            assert page.locator("a.d2l-colab").get_attribute("href") == \
+                f"{colab}/zh/numpy/chapter/use.ipynb"
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(os.environ.get("D2LBOOK_LONG") != "1",
+                    reason="a fresh virtual environment (pip, ~1 min): D2LBOOK_LONG=1")
+def test_a_downloaded_notebook_runs_in_a_fresh_environment(built: Built, served: str,
+                                                           tmp_path: Path):
+    """A virtual environment with only Jupyter (nbclient, ipykernel), the notebook downloaded
+    alone: its set-up cell installs numpy at its pin and the book's wheel from the site."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "nbclient==0.11.0",
+                    "ipykernel==7.4.0"], check=True)
+    listed = subprocess.run([str(python), "-m", "pip", "list", "--format=json"],
+                            capture_output=True, text=True, check=True).stdout
+    assert not {p["name"].lower() for p in json.loads(listed)} & {"numpy", "fwbook"}
+    folder = tmp_path / "download"
+    folder.mkdir()
+    page = folder / "use.ipynb"
+    import urllib.request
+
+    with urllib.request.urlopen(f"{served}/en/notebooks/numpy/chapter/use.ipynb") as r:
+        page.write_bytes(r.read())
+    run = ("import nbformat, nbclient, sys\n"
+           "nb = nbformat.read(sys.argv[1], as_version=4)\n"
+           "nbclient.NotebookClient(nb, kernel_name='python3', timeout=600,\n"
+           "    resources={'metadata': {'path': sys.argv[2]}}).execute()\n"
+           "nbformat.write(nb, sys.argv[1])\n")
+    out = subprocess.run([str(python), "-c", run, str(page), str(folder)],
+                         capture_output=True, text=True, cwd=folder)
+    assert out.returncode == 0, out.stderr[-3000:]
+    nb = notebook(page)
+    printed = ["".join(o.get("text", "") for o in c.get("outputs", []))
+               for c in nb["cells"] if c["cell_type"] == "code"]
+    assert printed[0].startswith("installing: numpy==1.23.5 http://127.0.0.1:")
+    assert "numpy 2.0" in "".join(printed[1:])
