@@ -229,3 +229,16 @@ def test_a_downloaded_notebook_runs_in_a_fresh_environment(built: Built, served:
                for c in nb["cells"] if c["cell_type"] == "code"]
     assert printed[0].startswith("installing: numpy==1.23.5 http://127.0.0.1:")
     assert "numpy 2.0" in "".join(printed[1:])
+
+
+def test_a_missing_library_package_is_installed_from_the_wheel(tmp_path: Path):
+    """Where the library's package is absent (not only its module), the cell asks pip for the
+    wheel (here pip cannot reach it, so the cell fails with pip's error, not Python's)."""
+    from d2lbook.render.setup_cell import setup_source
+
+    code = setup_source("en", ("ipykernel==7.4.0",), "nosuchbook.torch",
+                        (tmp_path / "nosuchbook-1-py3-none-any.whl").as_uri())
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, env={**os.environ, "PIP_NO_INDEX": "1"})
+    assert out.stdout.startswith(f"installing: {tmp_path.as_uri()}/nosuchbook-1-py3"), out
+    assert "CalledProcessError" in out.stderr and "ModuleNotFoundError" not in out.stderr

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from d2lbook.commands.build import FORMATS, BuildResult, as_up_to_date, build_editions
+from d2lbook.commands.live import STATE_PATH, LiveState, with_script
 from d2lbook.config import BookConfig, Language, load_config
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
@@ -165,13 +166,38 @@ class ServeEvent:
 class Preview:
     """A static server for ``_build/site/`` on ``host:port`` (a background thread)."""
 
-    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000):
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000,
+                 live: LiveState | None = None):
         import functools
         import http.server
+        import urllib.parse
 
         class Quiet(http.server.SimpleHTTPRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                url = urllib.parse.urlsplit(self.path)
+                if live is None:
+                    return super().do_GET()
+                if url.path == STATE_PATH:
+                    page = urllib.parse.parse_qs(url.query).get("page", ["/"])[0]
+                    return self._send(live.answer(page), "application/json")
+                if url.path.endswith(("/", ".html")):
+                    path = Path(self.translate_path(url.path))
+                    path = path / "index.html" if path.is_dir() else path
+                    if path.is_file():
+                        return self._send(with_script(path.read_bytes()),
+                                          "text/html; charset=utf-8")
+                return super().do_GET()
+
+            def _send(self, body: bytes, kind: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
 
         # The folder is looked up by path on every request, so a swapped-in site is served at
         # once (never a half-copied one).
@@ -211,11 +237,24 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
     (A process that stays up also keeps what it computed from unchanged pages: jupytext
     conversions, applied catalogs, Sphinx's Chinese search dictionary.)"""
     stop = stop or threading.Event()
+    live = LiveState()
+    said: set[str] = set()  # warnings and broken links already reported: said once
+
+    def show(result: Any, reload: bool = True) -> None:
+        editions = result.build.editions if isinstance(result, SiteBuild) else []
+        live.served(editions, reload)
+        for e in editions:
+            edition = "" if e.lang == cfg.source_language.code else f" ({e.lang} edition)"
+            for warning in [*map(str, e.problems), *e.warnings]:
+                if f"{warning}{edition}" not in said:
+                    said.add(f"{warning}{edition}")
+                    report(ServeEvent("warning", f"warning: {warning}{edition}"))
 
     def run(config: BookConfig, langs: tuple[Language, ...] | None = None) -> str:
         """Rebuild; returns when each edition was served ("en 2.1s, zh 5.0s")."""
         if rebuild is not None:
             results = [rebuild(config)]
+            show(results[0])
             times = ""
         else:
             results, served = [], []
@@ -228,6 +267,7 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
             for fmts in passes:
                 for group in groups:
                     results.append(build_site(config, fmts, jobs, langs=group))
+                    show(results[-1], reload=fmts is passes[0])
                     if fmts is passes[0]:
                         codes = "+".join(lang.code for lang in group)
                         served.append(f"{codes} {time.perf_counter() - t0:.1f}s")
@@ -235,7 +275,9 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
                 served.append(f"downloads {time.perf_counter() - t0:.1f}s")
             times = ", ".join(served)
         missing = results[-1].site.missing if isinstance(results[-1], SiteBuild) else []
+        missing = [m for m in missing if m not in said]
         if missing:
+            said.update(missing)
             report(ServeEvent("warning", "not built yet, so these links are broken: "
                               + ", ".join(missing) + " (serve --pdf builds the PDFs)"))
         return times
@@ -247,7 +289,7 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
         _warm_up_in_background(cfg)
     site = BookLayout(cfg).site
     site.mkdir(parents=True, exist_ok=True)
-    preview = Preview(site, host, port).start()
+    preview = Preview(site, host, port, live).start()
     report(ServeEvent("serving", f"serving {site} at {preview.url} (Ctrl-C stops)"))
     rebuilds = 0
     try:
@@ -268,6 +310,7 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
                 times = run(cfg, tuple(lang for lang in cfg.languages
                                        if lang.code in {x.code for x in langs}))
             except Exception as err:  # noqa: BLE001 - keep serving the last good site
+                live.failed(str(err))  # shown in the open pages instead of the stale ones
                 report(ServeEvent("failed", f"rebuild failed: {err}"))
                 continue
             rebuilds += 1

@@ -36,8 +36,14 @@ def _setup(requirements, library, wheel):
         except importlib.metadata.PackageNotFoundError:
             return True
 
+    def found(module):
+        try:
+            return importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:  # its package is missing
+            return False
+
     todo = [r for r in requirements if missing(r)]
-    if library and importlib.util.find_spec(library) is None:
+    if library and not found(library):
         todo.append(wheel)
     if todo:
         print({installing}, " ".join(todo))
