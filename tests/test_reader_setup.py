@@ -225,7 +225,7 @@ def test_a_downloaded_notebook_runs_in_a_fresh_environment(built: Built, served:
                          capture_output=True, text=True, cwd=folder)
     assert out.returncode == 0, out.stderr[-3000:]
     nb = notebook(page)
-    printed = ["".join(o.get("text", "") for o in c.get("outputs", []))
+    printed = ["".join(source({"source": o.get("text", "")}) for o in c.get("outputs", []))
                for c in nb["cells"] if c["cell_type"] == "code"]
     assert printed[0].startswith("installing: numpy==1.23.5 http://127.0.0.1:")
     assert "numpy 2.0" in "".join(printed[1:])

@@ -14,6 +14,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 STATE_PATH = "/_d2lbook/state"
@@ -59,9 +60,12 @@ SCRIPT = """<script id="d2lbook-live">
       .then(function (r) { return r.json(); })
       .then(function (state) {
         if (seen === null) seen = state.id;
-        if (state.id !== seen && state.status === "ok") { location.reload(); return; }
+        if (state.id !== seen && state.id && state.status === "ok") {
+          location.reload();
+          return;
+        }
         show(state);
-        setTimeout(poll, 250);
+        setTimeout(poll, 100);
       })
       .catch(function () { setTimeout(poll, 1000); });
   }
@@ -75,15 +79,17 @@ SCRIPT = """<script id="d2lbook-live">
 """.replace("STATE_PATH", STATE_PATH)
 
 _LOCATION = re.compile(r"^(?:source/[^/]+/(?P<page>[^:]+?)\.md|"
-                       r"[^:]*?/LC_MESSAGES/(?P<catalog>[^:]+?)\.po)(?::\d+)?:")
+                       r"[^:]*?/LC_MESSAGES/(?P<catalog>[^:]+?)\.po)(?::\d+)?:"
+                       r"|^(?P<docname>[\w/.-]+): ")
+"""``source/<code>/<page>.md:<line>:``, ``locale/…/LC_MESSAGES/<page>.po:<line>:`` or, for the
+notebooks' warnings, ``<page>: ``."""
 
 
 @dataclass
 class LiveState:
-    """What the pages ask for: the build id (a new one when a rebuild is served), whether the
-    last rebuild failed and why, and the warnings per served page path (``/en/page.html``)."""
+    """What the pages ask for: whether the last rebuild failed and why, and the warnings per
+    served page path (``/en/page.html``); each page's version is read from the site."""
 
-    id: int = 0
     status: str = "ok"
     error: str = ""
     warnings: dict[str, list[str]] = field(default_factory=dict)
@@ -91,8 +97,8 @@ class LiveState:
 
     def served(self, editions: list[Any], reload: bool = True) -> None:
         """A build was swapped in: ``editions`` are its ``EditionResult``s (their warnings
-        replace those of the same editions); ``reload``: the open pages reload (not when
-        only the downloads were bundled)."""
+        replace those of the same editions); ``reload``: its pages were built (not only
+        the downloads bundled), so a failure shown before is over."""
         with self.lock:
             for e in editions:
                 prefix = f"/{e.lang}/"
@@ -102,18 +108,29 @@ class LiveState:
                     page = page_of(warning)
                     if page:
                         self.warnings.setdefault(f"{prefix}{page}.html", []).append(warning)
-            self.id += int(reload)
-            self.status, self.error = "ok", ""
+            if reload:
+                self.status, self.error = "ok", ""
 
     def failed(self, error: str) -> None:
         with self.lock:
             self.status, self.error = "failed", error
 
-    def answer(self, page: str) -> bytes:
+    def answer(self, page: str, site: Path) -> bytes:
+        """The state for the page at URL path ``page`` of the site served from ``site``. Its
+        id is the page file's own (modification time, size): a site is swapped in whole,
+        and a page file is copied with its time only when Sphinx wrote it again, else
+        linked from the site before, so an open page reloads as soon as a new version of it
+        is served, and only then."""
         if page.endswith("/"):
             page += "index.html"
+        path = (site / page.lstrip("/")).resolve()
+        try:
+            st = path.stat() if path.is_relative_to(site.resolve()) else None
+        except OSError:
+            st = None
+        version = f"{st.st_mtime_ns}-{st.st_size}" if st else ""
         with self.lock:
-            return json.dumps({"id": self.id, "status": self.status, "error": self.error,
+            return json.dumps({"id": version, "status": self.status, "error": self.error,
                                "warnings": self.warnings.get(page, [])},
                               ensure_ascii=False).encode("utf-8")
 
@@ -121,7 +138,7 @@ class LiveState:
 def page_of(warning: str) -> str:
     """The page a warning is about (``chapter/page``), from its location; empty if none."""
     m = _LOCATION.match(warning)
-    return (m.group("page") or m.group("catalog")) if m else ""
+    return (m.group("page") or m.group("catalog") or m.group("docname")) if m else ""
 
 
 def with_script(html: bytes) -> bytes:

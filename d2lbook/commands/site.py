@@ -156,6 +156,24 @@ def _warm_up_in_background(cfg: BookConfig) -> None:
     threading.Thread(target=work, daemon=True, name="d2lbook-warm-up").start()
 
 
+def _quiet_root_logger() -> None:
+    """The theme imports ``a11y_pygments``, which calls ``logging.basicConfig(level=INFO)``
+    on import: in a process that stays up, every later INFO line of any library (nbclient's
+    "Executing notebook with kernel" on each rebuild) would reach the terminal. Import it
+    here first and undo what it did to the root logger."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        import a11y_pygments  # noqa: F401
+    except ImportError:
+        return
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+    root.setLevel(level)
+
+
 @dataclass
 class ServeEvent:
     kind: str
@@ -182,7 +200,7 @@ class Preview:
                     return super().do_GET()
                 if url.path == STATE_PATH:
                     page = urllib.parse.parse_qs(url.query).get("page", ["/"])[0]
-                    return self._send(live.answer(page), "application/json")
+                    return self._send(live.answer(page, root), "application/json")
                 if url.path.endswith(("/", ".html")):
                     path = Path(self.translate_path(url.path))
                     path = path / "index.html" if path.is_dir() else path
@@ -237,6 +255,7 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
     (A process that stays up also keeps what it computed from unchanged pages: jupytext
     conversions, applied catalogs, Sphinx's Chinese search dictionary.)"""
     stop = stop or threading.Event()
+    _quiet_root_logger()
     live = LiveState()
     said: set[str] = set()  # warnings and broken links already reported: said once
 
