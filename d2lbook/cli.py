@@ -202,6 +202,17 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from d2lbook.commands.publish import publish
+
+    cfg = _config(args)
+    for done in publish(cfg, args.message or ""):
+        state = (f"commit {done.commit[:12]}" if done.commit
+                 else "copied" if done.changed else "unchanged, nothing pushed")
+        print(f"{done.what}: {done.files} file(s) -> {done.target} ({state})")
+    return 0
+
+
 def version() -> str:
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as installed
@@ -297,6 +308,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("clean", help="remove _build/, keeping the execution cache")
     p.add_argument("--all", action="store_true", help="remove the execution cache too")
     p.set_defaults(func=cmd_clean)
+
+    p = sub.add_parser("publish", help="push the built site and notebooks where "
+                       "[tool.d2lbook.publish] says (a git branch or a folder)")
+    p.add_argument("--message", "-m", help="the commit message (default: says what and from "
+                   "which commit)")
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("cache", help="list or clear cached executions")
     p.add_argument("action", choices=["list", "clear"])

@@ -242,3 +242,91 @@ def test_a_missing_library_package_is_installed_from_the_wheel(tmp_path: Path):
                          cwd=tmp_path, env={**os.environ, "PIP_NO_INDEX": "1"})
     assert out.stdout.startswith(f"installing: {tmp_path.as_uri()}/nosuchbook-1-py3"), out
     assert "CalledProcessError" in out.stderr and "ModuleNotFoundError" not in out.stderr
+
+
+# -- publish: the site and the notebook trees, to git branches of local bare repositories or
+# to a folder
+
+
+def git_out(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                          check=True).stdout
+
+
+def with_publish(root: Path, table: str) -> str:
+    pyproject = root / "pyproject.toml"
+    before = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(before + "\n[tool.d2lbook.publish]\n" + table, encoding="utf-8")
+    return before
+
+
+def test_publish_pushes_the_site_and_the_notebook_trees_to_branches(built: Built,
+                                                                    tmp_path: Path):
+    pages, notebooks = tmp_path / "pages.git", tmp_path / "notebooks.git"
+    for bare in (pages, notebooks):
+        subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    before = with_publish(built.root, f'site_repository = "{pages}"\n'
+                                      f'notebooks_repository = "{notebooks}"\n')
+    try:
+        out = cli(built.root, "publish")
+        assert out.returncode == 0, out.stderr
+        assert "site: " in out.stdout and f"-> {pages} gh-pages (commit " in out.stdout
+        assert f"-> {notebooks} main (commit " in out.stdout
+        files = set(git_out(pages, "ls-tree", "-r", "--name-only", "gh-pages").split())
+        assert {"index.html", ".nojekyll", "en/chapter/use.html", "zh/chapter/use.html",
+                "lib/fwbook-1-py3-none-any.whl"} <= files
+        nbs = set(git_out(notebooks, "ls-tree", "-r", "--name-only", "main").split())
+        # where the Colab links point: <lang>/<framework>/<page>.ipynb
+        assert {"en/numpy/chapter/use.ipynb", "zh/lists/chapter/use.ipynb",
+                "en/numpy/chapter/d2l/numpy.py", "en/numpy/requirements.txt"} <= nbs
+        assert not any(name.endswith(".zip") for name in nbs)
+
+        again = cli(built.root, "publish")
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.count("unchanged, nothing pushed") == 2
+        assert git_out(pages, "rev-list", "--count", "gh-pages").strip() == "1"
+
+        # A new build is a new commit on top of the published one (never a forced push).
+        extra = built.site / "en" / "new.html"
+        extra.write_text("<p>new</p>")
+        try:
+            third = cli(built.root, "publish", "-m", "Second edition")
+        finally:
+            extra.unlink()
+        assert third.returncode == 0, third.stderr
+        log = git_out(pages, "log", "--format=%s", "gh-pages").splitlines()
+        assert log[0] == "Second edition" and log[1].startswith("Publish the site of fwbook 1")
+        assert "en/new.html" in git_out(pages, "ls-tree", "-r", "--name-only", "gh-pages")
+    finally:
+        (built.root / "pyproject.toml").write_text(before, encoding="utf-8")
+
+
+def test_publish_to_a_folder_replaces_only_what_it_made(built: Built, tmp_path: Path):
+    www = tmp_path / "www"
+    before = with_publish(built.root, f'site_folder = "{www}"\n')
+    try:
+        out = cli(built.root, "publish")
+        assert out.returncode == 0, out.stderr
+        assert (www / "en" / "chapter" / "use.html").is_file()
+        assert (www / "lib" / "fwbook-1-py3-none-any.whl").is_file()
+        (www / "stale.html").write_text("left from before")
+        assert cli(built.root, "publish").returncode == 0
+        assert not (www / "stale.html").exists()  # the folder holds the site as built
+
+        foreign = tmp_path / "mine"
+        foreign.mkdir()
+        (foreign / "keep.txt").write_text("mine")
+        (built.root / "pyproject.toml").write_text(
+            before + f'\n[tool.d2lbook.publish]\nsite_folder = "{foreign}"\n')
+        refused = cli(built.root, "publish")
+        assert refused.returncode == 2
+        assert "did not put there (nothing was changed)" in refused.stderr
+        assert [p.name for p in foreign.iterdir()] == ["keep.txt"]
+    finally:
+        (built.root / "pyproject.toml").write_text(before, encoding="utf-8")
+
+
+def test_publish_without_a_target_says_what_to_set(built: Built):
+    out = cli(built.root, "publish")
+    assert out.returncode == 2
+    assert "nothing to publish: set site_repository or site_folder" in out.stderr
