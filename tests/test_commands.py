@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.fwbook import make_book
 from tests.test_errors import small_book
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,22 +113,3 @@ def test_linkcheck_names_the_broken_link_at_its_line(tmp_path: Path, local_serve
             in out.stderr), out.stderr
     assert "ok.html" not in out.stderr
     assert "en: 2 link(s) checked, 1 broken -> _build/en/linkcheck/output.txt" in out.stdout
-
-
-def test_a_failed_build_ends_with_a_summary(tmp_path: Path) -> None:
-    root = make_book(tmp_path / "b")
-    first = cli(root, "build", "html", "--lang", "en")
-    assert first.returncode == 0, first.stderr
-    use = root / "source" / "en" / "chapter" / "use.md"
-    use.write_text(use.read_text().replace("print('numpy only', d2l.Counter().tick())",
-                                           "raise ValueError('boom')")
-                   .replace("print('lists',", "print('lists!',"))
-    out = cli(root, "build", "html", "--lang", "all")
-    assert out.returncode == 2
-    tail = out.stderr[out.stderr.index("build failed; summary:"):]
-    assert "ValueError: boom" in out.stderr
-    assert "failed:      source/en/chapter/use.md [numpy]" in tail
-    assert "[lists]" not in tail  # the lists notebook of that page ran to the end
-    assert "cached:      1 notebook(s)" in tail
-    assert "not updated: _build/en/html (still the previous build's)" in tail
-    assert "not built:   _build/zh/html, _build/site" in tail

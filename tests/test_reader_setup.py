@@ -244,6 +244,27 @@ def test_a_missing_library_package_is_installed_from_the_wheel(tmp_path: Path):
     assert "CalledProcessError" in out.stderr and "ModuleNotFoundError" not in out.stderr
 
 
+def test_a_failed_build_ends_with_a_summary(built: Built):
+    """(On this module's book, already built: what a failed build leaves is the previous one.)"""
+    use = built.root / "source" / "en" / "chapter" / "use.md"
+    text = use.read_text()
+    use.write_text(text.replace("print('numpy only', d2l.Counter().tick())",
+                                "raise ValueError('boom')").replace("print('lists',",
+                                                                    "print('lists!',"))
+    try:
+        out = cli(built.root, "build", "html", "--lang", "all")
+    finally:
+        use.write_text(text)
+    assert out.returncode == 2
+    assert "ValueError: boom" in out.stderr
+    tail = out.stderr[out.stderr.index("build failed; summary:"):]
+    assert "failed:      source/en/chapter/use.md [numpy]" in tail
+    assert "[lists]" not in tail  # the lists notebook of that page ran to the end
+    assert "cached:      1 notebook(s)" in tail
+    assert ("not updated: _build/en/html, _build/zh/html, _build/site (still the previous "
+            "build's)") in tail
+
+
 # -- publish: the site and the notebook trees, to git branches of local bare repositories or
 # to a folder
 
