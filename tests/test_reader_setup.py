@@ -351,3 +351,35 @@ def test_publish_without_a_target_says_what_to_set(built: Built):
     out = cli(built.root, "publish")
     assert out.returncode == 2
     assert "nothing to publish: set site_repository or site_folder" in out.stderr
+
+
+def test_search_snippets_have_no_chrome_and_the_query_follows_the_language(built: Built,
+                                                                          served: str):
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{served}/en/search.html?q=prose")
+            snippets = page.locator("#search-results li p.context")
+            snippets.first.wait_for(timeout=15_000)
+            text = " ".join(snippets.all_inner_texts())
+            assert "Plain prose" in text
+            for chrome in ("Colab", "Download", "Contents", "中文", "Previous", "Next"):
+                assert chrome not in text, text
+            # What Sphinx takes the snippets from holds the chrome: the test can fail.
+            raw = page.evaluate("""async () => {
+                const html = await (await fetch('intro.html')).text();
+                const doc = new DOMParser().parseFromString(html, 'text/html');
+                return doc.querySelector('[role=main]').textContent; }""")
+            assert "Colab" in raw and "Download" in raw
+            switch = page.locator("a.d2l-lang-switch")
+            assert switch.get_attribute("href").endswith("/zh/search.html?q=prose")
+            switch.click()
+            page.wait_for_url("**/zh/search.html?q=prose")
+            assert page.locator("input[name=q]").first.input_value() == "prose"
+        finally:
+            browser.close()

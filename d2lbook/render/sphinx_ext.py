@@ -334,6 +334,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("build-finished", _copy_mathjax)
     app.add_css_file("d2lbook.css")
     app.add_js_file("d2lbook-frameworks.js")
+    app.add_js_file("d2lbook-search.js")
     _fix_chinese_search(app)
     quiet_jieba()
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2"}
