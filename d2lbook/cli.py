@@ -113,7 +113,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     formats = FORMATS if args.format in ("all", "site") else (args.format,)
     langs = cfg.select(args.lang)
     whole_site = args.format == "site" or (args.format == "all" and langs == cfg.languages)
-    reporter = Reporter()
+    reporter, started = Reporter(), time.time()
     try:
         if whole_site:
             built = build_site(cfg, formats, args.jobs, reporter, langs)
@@ -125,7 +125,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         from d2lbook.commands.failure import failure_summary
 
         print(f"error: {err}", file=sys.stderr)
-        summary = failure_summary(cfg, langs, formats, reporter.failed, reporter.executed, True)
+        summary = failure_summary(cfg, langs, formats, reporter.failed, reporter.executed, True,
+                                  started)
         print("\n".join(summary.lines()), file=sys.stderr)
         return err.exit_code
     for e in result.editions:

@@ -18,6 +18,8 @@ class FailureSummary:
     """``source/en/page.md [pytorch] (en)`` per failed notebook."""
     executed: int = 0
     """Notebooks that ran to the end in this build (cached: the next build reuses them)."""
+    updated: list[str] = field(default_factory=list)
+    """Outputs written by this build before it stopped (a rendering error in a later step)."""
     stale: list[str] = field(default_factory=list)
     """Outputs not updated that hold a previous build's result."""
     absent: list[str] = field(default_factory=list)
@@ -30,6 +32,8 @@ class FailureSummary:
         if self.executed:
             out.append(f"  cached:      {self.executed} notebook(s) that ran to the end "
                        "(the next build reuses them)")
+        if self.updated:
+            out.append(f"  updated:     {', '.join(self.updated)}")
         if self.stale:
             out.append(f"  not updated: {', '.join(self.stale)} (still the previous build's)")
         if self.absent:
@@ -37,11 +41,19 @@ class FailureSummary:
         return out
 
 
+def _written_since(path: Path, started: float) -> bool:
+    if path.is_file():
+        return path.stat().st_mtime >= started
+    return any(p.stat().st_mtime >= started for p in path.rglob("*") if p.is_file())
+
+
 def failure_summary(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...],
-                    failed: list[PageKey], executed: int, site: bool) -> FailureSummary:
-    """The summary of a build of ``langs`` in ``formats`` that stopped with an error after
-    ``failed`` notebooks failed and ``executed`` ran (the outputs are rendered only after
-    every notebook succeeded, so none of them was updated)."""
+                    failed: list[PageKey], executed: int, site: bool,
+                    started: float) -> FailureSummary:
+    """The summary of a build of ``langs`` in ``formats``, started at ``started`` (a
+    ``time.time()``), that stopped with an error after ``failed`` notebooks failed and
+    ``executed`` ran. Outputs are rendered only once every notebook succeeded; an output with
+    a file written since ``started`` was updated before a later step failed."""
     layout = BookLayout(cfg)
     summary = FailureSummary(executed=executed)
     seen = set()
@@ -63,5 +75,7 @@ def failure_summary(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple
     if site:
         outputs.append(layout.site)
     for path in outputs:
-        (summary.stale if path.exists() else summary.absent).append(layout.relative(path))
+        kind = (summary.absent if not path.exists() else
+                summary.updated if _written_since(path, started) else summary.stale)
+        kind.append(layout.relative(path))
     return summary
