@@ -126,3 +126,55 @@ def test_the_theme_does_not_turn_on_info_logging_in_serve() -> None:
     out = subprocess.run([sys.executable, "-c", code.format(quiet=quiet)],
                          capture_output=True, text=True)
     assert out.returncode == 0 and out.stderr == "", out.stderr
+
+
+def test_a_failed_first_build_serves_the_last_site_with_its_error(tmp_path: Path) -> None:
+    """``serve`` started on a book that does not build: the last site is served and its pages
+    show the error, until an edit fixes it."""
+    from d2lbook.commands.site import serve
+    from d2lbook.errors import RenderError
+    from d2lbook.render.site import assemble_site
+    from tests.test_site import fake_outputs, make_book
+
+    cfg = make_book(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(  # read again by each rebuild
+        '[tool.d2lbook]\nname = "bk"\nauthor = "A"\nversion = "1"\n'
+        '[tool.d2lbook.languages.en]\ntitle = "Book"\n'
+        '[tool.d2lbook.languages.zh]\ntitle = "书"\nlocale = "zh_CN"\n')
+    fake_outputs(cfg, "last good")
+    assemble_site(cfg)
+    calls: list[int] = []
+
+    def rebuild(config) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RenderError("Sphinx (html) failed on the page: broken")
+        fake_outputs(config, "fixed")
+        assemble_site(config)
+
+    urls: list[str] = []
+    events: list[tuple[str, str]] = []
+
+    def report(event) -> None:
+        events.append((event.kind, event.message))
+        if event.kind == "serving":
+            urls.append(re.search(r"(http://\S+/)", event.message)[1])
+
+    stop = threading.Event()
+    thread = threading.Thread(target=serve, kwargs=dict(
+        cfg=cfg, port=0, interval=0.05, report=report, stop=stop, rebuild=rebuild))
+    thread.start()
+    try:
+        wait(lambda: urls or not thread.is_alive(), "serve did not start", 20)
+        state = urls[0] + "_d2lbook/state?page=/en/index.html"
+        answer = json.loads(fetch(state))
+        assert answer["status"] == "failed" and "broken" in answer["error"]
+        assert "last good en" in fetch(urls[0] + "en/index.html")
+        (tmp_path / "source" / "en" / "ch" / "a.md").write_text("# A, fixed\n")
+        wait(lambda: json.loads(fetch(state) or "{}").get("status") == "ok", f"not fixed {events}",
+             20)
+        assert "fixed en" in fetch(urls[0] + "en/index.html")
+    finally:
+        stop.set()
+        thread.join(timeout=20)
+    assert ("failed", "build failed: Sphinx (html) failed on the page: broken") in events

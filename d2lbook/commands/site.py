@@ -245,7 +245,8 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
           stop: threading.Event | None = None,
           rebuild: Callable[[BookConfig], Any] | None = None, build_first: bool = True) -> int:
     """Build the site, serve it, and rebuild whenever a watched file changes, until ``stop``
-    is set (or Ctrl-C). A failed rebuild is reported and the last good site stays served.
+    is set (or Ctrl-C). A failed rebuild (or first build, when a site was built before) is
+    reported, and the last good site stays served with the error over its pages.
     Returns the number of rebuilds after the first build.
 
     A rebuild builds only the editions whose inputs changed (``editions_to_rebuild``), one
@@ -303,7 +304,14 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
 
     state = snapshot(watched_paths(cfg))
     if build_first:
-        run(cfg)
+        try:
+            run(cfg)
+        except Exception as err:
+            if not (BookLayout(cfg).site / "index.html").is_file():
+                raise  # nothing to show yet
+            # The last site is served, covered by the error, until a change fixes it.
+            live.failed(str(err))
+            report(ServeEvent("failed", f"build failed: {err}"))
     if rebuild is None:
         _warm_up_in_background(cfg)
     site = BookLayout(cfg).site
