@@ -383,3 +383,18 @@ def test_search_snippets_have_no_chrome_and_the_query_follows_the_language(built
             assert page.locator("input[name=q]").first.input_value() == "prose"
         finally:
             browser.close()
+
+
+def test_colab_links_point_at_the_published_notebooks_branch(tmp_path: Path):
+    from d2lbook.config import parse_config
+    from d2lbook.render.site import page_links
+
+    (tmp_path / "source" / "en").mkdir(parents=True)
+    cfg = parse_config(tmp_path, {
+        "name": "b", "author": "A", "version": "1", "languages": {"en": {"title": "B"}},
+        "frameworks": {"mxnet": {"name": "MXNet"}, "pytorch": {"name": "PyTorch"}},
+        "urls": {"colab": "org/nbs"}, "publish": {"notebooks_branch": "notebooks"}})
+    links = page_links(cfg, cfg.language("en"), "ch/a", {"en": frozenset({"ch/a"})})
+    assert [fw.colab.href for fw in links.frameworks] == [
+        f"https://colab.research.google.com/github/org/nbs/blob/notebooks/en/{key}/ch/a.ipynb"
+        for key in ("mxnet", "pytorch")]

@@ -111,7 +111,8 @@ def page_links(cfg: BookConfig, lang: Language, page: str,
             Link(f"{up}{folder}/{page}.ipynb", text["notebook"]) if is_document else None,
             Link(f"{up}{folder}/{stem}.zip", text["zip"]),
             Link(f"{up}{PDF}/{stem}.pdf", text["pdf"]),
-            Link(f"{COLAB}/{urls.colab.strip('/')}/blob/main/{sub}/{page}.ipynb", text["colab"])
+            Link(f"{COLAB}/{urls.colab.strip('/')}/blob/{cfg.publish.notebooks_branch}/"
+                 f"{sub}/{page}.ipynb", text["colab"])
             if is_document and urls.colab else None))
     first = per_fw[0]
     notebook, colab = first.notebook, first.colab
