@@ -153,6 +153,23 @@ class Urls:
 
 
 @dataclass(frozen=True)
+class Publish:
+    """Where ``d2lbook publish`` puts the site and the notebooks; each goes to a git branch
+    (``*_repository``: a URL or a path git can push to) or to a folder (``*_folder``)."""
+
+    site_repository: str = ""
+    """Git repository of the site (``git@github.com:org/book.git``)."""
+    site_branch: str = "gh-pages"
+    site_folder: str = ""
+    """A folder to copy the site into instead (a web server's root), relative to the book."""
+    notebooks_repository: str = ""
+    """Git repository of the notebook trees (``<lang>/<framework>/<page>.ipynb``): the one
+    ``urls.colab`` names, for "Open in Colab"."""
+    notebooks_branch: str = "main"
+    notebooks_folder: str = ""
+
+
+@dataclass(frozen=True)
 class BookConfig:
     """Everything a build needs to know about the book."""
 
@@ -172,6 +189,7 @@ class BookConfig:
     """Where every output goes."""
     execution: Execution = field(default_factory=Execution)
     urls: Urls = field(default_factory=Urls)
+    publish: Publish = field(default_factory=Publish)
     frameworks: tuple[Framework, ...] = ()
     """The frameworks, the first being the default; never empty (a book without framework
     tables gets one implicit framework running ``execution.kernel``)."""
@@ -313,7 +331,9 @@ def parse_config(root: Path, table: dict[str, Any], locate: Any = None) -> BookC
     exec_table = table.pop("execution", {})
     urls_table = table.pop("urls", {})
     fw_table = table.pop("frameworks", {})
-    for name, sub in (("execution", exec_table), ("urls", urls_table)):
+    publish_table = table.pop("publish", {})
+    for name, sub in (("execution", exec_table), ("urls", urls_table),
+                      ("publish", publish_table)):
         if not isinstance(sub, dict):
             problems.append(Problem(getattr(locate, "path", "pyproject.toml"),
                                     locate("tool.d2lbook", name) if locate else 0,
@@ -363,6 +383,8 @@ def parse_config(root: Path, table: dict[str, Any], locate: Any = None) -> BookC
         problems.append(Problem("pyproject.toml", 0, "execution.output_limit must be 0 (no "
                                 "limit) or a number of characters"))
     urls = Urls(**_build(Urls, urls_table, "urls", problems, locate))
+    publish = Publish(**_build(Publish, publish_table if isinstance(publish_table, dict) else {},
+                               "publish", problems, locate))
     frameworks = _frameworks(fw_table, problems)
 
     top = _build(BookConfig, table, "tool.d2lbook", problems, locate)
@@ -372,7 +394,7 @@ def parse_config(root: Path, table: dict[str, Any], locate: Any = None) -> BookC
     if problems:
         raise ConfigError(problems)
     cfg = BookConfig(root=root, languages=tuple(languages), execution=execution, urls=urls,
-                     frameworks=frameworks, **top)
+                     publish=publish, frameworks=frameworks, **top)
     if not cfg.source_dir.is_dir():
         raise ConfigError([Problem(cfg.source_dir, 0, "source folder of the first language "
                                    "does not exist")])

@@ -122,3 +122,8 @@ class NotWritable(D2lbookError):
 WRITE_ERRNOS = frozenset({1, 13, 28, 30, 122})
 """EPERM, EACCES, ENOSPC, EROFS, EDQUOT: an ``OSError`` with one of these is a
 :class:`NotWritable`."""
+
+
+class UsageError(D2lbookError):
+    """A command was asked for something it cannot do as asked (``d2lbook new`` into a folder
+    that is not empty); the message says what to do instead."""

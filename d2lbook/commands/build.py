@@ -312,10 +312,11 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
                 nbs = _one_framework(fw_notebooks, fw.key)
                 lib = {rel: text for rel, text in library.items()
                        if rel.endswith(("__init__.py", f"/{fw.module}.py"))} if fw.module else {}
+                setup, extras = _reader_setup(cfg, lang, fw)
                 bundle = write_bundle(layout.notebooks(lang, fw.key),
                                       layout.notebook_zip(lang, fw.key),
                                       layout.stem(lang, fw.key), nbs, docnames, resolver,
-                                      edition.tree, edition.assets, lib)
+                                      edition.tree, edition.assets, lib, setup, extras)
                 bundle_warnings += [w for w in bundle.warnings if w not in bundle_warnings]
                 result.zips[fw.key] = bundle.zip_path
             bundle_warnings = reader_warnings(bundle_warnings, run.warnings,
@@ -363,6 +364,25 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             result.pdfs[fw.key] = target
         result.pdf = result.pdfs[cfg.default_framework.key]
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
+
+
+def _reader_setup(cfg: BookConfig, lang: Language, fw: Any) -> tuple[Callable, dict[str, str]]:
+    """The set-up cell of ``fw``'s downloaded notebooks (for a notebook with code) and the
+    files at the top of its zip (README, requirements)."""
+    from d2lbook.render.bundle import zip_extras
+    from d2lbook.render.setup_cell import kernel_requirements, setup_cell
+    from d2lbook.render.wheel import WHEEL_FOLDER, wheel_filename
+
+    site = cfg.urls.site.rstrip("/")
+    wheel = f"{site}/{WHEEL_FOLDER}/{wheel_filename(cfg)}" if site and fw.library else ""
+
+    def setup(nb: dict) -> dict | None:
+        library = fw.library if imports_library(nb, fw) else ""
+        if not code_cells(nb) or not (kernel_requirements(fw.requirements) or library):
+            return None  # nothing it could install
+        return setup_cell(lang.code, fw.requirements, library, wheel)
+
+    return setup, zip_extras(lang.code, lang.title, fw.name, fw.package, fw.requirements)
 
 
 _HTML_RUNS: dict[tuple[str, str], Any] = {}
