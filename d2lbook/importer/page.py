@@ -45,6 +45,12 @@ AUTODOC = re.compile(r"^\s*\.\.\s+auto\w+::", re.M)
 RST_TITLE = re.compile(r"^[ \t]*\w.*\n[ \t]*([=\-~^\"'`#*+])\1{2,}[ \t]*$", re.M)
 
 
+# A slide mark around display math (`(**$$ ... $$**)`) becomes this class on the {math}
+# directive: no output shows it (HTML gets a class without a style; LaTeX and the reader
+# notebooks ignore it), and a slides builder can pick the equations it marks.
+SLIDE_CLASS = "d2l-slide"
+
+
 def display_name(fw: str) -> str:
     return DISPLAY_NAMES.get(fw, fw.capitalize())
 
@@ -424,6 +430,9 @@ class PageConverter:
         prefix = data["prefix"]
         if LIST_MARK.match(prefix) and not prefix[LIST_MARK.match(prefix).end():].strip():
             item.data["marker"] = prefix
+        if data["slide"]:
+            item.options["class"] = SLIDE_CLASS
+            self.page.count("slide mark around display math (kept as :class:)")
         if data["label"]:
             item.labels.append(data["label"])
             self.facts.labels.append((data["label"], data["tail_line"]))
@@ -622,9 +631,13 @@ def render_item(item, frameworks: tuple[str, ...], with_labels: bool) -> list[st
         options = [f":name: {item.labels[0]}"] if with_labels and item.labels else []
         extra = [f"({name})=" for name in item.labels[1:]] if with_labels else []
         title = f" {caption}" if caption else ""
-        return extra + [f"```{{table}}{title}", *options, "", *item.lines, "```"]
+        # CommonMark allows no backtick in a backtick fence's info string: a caption holding
+        # a role ({cite:t}`x`) needs a tilde fence (a colon fence would close a tab item).
+        fence = "~~~" if "`" in caption else "```"
+        return extra + [f"{fence}{{table}}{title}", *options, "", *item.lines, fence]
     if kind == "math":
         options = [f":label: {item.labels[0]}"] if with_labels and item.labels else []
+        options += [f":{k}: {v}" for k, v in sorted(item.options.items())]
         extra = [f"({name})=" for name in item.labels[1:]] if with_labels else []
         lines = ["```{math}", *options, *([""] if options else []), *item.lines, "```"]
         indent = item.data["indent"]
