@@ -346,7 +346,8 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             tex = latex_digest(latex, stem)
             if stamps.fresh(pdf_step, tex) is None:
                 stamps.forget(pdf_step)
-                pdf = build_pdf(latex, stem, lang.latex_engine)
+                pages = {name: _source_page(cfg, edition, name) for name in edition.origin}
+                pdf = build_pdf(latex, stem, lang.latex_engine, pages)
                 with atomic_path(target) as tmp:
                     shutil.copyfile(pdf, tmp)
                 stamps.record(pdf_step, tex, [], [target])

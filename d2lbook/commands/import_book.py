@@ -20,6 +20,17 @@ from d2lbook.importer.config_ini import OldConfig, pyproject, read_config
 from d2lbook.importer.page import PageContext, convert_page
 from d2lbook.importer.report import Located, Report
 
+# What a book's repository never holds: build outputs, environments, compiled catalogs, caches.
+GITIGNORE = """\
+_build/
+.venv/
+.venvs/
+*.mo
+__pycache__/
+*.pyc
+.ipynb_checkpoints/
+.DS_Store
+"""
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 
 
@@ -95,14 +106,36 @@ def import_book(src: Path | str, dest: Path | str) -> ImportResult:
                 report.shared_cells += 1
                 report.cells.update(cfg.tabs or ("(no framework)",))
     report.count("pages", len(pages))
+    cfg.xelatex, cfg.cjk = pdf_needs(page.text for page in converted.values())
     _book_checks(src, cfg, converted, report)
 
     dest.mkdir(parents=True, exist_ok=True)
     _write(dest / "pyproject.toml", pyproject(cfg), result)
+    if not (dest / ".gitignore").exists():  # a re-import keeps the author's own lines
+        _write(dest / ".gitignore", GITIGNORE, result)
     for name, page in converted.items():
         _write(out_dir / f"{name}.md", page.text, result)
     _copy_resources(src, dest, out_dir, cfg, converted, result)
     return result
+
+
+# What pdflatex (Sphinx's utf8 inputenc, T1 fonts) sets beyond Latin-1: typographic punctuation.
+PDFLATEX_EXTRA = frozenset("‐‑‒–—―‘’‚“”„†‡•…‰′″‹›€™−")
+CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def pdf_needs(texts) -> tuple[bool, bool]:
+    """(xelatex, cjk): whether the pages hold characters pdflatex cannot typeset (Greek μ,
+    ≈, ∈, CJK names...), and whether some are CJK (they need a CJK font)."""
+    xelatex = cjk = False
+    for text in texts:
+        if not xelatex and any(ord(c) > 0xFF and c not in PDFLATEX_EXTRA for c in text):
+            xelatex = True
+        if not cjk and CJK.search(text):
+            cjk = True
+        if xelatex and cjk:
+            break
+    return xelatex, cjk
 
 
 def _write(path: Path, text: str, result: ImportResult) -> None:
@@ -238,6 +271,7 @@ def _copy_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, conver
     for folder in sorted(library_dirs):
         if (src / folder).is_dir() and (src / folder).resolve() not in done:
             _copy(src / folder, dest / folder, result)
+    _copy_includes(src, out_dir, converted, result, done)
     # Images the pages use but the resources do not list.
     for _name, page in sorted(converted.items()):
         for rel, _ in page.facts.images:
@@ -253,6 +287,25 @@ def _copy_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, conver
         if len(existing) > 1:
             report.warn("config.ini", 0, f"{len(existing)} bibliography files merged into "
                         "references.bib", "bib-merged")
+
+
+def _copy_includes(src: Path, out_dir: Path, converted: dict, result: ImportResult,
+                   done: set[Path]) -> None:
+    """Files an ``eval_rst`` directive reads (the front page's ``.. raw:: html`` ``:file:``)
+    go beside the page that reads them. The old tool also found them in ``static/``."""
+    for name, page in sorted(converted.items()):
+        folder = Path(name).parent
+        for written, line in page.facts.includes:
+            rel = (folder / written).as_posix()
+            found = [p for p in (src / rel, src / "static" / written) if p.is_file()]
+            if not found or ".." in Path(written).parts or Path(written).is_absolute():
+                result.report.warn(f"{name}.md", line, f"{written} (read by a directive) not "
+                                   f"found beside the page nor in static/; add it to "
+                                   f"source/{result.config.lang}/{rel}", "missing-include")
+                continue
+            if found[0].resolve() not in done:
+                _copy(found[0], out_dir / rel, result)
+                done.add(found[0].resolve())
 
 
 def summary(result: ImportResult) -> list[str]:

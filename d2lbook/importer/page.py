@@ -42,6 +42,8 @@ IMAGE = re.compile(r"(?s)^!\[(.*)\]\(\s*<?([^\s()<>]+(?:\([^\s()]*\))?)>?(?:\s+\
 TOC_OPTIONS = ("maxdepth", "numbered", "caption", "hidden", "titlesonly", "glob", "reversed",
                "name", "includehidden")
 AUTODOC = re.compile(r"^\s*\.\.\s+auto\w+::", re.M)
+# A file an rST directive reads: `:file: x.html` (raw), `.. include:: x`, `.. literalinclude:: x`.
+RST_FILE = re.compile(r"^\s*(?::file:|\.\.\s+(?:literal)?include::)\s*(\S+)\s*$")
 RST_TITLE = re.compile(r"^[ \t]*\w.*\n[ \t]*([=\-~^\"'`#*+])\1{2,}[ \t]*$", re.M)
 
 
@@ -497,11 +499,15 @@ class PageConverter:
         elif info in ("eval_rst", "{eval_rst}", "{.eval_rst}"):
             for m in re.finditer(r"^\s*\.\.\s+_([^:]+):\s*$", "\n".join(body), re.M):
                 self.facts.labels.append((m.group(1), block.line))
+            for n, raw in enumerate(body):
+                m = RST_FILE.match(raw)
+                if m:
+                    self.facts.includes.append((m.group(1), block.line + 1 + n))
             if RST_TITLE.search("\n".join(body)):
                 self.rst_title = True
             if AUTODOC.search("\n".join(body)):
-                self.warn(block.line, "eval_rst block uses autodoc: the build needs "
-                          "sphinx.ext.autodoc and an importable library", "autodoc")
+                # The build documents the generated #@save library (render.apidoc).
+                self.page.count("autodoc directives (documented from the #@save library)")
             self.emit(Item("fence", block.line, body, data={"info": "{eval-rst}"}))
             self.page.count("eval_rst -> {eval-rst}")
         elif "input" in classes:
