@@ -92,13 +92,25 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 2
     cfg = _with_execution_options(_config(args), args)
     formats = FORMATS if args.format in ("all", "site") else (args.format,)
+    if args.framework:
+        keys = [fw.key for fw in cfg.frameworks if fw.key]
+        if args.format not in ("pdf", "notebooks", "all"):
+            print("error: --framework goes with `build pdf`, `build notebooks` or `build all` "
+                  "(the website shows every framework)", file=sys.stderr)
+            return 2
+        if args.framework not in keys:
+            print(f"error: --framework {args.framework}: not a framework of the book "
+                  f"({', '.join(keys) or 'it has none'})", file=sys.stderr)
+            return 2
+        formats = tuple(f for f in formats if f != "html")
     langs = cfg.select(args.lang)
     site = None
-    if args.format == "site" or (args.format == "all" and langs == cfg.languages):
+    if args.format == "site" or (args.format == "all" and langs == cfg.languages
+                                 and not args.framework):
         built = build_site(cfg, formats, args.jobs, Reporter(), langs)
         result, site = built.build, built.site
     else:
-        result = build(cfg, langs, formats, args.jobs, Reporter())
+        result = build(cfg, langs, formats, args.jobs, Reporter(), args.framework)
     for e in result.editions:
         # A translated edition's warnings often name the English page (code and structure
         # come from it): say which edition they are from.
@@ -191,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true",
                    help="with lib: write nothing, exit 1 if the committed library differs")
     p.add_argument("--lang", default="all", help="a language code, or all (default)")
+    p.add_argument("--framework", metavar="KEY", default="",
+                   help="pdf, notebooks, all: only this framework's (all: without the website)")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="notebooks executed in parallel (default: CPU cores)")
     p.add_argument("--strict", action="store_true", help="exit 1 if there is any warning")

@@ -49,6 +49,7 @@ def tokenize(text: str, page: Located) -> list[Block]:
     blocks: list[Block] = []
     i, n = 0, len(lines)
     slide_open = ""  # a slide mark `(**` / `[**` on the line before a display equation
+    slide_line = 0
     while i < n:
         line = lines[i]
         number = i + 1
@@ -92,6 +93,7 @@ def tokenize(text: str, page: Located) -> list[Block]:
             continue
         if line.strip() in SLIDE_OPEN and _next_is_math(lines, i + 1):
             slide_open = line.strip()  # a slide mark on a line of its own around $$ ... $$
+            slide_line = number
             i += 1
             continue
         if line.strip() in SLIDE_CLOSE.values() and _closes_slide(blocks, line.strip()):
@@ -100,6 +102,8 @@ def tokenize(text: str, page: Located) -> list[Block]:
             continue
         if "$$" in _mask_code(line):
             j = _math(lines, i, blocks, page, slide_open)
+            if j > i and slide_open:
+                blocks[-1].data["slide_line"] = slide_line
             slide_open = ""
             if j > i:
                 i = j
@@ -139,7 +143,8 @@ def tokenize(text: str, page: Located) -> list[Block]:
         i = j
     for block in blocks:
         if block.kind == "math" and block.data["slide_open"] and not block.data["slide"]:
-            page.warn(block.line, f"slide mark {block.data['slide_open']} before display math "
+            page.warn(block.data.get("slide_line", block.line), f"slide mark "
+                      f"{block.data['slide_open']} before display math "
                       "is never closed; dropped", "slide-mark")
     return blocks
 
