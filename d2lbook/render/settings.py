@@ -114,7 +114,9 @@ def _latex_elements(lang: Language) -> dict[str, str]:
             f"\\set{kind}font{{{name}}}\n"
             for kind, name in (("main", main), ("sans", sans_font), ("mono", mono_font)) if name)
     serif, sans, mono = lang.cjk_fonts
-    if serif and lang.latex_engine == "xelatex" and not lang.sphinx_lang.startswith("zh"):
+    if serif and not lang.sphinx_lang.startswith("zh"):
+        if lang.latex_engine != "xelatex":
+            return elements  # xeCJK needs xelatex: pdflatex stops at the CJK characters
         # CJK names in a book of another language (xelatex): xeCJK with the given fonts for
         # the CJK characters only; chapter names and punctuation stay the language's.
         elements["preamble"] = (
