@@ -108,8 +108,8 @@ def test_the_imported_book(imported) -> None:
     assert ":tags: [pytorch]\nx.float().mean()" in means
     assert ":tags: [mxnet]\ny = x * 2\n```" in means and ":tags: [pytorch]\ny = x * 3" in means
     warned = {(w.file, w.line, w.code) for w in imported.report.warnings}
-    assert warned == {("chapter_notes/means.md", 54, "import-tab-marker"),
-                      ("chapter_notes/means.md", 61, "import-tab-marker")}
+    assert warned == {("chapter_notes/means.md", 56, "import-tab-marker"),
+                      ("chapter_notes/means.md", 63, "import-tab-marker")}
     # The front page's raw HTML include comes along, beside the page that reads it.
     assert "frontpage.html" in (dest / "source/en/index.md").read_text(encoding="utf-8")
     assert (dest / "source/en/frontpage.html").read_bytes() == \

@@ -79,6 +79,7 @@ def test_one_framework_then_every_framework(book: Path, capsys) -> None:
     for word in ("We write μ for the mean and σ²", "≈", "x ∈", "Gauß", "李 (Li)",
                  "Fig. 1.1: The sample mean settles", "as Fisher [1922] argued",
                  "Table 1.1: Two estimators compared in Cramér [1946]",
+                 "none for symmetric data [Fisher, 1922]", "The Variance, after Cramér [1946]",
                  "class d2l.torch.Averager"):
         assert word in text, word
     assert "x.float().mean()" in text and "y = x * 3" in text and "y = x * 2" not in text
