@@ -147,9 +147,11 @@ def pyproject(cfg: OldConfig) -> str:
         if cfg.cjk:
             lines.append('cjk_fonts = ["Noto Serif CJK SC", "Noto Sans CJK SC", '
                          '"Noto Sans Mono CJK SC"]')
-    if any(cfg.pdf_fonts) and (cfg.xelatex or cfg.lang == "zh"):
+    if any(cfg.pdf_fonts):
         fonts = ", ".join(_toml(f) for f in cfg.pdf_fonts)
         lines.append(f"# latex_fonts = [{fonts}]  # config.ini [pdf]; uncomment once installed")
+        if not cfg.xelatex and cfg.lang != "zh":
+            lines.append('# latex_engine = "xelatex"  # the fonts above need it')
     for fw in cfg.tabs:
         lines += [
             "",
