@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,9 +42,13 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def html(book: Path) -> dict[str, str]:
+    before = sys.modules.get("d2l")
     code = main(["--root", str(book), "build", "html", "--lang", "en", "--no-execute",
                  "--strict"])
     assert code == 0
+    # The API page imported the book's library inside this process, for the build only.
+    assert sys.modules.get("d2l") is before
+    assert not any(p.startswith(str(book)) for p in sys.path)
     folder = book / "_build/en/html"
     return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
             for p in folder.rglob("*.html")}

@@ -44,22 +44,42 @@ def _missing(names: set[str], own: set[str]) -> list[str]:
     return missing
 
 
+def _own_modules(own: set[str]) -> dict[str, Any]:
+    return {m: mod for m, mod in sys.modules.items() if m.split(".")[0] in own}
+
+
 def _on_config(app, config) -> None:
     folder = Path(config.d2lbook_library_path or "")
     if not config.d2lbook_library_path or not folder.is_dir():
         return
     own = {p.stem for p in folder.iterdir() if p.is_dir() or p.suffix == ".py"}
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-    # Sphinx runs in the build's process: a module imported by an earlier build is stale.
-    for name in [m for m in sys.modules if m.split(".")[0] in own]:
+    # Sphinx runs in the build's process: for the build, the library is importable and a
+    # module of the same name imported before (an earlier build's) is out of the way; both
+    # are put back when the build ends (_on_finished).
+    saved = _own_modules(own)
+    for name in saved:
         del sys.modules[name]
+    sys.path.insert(0, str(folder))
+    app.d2lbook_apidoc = (str(folder), own, saved)
     config.autodoc_mock_imports = [*config.autodoc_mock_imports,
                                    *_missing(library_imports(folder), own)]
+
+
+def _on_finished(app, exception) -> None:
+    state = getattr(app, "d2lbook_apidoc", None)
+    if state is None:
+        return
+    folder, own, saved = state
+    if folder in sys.path:
+        sys.path.remove(folder)
+    for name in _own_modules(own):
+        del sys.modules[name]
+    sys.modules.update(saved)
 
 
 def setup(app) -> dict[str, Any]:
     app.setup_extension("sphinx.ext.autodoc")
     app.add_config_value("d2lbook_library_path", "", "env")
     app.connect("config-inited", _on_config)
+    app.connect("build-finished", _on_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
