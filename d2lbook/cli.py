@@ -119,16 +119,30 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 2
     cfg = _with_execution_options(_config(args), args)
     formats = FORMATS if args.format in ("all", "site") else (args.format,)
+    if args.framework:
+        keys = [fw.key for fw in cfg.frameworks if fw.key]
+        if args.format not in ("pdf", "notebooks", "all"):
+            print("error: --framework goes with `build pdf`, `build notebooks` or `build all` "
+                  "(the website shows every framework)", file=sys.stderr)
+            return 2
+        if args.framework not in keys:
+            print(f"error: --framework {args.framework}: not a framework of the book "
+                  f"({', '.join(keys) or 'it has none'})", file=sys.stderr)
+            return 2
+        formats = tuple(f for f in formats if f != "html")
     langs = cfg.select(args.lang)
-    whole_site = args.format == "site" or (args.format == "all" and langs == cfg.languages)
+    whole_site = args.format == "site" or (args.format == "all" and langs == cfg.languages
+                                           and not args.framework)
     reporter, started = Reporter(), time.time()
     try:
         if whole_site:
             built = build_site(cfg, formats, args.jobs, reporter, langs)
             result, site = built.build, built.site
         else:
-            result = build(cfg, langs, formats, args.jobs, reporter)
-            site = refresh_site(cfg)  # the preview follows the editions just built
+            result = build(cfg, langs, formats, args.jobs, reporter, args.framework)
+            # The preview follows the editions just built (not one framework's build: its
+            # website holds only that framework's code).
+            site = None if args.framework else refresh_site(cfg)
     except D2lbookError as err:
         from d2lbook.commands.failure import failure_summary
 
@@ -291,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
                    "framework's module does not import in its kernel, or it lost a name a page "
                    "uses")
     p.add_argument("--lang", default="all", help="a language code, or all (default)")
+    p.add_argument("--framework", metavar="KEY", default="",
+                   help="pdf, notebooks, all: only this framework's (all: without the website)")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="notebooks executed in parallel (default: CPU cores)")
     p.add_argument("--strict", action="store_true", help="exit 1 if there is any warning")

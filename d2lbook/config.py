@@ -38,6 +38,8 @@ class Language:
     """``pdflatex`` or ``xelatex`` (needed for CJK)."""
     cjk_fonts: tuple[str, str, str] = ("", "", "")
     """(serif, sans, mono) CJK fonts for xelatex; empty for languages that need none."""
+    latex_fonts: tuple[str, str, str] = ("", "", "")
+    """(main, sans, mono) fonts for xelatex (fontspec names); empty: Sphinx's FreeFont."""
     author: str = ""
     """Author line in this language; defaults to the book's."""
     outdated: str = "translation"
@@ -370,6 +372,11 @@ def parse_config(root: Path, table: dict[str, Any], locate: Any = None) -> BookC
                 problems.append(Problem("pyproject.toml", 0, f"languages.{code}.cjk_fonts needs "
                                         "three names: serif, sans, mono"))
                 kwargs.pop("cjk_fonts")
+            fonts = kwargs.get("latex_fonts")
+            if fonts is not None and len(fonts) != 3:
+                problems.append(Problem("pyproject.toml", 0, f"languages.{code}.latex_fonts "
+                                        "needs three names: main, sans, mono"))
+                kwargs.pop("latex_fonts")
             languages.append(Language(code=code, **kwargs))
         for lang in languages[1:]:
             if not lang.locale:

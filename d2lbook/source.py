@@ -17,7 +17,8 @@ from d2lbook.layout import is_hidden, page_name
 from d2lbook.myst import CODE_CELL, blocks
 
 ROOT_PAGE = "index"
-ASSET_SUFFIXES = {".bib", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".pdf", ".csv", ".txt", ".json"}
+ASSET_SUFFIXES = {".bib", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".pdf", ".csv", ".txt", ".json",
+                  ".html"}  # .html: read by `.. raw:: html` with :file:
 
 
 class PageKey(NamedTuple):

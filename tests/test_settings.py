@@ -53,3 +53,20 @@ def test_language_specific_settings():
     assert (torch["d2lbook_framework"], zh["d2lbook_framework"]) == ("pytorch", "")
     assert "sphinx_design" in zh["extensions"]
     assert en["nb_execution_mode"] == "off"
+
+
+def test_latex_fonts_and_cjk_names_in_a_book_of_another_language():
+    from dataclasses import replace
+
+    cfg = load_config(REPO)
+    fonts = ("Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Sans Mono CJK SC")
+    lang = replace(cfg.source_language, latex_engine="xelatex", cjk_fonts=fonts,
+                   latex_fonts=("TeX Gyre Termes", "TeX Gyre Heros", ""))
+    elements = sphinx_settings(cfg, lang)["latex_elements"]
+    assert elements["fontpkg"] == "\\setmainfont{TeX Gyre Termes}\n\\setsansfont{TeX Gyre Heros}\n"
+    # xeCJK for the CJK characters only: no ctex (it would name the chapters in Chinese).
+    assert elements["preamble"].startswith("\\usepackage{xeCJK}\n\\setCJKmainfont{Noto Serif")
+    assert "ctex" not in str(elements)
+    # pdflatex cannot load xeCJK: nothing CJK is asked of it.
+    elements = sphinx_settings(cfg, replace(lang, latex_engine="pdflatex"))["latex_elements"]
+    assert "CJK" not in str(elements) and "fontpkg" not in elements

@@ -21,6 +21,7 @@ from d2lbook.frameworks import (
     PageRun,
     combined_notebook,
     imports_library,
+    is_tagged,
     misnamed_tags,
     page_runs,
     per_framework,
@@ -93,13 +94,17 @@ def execution_cache(cfg: BookConfig) -> ExecutionCache:
 @locked
 def build(cfg: BookConfig, langs: tuple[Language, ...], formats: tuple[str, ...] = FORMATS,
           jobs: int | None = None,
-          progress: Callable[[ExecutionEvent], None] = lambda e: None) -> BuildResult:
+          progress: Callable[[ExecutionEvent], None] = lambda e: None,
+          only: str = "") -> BuildResult:
     """Build ``langs`` in ``formats``; at once when nothing changed since the last build
-    (``commands.last_build``)."""
+    (``commands.last_build``). ``only``: a framework key: execute and make the PDF and
+    notebooks of that framework alone (an author checking one framework)."""
     from d2lbook.commands.last_build import remembered
 
-    result, stored = remembered(cfg, "build", langs, formats,
-                                lambda: build_editions(cfg, langs, formats, jobs, progress),
+    what = f"build-{only}" if only else "build"
+    result, stored = remembered(cfg, what, langs, formats,
+                                lambda: build_editions(cfg, langs, formats, jobs, progress,
+                                                       only),
                                 BuildResult.outputs)
     return as_up_to_date(result) if stored else result
 
@@ -114,9 +119,11 @@ def as_up_to_date(result: BuildResult) -> BuildResult:
 
 def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
                    formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
-                   progress: Callable[[ExecutionEvent], None] = lambda e: None) -> BuildResult:
+                   progress: Callable[[ExecutionEvent], None] = lambda e: None,
+                   only: str = "") -> BuildResult:
     """Prepare, execute and render ``langs`` in ``formats`` (each step is skipped when its
-    own inputs are unchanged, ``render.uptodate``). Call it holding the build lock."""
+    own inputs are unchanged, ``render.uptodate``). Call it holding the build lock.
+    ``only``: a framework key (see ``build``)."""
     jobs = jobs or cfg.jobs
     layout = BookLayout(cfg)
     started = time.perf_counter()
@@ -149,6 +156,10 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
                 nb = with_code_from(nb, page_notebook(dataclasses.replace(page, text=text),
                                                       cfg.default_framework.kernel))
             runs = page_runs(nb, cfg) or [PageRun(cfg.default_framework, nb)]
+            if only and is_tagged(nb, cfg.frameworks):
+                # The framework's own run; a page without code for it still needs one run
+                # (its prose, in every format).
+                runs = [r for r in runs if r.framework.key == only] or runs[:1]
             for run in runs:
                 fw = run.framework
                 imports = imports_library(run.notebook, fw) and fw.key in library.hashes
@@ -188,7 +199,7 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
                     for name, by_fw in runs.items()}
         fw_nbs = {name: per_framework(pages_nb[e.lang.code, name], by_fw, cfg)
                   for name, by_fw in runs.items()}
-        _render(cfg, e, site_nbs, fw_nbs, library.files, formats, jobs, result)
+        _render(cfg, e, site_nbs, fw_nbs, library.files, formats, jobs, result, only)
     return BuildResult([results[e.lang.code] for e in editions], summary.executed)
 
 
@@ -254,9 +265,11 @@ def _lines(text: str, run_nb: dict, page_nb: dict) -> list[int]:
 
 def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             fw_notebooks: dict[str, dict[str, dict]], library: dict[str, str],
-            formats: tuple[str, ...], jobs: int, result: EditionResult) -> None:
+            formats: tuple[str, ...], jobs: int, result: EditionResult, only: str = "") -> None:
     """``notebooks``: the website's (every framework, as tabs); ``fw_notebooks``: page ->
-    framework key -> the page for that framework alone (PDF, reader notebooks)."""
+    framework key -> the page for that framework alone (PDF, reader notebooks); ``only``: the
+    one framework whose PDF and notebooks are made (empty: every framework)."""
+    frameworks = [fw for fw in cfg.frameworks if not only or fw.key == only]
     from d2lbook.render.tree import write_sphinx_tree
     from d2lbook.render.uptodate import Stamps, latex_digest, sphinx_digest
 
@@ -272,10 +285,12 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
     if "html" in formats or "notebooks" in formats:
         t0 = time.perf_counter()
         result.html = layout.html(lang) / "index.html"
-        zips = {fw.key: layout.notebook_zip(lang, fw.key) for fw in cfg.frameworks}
+        zips = {fw.key: layout.notebook_zip(lang, fw.key) for fw in frameworks}
+        # One framework's bundle is a step of its own: it does not stand for all of them.
+        bundle_step = f"notebooks-{only}" if only else "notebooks"
         result.steps.append("html")
         html_warnings = stamps.fresh("html", digest)
-        bundle_warnings = stamps.fresh("notebooks", digest) if "notebooks" in formats else []
+        bundle_warnings = stamps.fresh(bundle_step, digest) if "notebooks" in formats else []
         memo = (str(layout.html(lang)), digest)
         run = _HTML_RUNS.get(memo) if html_warnings is not None else None
         if html_warnings is not None and (bundle_warnings is not None or run is not None):
@@ -284,7 +299,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
                 result.warnings += bundle_warnings
                 if "notebooks" in formats:
                     result.zips = zips
-                    result.notebooks = zips[cfg.default_framework.key]
+                    result.notebooks = zips[frameworks[0].key]
             result.skipped.append("html")
         else:
             if stamps.tampered("html", digest):
@@ -304,11 +319,11 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             from d2lbook.render.warnings_store import reader_warnings
 
             t0 = time.perf_counter()
-            stamps.forget("notebooks")
+            stamps.forget(bundle_step)
             resolver = SphinxResolver(run.env, run.config)
             docnames = [p.name for p in edition.pages if p.name not in edition.generated]
             bundle_warnings = []
-            for fw in cfg.frameworks:
+            for fw in frameworks:
                 nbs = _one_framework(fw_notebooks, fw.key)
                 lib = {rel: text for rel, text in library.items()
                        if rel.endswith(("__init__.py", f"/{fw.module}.py"))} if fw.module else {}
@@ -322,14 +337,14 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             bundle_warnings = reader_warnings(bundle_warnings, run.warnings,
                                               _origins(cfg, edition))
             result.warnings += [w for w in bundle_warnings if w not in result.warnings]
-            result.notebooks = result.zips[cfg.default_framework.key]
-            stamps.record("notebooks", digest, bundle_warnings, list(result.zips.values()))
+            result.notebooks = result.zips[frameworks[0].key]
+            stamps.record(bundle_step, digest, bundle_warnings, list(result.zips.values()))
             result.seconds["notebooks"] = round(time.perf_counter() - t0, 2)
     if "pdf" in formats:
         from d2lbook.render.latex import build_pdf
 
         t0 = time.perf_counter()
-        for fw in cfg.frameworks:
+        for fw in frameworks:
             fw_tree = tree
             if fw.key:
                 nbs = _mark_progress(_one_framework(fw_notebooks, fw.key), edition)
@@ -355,14 +370,15 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             tex = latex_digest(latex, stem)
             if stamps.fresh(pdf_step, tex) is None:
                 stamps.forget(pdf_step)
-                pdf = build_pdf(latex, stem, lang.latex_engine)
+                pages = {name: _source_page(cfg, edition, name) for name in edition.origin}
+                pdf = build_pdf(latex, stem, lang.latex_engine, pages)
                 with atomic_path(target) as tmp:
                     shutil.copyfile(pdf, tmp)
                 stamps.record(pdf_step, tex, [], [target])
             else:
                 result.skipped.append("latexmk" + (f"-{fw.key}" if fw.key else ""))
             result.pdfs[fw.key] = target
-        result.pdf = result.pdfs[cfg.default_framework.key]
+        result.pdf = result.pdfs[frameworks[0].key]
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
 
 

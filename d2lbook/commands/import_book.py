@@ -24,6 +24,19 @@ from d2lbook.importer.containment import climbs_out, decode_page, link_problem, 
 from d2lbook.importer.page import PageContext, convert_page
 from d2lbook.importer.report import Located, Report
 
+# What a book's repository never holds: build outputs, environments, compiled catalogs, caches.
+GITIGNORE = """\
+_build/
+.venv/
+.venvs/
+*.mo
+__pycache__/
+*.pyc
+.ipynb_checkpoints/
+.DS_Store
+"""
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
+
 
 class ImportSourceError(D2lbookError):
     """The import cannot start (no source folder, destination inside the source, ...)."""
@@ -157,6 +170,7 @@ def import_book(src: Path | str, dest: Path | str, force: bool = False) -> Impor
     if problems:
         raise ImportRefused(problems)
     bib_text = _book_checks(cfg, converted, bibs, report, problems)
+    cfg.xelatex, cfg.cjk = pdf_needs(page.text for page in converted.values())
     toml = pyproject(cfg)
     _check_toml(toml)
     writes = [(dest / "pyproject.toml", toml)]
@@ -165,6 +179,8 @@ def import_book(src: Path | str, dest: Path | str, force: bool = False) -> Impor
     writes += [(out_dir / f"{name}.md", page.text) for name, page in converted.items()]
     if bib_text is not None:
         writes.append((out_dir / "references.bib", bib_text))
+    if not (dest / ".gitignore").exists():  # a re-import keeps the author's own lines
+        writes.append((dest / ".gitignore", GITIGNORE))
     written = {t for t, _ in writes}  # a resource never replaces a converted page
     copies = [c for c in copies if c[1] not in written]
     for target in [t for t, _ in writes] + [t for _, t, _ in copies]:
@@ -194,6 +210,25 @@ def _check_toml(text: str) -> None:
     except tomllib.TOMLDecodeError as err:  # the values are validated: a bug of ours
         raise ImportSourceError(f"config.ini: its values give an invalid pyproject.toml "
                                 f"({err}); please report this with the config.ini") from err
+
+
+# What pdflatex (Sphinx's utf8 inputenc, T1 fonts) sets beyond Latin-1: typographic punctuation.
+PDFLATEX_EXTRA = frozenset("‐‑‒–—―‘’‚“”„†‡•…‰′″‹›€™−")
+CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def pdf_needs(texts) -> tuple[bool, bool]:
+    """(xelatex, cjk): whether the pages hold characters pdflatex cannot typeset (Greek μ,
+    ≈, ∈, CJK names...), and whether some are CJK (they need a CJK font)."""
+    xelatex = cjk = False
+    for text in texts:
+        if not xelatex and any(ord(c) > 0xFF and c not in PDFLATEX_EXTRA for c in text):
+            xelatex = True
+        if not cjk and CJK.search(text):
+            cjk = True
+        if xelatex and cjk:
+            break
+    return xelatex, cjk
 
 
 def _write(path: Path, text: str, result: ImportResult) -> None:
@@ -384,6 +419,21 @@ def _plan_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, conver
     for folder in sorted(library_dirs):
         if (src / folder).is_dir() and (src / folder).resolve() not in done:
             add(src / folder, dest / folder, "config.ini", 0, "library folder")
+    # Files a directive reads (the front page's `.. raw:: html` `:file:`) go beside the page
+    # that reads them; the old tool also found them in static/.
+    for name, page in sorted(converted.items()):
+        folder = Path(name).parent
+        for written, line in page.facts.includes:
+            rel = (folder / written).as_posix()
+            inside = not climbs_out(written) and not Path(written).is_absolute()
+            found = [p for p in (src / rel, src / "static" / written)
+                     if inside and (p.is_file() or p.is_symlink())]
+            if not found:
+                report.warn(f"{name}.md", line, f"{written} (read by a directive) not found "
+                            f"beside the page nor in static/; add it to "
+                            f"source/{result.config.lang}/{rel}", "missing-include")
+            elif found[0].resolve() not in done:
+                add(found[0], out_dir / rel, f"{name}.md", line, "included file")
     # Images the pages use but the resources do not list.
     for name, page in sorted(converted.items()):
         for rel, line in page.facts.images:

@@ -23,6 +23,9 @@ CAPTION = re.compile(r"^:(?![A-Za-z][\w+.:-]*:`)\s*([^\s:].*)$")
 TABLE = re.compile(r"^\s*\|")
 LIST_MARK = re.compile(r"^(\s*)([*+-]|\d+[.)])(\s+)")
 SETEXT = re.compile(r"^(=+|-+)\s*$")
+# Slide marks on their own, around a display equation: `(**` / `[**` ... `**)` / `**]`.
+SLIDE_OPEN = ("(**", "[**")
+SLIDE_CLOSE = {"(**": "**)", "[**": "**]"}
 DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$")
 
 
@@ -45,6 +48,8 @@ def tokenize(text: str, page: Located) -> list[Block]:
     lines = text.splitlines()
     blocks: list[Block] = []
     i, n = 0, len(lines)
+    slide_open = ""  # a slide mark `(**` / `[**` on the line before a display equation
+    slide_line = 0
     while i < n:
         line = lines[i]
         number = i + 1
@@ -86,8 +91,20 @@ def tokenize(text: str, page: Located) -> list[Block]:
             blocks.append(Block("heading", number, [line]))
             i += 1
             continue
+        if line.strip() in SLIDE_OPEN and _next_is_math(lines, i + 1):
+            slide_open = line.strip()  # a slide mark on a line of its own around $$ ... $$
+            slide_line = number
+            i += 1
+            continue
+        if line.strip() in SLIDE_CLOSE.values() and _closes_slide(blocks, line.strip()):
+            blocks[-1 if blocks[-1].kind == "math" else -2].data["slide"] = True
+            i += 1
+            continue
         if "$$" in _mask_code(line):
-            j = _math(lines, i, blocks, page)
+            j = _math(lines, i, blocks, page, slide_open)
+            if j > i and slide_open:
+                blocks[-1].data["slide_line"] = slide_line
+            slide_open = ""
             if j > i:
                 i = j
                 continue
@@ -124,6 +141,11 @@ def tokenize(text: str, page: Located) -> list[Block]:
             j += 1
         blocks.append(Block("text", number, lines[i:j]))
         i = j
+    for block in blocks:
+        if block.kind == "math" and block.data["slide_open"] and not block.data["slide"]:
+            page.warn(block.data.get("slide_line", block.line), f"slide mark "
+                      f"{block.data['slide_open']} before display math "
+                      "is never closed; dropped", "slide-mark")
     return blocks
 
 
@@ -155,12 +177,32 @@ def _fence(lines: list[str], i: int, m: re.Match[str], blocks: list[Block],
     return j + 1
 
 
-def _math(lines: list[str], i: int, blocks: list[Block], page: Located) -> int:
+def _next_is_math(lines: list[str], i: int) -> bool:
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i < len(lines) and "$$" in _mask_code(lines[i])
+
+
+def _closes_slide(blocks: list[Block], mark: str) -> bool:
+    """A closing slide mark on a line of its own right after display math it opened."""
+    last = [b for b in blocks[-2:] if b.kind != "blank"]
+    if not last or last[-1].kind != "math":
+        return False
+    opened = last[-1].data.get("slide_open", "")
+    return bool(opened) and SLIDE_CLOSE[opened] == mark and not last[-1].data.get("slide")
+
+
+def _math(lines: list[str], i: int, blocks: list[Block], page: Located,
+          slide_open: str = "") -> int:
     """Display math starting on line ``i``; returns the next line, or ``i`` when the ``$$`` is
-    never closed (the caller keeps the line as text)."""
+    never closed (the caller keeps the line as text). ``slide_open``: a slide mark on the line
+    before (the equation is then on a slide)."""
     line = lines[i]
     start = _mask_code(line).index("$$")
     prefix, rest = line[:start], line[start + 2:]
+    # `(**$$ ... $$**)`: the slide mark around the equation is not text of the page.
+    if prefix.strip() in SLIDE_OPEN:
+        slide_open, prefix = prefix.strip(), prefix[:len(prefix) - len(prefix.lstrip())]
     indent = ""
     in_list = False
     if prefix.strip():
@@ -190,6 +232,9 @@ def _math(lines: list[str], i: int, blocks: list[Block], page: Located) -> int:
         tail = lines[j][end + 2:]
     label = ""
     tail_line = j + 1
+    slide = False
+    if slide_open and tail.lstrip().startswith(SLIDE_CLOSE[slide_open]):
+        tail, slide = tail.lstrip()[3:], True
     m = re.search(r":eqlabel:(`+)\s*(.*?)\s*\1", tail)
     if m:
         label = m.group(2)
@@ -198,5 +243,6 @@ def _math(lines: list[str], i: int, blocks: list[Block], page: Located) -> int:
         tail = tail[:m.start()] + tail[m.end():]
     blocks.append(Block("math", i + 1, lines[i:j + 1],
                         {"prefix": prefix, "body": body, "tail": tail.strip(), "label": label,
-                         "indent": indent, "in_list": in_list, "tail_line": tail_line}))
+                         "indent": indent, "in_list": in_list, "tail_line": tail_line,
+                         "slide_open": slide_open, "slide": slide}))
     return j + 1

@@ -17,6 +17,8 @@ from d2lbook.importer.report import Located
 from d2lbook.importer.save_marks import first_line_mark
 
 MARKER = re.compile(r"^\s*(?:#\s*@tab\b|%%tab\b)\s*(.*?)\s*$")
+# A marker behind a comment sign (`# %%tab jax`, `# #@tab jax`): still meant as the marker.
+COMMENTED = re.compile(r"^\s*#\s*(?:%%tab\b|#\s*@tab\b)\s*(.*?)\s*$")
 SETUP = re.compile(r"^\s*(%load_ext\s+d2lbook\.tab\b.*|tab\.interact_select\(.*)$")
 BRANCH = re.compile(r"^(\s*)(if|elif)\s+(.+?)\s*:\s*(.*?)\s*$")
 ELSE = re.compile(r"^(\s*)else\s*:\s*(.*?)\s*$")
@@ -48,6 +50,13 @@ def convert_cell(body: list[str], line: int, frameworks: tuple[str, ...], page: 
         lines = kept
     if not any(x.strip() for x in lines):
         return []
+    cut = _mid_cell_marker(lines)
+    if cut:
+        page.warn(line + cut, f"tab marker `{lines[cut].strip()}` in the middle of a cell; the "
+                  "cell is split there, the code after it belongs to the frameworks it names",
+                  "tab-marker")
+        return convert_cell(lines[:cut], line, frameworks, page) + \
+            convert_cell(lines[cut:], line + cut, frameworks, page)
     owners, lines = _owners(lines, line, frameworks, page)
     if not owners and frameworks:
         return []
@@ -130,6 +139,11 @@ def _owners(lines: list[str], line: int, frameworks: tuple[str, ...], page: Loca
         if not text.strip():
             continue
         m = MARKER.match(text)
+        if not m and COMMENTED.match(text):
+            m = COMMENTED.match(text)
+            page.warn(line + k, f"commented-out tab marker `{text.strip()}`; read as the "
+                      "cell's frameworks (delete the line to make the cell the default "
+                      "framework's)", "tab-marker")
         if not m:
             if text.strip() == "#@save":
                 continue  # a marker may follow #@save
@@ -152,6 +166,21 @@ def _owners(lines: list[str], line: int, frameworks: tuple[str, ...], page: Loca
                       f"{'it' if len(unknown) == 1 else 'them'}", "unknown-framework")
         return tuple(fw for fw in frameworks if fw in names), rest
     return frameworks[:1], lines
+
+
+def _mid_cell_marker(lines: list[str]) -> int:
+    """Index of a tab marker (``#@tab``, ``%%tab``, commented ``# %%tab``) after the cell's
+    first code line, at the top level; 0 when there is none."""
+    code_seen = False
+    for k, text in enumerate(lines):
+        if not text.strip():
+            continue
+        marker = MARKER.match(text) or COMMENTED.match(text)
+        if code_seen and marker and not text[0].isspace():
+            return k
+        if not marker and text.strip() != "#@save":
+            code_seen = True
+    return 0
 
 
 def _tags(owners: tuple[str, ...], frameworks: tuple[str, ...]) -> tuple[str, ...]:

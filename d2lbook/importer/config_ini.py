@@ -24,7 +24,8 @@ DEFAULT_MODULES = {"mxnet": "d2l.mxnet", "pytorch": "d2l.torch", "tensorflow": "
                    "jax": "d2l.jax", "paddle": "d2l.paddle"}
 USED = {"project": {"name", "title", "author", "release", "lang"},
         "build": {"notebooks", "non-notebooks", "exclusions", "resources", "tabs"},
-        "pdf": {"bibfile"}, "html": {"header_links"}, "colab": {"github_repo"},
+        "pdf": {"bibfile", "main_font", "sans_font", "mono_font"}, "html": {"header_links"},
+        "colab": {"github_repo"},
         "library": {"lib_file"}}
 LIBRARY_KEYS = {"lib_file", "lib_name", "simple_alias", "fluent_alias", "alias", "reverse_alias"}
 MARKER = re.compile(r"^#+\s*WARNING\s*#+\s*$|^#.*generated automatically", re.I)
@@ -69,6 +70,12 @@ class OldConfig:
     lib_heads: dict[str, str] = field(default_factory=dict)
     """framework -> the hand-written head of its library file (above the generated part)."""
     bibfile: str = ""
+    pdf_fonts: tuple[str, str, str] = ("", "", "")
+    """``[pdf]`` main_font, sans_font, mono_font (the old tool's xelatex fonts)."""
+    xelatex: bool = False
+    """The pages hold characters pdflatex cannot typeset (set by the import, not config.ini)."""
+    cjk: bool = False
+    """The pages hold CJK characters (set by the import)."""
     repository: str = ""
     colab: str = ""
     ignored: list[str] = field(default_factory=list)
@@ -129,6 +136,9 @@ def read_config(path: Path, report: Report) -> OldConfig:
                 cfg.lib_heads[fw] = head
     if parser.has_section("pdf"):
         cfg.bibfile = parser["pdf"].get("bibfile", "").strip()
+        pdf = parser["pdf"]
+        cfg.pdf_fonts = (pdf.get("main_font", "").strip(), pdf.get("sans_font", "").strip(),
+                         pdf.get("mono_font", "").strip())
     if parser.has_section("html"):
         links = parser["html"].get("header_links", "")
         m = re.search(r"https://github\.com/[\w.-]+/[\w.-]+", links)
@@ -245,6 +255,17 @@ def pyproject(cfg: OldConfig) -> str:
     if cfg.lang == "zh":  # a Chinese book: the Chinese edition's settings of this toolchain
         lines += ['sphinx_language = "zh_CN"', 'html_lang = "zh-CN"', 'latex_engine = "xelatex"',
                   'cjk_fonts = ["Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Sans Mono CJK SC"]']
+    elif cfg.xelatex:
+        # Greek, symbols, CJK names...: pdflatex stops at them; xelatex with Unicode fonts.
+        lines.append('latex_engine = "xelatex"  # the text has characters pdflatex cannot set')
+        if cfg.cjk:
+            lines.append('cjk_fonts = ["Noto Serif CJK SC", "Noto Sans CJK SC", '
+                         '"Noto Sans Mono CJK SC"]')
+    if any(cfg.pdf_fonts):
+        fonts = ", ".join(_toml(f) for f in cfg.pdf_fonts)
+        lines.append(f"# latex_fonts = [{fonts}]  # config.ini [pdf]; uncomment once installed")
+        if not cfg.xelatex and cfg.lang != "zh":
+            lines.append('# latex_engine = "xelatex"  # the fonts above need it')
     for fw in cfg.tabs:
         lines += [
             "",

@@ -46,6 +46,9 @@ class Facts:
     equation_labels: set[str] = field(default_factory=set)
     section_labels: set[str] = field(default_factory=set)
     """Labels of headings (a {numref} to one needs the page in a numbered toctree)."""
+    includes: list[tuple[str, int]] = field(default_factory=list)
+    """(path as written, line) of files an ``eval_rst`` directive reads (``.. raw:: html`` with
+    ``:file:``, ``.. include::``, ``.. literalinclude::``)."""
     toctrees: list[tuple[bool, list[str]]] = field(default_factory=list)
     """(numbered, pages) of each toctree of the page (pages as book paths)."""
 

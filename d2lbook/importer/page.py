@@ -47,7 +47,15 @@ PAGE_LINK = re.compile(rf"(?<!!){LINK_TEXT}\(\s*([^\s()#:]+)\.md(#[^\s()]*)?\s*\
 TOC_OPTIONS = ("maxdepth", "numbered", "caption", "hidden", "titlesonly", "glob", "reversed",
                "name", "includehidden")
 AUTODOC = re.compile(r"^\s*\.\.\s+auto\w+::", re.M)
+# A file an rST directive reads: `:file: x.html` (raw), `.. include:: x`, `.. literalinclude:: x`.
+RST_FILE = re.compile(r"^\s*(?::file:|\.\.\s+(?:literal)?include::)\s*(\S+)\s*$")
 RST_TITLE = re.compile(r"^[ \t]*\w.*\n[ \t]*([=\-~^\"'`#*+])\1{2,}[ \t]*$", re.M)
+
+
+# A slide mark around display math (`(**$$ ... $$**)`) becomes this class on the {math}
+# directive: no output shows it (HTML gets a class without a style; LaTeX and the reader
+# notebooks ignore it), and a slides builder can pick the equations it marks.
+SLIDE_CLASS = "d2l-slide"
 
 
 def display_name(fw: str) -> str:
@@ -429,6 +437,9 @@ class PageConverter:
         prefix = data["prefix"]
         if LIST_MARK.match(prefix) and not prefix[LIST_MARK.match(prefix).end():].strip():
             item.data["marker"] = prefix
+        if data["slide"]:
+            item.options["class"] = SLIDE_CLASS
+            self.page.count("slide mark around display math (kept as :class:)")
         if data["label"]:
             item.labels.append(data["label"])
             self.facts.labels.append((data["label"], data["tail_line"]))
@@ -493,11 +504,15 @@ class PageConverter:
         elif info in ("eval_rst", "{eval_rst}", "{.eval_rst}"):
             for m in re.finditer(r"^\s*\.\.\s+_([^:]+):\s*$", "\n".join(body), re.M):
                 self.facts.labels.append((m.group(1), block.line))
+            for n, raw in enumerate(body):
+                m = RST_FILE.match(raw)
+                if m:
+                    self.facts.includes.append((m.group(1), block.line + 1 + n))
             if RST_TITLE.search("\n".join(body)):
                 self.rst_title = True
             if AUTODOC.search("\n".join(body)):
-                self.warn(block.line, "eval_rst block uses autodoc: the build needs "
-                          "sphinx.ext.autodoc and an importable library", "autodoc")
+                # The build documents the generated #@save library (render.apidoc).
+                self.page.count("autodoc directives (documented from the #@save library)")
             self.emit(Item("fence", block.line, body, data={"info": "{eval-rst}"}))
             self.page.count("eval_rst -> {eval-rst}")
         elif "input" in classes:
@@ -627,9 +642,13 @@ def render_item(item, frameworks: tuple[str, ...], with_labels: bool) -> list[st
         options = [f":name: {item.labels[0]}"] if with_labels and item.labels else []
         extra = [f"({name})=" for name in item.labels[1:]] if with_labels else []
         title = f" {caption}" if caption else ""
-        return extra + [f"```{{table}}{title}", *options, "", *item.lines, "```"]
+        # CommonMark allows no backtick in a backtick fence's info string: a caption holding
+        # a role ({cite:t}`x`) needs a tilde fence (a colon fence would close a tab item).
+        fence = "~~~" if "`" in caption else "```"
+        return extra + [f"{fence}{{table}}{title}", *options, "", *item.lines, fence]
     if kind == "math":
         options = [f":label: {item.labels[0]}"] if with_labels and item.labels else []
+        options += [f":{k}: {v}" for k, v in sorted(item.options.items())]
         extra = [f"({name})=" for name in item.labels[1:]] if with_labels else []
         lines = ["```{math}", *options, *([""] if options else []), *item.lines, "```"]
         indent = item.data["indent"]

@@ -37,6 +37,8 @@ def sphinx_settings(cfg: BookConfig, lang: Language,
             "sphinxcontrib.rsvgconverter",
             "sphinx_design",
             "d2lbook.render.sphinx_ext",
+            "d2lbook.render.latex_safe",
+            "d2lbook.render.apidoc",
         ],
         # MyST: $...$ math, amsmath environments, ::: fences, definition lists, and block
         # attributes ({.d2l-outdated} marks paragraphs a translation still shows in English).
@@ -93,6 +95,8 @@ def sphinx_settings(cfg: BookConfig, lang: Language,
         # a single-framework tree.
         "d2lbook_frameworks": [[f.key, f.name] for f in cfg.frameworks if f.key],
         "d2lbook_framework": fw.key if fw else "",
+        # Read by d2lbook.render.apidoc: the #@save library autodoc documents.
+        "d2lbook_library_path": str(BookLayout(cfg).library),
     }
     return settings
 
@@ -104,8 +108,24 @@ def _latex_elements(lang: Language) -> dict[str, str]:
         "figure_align": "htbp",
         "sphinxsetup": "verbatimwithframe=false, VerbatimColor={rgb}{0.96,0.96,0.96}",
     }
+    main, sans_font, mono_font = lang.latex_fonts
+    if lang.latex_engine == "xelatex" and main:
+        elements["fontpkg"] = "".join(
+            f"\\set{kind}font{{{name}}}\n"
+            for kind, name in (("main", main), ("sans", sans_font), ("mono", mono_font)) if name)
     serif, sans, mono = lang.cjk_fonts
-    if serif:
+    if serif and not lang.sphinx_lang.startswith("zh"):
+        if lang.latex_engine != "xelatex":
+            return elements  # xeCJK needs xelatex: pdflatex stops at the CJK characters
+        # CJK names in a book of another language (xelatex): xeCJK with the given fonts for
+        # the CJK characters only; chapter names and punctuation stay the language's.
+        elements["preamble"] = (
+            "\\usepackage{xeCJK}\n"
+            f"\\setCJKmainfont{{{serif}}}[BoldFont={sans}]\n"
+            f"\\setCJKsansfont{{{sans}}}[BoldFont={sans}]\n"
+            f"\\setCJKmonofont{{{mono}}}\n"
+        )
+    elif serif:
         # ctex (on xeCJK) with the Noto CJK fonts: bold Chinese headings, Chinese punctuation
         # and localized names (目录, 第 1 章, 图 1.1, 表 1.1). It replaces babel and fncychap.
         elements.update({
