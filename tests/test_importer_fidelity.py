@@ -138,5 +138,5 @@ def test_a_latin1_book_stays_with_pdflatex_and_a_reimport_keeps_the_gitignore(
     assert [(w.file, w.line, w.code) for w in result.report.warnings] == [
         ("index.md", 7, "import-missing-include")]
     (tmp_path / "new/.gitignore").write_text("mine/\n", encoding="utf-8")
-    import_book(src, tmp_path / "new")
+    import_book(src, tmp_path / "new", force=True)
     assert (tmp_path / "new/.gitignore").read_text(encoding="utf-8") == "mine/\n"
