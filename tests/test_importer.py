@@ -445,7 +445,7 @@ def test_inline_markup_kept_where_it_is_code_or_math() -> None:
 
 def test_roles_next_to_chinese_text() -> None:
     body, warnings = page("# 标题\n\n如:numref:`fig_a`所示，见:cite:`k`。[**重点**]")
-    assert body.endswith("如{numref}`fig_a`所示，见{cite:p}`k`。重点")
+    assert body.endswith("如{numref}`fig_a`所示，见{cite:p}`k`。{slide}`重点`")
     assert warnings == []
 
 
