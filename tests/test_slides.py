@@ -38,6 +38,9 @@ locale = "zh_CN"
 [tool.d2lbook.execution]
 timeout = 60
 
+[tool.d2lbook.urls]
+reveal = "../../../reveal.js"
+
 [tool.d2lbook.frameworks.lists]
 name = "Lists"
 kernel = "python3"
@@ -148,7 +151,9 @@ def test_one_deck_per_framework_with_the_marked_text_math_and_slide_code(slide_b
     cfg, result = slide_book
     for fw in ("lists", "tuples"):
         html = _deck(cfg, "en", fw).read_text(encoding="utf-8")
-        assert "reveal.js" in html and 'class="reveal"' in html
+        assert 'class="reveal"' in html and "In [" not in html
+        # reveal.js from where the configuration says (served locally), not from its CDN
+        assert '"../../../reveal.js/dist/reveal.js"' in html and "unpkg.com/reveal" not in html
         slides = _slides(html)
         assert len(slides) == 3, slides  # title; the square mark; slide-only text continued
         assert "Marked Page" in slides[0]
@@ -221,6 +226,17 @@ def test_decks_are_published_with_the_site(slide_book) -> None:
     site = assemble_site(cfg)
     for lang in ("en", "zh"):
         assert (site.root / lang / "slides" / "tuples" / "marked.slides.html").is_file()
+
+
+def test_build_slides_from_the_command_line(slide_book) -> None:
+    import subprocess
+    import sys
+
+    cfg, _ = slide_book
+    run = subprocess.run([sys.executable, "-m", "d2lbook.cli", "--root", str(cfg.root), "build",
+                          "slides", "--lang", "en"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "2 slide deck(s) in _build/en/slides" in run.stdout
 
 
 def test_the_importer_keeps_old_marks_as_slide_roles() -> None:

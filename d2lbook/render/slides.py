@@ -98,7 +98,8 @@ def write_deck(deck: dict, target: Path, reveal_url_prefix: str = REVEAL_URL_PRE
 
     from d2lbook.files import write_atomic
 
-    exporter = SlidesExporter(reveal_url_prefix=reveal_url_prefix)
+    exporter = SlidesExporter(reveal_url_prefix=reveal_url_prefix, exclude_input_prompt=True,
+                              exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nbformat.from_dict(deck))
     write_atomic(target, body)
     return target
