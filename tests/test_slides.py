@@ -233,10 +233,13 @@ def test_build_slides_from_the_command_line(slide_book) -> None:
     import sys
 
     cfg, _ = slide_book
+    stale = _deck(cfg, "en", "lists", "removed-page")  # a deck of a page that lost its marks
+    stale.write_text("old deck", encoding="utf-8")
     run = subprocess.run([sys.executable, "-m", "d2lbook.cli", "--root", str(cfg.root), "build",
                           "slides", "--lang", "en"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "2 slide deck(s) in _build/en/slides" in run.stdout
+    assert not stale.exists() and _deck(cfg, "en", "lists").is_file()
 
 
 def test_the_importer_keeps_old_marks_as_slide_roles() -> None:
