@@ -8,7 +8,9 @@
    notes and sections added at the given rates; the aligner alone, with the true version.
 3. A synthetic history (--history COPIES COMMITS): relabelled copies of those pages edited by
    many commits (prose edits, new and deleted paragraphs, equations, code cells, renames), a
-   synthetic fork of the middle commit, the whole import: fork point, versions, pairs.
+   synthetic fork of the middle commit, the whole import: fork point, versions, pairs, the
+   share of messages the Chinese edition shows in Chinese (outdated translations shown, the
+   default, or not) and the code comments carried from the fork's code cells.
 
 Run from the repository root:
 
@@ -126,8 +128,9 @@ def history(copies: int, commits: int) -> None:
             (fork / path).parent.mkdir(parents=True, exist_ok=True)
             (fork / path).write_text(page.text, encoding="utf-8")
         started = time.perf_counter()
-        result = import_fork(fork.parent.parent, "zh", root=book, write=False)
+        result = import_fork(fork.parent.parent, "zh", root=book, write=True)
         seconds = time.perf_counter() - started
+        shown = shown_in_chinese(book)
         right_version = confident = right = found = total = 0
         for page in result.pages:
             name = page.fork_file.removeprefix("source/en/")
@@ -153,6 +156,37 @@ def history(copies: int, commits: int) -> None:
           f"right version for {right_version}/{len(result.pages)} pages")
     print(f"  confident pairs: {confident}, precision {right / max(confident, 1):.1%}; "
           f"true pairs: {total}, recall {found / max(total, 1):.1%}; import {seconds:.1f} s")
+    print(f"  shown in Chinese: {shown['outdated shown']:.1%} of {shown['messages']} messages "
+          f"(outdated translations shown, the default), {shown['english']:.1%} with "
+          f"`outdated = \"english\"`; code comments: {result.totals['comments']} carried, "
+          f"{shown['comments']} of {shown['comment lines']} comment lines shown in Chinese")
+
+
+def shown_in_chinese(book: Path) -> dict[str, float]:
+    """What the Chinese edition made from the imported catalogs shows: the share of today's
+    English messages shown translated, with outdated (fuzzy) translations shown or not, and
+    the code comment lines shown translated."""
+    from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
+    from d2lbook.i18n.comments import code_comments
+
+    totals = {"messages": 0, "outdated shown": 0, "english": 0, "comment lines": 0,
+              "comments": 0}
+    source = book / "source" / "en"
+    for page in sorted(source.rglob("*.md")):
+        name = page.relative_to(source).with_suffix("").as_posix()
+        text = page.read_text(encoding="utf-8")
+        catalog, _ = load_catalog_safely(book / "locale" / "zh_CN" / "LC_MESSAGES" /
+                                         f"{name}.po")
+        shown = apply_catalog(text, catalog, use_fuzzy=True)
+        strict = apply_catalog(text, catalog, use_fuzzy=False)
+        totals["messages"] += shown.translated + shown.fuzzy_used + shown.untranslated
+        totals["outdated shown"] += shown.translated + shown.fuzzy_used
+        totals["english"] += strict.translated
+        totals["comment lines"] += len(code_comments(text))
+        totals["comments"] += shown.comments
+    messages = max(totals["messages"], 1)
+    return {**totals, "outdated shown": totals["outdated shown"] / messages,
+            "english": totals["english"] / messages}
 
 
 if __name__ == "__main__":

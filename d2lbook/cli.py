@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from d2lbook.errors import D2lbookError
 
@@ -21,8 +22,18 @@ class Reporter:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.started = time.perf_counter()
+        self.failed: list = []
+        """The pages (``PageKey``) whose notebook failed, for the failure summary."""
+        self.executed = 0
+
+    def record(self, event) -> None:
+        if event.kind == "failed":
+            self.failed.append(event.page)
+        elif event.kind == "done":
+            self.executed += 1
 
     def __call__(self, event) -> None:
+        self.record(event)
         elapsed = time.perf_counter() - self.started
         where = f" on {event.where}" if getattr(event, "where", "") else ""
         if event.kind == "queued":
@@ -63,6 +74,11 @@ def cmd_lib(args: argparse.Namespace) -> int:
     print(f"library: {len(result.files)} file(s), {result.definitions} definition(s), "
           f"{len(result.changed)} {'out of date' if args.check else 'changed'}")
     if not args.check:
+        from d2lbook.commands.lib_wheel import build_wheel
+
+        wheel = build_wheel(cfg)
+        if wheel:
+            print(f"wheel: {wheel.relative_to(cfg.root)}")
         return 0
     from d2lbook.commands.library_check import import_problems, lost_names
 
@@ -92,23 +108,36 @@ def _with_execution_options(cfg, args: argparse.Namespace):
 
 def cmd_build(args: argparse.Namespace) -> int:
     from d2lbook.commands.build import FORMATS, build
-    from d2lbook.commands.site import build_site
+    from d2lbook.commands.site import build_site, refresh_site
     from d2lbook.layout import BookLayout
 
     if args.format == "lib":
         return cmd_lib(args)
+    if args.format == "linkcheck":
+        return cmd_linkcheck(args)
     if args.check:
         print("error: --check goes with `build lib`", file=sys.stderr)
         return 2
     cfg = _with_execution_options(_config(args), args)
     formats = FORMATS if args.format in ("all", "site") else (args.format,)
     langs = cfg.select(args.lang)
-    site = None
-    if args.format == "site" or (args.format == "all" and langs == cfg.languages):
-        built = build_site(cfg, formats, args.jobs, Reporter(), langs)
-        result, site = built.build, built.site
-    else:
-        result = build(cfg, langs, formats, args.jobs, Reporter())
+    whole_site = args.format == "site" or (args.format == "all" and langs == cfg.languages)
+    reporter, started = Reporter(), time.time()
+    try:
+        if whole_site:
+            built = build_site(cfg, formats, args.jobs, reporter, langs)
+            result, site = built.build, built.site
+        else:
+            result = build(cfg, langs, formats, args.jobs, reporter)
+            site = refresh_site(cfg)  # the preview follows the editions just built
+    except D2lbookError as err:
+        from d2lbook.commands.failure import failure_summary
+
+        print(f"error: {err}", file=sys.stderr)
+        summary = failure_summary(cfg, langs, formats, reporter.failed, reporter.executed, True,
+                                  started)
+        print("\n".join(summary.lines()), file=sys.stderr)
+        return err.exit_code
     for e in result.editions:
         # A translated edition's warnings often name the English page (code and structure
         # come from it): say which edition they are from.
@@ -132,8 +161,11 @@ def cmd_build(args: argparse.Namespace) -> int:
               + (" (the warnings above are the ones it reported)"
                  if result.warning_count else ""))
     warnings = result.warning_count
-    if site is not None:
+    if site is not None and whole_site:
         warnings += _report_site(cfg, site)
+    elif site is not None:  # a preview: downloads not asked for are not a mistake
+        later = f"; {len(site.missing)} download(s) not built yet" if site.missing else ""
+        print(f"site: {site.root} refreshed{later}")
     print(f"executed {result.executed} notebook(s); {warnings} warning(s)")
     if args.strict and warnings:
         print("error: warnings are errors in --strict mode", file=sys.stderr)
@@ -148,6 +180,60 @@ def _report_site(cfg, site) -> int:
     print(f"site: {where} ({site.files} files, "
           f"{site.bytes / 2**20:.1f} MiB)")
     return len(site.missing)
+
+
+def cmd_linkcheck(args: argparse.Namespace) -> int:
+    from d2lbook.commands.linkcheck import linkcheck
+
+    cfg = _with_execution_options(_config(args), args)
+    editions = linkcheck(cfg, cfg.select(args.lang), args.jobs, Reporter())
+    for edition in editions:
+        for link in edition.broken:
+            print(f"broken: {link} ({edition.lang} edition)", file=sys.stderr)
+        print(f"{edition.lang}: {len(edition.links)} link(s) checked, {len(edition.broken)} "
+              f"broken -> {edition.report.relative_to(cfg.root)}")
+    return 1 if any(e.broken for e in editions) else 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from d2lbook.commands.new_book import new_book
+
+    book = new_book(Path(args.dir))
+    print(f"wrote {len(book.files)} files into {book.root}")
+    print(f"next: cd {book.root} && d2lbook build html --lang all && d2lbook serve")
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from d2lbook.commands.clean import clean
+
+    cfg = _config(args)
+    result = clean(cfg, everything=args.all)
+    print(f"removed {len(result.removed)} item(s), {result.bytes / 2**20:.1f} MiB")
+    for kept in result.kept:
+        print(f"kept {kept.relative_to(cfg.root)} (clean --all removes it too)")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from d2lbook.commands.publish import publish
+
+    cfg = _config(args)
+    for done in publish(cfg, args.message or ""):
+        state = (f"commit {done.commit[:12]}" if done.commit
+                 else "copied" if done.changed else "unchanged, nothing pushed")
+        print(f"{done.what}: {done.files} file(s) -> {done.target} ({state})")
+    return 0
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("d2lbook")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -195,13 +281,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="d2lbook", description=__doc__.split(".")[0])
     parser.add_argument("--root", help="the book's folder (default: found from the cwd)")
+    parser.add_argument("--version", action="version", version=f"d2lbook {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build", help="build editions: html, pdf, notebooks, slides or all")
-    p.add_argument("format",
-                   choices=["html", "pdf", "notebooks", "slides", "site", "all", "lib"],
+    p.add_argument("format", choices=["html", "pdf", "notebooks", "slides", "site", "all", "lib",
+                                       "linkcheck"],
                    nargs="?", default="all", help="site: every format, then _build/site/ (all "
-                   "does that too when every language is built); lib: the #@save library")
+                   "does that too when every language is built); lib: the #@save library; "
+                   "linkcheck: check the pages' external links (exit 1 if one is broken)")
     p.add_argument("--check", action="store_true",
                    help="with lib: write nothing; exit 1 if the committed library differs, a "
                    "framework's module does not import in its kernel, or it lost a name a page "
@@ -227,6 +315,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-build", action="store_true", help="serve the site as it is first")
     p.add_argument("--jobs", "-j", type=int, default=None)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("new", help="start a new book (bilingual, two frameworks) in DIR")
+    p.add_argument("dir", help="a folder that does not exist yet, or is empty")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("clean", help="remove _build/, keeping the execution cache")
+    p.add_argument("--all", action="store_true", help="remove the execution cache too")
+    p.set_defaults(func=cmd_clean)
+
+    p = sub.add_parser("publish", help="push the built site and notebooks where "
+                       "[tool.d2lbook.publish] says (a git branch or a folder)")
+    p.add_argument("--message", "-m", help="the commit message (default: says what and from "
+                   "which commit)")
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("cache", help="list or clear cached executions")
     p.add_argument("action", choices=["list", "clear"])
@@ -256,6 +358,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:  # a folder it writes into is read-only or full
+        from d2lbook.errors import WRITE_ERRNOS, NotWritable
+
+        if err.errno not in WRITE_ERRNOS or not err.filename:
+            raise
+        located = NotWritable(err)
+        print(f"error: {located}", file=sys.stderr)
+        return located.exit_code
 
 
 if __name__ == "__main__":

@@ -69,7 +69,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
                   f"({s.translated_words}/{s.fuzzy_words}/{s.untranslated_words})")
         if total is not None:
             print(f"  {'total':50} {total.translated:4} / {total.fuzzy:3} / "
-                  f"{total.untranslated:3}   {total.percent:.0f}% of messages translated")
+                  f"{total.untranslated:3}   {total.percent:.0f}% of messages translated"
+                  + (f"; code comments: {total.comments_translated} / {total.comments} "
+                     "translated" if total.comments else ""))
     for err in failed:
         print(f"error: {err}\n(counted as untranslated above: the catalog cannot be read)",
               file=sys.stderr)

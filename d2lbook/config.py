@@ -16,6 +16,9 @@ from typing import Any
 
 from d2lbook.errors import ConfigError, Problem
 
+OUTDATED_CHOICES = ("translation", "english")
+"""The values of a language's ``outdated`` setting."""
+
 
 @dataclass(frozen=True)
 class Language:
@@ -37,8 +40,17 @@ class Language:
     """(serif, sans, mono) CJK fonts for xelatex; empty for languages that need none."""
     author: str = ""
     """Author line in this language; defaults to the book's."""
-    apply_fuzzy: bool = False
-    """Use fuzzy (possibly outdated) translations; by default the English shows instead."""
+    outdated: str = "translation"
+    """What readers see for an outdated message (its English changed since it was translated:
+    fuzzy in the catalog, or edited since the catalog's sync commit): ``"translation"`` (the
+    default) shows the last translation, marked as possibly outdated; ``"english"`` shows the
+    English, marked. Website, notebooks and PDF follow it alike; ``i18n status`` and
+    ``--fail-on outdated`` count these messages as outdated either way."""
+
+    @property
+    def shows_outdated(self) -> bool:
+        """True when an outdated message shows its last translation."""
+        return self.outdated == "translation"
 
     @property
     def sphinx_lang(self) -> str:
@@ -144,6 +156,23 @@ class Urls:
 
 
 @dataclass(frozen=True)
+class Publish:
+    """Where ``d2lbook publish`` puts the site and the notebooks; each goes to a git branch
+    (``*_repository``: a URL or a path git can push to) or to a folder (``*_folder``)."""
+
+    site_repository: str = ""
+    """Git repository of the site (``git@github.com:org/book.git``)."""
+    site_branch: str = "gh-pages"
+    site_folder: str = ""
+    """A folder to copy the site into instead (a web server's root), relative to the book."""
+    notebooks_repository: str = ""
+    """Git repository of the notebook trees (``<lang>/<framework>/<page>.ipynb``): the one
+    ``urls.colab`` names, for "Open in Colab"."""
+    notebooks_branch: str = "main"
+    notebooks_folder: str = ""
+
+
+@dataclass(frozen=True)
 class BookConfig:
     """Everything a build needs to know about the book."""
 
@@ -163,6 +192,7 @@ class BookConfig:
     """Where every output goes."""
     execution: Execution = field(default_factory=Execution)
     urls: Urls = field(default_factory=Urls)
+    publish: Publish = field(default_factory=Publish)
     frameworks: tuple[Framework, ...] = ()
     """The frameworks, the first being the default; never empty (a book without framework
     tables gets one implicit framework running ``execution.kernel``)."""
@@ -304,7 +334,9 @@ def parse_config(root: Path, table: dict[str, Any], locate: Any = None) -> BookC
     exec_table = table.pop("execution", {})
     urls_table = table.pop("urls", {})
     fw_table = table.pop("frameworks", {})
-    for name, sub in (("execution", exec_table), ("urls", urls_table)):
+    publish_table = table.pop("publish", {})
+    for name, sub in (("execution", exec_table), ("urls", urls_table),
+                      ("publish", publish_table)):
         if not isinstance(sub, dict):
             problems.append(Problem(getattr(locate, "path", "pyproject.toml"),
                                     locate("tool.d2lbook", name) if locate else 0,
@@ -330,6 +362,12 @@ def parse_config(root: Path, table: dict[str, Any], locate: Any = None) -> BookC
                 problems.append(Problem("pyproject.toml", 0,
                                         f"languages.{code}.latex_engine must be pdflatex or "
                                         "xelatex"))
+            if kwargs.get("outdated", "translation") not in OUTDATED_CHOICES:
+                problems.append(Problem(getattr(locate, "path", "pyproject.toml"),
+                                        locate(f"languages.{code}", "outdated") if locate else 0,
+                                        f"languages.{code}.outdated must be \"translation\" "
+                                        "(show the last translation, marked) or \"english\""))
+                kwargs.pop("outdated")
             fonts = kwargs.get("cjk_fonts")
             if fonts is not None and len(fonts) != 3:
                 problems.append(Problem("pyproject.toml", 0, f"languages.{code}.cjk_fonts needs "
@@ -348,6 +386,8 @@ def parse_config(root: Path, table: dict[str, Any], locate: Any = None) -> BookC
         problems.append(Problem("pyproject.toml", 0, "execution.output_limit must be 0 (no "
                                 "limit) or a number of characters"))
     urls = Urls(**_build(Urls, urls_table, "urls", problems, locate))
+    publish = Publish(**_build(Publish, publish_table if isinstance(publish_table, dict) else {},
+                               "publish", problems, locate))
     frameworks = _frameworks(fw_table, problems)
 
     top = _build(BookConfig, table, "tool.d2lbook", problems, locate)
@@ -357,7 +397,7 @@ def parse_config(root: Path, table: dict[str, Any], locate: Any = None) -> BookC
     if problems:
         raise ConfigError(problems)
     cfg = BookConfig(root=root, languages=tuple(languages), execution=execution, urls=urls,
-                     frameworks=frameworks, **top)
+                     publish=publish, frameworks=frameworks, **top)
     if not cfg.source_dir.is_dir():
         raise ConfigError([Problem(cfg.source_dir, 0, "source folder of the first language "
                                    "does not exist")])

@@ -102,10 +102,10 @@ def _listed(texts: dict[str, str]) -> set[str]:
     return seen
 
 
-_APPLIED: dict[tuple[str, str, bool, str, bytes | None], tuple[Any, list[Problem], Any]] = {}
-"""(page, catalog path, fuzzy used, English text, catalog bytes) -> (catalog, its problems,
-the applied result): a pure function of these, remembered because ``serve`` prepares every
-page of the edition on each rebuild. Read only once stored."""
+_APPLIED: dict[tuple[Any, ...], tuple[Any, list[Problem], Any]] = {}
+"""(page, catalog path, outdated shown, English text, catalog bytes, earlier translations) ->
+(catalog, its problems, the applied result): a pure function of these, remembered because
+``serve`` prepares every page of the edition on each rebuild. Read only once stored."""
 
 
 def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: dict[str, str],
@@ -114,7 +114,8 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
     the paragraphs still in English and count their statuses."""
     from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
     from d2lbook.i18n.marks import mark_paragraphs, shown_statuses
-    from d2lbook.i18n.status import catalog_status
+    from d2lbook.i18n.segment import segment
+    from d2lbook.i18n.status import Status, catalog_status
 
     drift = _drift(layout, lang)
     wholesale = layout.replaced_pages(lang, (page.name for page in english))
@@ -123,7 +124,14 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
             continue
         path = layout.catalog(lang, page.name)
         data = path.read_bytes() if path.is_file() else None
-        key = (page.name, str(path), lang.apply_fuzzy, page.text, data)
+        doc = drift.get(page.name)
+        messages = doc.by_segment if doc is not None else []
+        earlier: dict[int, str] = {}
+        if lang.shows_outdated and messages and len(messages) == len(segment(page.text)):
+            earlier = {index: msg.translation for index, msg in enumerate(messages)
+                       if msg.status == Status.OUTDATED and msg.translation}
+        key = (page.name, str(path), lang.shows_outdated, page.text, data,
+               tuple(sorted(earlier.items())))
         if key not in _APPLIED:
             catalog, load_problems = load_catalog_safely(path) if data is not None \
                 else (None, [])
@@ -131,11 +139,10 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
                 _APPLIED.clear()
             _APPLIED[key] = (catalog, load_problems,
                              apply_catalog(page.text, catalog, page=page.name,
-                                           use_fuzzy=lang.apply_fuzzy, catalog_path=path))
+                                           use_fuzzy=lang.shows_outdated,
+                                           catalog_path=path, earlier=earlier))
         catalog, load_problems, result = _APPLIED[key]
         edition.problems += [*load_problems, *result.problems]
-        doc = drift.get(page.name)
-        messages = doc.by_segment if doc is not None else []
         if len(messages) != result.translated + result.fuzzy_used + result.untranslated:
             messages = catalog_status(page.text, catalog).by_segment
         statuses = shown_statuses(messages, result.applied)

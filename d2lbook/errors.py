@@ -94,3 +94,36 @@ class I18nError(D2lbookError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class NotWritable(D2lbookError):
+    """A folder the command writes into cannot be written (read-only file system, no
+    permission, full disk): the path, the folder and what to do."""
+
+    def __init__(self, err: OSError):
+        import errno
+
+        path = Path(str(err.filename or "?"))
+        if path.name.startswith(".tmp-"):  # files.TEMPORARY_PREFIX: the file being replaced
+            path = path.parent
+        folder = next((p for p in (path, *path.parents) if p.name in ("_build", "locale")),
+                      path.parent)
+        self.path, self.folder = path, folder
+        reason = err.strerror or str(err)
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            todo = f"free some space on the disk holding {folder} and run the command again"
+        else:
+            todo = (f"make {folder} writable (`chmod -R u+w {folder}`; on a read-only mount, "
+                    "work on a writable copy of the book) and run the command again")
+        super().__init__(f"{path}: cannot write ({reason}); {todo}. Nothing was left half "
+                         "written: every file is replaced in one step.")
+
+
+WRITE_ERRNOS = frozenset({1, 13, 28, 30, 122})
+"""EPERM, EACCES, ENOSPC, EROFS, EDQUOT: an ``OSError`` with one of these is a
+:class:`NotWritable`."""
+
+
+class UsageError(D2lbookError):
+    """A command was asked for something it cannot do as asked (``d2lbook new`` into a folder
+    that is not empty); the message says what to do instead."""

@@ -76,3 +76,22 @@ def prune(root: Path, keep: set[Path], suffixes: set[str]) -> list[Path]:
             path.unlink()
             removed.append(rel)
     return removed
+
+
+def move(src: Path, dst: Path) -> None:
+    """Move the file ``src`` to ``dst`` (replacing it). ``os.replace`` cannot move between
+    file systems (``EXDEV``: a folder on another mount): then the file is copied next to
+    ``dst`` and put in place in one step, and ``src`` removed after; a crash in between
+    leaves both, never neither."""
+    import errno
+    import shutil
+
+    try:
+        os.replace(src, dst)
+    except OSError as err:
+        if err.errno != errno.EXDEV:
+            raise
+        with atomic_path(dst) as tmp:
+            shutil.copyfile(src, tmp)
+            shutil.copystat(src, tmp)
+        os.unlink(src)

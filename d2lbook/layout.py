@@ -20,6 +20,7 @@ framework)::
     <code>/slides/[<framework>/]<page>.slides.html   slide decks (pages with slide marks)
     site/                every edition side by side (``render.site``)
     lib/                 the #@save library as the pages define it now (kernels import it)
+    dist/                its wheel (``build lib``)
     cache/               execution records (``cache/execute``) and kernel scratch space
     gettext/             message templates (.pot)
 
@@ -267,6 +268,11 @@ class BookLayout:
         """``_build/lib``: the ``#@save`` library as the pages define it now (on the kernels'
         ``PYTHONPATH``)."""
         return self.build / "lib"
+
+    @property
+    def dist(self) -> Path:
+        """``_build/dist``: the library's wheel made by ``d2lbook build lib``."""
+        return self.build / "dist"
 
     @property
     def templates(self) -> Path:

@@ -165,11 +165,41 @@ class Repository:
         self.git_dir = Path(git_dir)
         self.shallow = shallow.strip() == "true"
 
+    _git_dir_option: tuple[str, ...] = ()
+    """``--git-dir=...`` for a repository opened for its history only."""
+
+    @classmethod
+    def for_history(cls, path: Path | str, git: str = "git") -> Repository:
+        """A repository read for its history only: a bare repository, a clone without a work
+        tree, or any clone (its work tree is never read). Every git call names the git
+        directory (``--git-dir``); ``root`` is that directory."""
+        start = Path(path)
+        if not start.exists():
+            raise NotARepositoryError(start)
+        cwd = start if start.is_dir() else start.parent
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        try:
+            out = subprocess.run([git, *_GIT_OPTIONS, "rev-parse", "--absolute-git-dir",
+                                  "--is-shallow-repository"], cwd=cwd, env=env,
+                                 capture_output=True, text=True)
+        except FileNotFoundError:
+            raise MissingToolError(f"`{git}` not found: install git (apt-get install git)"
+                                   ) from None
+        if out.returncode != 0:
+            raise NotARepositoryError(start)
+        git_dir, shallow = out.stdout.splitlines()[:2]
+        repo = cls.__new__(cls)
+        repo.git_executable = git
+        repo.git_dir = repo.root = Path(git_dir)
+        repo.shallow = shallow.strip() == "true"
+        repo._git_dir_option = (f"--git-dir={git_dir}",)
+        return repo
+
     # -- running git --------------------------------------------------------------------------
 
     def _run(self, args: Sequence[str], cwd: Path | None = None, input: str | None = None,
              check: bool = True) -> subprocess.CompletedProcess[str]:
-        cmd = [self.git_executable, *_GIT_OPTIONS, *args]
+        cmd = [self.git_executable, *_GIT_OPTIONS, *self._git_dir_option, *args]
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
         try:
             proc = subprocess.run(cmd, cwd=cwd or self.root, input=input, env=env,
@@ -184,7 +214,7 @@ class Repository:
         return proc
 
     def _run_bytes(self, args: Sequence[str], input: bytes) -> bytes:
-        cmd = [self.git_executable, *_GIT_OPTIONS, *args]
+        cmd = [self.git_executable, *_GIT_OPTIONS, *self._git_dir_option, *args]
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
         proc = subprocess.run(cmd, cwd=self.root, input=input, env=env, capture_output=True)
         if proc.returncode != 0:
@@ -398,6 +428,22 @@ class Repository:
                 pos += size + 1
             else:
                 result[spec] = None
+        return result
+
+    def object_ids(self, specs: Iterable[str]) -> dict[str, str | None]:
+        """The object id each spec (``<revision>:<path>``) names, None where there is none
+        (one ``git cat-file --batch-check``)."""
+        wanted = list(dict.fromkeys(specs))
+        if not wanted:
+            return {}
+        if any("\n" in s for s in wanted):
+            raise ValueError("object names cannot contain newlines")
+        data = self._run_bytes(["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+                               input="".join(f"{s}\n" for s in wanted).encode())
+        result: dict[str, str | None] = {}
+        for spec, line in zip(wanted, data.decode(errors="replace").splitlines(), strict=True):
+            oid, _, kind = line.partition(" ")
+            result[spec] = oid if kind in ("blob", "tree") else None
         return result
 
     def read_texts(self, specs: Iterable[str]) -> dict[str, str | None]:

@@ -14,7 +14,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from d2lbook.i18n.fork.align import join_translation
+from d2lbook.i18n.fork.align import heading_role, join_translation
 from d2lbook.i18n.segment import normalize, segment
 
 _KEEP = re.compile(r"\{[\w:.+-]+\}`[^`]*`|`+[^`]*`+|\$\$.+?\$\$|\$[^$]+\$|\[[^\]]*\]\([^)]*\)"
@@ -24,6 +24,11 @@ SIGMA = 0.2
 _HAN = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
         "同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理"
         "起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事")
+
+
+ROLE_HEADINGS = {"summary": "小结", "exercises": "练习", "discussion": "讨论",
+                 "references": "参考文献"}
+"""How the Chinese fork words the headings every section ends with."""
 
 
 @dataclass
@@ -75,7 +80,8 @@ def make_fork(english: str, seed: int, *, merge: float = 0.05, split: float = 0.
     k = 0
     while k < len(segments):
         seg = segments[k]
-        zh = pseudo(seg.msgid, rng)
+        role = heading_role(seg.msgid) if seg.kind.startswith("heading") else None
+        zh = ROLE_HEADINGS[role] if role else pseudo(seg.msgid, rng)
         nxt = segments[k + 1] if k + 1 < len(segments) else None
         roll = rng.random()
         paragraph = seg.kind == "paragraph" and not seg.indent and "\n" not in seg.msgid
@@ -160,8 +166,21 @@ def _relabel(text: str, k: int) -> str:
     return re.sub(r"\b(sec|eq|fig|tab)-([A-Za-z0-9][A-Za-z0-9-]*)", rf"\1-\2-k{k}", text)
 
 
+def _top_level(text: str) -> list[tuple[int, int]]:
+    """The spans of the page's top-level fenced blocks (directives, code cells)."""
+    from d2lbook.myst import blocks
+
+    starts = [0]
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    return [(starts[b.line - 1], starts[min(b.line + len(b.body) + 1, len(starts) - 1)])
+            for b in blocks(text)]
+
+
 def _edit(text: str, rng: random.Random, c: int) -> str:
-    segments = [s for s in segment(text) if s.kind == "paragraph" and not s.indent]
+    inside = _top_level(text)  # a block inserted into a directive's body would break it
+    segments = [s for s in segment(text) if s.kind == "paragraph" and not s.indent
+                and not any(a <= s.start < b for a, b in inside)]
     roll = rng.random()
     if not segments:
         return text + f"\n\nA closing remark number {c} on the {rng.choice(_WORDS)}.\n"

@@ -66,6 +66,18 @@ def zh(msgid: str) -> str:
     return f"译文：{msgid}"
 
 
+def code_comments(text: str) -> list:
+    from d2lbook.i18n.comments import code_comments as found
+
+    return found(text)
+
+
+def apply_comments(text: str, table: dict[str, str]):
+    from d2lbook.i18n.comments import apply_comments as applied
+
+    return applied(text, table)
+
+
 def code_blocks(text: str) -> list[str]:
     return re.findall(r"^```\{code-cell\}.*?^```$", text, re.MULTILINE | re.DOTALL)
 
@@ -98,7 +110,10 @@ def test_translations_are_found_again(name: str, text: str) -> None:
     assert not result.problems
     assert [(s.kind, zh(s.msgid)) for s in before] == [(s.kind, s.msgid) for s in after]
     assert (result.translated, result.untranslated) == (len(before), 0)
-    assert code_blocks(result.text) == code_blocks(text)
+    # code is never translated; its comments are (each comment's words, in the same place)
+    assert code_blocks(result.text) == code_blocks(apply_comments(text, {
+        c.msgid: zh(c.msgid) for c in code_comments(text)}).text)
+    assert result.comments == len(code_comments(text))
 
 
 @pytest.mark.parametrize(("name", "text"), SOURCES, ids=IDS)
@@ -108,7 +123,10 @@ def test_multiline_translations_keep_structure(name: str, text: str) -> None:
         return " ".join(words[:2]) + "\n" + " ".join(words[2:]) if len(words) > 3 else zh(msgid)
 
     result = apply_catalog(text, catalog_of(text, split))
-    assert not result.problems
+    # a code comment must stay one line: its split translation is refused, said at its msgstr
+    assert all("code comment" in p.message for p in result.problems)
+    assert len(result.problems) == len({c.msgid for c in code_comments(text)
+                                        if len(zh(c.msgid).split(" ")) > 3})
     assert [(s.kind, zh(s.msgid)) for s in segment(text)] == \
         [(s.kind, s.msgid) for s in segment(result.text)]
 
@@ -127,7 +145,11 @@ def test_page_translation() -> None:
         "an input": "一个输入",
         "The loss curve.": "损失曲线。",
     }
-    result = apply_catalog(PAGE, catalog_of(PAGE, lambda m: table.get(m, "")))
+    catalog = catalog_of(PAGE, lambda m: table.get(m, ""))
+    for entry in catalog.entries:  # the code comments, in their own context, left untranslated
+        if entry.msgctxt == "code comment":
+            entry.msgstr = ""
+    result = apply_catalog(PAGE, catalog)
     assert not result.problems
     assert "# 线性回归\n" in result.text
     assert "- 一个列表项，\n  with 两行。\n" in result.text

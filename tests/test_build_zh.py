@@ -86,7 +86,9 @@ def test_the_notebooks_are_chinese_with_shared_outputs(built_book):
                      / "softmax-regression.ipynb").read_text())
     en_code = [(c["source"], c["outputs"]) for c in en["cells"] if c["cell_type"] == "code"]
     zh_code = [(c.source, c.outputs) for c in nb.cells if c.cell_type == "code"]
-    assert [s for s, _ in zh_code] == [s for s, _ in en_code]
+    comment = re.compile(r"#.*$", re.MULTILINE)  # the comments are translated, not the code
+    assert [comment.sub("", s) for s, _ in zh_code] == [comment.sub("", s) for s, _ in en_code]
+    assert any("# 防止溢出，结果不变" in s for s, _ in zh_code)
     assert [o for _, o in zh_code] == [o for _, o in en_code]  # one execution, both editions
     assert sum(1 for _, o in zh_code if o) >= 3
 
@@ -151,9 +153,9 @@ def git(root: Path, *args: str) -> None:
 
 
 def test_english_shown_in_the_chinese_site_is_marked(built_book, tmp_path: Path):
-    """An English edit after the last sync: the paragraph shows English, marked outdated (git
-    says it changed since it was translated); a new paragraph is marked untranslated; the
-    translation-status page counts both."""
+    """An English edit after the last sync: the paragraph shows its last translation, marked
+    outdated (git says it changed since it was translated); a new paragraph shows English,
+    marked untranslated; the translation-status page counts both."""
     from d2lbook.commands.build import build
     from d2lbook.commands.i18n import update
     from d2lbook.config import load_config
@@ -183,11 +185,13 @@ def test_english_shown_in_the_chinese_site_is_marked(built_book, tmp_path: Path)
     assert progress.executed == 0
     html = (root / "_build" / "zh" / "html" / "chapter_preliminaries" / "autograd.html")
     page_html = html.read_text()
+    # the edited paragraph shows its last translation, marked as possibly outdated
     outdated = re.search(r'<p class="d2l-outdated">(.*?)</p>', page_html, re.S)
-    assert outdated and "This sentence was added later" in outdated.group(1)
+    assert outdated and outdated.group(1).startswith("深度学习框架用<em>自动微分</em>")
+    assert "This sentence was added later" not in page_html
     assert re.search(r'<p class="d2l-untranslated">A brand new paragraph', page_html)
     notice = re.search(r'<div class="d2l-translation-notice".*?</div>', page_html, re.S).group(0)
-    assert "本页有 2 段尚未翻译或译文已过时" in notice
+    assert "本页有 2 段尚未翻译或译文可能已过时" in notice
     assert 'href="../../en/chapter_preliminaries/autograd.html"' in notice
     assert 'href="../translation-status.html"' in notice
     other = (root / "_build" / "zh" / "html" / "chapter_preliminaries" / "ndarray.html")
@@ -231,3 +235,33 @@ def test_a_third_edition_is_configuration_plus_catalogs(built_book, tmp_path: Pa
     assert '<html lang="fr"' in preface and "Préface" in preface
     assert 'class="d2l-untranslated"' in preface
     assert 'hreflang="zh-CN"' in preface and 'hreflang="en"' in preface
+
+
+def test_code_comments_are_chinese_and_nothing_runs_again(built_book):
+    """The sample book's Chinese pages show Chinese comments in their code, the English code
+    and outputs, and the Chinese edition executed nothing (the key is the English cell's)."""
+    import nbformat
+
+    from d2lbook.layout import BookLayout
+
+    cfg = built_book.cfg
+    assert built_book.zh.executed == 0
+    html = (cfg.build_dir / "zh" / "html" / "chapter_preliminaries" / "ndarray.html").read_text()
+    assert "最后一行" in html and "the last row" not in html
+    assert "第一列" in html and "print" in html
+    layout, fw = BookLayout(cfg), cfg.default_framework.key
+    stem = layout.stem(cfg.language("zh"), fw)
+    path = f"{stem}/chapter_linear-networks/linear-regression.ipynb"
+    with zipfile.ZipFile(layout.notebook_zip(cfg.language("zh"), fw)) as zf:
+        zh_nb = nbformat.reads(zf.read(path).decode(), as_version=4)
+    stem_en = layout.stem(cfg.language("en"), fw)
+    with zipfile.ZipFile(layout.notebook_zip(cfg.language("en"), fw)) as zf:
+        en_nb = nbformat.reads(zf.read(path.replace(stem, stem_en)).decode(), as_version=4)
+    zh_code = [c for c in zh_nb.cells if c.cell_type == "code"]
+    en_code = [c for c in en_nb.cells if c.cell_type == "code"]
+    assert any("# 停靠站数" in c.source for c in zh_code)
+    assert not any("number of stops" in c.source for c in zh_code)
+    assert [c.outputs for c in zh_code] == [c.outputs for c in en_code]
+    # comments aside, the code is the English code
+    strip = re.compile(r"#.*$", re.MULTILINE)
+    assert [strip.sub("", c.source) for c in zh_code] == [strip.sub("", c.source) for c in en_code]

@@ -106,10 +106,12 @@ def translated(tmp_path: Path) -> Path:
 
 def test_create(tmp_path: Path) -> None:
     (result,) = update(tmp_path)
-    assert (result.page, result.status, result.new) == (PAGE, "created", 5)
+    assert (result.page, result.status, result.new) == (PAGE, "created", 6)
     assert result.path == tmp_path / "locale/zh_CN/LC_MESSAGES" / f"{PAGE}.po"
     cat = read_catalog(result.path)
-    assert [e.msgid for e in cat.entries] == ["Linear Regression", P1, "Loss", P2, P3]
+    assert [e.msgid for e in cat.entries] == ["Linear Regression", P1, "Loss", P2, P3,
+                                              "a comment, not a heading"]
+    assert [e.msgctxt for e in cat.entries] == [None] * 5 + ["code comment"]
     assert cat.header["Language"] == "zh_CN"
     assert cat.header["Plural-Forms"] == "nplurals=1; plural=0;"
     assert cat.header["X-Source-Commit"] == SHA1
@@ -184,8 +186,9 @@ def test_move_keeps_translation(tmp_path: Path, translated: Path) -> None:
     (result,) = update(tmp_path, moved)
     assert (result.status, result.new, result.fuzzy, result.obsolete) == ("updated", 0, 0, 0)
     cat = read_catalog(translated)
-    assert [e.msgid for e in cat.entries] == ["Linear Regression", "Loss", P2, P3, P1]
-    assert all(e.msgstr and not e.fuzzy for e in cat.entries)
+    assert [e.msgid for e in cat.entries] == ["Linear Regression", "Loss", P2, P3, P1,
+                                              "a comment, not a heading"]
+    assert all(e.msgstr and not e.fuzzy for e in cat.entries if e.msgctxt is None)
     assert_nothing_lost(before, translated)
     assert_msgfmt_ok(translated)
 
@@ -249,7 +252,7 @@ def test_fuzzy_entry_edited_again_keeps_first_english(tmp_path: Path, translated
 
 
 def test_page_without_messages_gets_a_header_only_catalog(tmp_path: Path) -> None:
-    code_only = "```{code-cell} ipython3\n# not a heading\nx = 1\n```\n"
+    code_only = "```{code-cell} ipython3\n#@save\nx = 1  # noqa\n```\n"  # directives only
     (result,) = update(tmp_path, code_only)
     assert result.status == "created"
     cat = read_catalog(result.path)

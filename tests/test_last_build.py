@@ -238,7 +238,7 @@ def test_another_interpreters_listing_is_remembered(tmp_path: Path, monkeypatch)
     memo = tmp_path / "environments.json"
     monkeypatch.setattr(environment, "_known", {})
     (site,) = (env / "lib").glob("python3*/site-packages")
-    settle(site, env / "lib", env, env / "bin" / "python")
+    settle(site, env / "lib", env, env / "bin" / "python", env / "pyvenv.cfg")
     first = environment.interpreter_packages(python, memo)
     assert first[0].startswith("3.") and memo.is_file()
 
@@ -295,3 +295,19 @@ def test_a_build_does_not_fail_when_its_result_cannot_be_remembered(tmp_path: Pa
         pickle.PicklingError("cannot pickle")))
     assert not build(root).up_to_date
     assert not (root / "_build" / "last-build.pickle").exists()
+
+
+def test_source_date_epoch_is_an_input_of_the_build(tmp_path: Path, monkeypatch):
+    """``SOURCE_DATE_EPOCH`` reaches the outputs (Sphinx's and TeX's dates): another value
+    makes the build work again and Sphinx run, the same value is a no-op."""
+    root = small_book(tmp_path, PAGE)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "946684800")
+    assert not build(root).up_to_date
+    assert build(root).up_to_date
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1262304000")
+    again = build(root)
+    assert not again.up_to_date and again.executed == 0
+    assert "html" not in again.editions[0].skipped
+    assert build(root).up_to_date
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert not build(root).up_to_date

@@ -216,7 +216,7 @@ def _render(text: str) -> str:
     from myst_parser.parsers.mdit import create_md_parser
 
     md = create_md_parser(MdParserConfig(enable_extensions=set(MYST_EXTENSIONS)), RendererHTML)
-    return md.render(text + DEFINITIONS)
+    return md.render(text + "\n" + DEFINITIONS)  # as in the page: a blank line between
 
 
 def test_whatever_is_accepted_renders_no_new_tags() -> None:
@@ -242,7 +242,16 @@ def test_whatever_is_accepted_renders_no_new_tags() -> None:
             continue
         accepted += 1
         allowed = _Tags(_render(case.english)).tags | prose
-        new = _Tags(_render(text)).tags - allowed
+        rendered = _render(text)
+        new = _Tags(rendered).tags - allowed
+        math = ("span", (("class", "math inline"),))
+        if math in new:  # only a bare number or letter may become math (issue 18)
+            english_math = re.findall(r'<span class="math inline">(.*?)</span>',
+                                      _render(case.english))
+            for formula in re.findall(r'<span class="math inline">(.*?)</span>', rendered):
+                assert formula in english_math or \
+                    re.fullmatch(r"\$?(-?\d+(\.\d+)?|[A-Za-z])\$?", formula), (text, formula)
+            new.discard(math)
         assert not new, (case.name, text, new)
     assert accepted > 100 and rejected > 500, (accepted, rejected)
 
@@ -257,3 +266,19 @@ def test_validate_keeps_its_readers_of_roles_links_and_math() -> None:
     assert roles(text) == {("ref", "sec-intro"): 1, ("cite:p", "a,b"): 1, ("eq", "y"): 1}
     assert link_targets(text) == {"https://e.org/a": 1, "https://e.org/b": 1}
     assert inline_math(text) == {"x+y": 1}
+
+
+def test_numbers_and_letters_may_be_math_on_one_side_only() -> None:
+    """A translation may write a number or one-letter symbol as inline math where the English
+    writes it as text, and the reverse; the formula must still be the English's."""
+    english = "The network has 3 layers and the input x is a vector."
+    assert markup_issues(english, "该网络有 $3$ 层，输入 $x$ 是一个向量。") == []
+    assert markup_issues("Add $1$ to $n$.", "把 n 加 1。") == []
+    # a number or symbol the English does not have, as math: the formula differs
+    for wrong in ("该网络有 $30$ 层，输入 $x$ 是一个向量。", "该网络有 3 层，输入 $y$ 是向量。",
+                  "该网络有 $3$ 层，输入 $x$ 和 $x$ 是一个向量。"):
+        assert [i.code for i in markup_issues(english, wrong)] == ["i18n-markup"], wrong
+    # only a bare number or letter: a real formula dropped or added is still a change
+    assert [i.code for i in markup_issues("The loss $l(w, b)$ is small.",
+                                          "损失 l(w, b) 很小。")] == ["i18n-markup"]
+    assert markup_issues("Take 3 steps.", "走 $3.0$ 步。") != []

@@ -94,3 +94,49 @@ def test_a_change_in_several_steps_is_rebuilt_once_finished(tmp_path: Path) -> N
     seen = settled(cfg, snapshot(watched_paths(cfg)), pause=0.2)  # ≫ the writer's steps
     writer.join()
     assert seen == snapshot(watched_paths(cfg)) != before
+
+
+def test_a_same_size_edit_whose_mtime_was_restored_is_rebuilt(tmp_path: Path) -> None:
+    """An edit that keeps the file's size and puts its modification time back (``cp -p``,
+    ``rsync -t``, an editor keeping times) is seen by content; a file only touched is not
+    rebuilt."""
+    import os
+
+    from d2lbook.commands.site import serve
+    from d2lbook.config import load_config
+    from tests.test_errors import small_book
+
+    cfg = load_config(small_book(tmp_path, "# A page\n"))
+    page = tmp_path / "source" / "en" / "page.md"
+    events: list[tuple[str, str]] = []
+    rebuilt = threading.Event()
+
+    def report(event) -> None:
+        events.append((event.kind, event.message))
+        if event.kind in ("rebuilt", "failed"):
+            rebuilt.set()
+
+    stop = threading.Event()
+    thread = threading.Thread(target=serve, kwargs=dict(
+        cfg=cfg, port=0, interval=0.05, report=report, stop=stop,
+        rebuild=lambda config: None, build_first=False))
+    thread.start()
+    try:
+        while not any(kind == "serving" for kind, _ in events):
+            assert thread.is_alive(), events
+            time.sleep(0.02)
+        st = page.stat()
+        os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # touched only
+        time.sleep(0.5)
+        assert not rebuilt.is_set(), events
+        st = page.stat()
+        text = page.read_text()
+        page.write_text(text.replace("# A page", "# B page"))  # same size
+        os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))  # its time put back
+        assert page.stat().st_size == st.st_size
+        assert rebuilt.wait(10), events
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert ("rebuilding", "1 file(s) changed: page.md") in events and \
+        [k for k, _ in events].count("rebuilt") == 1, events

@@ -25,6 +25,7 @@ from d2lbook.frameworks import (
     page_runs,
     per_framework,
 )
+from d2lbook.i18n.comments import with_code_from
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
 from d2lbook.notebook import page_notebook
@@ -147,6 +148,9 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
             pages_nb[e.lang.code, page.name] = nb
             if e is editions[0]:  # code is the same in every edition: said once
                 results[e.lang.code].problems += _misnamed_tags(cfg, source, text, nb)
+            if in_english and page.text != text:  # translated comments: run the English cells
+                nb = with_code_from(nb, page_notebook(dataclasses.replace(page, text=text),
+                                                      cfg.default_framework.kernel))
             runs = page_runs(nb, cfg) or [PageRun(cfg.default_framework, nb)]
             for run in runs:
                 fw = run.framework
@@ -168,7 +172,8 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
     executed: dict[str, dict[str, dict[str, dict]]] = {}
     for outcome in summary.outcomes:
         code, name, key = outcome.page
-        executed.setdefault(code, {}).setdefault(name, {})[key] = outcome.notebook
+        executed.setdefault(code, {}).setdefault(name, {})[key] = \
+            with_code_from(outcome.notebook, pages_nb[code, name])  # its own comments back
         results[code].executed += int(outcome.executed)
         results[code].cached += int(outcome.has_code and not outcome.executed
                                     and not outcome.skipped)
@@ -300,6 +305,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         if "notebooks" in formats and bundle_warnings is None:
             from d2lbook.render.bundle import write_bundle
             from d2lbook.render.references import SphinxResolver
+            from d2lbook.render.warnings_store import reader_warnings
 
             t0 = time.perf_counter()
             stamps.forget("notebooks")
@@ -310,12 +316,15 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
                 nbs = _one_framework(fw_notebooks, fw.key)
                 lib = {rel: text for rel, text in library.items()
                        if rel.endswith(("__init__.py", f"/{fw.module}.py"))} if fw.module else {}
+                setup, extras = _reader_setup(cfg, lang, fw)
                 bundle = write_bundle(layout.notebooks(lang, fw.key),
                                       layout.notebook_zip(lang, fw.key),
                                       layout.stem(lang, fw.key), nbs, docnames, resolver,
-                                      edition.tree, edition.assets, lib)
+                                      edition.tree, edition.assets, lib, setup, extras)
                 bundle_warnings += [w for w in bundle.warnings if w not in bundle_warnings]
                 result.zips[fw.key] = bundle.zip_path
+            bundle_warnings = reader_warnings(bundle_warnings, run.warnings,
+                                              _origins(cfg, edition))
             result.warnings += [w for w in bundle_warnings if w not in result.warnings]
             result.notebooks = result.zips[cfg.default_framework.key]
             stamps.record("notebooks", digest, bundle_warnings, list(result.zips.values()))
@@ -363,6 +372,25 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             result.pdfs[fw.key] = target
         result.pdf = result.pdfs[cfg.default_framework.key]
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
+
+
+def _reader_setup(cfg: BookConfig, lang: Language, fw: Any) -> tuple[Callable, dict[str, str]]:
+    """The set-up cell of ``fw``'s downloaded notebooks (for a notebook with code) and the
+    files at the top of its zip (README, requirements)."""
+    from d2lbook.render.bundle import zip_extras
+    from d2lbook.render.setup_cell import kernel_requirements, setup_cell
+    from d2lbook.render.wheel import WHEEL_FOLDER, wheel_filename
+
+    site = cfg.urls.site.rstrip("/")
+    wheel = f"{site}/{WHEEL_FOLDER}/{wheel_filename(cfg)}" if site and fw.library else ""
+
+    def setup(nb: dict) -> dict | None:
+        library = fw.library if imports_library(nb, fw) else ""
+        if not code_cells(nb) or not (kernel_requirements(fw.requirements) or library):
+            return None  # nothing it could install
+        return setup_cell(lang.code, fw.requirements, library, wheel)
+
+    return setup, zip_extras(lang.code, lang.title, fw.name, fw.package, fw.requirements)
 
 
 _HTML_RUNS: dict[tuple[str, str], Any] = {}
@@ -439,13 +467,10 @@ def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctree
     """Run Sphinx; its warnings are kept per page (reported until fixed) and name the source
     pages."""
     from d2lbook.render.sphinx_run import run_sphinx
-    from d2lbook.render.warnings_store import WarningStore, line_map
+    from d2lbook.render.warnings_store import WarningStore, line_map, with_suggestions
 
     store = WarningStore(BookLayout(cfg).warnings(edition.lang, builder, framework))
-    origins = {}
-    for name in edition.origin:
-        path = _source_page(cfg, edition, name)
-        origins[name] = str(path.relative_to(cfg.root) if path.is_relative_to(cfg.root) else path)
+    origins = _origins(cfg, edition)
     run = run_sphinx(tree, outdir, doctrees, builder, jobs, reread=store.pending(origins),
                      template_cache=BookLayout(cfg).template_cache)
     # a translated page: its lines are the English page's, shifted by the translation
@@ -453,8 +478,20 @@ def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctree
     lines = {p.name: line_map(p.text, edition.english[p.name]) for p in edition.pages
              if edition.origin.get(p.name, Path()).suffix == ".po"
              and f"/{p.name}.ipynb" in named and p.text != edition.english.get(p.name, p.text)}
-    run.warnings = store.update(run.warnings, run.processed, run.docnames, tree, origins, lines)
+    files = cfg.source_dir  # where the tree's other files (the .bib) come from
+    files = files.relative_to(cfg.root) if files.is_relative_to(cfg.root) else files
+    run.warnings = store.update(with_suggestions(run.warnings, run.targets), run.processed,
+                                run.docnames, tree, origins, lines, str(files))
     return run
+
+
+def _origins(cfg: BookConfig, edition: Edition) -> dict[str, str]:
+    """docname -> the source page its warnings name (relative to the book's root)."""
+    origins = {}
+    for name in edition.origin:
+        path = _source_page(cfg, edition, name)
+        origins[name] = str(path.relative_to(cfg.root) if path.is_relative_to(cfg.root) else path)
+    return origins
 
 
 def _source_page(cfg: BookConfig, edition: Edition, name: str) -> Path:

@@ -146,11 +146,12 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
     book_repo = Repository(cfg.root)
     english = {p.name: p.text for p in read_pages(cfg.source_dir)}
     if english_history:
-        repo = Repository(english_history)
-        folder = "source/en" if (repo.root / "source" / "en").is_dir() else ""
-        converter = dialect.page_converter(repo.root)
+        repo = Repository.for_history(english_history)  # bare, no work tree, or any clone
+        folder = "source/en" if repo.object_ids(["HEAD:source/en"]).get("HEAD:source/en") \
+            else ""
+        converter = dialect.page_converter(repo)
         history = read_history(repo, folder, converter)
-        if converter is not None and converter.failed:
+        if converter.failed:
             result.warnings.append(f"{len(converter.failed)} version(s) of the English history "
                                    "could not be converted from the old dialect and were read "
                                    f"as they are (first: {converter.failed[0]})")
@@ -239,7 +240,8 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
         synth = synthesize(name, english[name], history.texts[version.blob], carried,
                            locale=lang.locale, fork_file=fork_file,
                            commit=commits.get(name) or head, project=cfg.name,
-                           team=lang.title, existing=existing, path=path, rejected=rejected)
+                           team=lang.title, existing=existing, path=path, rejected=rejected,
+                           comments=aligned.comments())
         if write and not _unchanged(synth.catalog, existing, path):
             write_catalog(synth.catalog, path)
         report = PageImport(
@@ -249,6 +251,7 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
             confidence=round(match.score, 3), candidates=len(groups[page]),
             anchors=aligned.anchors, translated=synth.translated, fuzzy=synth.fuzzy,
             untranslated=synth.untranslated, kept=synth.kept, obsolete=synth.obsolete,
+            comments=synth.comments,
             leftovers=[{"line": x.line, "text": x.text, "reason": x.reason}
                        for x in aligned.leftovers],
             code=[{"fork_line": c.fork_line, "english_line": c.english_line,

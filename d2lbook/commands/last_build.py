@@ -9,7 +9,9 @@ Before it prepares anything, a build hashes everything it reads:
 - d2lbook's own code and templates;
 - the installed distributions of this interpreter and of every kernel's (listed through
   ``execute.environment``'s memo, so a no-op starts no interpreter);
-- what was asked: the editions, the formats, whether the site is assembled.
+- what was asked: the editions, the formats, whether the site is assembled;
+- the environment variables that reach the outputs (``SOURCE_DATE_EPOCH`` and the others of
+  ``execute.environment.OUTPUT_VARIABLES``).
 
 When the digest equals the one stored by the last successful build, and the outputs that
 build listed (each edition's ``index.html``, PDFs and notebook zips; the site's
@@ -66,7 +68,7 @@ def inputs_digest(cfg: BookConfig, what: str, langs: Iterable[Language],
     or ``site``)."""
     import sys
 
-    from d2lbook.execute.environment import fingerprint, interpreter_packages
+    from d2lbook.execute.environment import fingerprint, interpreter_packages, output_variables
 
     layout = BookLayout(cfg)
     memo = layout.environments_memo
@@ -76,6 +78,7 @@ def inputs_digest(cfg: BookConfig, what: str, langs: Iterable[Language],
     parts = [
         asked,
         repr(cfg),
+        output_variables(),
         hashlib.sha256(config.read_bytes() if config.is_file() else b"").hexdigest(),
         files_digest(layout.sources),
         files_digest(layout.locale, ignore=lambda rel: rel.suffix == ".mo"),

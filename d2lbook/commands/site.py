@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from d2lbook.commands.build import FORMATS, BuildResult, as_up_to_date, build_editions
+from d2lbook.commands.live import STATE_PATH, LiveState, with_script
 from d2lbook.config import BookConfig, Language, load_config
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
@@ -42,6 +43,17 @@ def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | 
     return SiteBuild(as_up_to_date(built.build), built.site) if stored else built
 
 
+@locked
+def refresh_site(cfg: BookConfig) -> Site | None:
+    """After a build of some editions (``build html --lang en``): ``_build/site/`` assembled
+    again, the other editions as they were last built, so that the preview shows what was just
+    built. None (the site is left as it is) while an edition's HTML has never been built."""
+    layout = BookLayout(cfg)
+    if not all((layout.html(lang) / "index.html").is_file() for lang in cfg.languages):
+        return None
+    return assemble_site(cfg)
+
+
 # --------------------------------------------------------------------------------------------
 # serve
 
@@ -52,9 +64,19 @@ def watched_paths(cfg: BookConfig) -> list[Path]:
     return [cfg.root / "pyproject.toml", layout.sources, layout.locale]
 
 
-def snapshot(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
-    """(mtime, size) of every file under ``paths`` (compiled ``.mo`` files excepted)."""
-    state: dict[str, tuple[int, int]] = {}
+Snapshot = dict[str, tuple[int, int, int, str]]
+"""Path -> (mtime, size, ctime, SHA-256 of the content) of every watched file."""
+
+
+def snapshot(paths: Iterable[Path], previous: Snapshot | None = None) -> Snapshot:
+    """Every file under ``paths`` (compiled ``.mo`` files excepted) with its content's hash.
+    A file whose times and size are those of ``previous`` keeps its hash unread; any write
+    changes the inode's ctime (which, unlike the mtime, no program can set back), so an edit
+    of the same size whose mtime was restored is hashed again, and seen."""
+    import hashlib
+
+    previous = previous or {}
+    state: Snapshot = {}
     for top in paths:
         files = [top] if top.is_file() else (top.rglob("*") if top.is_dir() else [])
         for path in files:
@@ -62,33 +84,43 @@ def snapshot(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
                 continue
             try:
                 st = path.stat()
-            except FileNotFoundError:
+                key = str(path)
+                seen = previous.get(key)
+                if seen is not None and seen[:3] == (st.st_mtime_ns, st.st_size,
+                                                     st.st_ctime_ns):
+                    state[key] = seen
+                    continue
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except (FileNotFoundError, IsADirectoryError):
                 continue
-            state[str(path)] = (st.st_mtime_ns, st.st_size)
+            state[key] = (st.st_mtime_ns, st.st_size, st.st_ctime_ns, digest)
     return state
 
 
-def changed(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
-    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+def changed(before: Snapshot, after: Snapshot) -> list[str]:
+    """Files added, removed or whose content changed (a file only touched is not)."""
+    return sorted(k for k in before.keys() | after.keys()
+                  if (before[k][3] if k in before else None)
+                  != (after[k][3] if k in after else None))
 
 
-def settled(cfg: BookConfig, seen: dict[str, tuple[int, int]], pause: float = 0.03,
-            limit: float = 1.0) -> dict[str, tuple[int, int]]:
+def settled(cfg: BookConfig, seen: Snapshot, pause: float = 0.03,
+            limit: float = 1.0) -> Snapshot:
     """The watched files once they stop changing: an editor or ``git checkout`` writing
     several files, or one file in two steps (truncate, then write), is rebuilt once, from the
     finished files. Gives up waiting after ``limit`` seconds."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         time.sleep(pause)
-        now = snapshot(watched_paths(cfg))
+        now = snapshot(watched_paths(cfg), seen)
         if now == seen:
             break
         seen = now
     return seen
 
 
-def editions_to_rebuild(cfg: BookConfig, before: dict[str, tuple[int, int]],
-                        after: dict[str, tuple[int, int]]) -> tuple[Language, ...]:
+def editions_to_rebuild(cfg: BookConfig, before: Snapshot,
+                        after: Snapshot) -> tuple[Language, ...]:
     """The editions whose inputs the change touches, the source language first. A file that
     was edited (neither added nor removed) under one translated edition's catalogs or overlay
     touches that edition only; anything else (English sources, the configuration, a page
@@ -144,6 +176,24 @@ def _warm_up_in_background(cfg: BookConfig) -> None:
     threading.Thread(target=work, daemon=True, name="d2lbook-warm-up").start()
 
 
+def _quiet_root_logger() -> None:
+    """The theme imports ``a11y_pygments``, which calls ``logging.basicConfig(level=INFO)``
+    on import: in a process that stays up, every later INFO line of any library (nbclient's
+    "Executing notebook with kernel" on each rebuild) would reach the terminal. Import it
+    here first and undo what it did to the root logger."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        import a11y_pygments  # noqa: F401
+    except ImportError:
+        return
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+    root.setLevel(level)
+
+
 @dataclass
 class ServeEvent:
     kind: str
@@ -154,13 +204,38 @@ class ServeEvent:
 class Preview:
     """A static server for ``_build/site/`` on ``host:port`` (a background thread)."""
 
-    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000):
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000,
+                 live: LiveState | None = None):
         import functools
         import http.server
+        import urllib.parse
 
         class Quiet(http.server.SimpleHTTPRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                url = urllib.parse.urlsplit(self.path)
+                if live is None:
+                    return super().do_GET()
+                if url.path == STATE_PATH:
+                    page = urllib.parse.parse_qs(url.query).get("page", ["/"])[0]
+                    return self._send(live.answer(page, root), "application/json")
+                if url.path.endswith(("/", ".html")):
+                    path = Path(self.translate_path(url.path))
+                    path = path / "index.html" if path.is_dir() else path
+                    if path.is_file():
+                        return self._send(with_script(path.read_bytes()),
+                                          "text/html; charset=utf-8")
+                return super().do_GET()
+
+            def _send(self, body: bytes, kind: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
 
         # The folder is looked up by path on every request, so a swapped-in site is served at
         # once (never a half-copied one).
@@ -190,7 +265,8 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
           stop: threading.Event | None = None,
           rebuild: Callable[[BookConfig], Any] | None = None, build_first: bool = True) -> int:
     """Build the site, serve it, and rebuild whenever a watched file changes, until ``stop``
-    is set (or Ctrl-C). A failed rebuild is reported and the last good site stays served.
+    is set (or Ctrl-C). A failed rebuild (or first build, when a site was built before) is
+    reported, and the last good site stays served with the error over its pages.
     Returns the number of rebuilds after the first build.
 
     A rebuild builds only the editions whose inputs changed (``editions_to_rebuild``), one
@@ -200,11 +276,25 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
     (A process that stays up also keeps what it computed from unchanged pages: jupytext
     conversions, applied catalogs, Sphinx's Chinese search dictionary.)"""
     stop = stop or threading.Event()
+    _quiet_root_logger()
+    live = LiveState()
+    said: set[str] = set()  # warnings and broken links already reported: said once
+
+    def show(result: Any, reload: bool = True) -> None:
+        editions = result.build.editions if isinstance(result, SiteBuild) else []
+        live.served(editions, reload)
+        for e in editions:
+            edition = "" if e.lang == cfg.source_language.code else f" ({e.lang} edition)"
+            for warning in [*map(str, e.problems), *e.warnings]:
+                if f"{warning}{edition}" not in said:
+                    said.add(f"{warning}{edition}")
+                    report(ServeEvent("warning", f"warning: {warning}{edition}"))
 
     def run(config: BookConfig, langs: tuple[Language, ...] | None = None) -> str:
         """Rebuild; returns when each edition was served ("en 2.1s, zh 5.0s")."""
         if rebuild is not None:
             results = [rebuild(config)]
+            show(results[0])
             times = ""
         else:
             results, served = [], []
@@ -217,6 +307,7 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
             for fmts in passes:
                 for group in groups:
                     results.append(build_site(config, fmts, jobs, langs=group))
+                    show(results[-1], reload=fmts is passes[0])
                     if fmts is passes[0]:
                         codes = "+".join(lang.code for lang in group)
                         served.append(f"{codes} {time.perf_counter() - t0:.1f}s")
@@ -224,26 +315,36 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
                 served.append(f"downloads {time.perf_counter() - t0:.1f}s")
             times = ", ".join(served)
         missing = results[-1].site.missing if isinstance(results[-1], SiteBuild) else []
+        missing = [m for m in missing if m not in said]
         if missing:
+            said.update(missing)
             report(ServeEvent("warning", "not built yet, so these links are broken: "
                               + ", ".join(missing) + " (serve --pdf builds the PDFs)"))
         return times
 
     state = snapshot(watched_paths(cfg))
     if build_first:
-        run(cfg)
+        try:
+            run(cfg)
+        except Exception as err:
+            if not (BookLayout(cfg).site / "index.html").is_file():
+                raise  # nothing to show yet
+            # The last site is served, covered by the error, until a change fixes it.
+            live.failed(str(err))
+            report(ServeEvent("failed", f"build failed: {err}"))
     if rebuild is None:
         _warm_up_in_background(cfg)
     site = BookLayout(cfg).site
     site.mkdir(parents=True, exist_ok=True)
-    preview = Preview(site, host, port).start()
+    preview = Preview(site, host, port, live).start()
     report(ServeEvent("serving", f"serving {site} at {preview.url} (Ctrl-C stops)"))
     rebuilds = 0
     try:
         while not stop.wait(interval):
-            now = snapshot(watched_paths(cfg))
+            now = snapshot(watched_paths(cfg), state)
             diff = changed(state, now)
             if not diff:
+                state = now  # only touched: remember the new times, not read again
                 continue
             now = settled(cfg, now)
             diff = changed(state, now)
@@ -257,6 +358,11 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
                 times = run(cfg, tuple(lang for lang in cfg.languages
                                        if lang.code in {x.code for x in langs}))
             except Exception as err:  # noqa: BLE001 - keep serving the last good site
+                from d2lbook.errors import WRITE_ERRNOS, NotWritable
+
+                if isinstance(err, OSError) and err.errno in WRITE_ERRNOS and err.filename:
+                    err = NotWritable(err)  # the folder and what to do, as the CLI says it
+                live.failed(str(err))  # shown in the open pages instead of the stale ones
                 report(ServeEvent("failed", f"rebuild failed: {err}"))
                 continue
             rebuilds += 1

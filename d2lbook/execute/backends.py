@@ -124,15 +124,29 @@ class LocalPool:
         self._running: dict[Future, tuple[Task, list[int]]] = {}
         self._free_gpus = list(range(gpus))
         self._pool: ProcessPoolExecutor | None = None
+        self._refused: list[Result] = []
+        self._files: dict[str, tuple[dict[str, str], str]] = {}
 
     def capacity(self) -> Capacity:
         return Capacity(self.gpus, f"this machine ({self.gpus} GPU(s); set execution.gpus "
                         "or run on a Dask cluster with --scheduler)")
 
     def submit(self, task: Task) -> None:
+        from d2lbook.execute.scratch import page_files
+
+        try:
+            files, cwd = page_files(task)
+        except ValueError as err:  # reported like a failing notebook; the others go on
+            self._refused.append(Result(task.key, "local", error=str(err)))
+            return
+        self._files[task.key] = ({rel: str(p) for rel, p in files.items()}, cwd)
         self._pending.append(task)
 
     def _start(self) -> None:
+        # Kernels run in scratch copies of their pages' folders (execute.scratch); a killed
+        # build may have left some.
+        self._scratch = self.work_dir / "run"
+        shutil.rmtree(self._scratch, ignore_errors=True)
         ipython_dir = self.work_dir / "ipython"
         profile = ipython_dir / "profile_default"
         profile.mkdir(parents=True, exist_ok=True)
@@ -157,13 +171,16 @@ class LocalPool:
                 continue
             self._pending.pop(i)
             devices, self._free_gpus = self._free_gpus[:task.gpus], self._free_gpus[task.gpus:]
-            future = self._pool.submit(run_local, task.notebook, str(task.cwd), task.kernel,
+            files, cwd = self._files.pop(task.key)
+            future = self._pool.submit(run_local, task.notebook, files, cwd, task.kernel,
                                        task.timeout, self._ipython_dir, self._threads,
                                        ",".join(map(str, devices)) if task.gpus else None,
-                                       task.pythonpath)
+                                       task.pythonpath, str(self._scratch))
             self._running[future] = (task, devices)
 
     def results(self) -> Iterator[Result]:
+        while self._refused:
+            yield self._refused.pop(0)
         if not self._pending:
             return
         if self._pool is None:
@@ -189,6 +206,7 @@ class LocalPool:
 
     def cancel(self) -> None:
         self._pending.clear()
+        self._refused.clear()
         for future in self._running:
             future.cancel()
 

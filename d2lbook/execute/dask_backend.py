@@ -12,8 +12,6 @@ the task again on another worker (up to ``distributed.scheduler.allowed-failures
 
 from __future__ import annotations
 
-import glob
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 from d2lbook.errors import SchedulingError
 from d2lbook.execute.environment import KERNEL_CONFIG, fingerprint, kernel_packages
 from d2lbook.execute.protocol import Capacity, Result, Task
+from d2lbook.execute.scratch import page_files
 
 SHIP_LIMIT = 64 * 2**20
 """Bytes of files one task may ship; a page reading more declares its ``data`` files."""
@@ -41,6 +40,9 @@ class DaskBackend:
                 f"cannot reach the Dask scheduler at {address} within {timeout:.0f} s ({err}); "
                 "start one with `dask scheduler` (see docs/execution.md) or drop --scheduler "
                 "to execute on this machine") from None
+        # The client logs a traceback for every failed attempt to reach a lost scheduler;
+        # the build reports the loss once, as a SchedulingError.
+        self._quiet = _Quiet("distributed.client", "distributed.core", "distributed.comm")
         self._futures: dict[Any, Task] = {}
         self._refused: list[Result] = []
         self._order = 0
@@ -92,11 +94,28 @@ class DaskBackend:
                         "error": f"workers kept dying while running it ({err}); the page may "
                         "exhaust a worker's memory"}
             except Exception as err:  # noqa: BLE001 - reported like a failing notebook
+                if self.scheduler_lost(err):
+                    pending = 1 + len(self._futures)
+                    self._futures.clear()
+                    raise SchedulingError(
+                        f"lost the Dask scheduler at {self.address} during the build "
+                        f"({pending} notebook(s) not executed; nothing is wrong with their "
+                        "cells). The notebooks that finished before were cached. Restart the "
+                        "scheduler and its workers (docs/execution.md) and build again, or "
+                        "drop --scheduler to execute on this machine.") from None
                 data = {"where": self.address, "cell": 0, "source": "",
                         "error": f"{type(err).__name__}: {err}"}
             if "packages" in data:
                 raise other_environment(data["where"], task.kernel, data["packages"])
             yield Result.from_worker(task.key, data)
+
+    def scheduler_lost(self, err: BaseException) -> bool:
+        """Whether ``err`` (a task's) means the scheduler is gone, not that the task failed."""
+        from distributed.client import FutureCancelledError
+
+        if isinstance(err, FutureCancelledError) and "connection-lost" in err.reason:
+            return True
+        return self.client.status not in ("running", "connecting", "newly-created")
 
     def cancel(self) -> None:
         self._refused.clear()
@@ -105,8 +124,31 @@ class DaskBackend:
             self._futures.clear()
 
     def close(self) -> None:
-        self.cancel()
-        self.client.close()
+        try:
+            self.cancel()
+            self.client.close(timeout=self.timeout)
+        except (OSError, TimeoutError):
+            pass  # the scheduler is gone: nothing to release there
+        finally:
+            self._quiet.restore()
+
+
+class _Quiet:
+    """Loggers silenced below CRITICAL until ``restore``."""
+
+    def __init__(self, *names: str):
+        import logging
+
+        self._levels = {name: logging.getLogger(name).level for name in names}
+        for name in names:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+    def restore(self) -> None:
+        import logging
+
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
+        self._levels = {}
 
 
 def library_files(folder: str) -> dict[str, bytes]:
@@ -171,32 +213,13 @@ def other_environment(where: str, kernel: str, packages: list[str]) -> Schedulin
 
 
 def shipped_files(task: Task) -> tuple[dict[str, bytes], str]:
-    """The files a worker needs for ``task``, relative to a common root, and the page's folder
-    relative to that root.
-
-    Declared ``data`` (paths or globs relative to the page's folder, ``../data/*.csv`` allowed)
-    when the page has any; otherwise the files directly in the page's folder, except pages
-    (``.md``) and hidden files. Raises ``ValueError`` when a declared entry matches nothing or
-    the files exceed ``SHIP_LIMIT``.
-    """
-    cwd = task.cwd.resolve()
-    paths: list[Path] = []
-    if task.data:
-        for pattern in task.data:
-            found = sorted(Path(os.path.normpath(cwd / m)) for m in
-                           glob.glob(pattern, root_dir=cwd, recursive=True))
-            found = [p for p in found if p.is_file()]
-            if not found:
-                raise ValueError(f"declared data {pattern!r} matches no file in {cwd}")
-            paths += found
-    elif cwd.is_dir():
-        paths = sorted(p for p in cwd.iterdir() if p.is_file() and p.suffix != ".md"
-                       and not p.name.startswith("."))
-    root = Path(os.path.commonpath([cwd, *paths])) if paths else cwd
-    total = sum(p.stat().st_size for p in paths)
+    """The files a worker needs for ``task`` (``execute.scratch.page_files``, read), relative
+    to a common root, and the page's folder relative to that root. Raises ``ValueError`` when
+    a declared entry matches nothing or the files exceed ``SHIP_LIMIT``."""
+    paths, cwd = page_files(task)
+    total = sum(p.stat().st_size for p in paths.values())
     if total > SHIP_LIMIT:
-        raise ValueError(f"{total / 2**20:.0f} MiB of files in {cwd} would be shipped to the "
-                         "worker; declare the files the page reads (`d2lbook: {data: [...]}` "
-                         "in its front matter)")
-    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in paths}
-    return files, cwd.relative_to(root).as_posix()
+        raise ValueError(f"{total / 2**20:.0f} MiB of files in {task.cwd} would be shipped to "
+                         "the worker; declare the files the page reads (`d2lbook: {data: "
+                         "[...]}` in its front matter)")
+    return {rel: p.read_bytes() for rel, p in paths.items()}, cwd

@@ -20,7 +20,7 @@ class Job:
     """The file a user edits (named in error messages)."""
     notebook: dict[str, Any]
     cwd: Path
-    """Working directory of the kernel (the page's folder)."""
+    """The page's folder: the kernel runs in a scratch copy of it (``execute.scratch``)."""
     cell_lines: list[int] = field(default_factory=list)
     """Source line of each code cell, for error messages."""
     kernel: str = ""

@@ -22,11 +22,11 @@ class Task:
     """The Jupyter kernel of this task (tasks of one build may use different kernels)."""
     timeout: int
     cwd: Path
-    """The page's folder: the kernel's working directory (shipped to remote workers)."""
+    """The page's folder: the kernel runs in a scratch copy of it (``execute.scratch``)."""
     gpus: int = 0
     """GPUs the page declares (``d2lbook: {gpus: N}`` in its front matter)."""
     data: tuple[str, ...] = ()
-    """Declared data files (paths or globs relative to ``cwd``) a remote worker needs."""
+    """Declared data files (paths or globs relative to ``cwd``): what the scratch copy holds."""
     expected: float | None = None
     """Seconds the last run of this page took (None: never ran); for ordering."""
     pythonpath: str = ""

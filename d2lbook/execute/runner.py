@@ -84,10 +84,12 @@ def execute_notebooks(jobs: list[Job], cache: ExecutionCache, settings: Executio
     from d2lbook.execute.schedule import run_misses
 
     keys = []
+    prints: dict[str, str] = {}  # one listing check per kernel and build
     for job in jobs:
         kernel = job.kernel or settings.kernel
-        keys.append(cache_key(job.notebook["cells"], kernel,
-                              fingerprint(kernel, environments) + job.depends))
+        if kernel not in prints:
+            prints[kernel] = fingerprint(kernel, environments)
+        keys.append(cache_key(job.notebook["cells"], kernel, prints[kernel] + job.depends))
     records: dict[str, Record] = {}
     todo: dict[str, Job] = {}
     for job, key in zip(jobs, keys, strict=True):

@@ -98,42 +98,111 @@ def _with_path(env: dict[str, str], folder: str) -> dict[str, str]:
     return env
 
 
-def run_local(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
-              ipython_dir: str, threads: str, devices: str | None = None,
-              pythonpath: str = "") -> dict[str, Any]:
-    """A local pool process: the kernel runs in the page's own folder; ``devices`` (GPU
+def run_local(nb_dict: dict[str, Any], files: dict[str, str], cwd: str, kernel: str,
+              timeout: int, ipython_dir: str, threads: str, devices: str | None = None,
+              pythonpath: str = "", scratch_root: str | None = None) -> dict[str, Any]:
+    """A local pool process: the kernel runs in a scratch copy of the page's folder (a new
+    folder under ``scratch_root``, removed afterwards) holding ``files`` (``{relative posix
+    path: the file to copy}``; ``cwd``: the page's folder relative to them); ``devices`` (GPU
     indices, ``"0,1"``) become its ``CUDA_VISIBLE_DEVICES`` when the page declares GPUs;
     ``pythonpath`` goes first on its ``PYTHONPATH``."""
     env = _with_path(dict(os.environ), pythonpath)
     if devices is not None:
         env["CUDA_VISIBLE_DEVICES"] = devices
-    result = run_notebook(nb_dict, cwd, kernel, timeout, ipython_dir, threads, env)
+    if scratch_root:
+        Path(scratch_root).mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="d2lbook-job-", dir=scratch_root))
+    try:
+        folder = _scratch_copy(scratch, cwd, {rel: (lambda target, p=path:
+                                                    shutil.copyfile(p, target))
+                                              for rel, path in files.items()})
+        result = run_notebook(nb_dict, str(folder), kernel, timeout, ipython_dir, threads, env)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     result["where"] = "local"
     return result
 
 
+def _scratch_copy(scratch: Path, cwd: str, files: dict[str, Any]) -> Path:
+    """Lay ``files`` (relative posix path -> a function writing the file at the path it is
+    given) out under ``scratch/book``; returns the page's folder there (``cwd``, relative)."""
+    root = scratch / "book"
+    folder = root.joinpath(*_inside(cwd or "."))
+    folder.mkdir(parents=True)
+    for rel, write in files.items():
+        target = root.joinpath(*_inside(rel))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write(target)
+    return folder
+
+
 LIST_PACKAGES = (
-    "import importlib.metadata as m, json, sys;"
+    "import importlib.metadata as m, json, sys; sys.path[:] = [p for p in sys.path if p];"
     "print(json.dumps([sys.version] + sorted({f\"{d.metadata['Name']}=={d.version}\""
     " for d in m.distributions() if d.metadata['Name']})))"
 )
 
 
-def kernel_packages(kernel: str) -> list[str]:
+THIS_PYTHON = ("python", f"python{sys.version_info[0]}",
+               "python{}.{}".format(*sys.version_info[:2]), "{python}")
+"""A kernelspec's ``argv[0]`` that jupyter_client replaces by the interpreter starting it."""
+
+LIST_PATHS = ("\nimport json as _j, sys as _s, os as _o;"
+              " print(_j.dumps(_s.path + [_o.path.join(_s.prefix, 'pyvenv.cfg')]))")
+"""Appended to ``LIST_PACKAGES``: a second line with the folders whose times tell that the
+listing may have changed (``sys.path`` and the environment's ``pyvenv.cfg``)."""
+
+
+def kernel_packages(kernel: str, known: dict[str, Any] | None = None) -> list[str]:
     """This machine's view of a kernel's environment, listed as ``execute.environment`` lists
-    it on the client: the kernel's Python version and every installed ``name==version``."""
-    python = sys.executable
+    it on the client: the kernel's Python version and every installed ``name==version``.
+    ``known``: listings kept by a long-lived worker, used again while the folders they came
+    from keep their modification times (a package installed meanwhile is seen)."""
+    python, spec_env = sys.executable, {}
     try:
         from jupyter_client.kernelspec import KernelSpecManager
 
-        argv = KernelSpecManager().get_kernel_spec(kernel).argv
-        if argv and argv[0] not in ("python", "python3", "{python}"):
-            python = argv[0]
+        spec = KernelSpecManager().get_kernel_spec(kernel)
+        spec_env = dict(spec.env or {})
+        if spec.argv and spec.argv[0] not in THIS_PYTHON:
+            python = spec.argv[0]
     except Exception:  # noqa: BLE001 - no such kernel: running the notebook reports it
         pass
-    out = subprocess.run([python, "-c", LIST_PACKAGES], capture_output=True, text=True,
-                         check=True)
-    return json.loads(out.stdout)
+    slot = json.dumps([python, spec_env])
+    kept = (known or {}).get(slot)
+    if kept is not None and _times(kept[0]) == kept[1]:
+        return kept[2]
+    out = subprocess.run([python, "-c", LIST_PACKAGES + LIST_PATHS], capture_output=True,
+                         text=True, check=True, env=kernel_environment(spec_env))
+    first, second = out.stdout.splitlines()[:2]
+    packages, paths = json.loads(first), json.loads(second)
+    times = _times(paths)
+    if known is not None and max(times, default=0) < time.time_ns() - 1_000_000_000:
+        known[slot] = (paths, times, packages)  # not while a folder is still changing
+    return packages
+
+
+def kernel_environment(spec_env: dict[str, str] | None) -> dict[str, str] | None:
+    """The environment a kernel starts with: this process's, with what its kernelspec sets
+    (``${NAME}`` in a value replaced as jupyter_client does); None when the spec sets
+    nothing."""
+    if not spec_env:
+        return None
+    from string import Template
+
+    return {**os.environ, **{k: Template(v).safe_substitute(os.environ)
+                             for k, v in spec_env.items()}}
+
+
+def _times(paths: list[str]) -> list[int]:
+    """Modification time of each path (-1: missing)."""
+    times = []
+    for path in paths:
+        try:
+            times.append(os.stat(path).st_mtime_ns)
+        except OSError:
+            times.append(-1)
+    return times
 
 
 def environment_fingerprint(kernel: str, packages: list[str], kernel_config: str) -> str:
@@ -167,7 +236,7 @@ def run_shipped(payload: dict[str, Any]) -> dict[str, Any]:
     """
     where = "worker"
     threads = str(os.cpu_count() or 1)
-    known: dict[str, list[str]] = {}
+    known: dict[str, Any] = {}
     try:
         from distributed import get_worker
 
@@ -178,21 +247,16 @@ def run_shipped(payload: dict[str, Any]) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - run outside a worker (tests): still works
         pass
     kernel = payload["kernel"]
-    if kernel not in known:
-        known[kernel] = kernel_packages(kernel)
+    packages = kernel_packages(kernel, known)
     if payload.get("environment") and environment_fingerprint(
-            kernel, known[kernel], payload["kernel_config"]) != payload["environment"]:
+            kernel, packages, payload["kernel_config"]) != payload["environment"]:
         return {"where": where, "error": "other kernel environment", "cell": 0, "source": "",
-                "packages": known[kernel]}
+                "packages": packages}
     scratch = Path(tempfile.mkdtemp(prefix="d2lbook-job-"))
     try:
-        root = scratch / "book"
-        cwd = root.joinpath(*_inside(payload.get("cwd", ".")))
-        cwd.mkdir(parents=True)
-        for rel, data in payload["files"].items():
-            target = root.joinpath(*_inside(rel))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        cwd = _scratch_copy(scratch, payload.get("cwd", "."),
+                            {rel: (lambda target, d=data: target.write_bytes(d))
+                             for rel, data in payload["files"].items()})
         profile = scratch / "ipython" / "profile_default"
         profile.mkdir(parents=True)
         (profile / "ipython_kernel_config.py").write_text(payload["kernel_config"],

@@ -11,13 +11,17 @@ it (a translation that, in its place, adds markup the English page lacks is take
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from d2lbook.errors import I18nError, Problem
 
 from .catalog import Catalog, Entry, read_catalog
-from .sanitize import describe, inventory, page_references
+from .comments import CONTEXT as COMMENT_CONTEXT
+from .comments import apply_comments
+from .sanitize import describe, inventory, page_references, plain_formula
 from .segment import Segment, normalize, segment
 from .validate import check_translation
 
@@ -31,7 +35,8 @@ class ApplyResult:
     translated: int = 0
     """Messages replaced by a (non-fuzzy) translation."""
     fuzzy_used: int = 0
-    """Messages replaced by a fuzzy translation (only with ``use_fuzzy``)."""
+    """Messages replaced by an outdated translation: a fuzzy one (only with ``use_fuzzy``) or
+    one made for an earlier English (``earlier``)."""
     untranslated: int = 0
     """Messages left in English (no translation, or a rejected one)."""
     problems: list[Problem] = field(default_factory=list)
@@ -39,6 +44,8 @@ class ApplyResult:
     applied: dict[int, bool] = field(default_factory=dict)
     """Index of each English segment the page shows translated -> whether the translation
     used is fuzzy. The others show the English."""
+    comments: int = 0
+    """Code comments translated (:mod:`d2lbook.i18n.comments`)."""
 
 
 def load_catalog_safely(path: Path) -> tuple[Catalog | None, list[Problem]]:
@@ -66,12 +73,29 @@ class _Choice:
 
 
 def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
-                  use_fuzzy: bool = False, catalog_path: Path | None = None) -> ApplyResult:
-    """The page with every valid translation of ``catalog`` applied."""
+                  use_fuzzy: bool = False, catalog_path: Path | None = None,
+                  earlier: Mapping[int, str] | None = None) -> ApplyResult:
+    """The page with every valid translation of ``catalog`` applied.
+
+    ``use_fuzzy`` places fuzzy translations too; ``earlier`` (segment index -> the translation
+    of an earlier English, from the git-aware status) fills segments the catalog has no entry
+    for: both count as outdated (``fuzzy_used``, ``applied[index] is True``)."""
     segments = segment(text)
     table = catalog.translations(fuzzy=use_fuzzy) if catalog is not None else {}
+    if earlier:
+        table = dict(table)
+        for index, translation in earlier.items():
+            if 0 <= index < len(segments) and segments[index].msgid not in table \
+                    and translation.strip():
+                table[segments[index].msgid] = Entry(segments[index].msgid, translation,
+                                                     fuzzy=True)
     if not table:
-        return ApplyResult(text, untranslated=len(segments))
+        found: dict[tuple[int, str], Problem] = {}
+        result, comments = _comments(text, catalog, use_fuzzy, found,
+                                     catalog_path or (catalog.path if catalog else None)
+                                     or page or "<catalog>")
+        return ApplyResult(result, untranslated=len(segments), comments=comments,
+                           problems=list(found.values()))
     where: Path | str = catalog_path or (catalog.path if catalog else None) or page or "<catalog>"
     newline = "\r\n" if "\r\n" in text else "\n"
     problems: dict[tuple[int, str], Problem] = {}
@@ -89,12 +113,31 @@ def apply_catalog(text: str, catalog: Catalog | None, *, page: str = "",
                                                                       issue.code))
         if not issues:
             choices[index] = _place(seg, entry, newline)
-    result = _guarded(text, segments, choices, problems, where)
+    result = _guarded(text, segments, choices, problems, where) if choices else text
     fuzzy_used = sum(1 for c in choices.values() if c.entry.fuzzy)
+    result, comments = _comments(result, catalog, use_fuzzy, problems, where)
     return ApplyResult(result, translated=len(choices) - fuzzy_used, fuzzy_used=fuzzy_used,
                        untranslated=len(segments) - len(choices),
                        problems=list(problems.values()),
-                       applied={index: c.entry.fuzzy for index, c in choices.items()})
+                       applied={index: c.entry.fuzzy for index, c in choices.items()},
+                       comments=comments)
+
+
+def _comments(text: str, catalog: Catalog | None, use_fuzzy: bool,
+              problems: dict[tuple[int, str], Problem], where: Path | str) -> tuple[str, int]:
+    """The code comments translated (after the prose: code cells are untouched by it)."""
+    entries = catalog.translations(fuzzy=use_fuzzy, context=COMMENT_CONTEXT) \
+        if catalog is not None else {}
+    if not entries:
+        return text, 0
+    applied = apply_comments(text, {msgid: e.msgstr for msgid, e in entries.items()})
+    for msgid, _ in applied.rejected or []:
+        entry = entries[msgid]
+        message = ("a code comment's translation must be one line of text, and leave the "
+                   "code as it is")
+        problems.setdefault((entry.line, message), _problem(where, entry, message,
+                                                            "i18n-markup"))
+    return applied.text, applied.translated
 
 
 def _problem(where: Path | str, entry: Entry, message: str, code: str) -> Problem:
@@ -130,11 +173,13 @@ def _guarded(text: str, segments: list[Segment], choices: dict[int, _Choice],
     english = inventory(text)
     while True:
         result = _settle(text, segments, choices, problems, where)
-        extra = inventory(result) - english
+        extra = Counter({m: n for m, n in (inventory(result) - english).items()
+                         if not plain_formula(m)})  # a number or letter as math: nothing
         if not extra:
             return result
         culprits = [i for i in choices
-                    if inventory(_splice(text, segments, {i: choices[i]})) - english]
+                    if any(not plain_formula(m) for m in
+                           inventory(_splice(text, segments, {i: choices[i]})) - english)]
         for index in culprits or list(choices):
             entry = choices.pop(index).entry
             message = (f"in the page it adds markup the English page does not have "

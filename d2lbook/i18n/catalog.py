@@ -103,13 +103,15 @@ class Catalog:
                 return entry
         return None
 
-    def translations(self, *, fuzzy: bool = False) -> dict[str, Entry]:
-        """Normalized msgid -> entry for every usable translation (see :meth:`lookup`)."""
+    def translations(self, *, fuzzy: bool = False, context: str | None = None
+                     ) -> dict[str, Entry]:
+        """Normalized msgid -> entry for every usable translation (see :meth:`lookup`) of the
+        entries with ``msgctxt`` ``context`` (None: the prose messages, without one)."""
         found: dict[str, Entry] = {}
         for entry in self.entries:
             if entry.obsolete or not entry.msgstr or (entry.fuzzy and not fuzzy):
                 continue
-            if entry.msgctxt is None:
+            if entry.msgctxt == context:
                 found.setdefault(normalize(entry.msgid), entry)
         return found
 

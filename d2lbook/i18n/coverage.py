@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 
 from .catalog import Catalog
+from .comments import CONTEXT as COMMENT
+from .comments import code_comments
 from .segment import segment
 
 __all__ = ["Coverage", "page_coverage", "word_count"]
@@ -29,6 +31,10 @@ class Coverage:
     translated_words: int = 0
     fuzzy_words: int = 0
     untranslated_words: int = 0
+    comments: int = 0
+    """Distinct code comments of the page (messages in the context ``code comment``)."""
+    comments_translated: int = 0
+    """Of those, the ones with a (non-fuzzy) translation."""
 
     @property
     def messages(self) -> int:
@@ -48,7 +54,9 @@ class Coverage:
                      self.untranslated + other.untranslated,
                      self.translated_words + other.translated_words,
                      self.fuzzy_words + other.fuzzy_words,
-                     self.untranslated_words + other.untranslated_words)
+                     self.untranslated_words + other.untranslated_words,
+                     self.comments + other.comments,
+                     self.comments_translated + other.comments_translated)
 
 
 def page_coverage(text: str, catalog: Catalog | None) -> Coverage:
@@ -61,5 +69,8 @@ def page_coverage(text: str, catalog: Catalog | None) -> Coverage:
         state = "translated" if msgid in done else "fuzzy" if msgid in rough else "untranslated"
         counts[state][0] += 1
         counts[state][1] += word_count(msgid)
+    comments = set(c.msgid for c in code_comments(text))
+    done_comments = catalog.translations(context=COMMENT) if catalog else {}
     return Coverage(counts["translated"][0], counts["fuzzy"][0], counts["untranslated"][0],
-                 counts["translated"][1], counts["fuzzy"][1], counts["untranslated"][1])
+                    counts["translated"][1], counts["fuzzy"][1], counts["untranslated"][1],
+                    len(comments), len(comments & set(done_comments)))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .catalog import Catalog, Entry, read_catalog, render_catalog
+from .comments import CONTEXT, code_comments
 from .segment import segment
 
 __all__ = ["extract_page", "write_templates", "timestamp", "same_ignoring_dates"]
@@ -23,7 +24,9 @@ def extract_page(text: str, page: str, *, now: str | None = None) -> Catalog:
 
     A message occurring several times gets one entry. Its ``#.`` comment names the kinds of
     block it occurs in (stable: it changes only when the block itself does); no line
-    references, so inserting a line above does not touch every entry.
+    references, so inserting a line above does not touch every entry. The comments of the
+    code cells follow the prose, one entry per distinct comment, in the context ``code
+    comment`` (:mod:`d2lbook.i18n.comments`).
     """
     kinds: dict[str, list[str]] = {}
     for seg in segment(text):
@@ -31,6 +34,9 @@ def extract_page(text: str, page: str, *, now: str | None = None) -> Catalog:
         if seg.kind not in seen:
             seen.append(seg.kind)
     entries = [Entry(msgid=msgid, extracted=[", ".join(k)]) for msgid, k in kinds.items()]
+    comments = dict.fromkeys(c.msgid for c in code_comments(text))
+    entries += [Entry(msgid=msgid, msgctxt=CONTEXT, extracted=["code comment"])
+                for msgid in comments]
     header = {
         "Project-Id-Version": "PACKAGE VERSION",
         "Report-Msgid-Bugs-To": "",

@@ -1,7 +1,9 @@
-"""Marking what a translated page still shows in English.
+"""Marking what a translated page shows untranslated or possibly outdated.
 
-After a catalog is applied, every paragraph whose translation is missing, fuzzy or rejected
-shows the English. The Chinese site says so discreetly: such a paragraph gets a CSS class
+After a catalog is applied, a paragraph whose translation is missing or rejected shows the
+English; an outdated one (fuzzy, or its English edited since the sync) shows its last
+translation or the English, as the language's ``outdated`` setting says. The Chinese site says
+so discreetly: such a paragraph gets a CSS class
 (``d2l-untranslated`` or ``d2l-outdated``) through a MyST block attribute line
 (``{.d2l-outdated}``, the ``attrs_block`` extension) placed just before it. LaTeX ignores the
 attribute and reader notebooks drop the line.

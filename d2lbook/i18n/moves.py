@@ -62,8 +62,10 @@ def renamed_to(history: History, path: str, exists: set[str],
 
 def move_catalog(old: Path, new: Path) -> None:
     """Move a catalog file (an existing target without translations is replaced)."""
+    from d2lbook.files import move
+
     new.parent.mkdir(parents=True, exist_ok=True)
-    old.replace(new)
+    move(old, new)  # also to a folder on another file system
     folder = old.parent
     while folder.name != "LC_MESSAGES" and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()  # the page's old folder of catalogs, now empty

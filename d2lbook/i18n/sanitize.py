@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 __all__ = ["Issue", "MYST_EXTENSIONS", "REFERENCE_ROLES", "Markup", "describe", "inventory",
-           "markup_issues", "normalize_math", "page_issues", "page_references", "parser"]
+           "markup_issues", "normalize_math", "page_issues", "page_references", "parser",
+           "plain_formula", "shown_text"]
 
 MYST_EXTENSIONS = ("dollarmath", "amsmath", "colon_fence", "deflist", "attrs_block")
 """The MyST extensions the book is rendered with (``myst_enable_extensions`` in
@@ -362,13 +363,61 @@ def _compare(what: str, english: Counter[Markup], translated: Counter[Markup],
     return [Issue("i18n-markup", f"{what} differ ({'; '.join(parts)}); {advice}")]
 
 
+_PLAIN_FORMULA = re.compile(r"-?\d+(?:\.\d+)?|[A-Za-z]")
+"""A formula that is only a number or a one-letter symbol (``3``, ``0.5``, ``x``): it may be
+written as text on one side and as inline math on the other."""
+
+
+def plain_formula(markup: Markup) -> bool:
+    """True for inline math holding only a number or a one-letter symbol: it carries nothing
+    (no command, no brace, no character a renderer could read as markup)."""
+    return markup.kind == "math" and _PLAIN_FORMULA.fullmatch(markup.detail) is not None
+
+
+def shown_text(text: str, references: Mapping[str, Any] | None = None) -> str:
+    """The prose of ``text`` as a reader sees it: its text tokens only."""
+    tokens, _ = _parse(text, references)
+    return " ".join(t.content for t in _flat(tokens) if t.type == "text")
+
+
+def _written_as_text(token: str, prose: str) -> bool:
+    return re.search(rf"(?<![A-Za-z0-9_.]){re.escape(token)}(?![A-Za-z0-9_]|\.\d)",
+                     prose) is not None
+
+
+def _math_as_text(english: Counter[Markup], translated: Counter[Markup], msgid: str,
+                  msgstr: str, references: Mapping[str, Any] | None
+                  ) -> tuple[Counter[Markup], Counter[Markup]]:
+    """Both inventories without the plain formulas one side writes as math and the other as
+    text (``3`` <-> ``$3$``, ``x`` <-> ``$x$``)."""
+    extra = [m for m in translated - english if plain_formula(m)]
+    missing = [m for m in english - translated if plain_formula(m)]
+    if not extra and not missing:
+        return english, translated
+    english, translated = Counter(english), Counter(translated)
+    if extra:
+        prose = shown_text(msgid, references)
+        for m in extra:
+            if _written_as_text(m.detail, prose):
+                translated[m] -= min((translated - english)[m], prose.count(m.detail))
+    if missing:
+        prose = shown_text(msgstr, references)
+        for m in missing:
+            if _written_as_text(m.detail, prose):
+                english[m] -= min((english - translated)[m], prose.count(m.detail))
+    return +english, +translated
+
+
 def markup_issues(msgid: str, msgstr: str,
                   references: Mapping[str, Any] | None = None) -> list[Issue]:
     """Everything wrong with the markup of ``msgstr`` as a translation of ``msgid``: markup
     the English does not have (``i18n-unsafe``) and changed roles, link targets, math or
-    footnotes (``i18n-markup``). ``references`` are the page's link definitions."""
-    english = inventory(msgid, references)
-    translated = inventory(msgstr, references)
+    footnotes (``i18n-markup``). ``references`` are the page's link definitions. A number or
+    one-letter symbol may be inline math on one side and text on the other
+    (:func:`plain_formula`)."""
+    english, translated = _math_as_text(inventory(msgid, references),
+                                        inventory(msgstr, references), msgid, msgstr,
+                                        references)
     issues = _unsafe(translated - english, english)
 
     def pick(counter: Counter[Markup], kinds: tuple[str, ...]) -> Counter[Markup]:

@@ -523,6 +523,8 @@ def _parse_fence(state: _State, lines: list[_Line], i: int, fence: Fence,
     if not directive:
         return after
     name = directive[0].lower()
+    if name == "toctree":  # its caption is a part title in the navigation
+        _option_message(state, lines[i + 1 : end], "caption", ctx)
     if name in OPAQUE_DIRECTIVES:
         return after
     body = [_strip_cols(text, line, len(fence.indent)) for line in lines[i + 1 : end]]
@@ -530,6 +532,23 @@ def _parse_fence(state: _State, lines: list[_Line], i: int, fence: Fence,
     body = body[_options_end(text, body) :]
     _parse_blocks(state, body, _body_context(name, ctx))
     return after
+
+
+_CAPTION = re.compile(r"^ {0,3}:caption:[ \t]+(\S.*?)[ \t]*$")
+
+
+def _option_message(state: _State, body: list[_Line], option: str, ctx: _Context) -> None:
+    """The value of a directive option that readers see (a toctree's ``:caption:``)."""
+    text = state.text
+    for line in body:
+        content = _content(text, line)
+        if not _OPTION.match(content):
+            return
+        found = _CAPTION.match(content)
+        if found and option == "caption":
+            start, end = line.start + found.start(1), line.start + found.end(1)
+            state.emit("caption", start, end, [text[start:end]], ctx, inline=True)
+            return
 
 
 def _directive_argument(state: _State, line: _Line, fence: Fence, name: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,18 +41,40 @@ def reader_notebook(nb: dict[str, Any], docname: str, resolver: Any) -> tuple[di
     return out, warnings
 
 
+def zip_extras(lang: str, title: str, framework: str, package: str,
+               requirements: tuple[str, ...]) -> dict[str, str]:
+    """``README.md`` (in the edition's language) and ``requirements.txt`` (the framework's
+    pinned requirements) at the top of a notebook zip."""
+    from d2lbook.ui import ui_strings
+
+    text = ui_strings(lang)
+    library = text["readme_library"].format(package=package) if package else ""
+    readme = text["readme"].format(title=title, framework=framework, library=library)
+    return {"README.md": readme, "requirements.txt": "".join(f"{r}\n" for r in requirements)}
+
+
 def write_bundle(folder: Path, zip_path: Path, top: str, notebooks: dict[str, dict[str, Any]],
                  docnames: list[str], resolver: Any, assets_root: Path,
-                 assets: list[Path], library: dict[str, str] | None = None) -> Bundle:
+                 assets: list[Path], library: dict[str, str] | None = None,
+                 setup: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
+                 extras: dict[str, str] | None = None) -> Bundle:
     """``library``: the ``#@save`` package's files (``d2l/torch.py`` -> text), copied next to
-    every notebook so that each runs standalone wherever the zip is unpacked."""
+    every notebook so that each runs standalone wherever the zip is unpacked. ``setup``: the
+    set-up cell a notebook starts with (``render.setup_cell``), or None for none; ``extras``:
+    files at the top of the folder and zip (``zip_extras``)."""
     import nbformat
 
     written: list[Path] = []
     warnings: list[str] = []
     keep: set[Path] = set()
+    for rel, text in (extras or {}).items():
+        write_if_changed(folder / rel, text)
+        keep.add(Path(rel))
     for name in docnames:
         clean, page_warnings = reader_notebook(notebooks[name], name, resolver)
+        first = setup(notebooks[name]) if setup else None
+        if first is not None:
+            clean["cells"].insert(0, first)
         nbformat.validate(nbformat.from_dict(clean))
         path = folder / f"{name}.ipynb"
         write_if_changed(path, dumps(clean))

@@ -7,6 +7,8 @@ Layout of ``_build/site/`` (``<stem>`` is ``<book>-<lang>``)::
     <lang>/notebooks/<page>.ipynb    this edition's executed notebooks, one per page
     <lang>/notebooks/<stem>.zip      all of them (with their images)
     <lang>/pdf/<stem>.pdf            the edition's PDF
+    lib/<name>-<version>-py3-none-any.whl   the book's #@save library, for the notebooks'
+                                     set-up cells (``render.wheel``)
 
 In a book with frameworks, notebooks and zips are per framework
 (``<lang>/notebooks/<framework>/``, ``<stem>`` = ``<book>-<lang>-<framework>``), one PDF each.
@@ -31,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import RenderError
 from d2lbook.layout import BookLayout
+from d2lbook.render.wheel import WHEEL_FOLDER, package_files, write_wheel
 from d2lbook.ui import native_name, ui_strings
 
 NOTEBOOKS = "notebooks"
@@ -115,7 +118,8 @@ def page_links(cfg: BookConfig, lang: Language, page: str,
             Link(f"{up}{folder}/{page}.ipynb", text["notebook"]) if is_document else None,
             Link(f"{up}{folder}/{stem}.zip", text["zip"]),
             Link(f"{up}{PDF}/{stem}.pdf", text["pdf"]),
-            Link(f"{COLAB}/{urls.colab.strip('/')}/blob/main/{sub}/{page}.ipynb", text["colab"])
+            Link(f"{COLAB}/{urls.colab.strip('/')}/blob/{cfg.publish.notebooks_branch}/"
+                 f"{sub}/{page}.ipynb", text["colab"])
             if is_document and urls.colab else None,
             Link(f"{up}{SLIDES}/{fw.key + '/' if fw.key else ''}{page}.slides.html",
                  text["slides"]) if is_document and slides else None))
@@ -216,6 +220,9 @@ class Site:
     """Outputs the site links to but that were not built (e.g. a PDF): the links are broken."""
     files: int = 0
     bytes: int = 0
+    wheel: Path | None = None
+    """The library's wheel (``lib/<name>-<version>-py3-none-any.whl``), for the notebooks'
+    set-up cells."""
 
 
 def assemble_site(cfg: BookConfig, require_all: bool = False) -> Site:
@@ -239,6 +246,7 @@ def assemble_site(cfg: BookConfig, require_all: bool = False) -> Site:
         (tmp / ".nojekyll").write_text("", encoding="utf-8")  # GitHub Pages: keep _static/
         editions = [_copy_edition(layout, lang, tmp / lang.code, missing)
                     for lang in cfg.languages]
+        wheel = library_wheel(cfg, layout.library, tmp / WHEEL_FOLDER)
         if require_all and missing:
             raise RenderError("the site links to outputs that were not built: "
                              + ", ".join(missing))
@@ -254,7 +262,17 @@ def assemble_site(cfg: BookConfig, require_all: bool = False) -> Site:
         e.notebooks = [target / p.relative_to(tmp) for p in e.notebooks]
         e.zip = target / e.zip.relative_to(tmp) if e.zip else None
         e.pdf = target / e.pdf.relative_to(tmp) if e.pdf else None
-    return Site(target, editions, missing, len(files), size)
+    return Site(target, editions, missing, len(files), size,
+                target / wheel.relative_to(tmp) if wheel else None)
+
+
+def library_wheel(cfg: BookConfig, lib: Path, dest: Path) -> Path | None:
+    """The wheel of the library package(s) found under ``lib`` (``_build/lib``: the library
+    as the pages define it now), written into ``dest``; None for a book without a library."""
+    files: dict[str, str] = {}
+    for package in sorted({fw.package for fw in cfg.frameworks if fw.package}):
+        files.update(package_files(lib, package))
+    return write_wheel(cfg, dest, files) if files else None
 
 
 def _copy_edition(layout: BookLayout, lang: Language, dest: Path, missing: list[str]

@@ -131,7 +131,9 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict,
     links = page_links(cfg, lang, pagename, pages, _topic(meta), is_document,
                        bool(meta.get("d2lbook", {}).get("slides")))
     ui = ui_strings(lang.code)
+    colab = {fw.key: fw.colab.href for fw in links.frameworks if fw.colab}
     context["d2lbook"] = {"links": links, "ui": ui, "lang": lang.code,
+                          "colab": json.dumps(colab) if colab else "",
                           "notice": _notice(meta, links, ui, pagename)
                           if lang != cfg.source_language else None}
 
@@ -349,6 +351,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", _page_context)
     app.connect("build-finished", _copy_mathjax)
     app.add_css_file("d2lbook.css")
+    app.add_js_file("d2lbook-frameworks.js")
+    app.add_js_file("d2lbook-search.js")
     _fix_chinese_search(app)
     quiet_jieba()
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2"}

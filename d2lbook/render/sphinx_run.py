@@ -11,7 +11,22 @@ from typing import Any
 
 from d2lbook.errors import RenderError
 
-_WARNING = re.compile(r"^(?P<loc>\S.*?): (?P<level>WARNING|ERROR|CRITICAL): (?P<msg>.*)$")
+_WARNING = re.compile(r"^(?:(?P<loc>\S.*?): )?(?P<level>WARNING|ERROR|CRITICAL): (?P<msg>.*)$")
+
+
+def warning_records(stream: str) -> list[str]:
+    """Every warning Sphinx wrote to its warning stream, one string each: with a location
+    (``page:line: WARNING: ...``) or without one (``WARNING: bibliography data error in ...``),
+    a message of several lines kept whole (its further lines belong to the warning above)."""
+    records: list[str] = []
+    for line in stream.splitlines():
+        if not line.strip():
+            continue
+        if _WARNING.match(line) or not records:
+            records.append(line)
+        else:
+            records[-1] += "\n" + line
+    return records
 
 
 @dataclass
@@ -26,6 +41,21 @@ class SphinxRun:
     """Documents read or written by this run (their warnings, if any, were emitted now)."""
     docnames: set[str] = field(default_factory=set)
     """Every document of the project."""
+    targets: dict[str, list[str]] = field(default_factory=dict)
+    """What references can name: ``label``, ``equation`` and ``citation`` -> the names."""
+
+
+def reference_targets(env: Any) -> dict[str, list[str]]:
+    """The labels (sections, figures, tables), equation labels and bibliography keys a
+    Sphinx environment knows (for "did you mean" hints)."""
+    std = env.get_domain("std")
+    targets = {"label": sorted(set(std.labels) | set(std.anonlabels)),
+               "equation": sorted(env.get_domain("math").equations)}
+    try:
+        targets["citation"] = sorted(env.get_domain("cite").bibdata.data.entries)
+    except (KeyError, AttributeError):  # no sphinxcontrib-bibtex
+        targets["citation"] = []
+    return targets
 
 
 INCOMPLETE = "d2lbook-incomplete"
@@ -112,6 +142,18 @@ def _write_few_serially(builder: Any) -> None:
     builder.write_documents = write_documents
 
 
+def _read_serially(app: Any) -> None:
+    """Sphinx reads documents in this process, one after the other (it still writes them in
+    parallel). Its parallel reader gives each worker process a share of the documents and
+    merges their labels, equations and citations afterwards without comparing them
+    (``merge_domaindata``): a label that two pages share is then reported only when both pages
+    happen to be read by the same worker, and the reference goes to whichever page was merged
+    last. Read one by one, every clash is warned about, and always at the later page. On two
+    cores reading is not slower this way (no forks, no environment pickled back per worker)."""
+    allowed = app.is_parallel_allowed
+    app.is_parallel_allowed = lambda kind: kind != "read" and allowed(kind)
+
+
 def _cache_compiled_templates(builder: Any, folder: Path | None) -> None:
     """Keep the theme's compiled Jinja templates in ``folder``: Sphinx compiles them again in
     every run (a fifth of a second; Jinja checks each template's source against its entry)."""
@@ -183,6 +225,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
             app.connect("env-before-read-docs", before_read)
             app.connect("env-updated", after_read)
             app.connect("doctree-resolved", lambda app, doctree, docname: seen.add(docname))
+            _read_serially(app)
             _write_few_serially(app.builder)
             _cache_compiled_templates(app.builder, template_cache)
             app.build()
@@ -190,6 +233,6 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
         raise RenderError(f"Sphinx ({builder}) failed on {srcdir}: {err}\n"
                           f"{warning.getvalue()[-3000:]}") from None
     marker.unlink()
-    warnings = [line for line in warning.getvalue().splitlines() if _WARNING.match(line)]
+    warnings = warning_records(warning.getvalue())
     return SphinxRun(builder, outdir, warnings, app.env, app.config, seen,
-                     set(app.env.found_docs))
+                     set(app.env.found_docs), reference_targets(app.env))

@@ -18,7 +18,10 @@ def write_sphinx_tree(cfg: BookConfig, lang: Language, edition_tree: Path,
     """The website's tree (``fw`` None), or one framework's (its PDF)."""
     root = BookLayout(cfg).sphinx(lang, fw.key if fw else None)
     keep: set[Path] = {Path("conf.py")}
-    write_if_changed(root / "conf.py", conf_py(sphinx_settings(cfg, lang, fw)))
+    settings = sphinx_settings(cfg, lang, fw)
+    if Path("references.bib") not in assets:  # a book without citations: no bibliography file
+        settings["bibtex_bibfiles"] = []
+    write_if_changed(root / "conf.py", conf_py(settings))
     for name, nb in notebooks.items():
         write_if_changed(root / f"{name}.ipynb", dumps(nb))
         keep.add(Path(f"{name}.ipynb"))

@@ -75,8 +75,11 @@ def sphinx_digest(cfg: BookConfig, tree: Path, extra: Iterable[tuple[str, str]] 
     pages = json.dumps({lang.code: sorted(layout.edition_page_names(lang))
                         for lang in cfg.languages})
     config = (cfg.root / "pyproject.toml").read_bytes()
+    from d2lbook.execute.environment import output_variables
+
     shipped = [f"{name}\0{hashlib.sha256(text.encode()).hexdigest()}" for name, text in extra]
     return files_digest(tree, extra=(toolchain_digest(layout.environments_memo), pages,
+                                     output_variables(),
                                      hashlib.sha256(config).hexdigest(), *shipped))
 
 
@@ -88,7 +91,9 @@ def latex_digest(latex_dir: Path, stem: str) -> str:
     def aux(rel: Path) -> bool:
         return rel.parent == Path(".") and rel.stem == stem and rel.suffix in AUX_SUFFIXES
 
-    return files_digest(latex_dir, ignore=aux, extra=(toolchain_digest(),))
+    from d2lbook.execute.environment import output_variables
+
+    return files_digest(latex_dir, ignore=aux, extra=(toolchain_digest(), output_variables()))
 
 
 def signature(path: Path) -> list[int]:

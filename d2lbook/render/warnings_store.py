@@ -20,15 +20,20 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cell_starts", "line_map", "relocate", "WarningStore"]
+__all__ = ["cell_starts", "line_map", "named_file", "relocate", "WarningStore"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def cell_starts(text: str, cells: list[dict[str, Any]]) -> list[int] | None:
     """The 0-based line of the page where each cell's source starts (found in order), or
-    None when a cell cannot be found (then myst-nb's own numbering stays)."""
+    None when the page has no lines. A cell the website repeats (a shared code cell shown once
+    per framework tab) maps to where it was last found; a cell the build made (a prose tab's
+    "nothing specific" note) to where the cell before it starts: never myst-nb's own
+    numbering (cell index x 10000 + line), which names no line of the page."""
     lines = [line.rstrip() for line in text.splitlines()]
+    if not lines:
+        return None
     starts: list[int] = []
     cursor = 0
     for cell in cells:
@@ -40,8 +45,12 @@ def cell_starts(text: str, cells: list[dict[str, Any]]) -> list[int] | None:
             continue
         needle = own[first].rstrip()
         found = next((i for i in range(cursor, len(lines)) if lines[i] == needle), None)
-        if found is None:
-            return None
+        if found is None:  # repeated or made by the build: stay where the page was
+            earlier = next((i for i in range(min(cursor, len(lines)) - 1, -1, -1)
+                            if lines[i] == needle), None)
+            starts.append(max(0, (earlier if earlier is not None else
+                                  (starts[-1] + first if starts else 0)) - first))
+            continue
         starts.append(found - first)
         cursor = found + len(own) - first
     return starts
@@ -64,11 +73,13 @@ def line_map(generated: str, source: str) -> list[int]:
 
 
 def relocate(line: str, srcdir: Path, origins: Mapping[str, str],
-             lines: Mapping[str, list[int]] | None = None) -> tuple[str | None, str]:
+             lines: Mapping[str, list[int]] | None = None,
+             files: str | None = None) -> tuple[str | None, str]:
     """(docname, the warning with every ``<srcdir>/<docname>.ipynb[:line]`` replaced by the
     source page named in ``origins`` (and the line mapped through ``lines[docname]`` when
-    given) and no ANSI codes). docname is None for warnings about no document in
-    particular."""
+    given), every other ``<srcdir>/<file>`` by ``<files>/<file>`` (the folder the edition's
+    assets, such as its ``.bib``, come from) and no ANSI codes). docname is None for warnings
+    about no document in particular."""
     line = _ANSI.sub("", line)
     prefix = re.escape(str(srcdir).rstrip("/") + "/")
     docname = None
@@ -86,13 +97,33 @@ def relocate(line: str, srcdir: Path, origins: Mapping[str, str],
             number = str(mapped[int(number) - 1])
         return origins[doc] + (f":{number}" if number else "")
 
-    return docname, re.sub(prefix + r"(?P<doc>[^\s:]+?)\.(?:ipynb|md)(?::(?P<line>\d+))?"
-                           r"(?=[:\s,;)]|$)", to_source, line)
+    line = re.sub(prefix + r"(?P<doc>[^\s:]+?)\.(?:ipynb|md)(?::(?P<line>\d+))?"
+                  r"(?=[:\s,;)]|$)", to_source, line)
+    if files is not None:
+        line = re.sub(prefix + r"(?=[^\s:])", files.rstrip("/") + "/", line)
+    return docname, line
+
+
+def named_file(warning: str, srcdir: Path) -> str | None:
+    """The file of ``srcdir`` (not a page) a warning about no document names, if any: a
+    ``.bib`` file's data error is reported only when the file is read again."""
+    m = re.search(re.escape(str(srcdir).rstrip("/") + "/") + r"(?P<rel>[^\s:]+)", warning)
+    return m["rel"] if m else None
+
+
+def _stamp(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return "gone"
+    return f"{st.st_mtime_ns}-{st.st_size}"
 
 
 class WarningStore:
-    """``_build/<lang>/warnings-<builder>.json``: docname -> its warnings (``""``: warnings
-    about no document, replaced by every run)."""
+    """``_build/<lang>/warnings-<builder>.json``: docname -> its warnings; ``""``: warnings
+    about no document and no file, replaced by every run; ``file:<rel>:<stamp>``: warnings
+    about the file ``<rel>`` of the Sphinx folder (a ``.bib``), kept while the file is
+    unchanged (the extension that reads it warns only when it reads it again)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -106,26 +137,95 @@ class WarningStore:
         """Documents to read again: those with warnings last time, and the documents their
         warnings name (``duplicate label x, other instance in <page>``: Sphinx warns only
         when both are read)."""
-        docs = {doc for doc, found in self.pages.items() if doc and found}
+        docs = {doc for doc, found in self.pages.items()
+                if doc and found and not doc.startswith("file:")}
         text = "\n".join(w for found in self.pages.values() for w in found)
         return docs | {doc for doc, path in origins.items() if path and path in text}
 
     def update(self, warnings: Iterable[str], processed: set[str], docnames: set[str],
                srcdir: Path, origins: Mapping[str, str],
-               lines: Mapping[str, list[int]] | None = None) -> list[str]:
+               lines: Mapping[str, list[int]] | None = None,
+               files: str | None = None) -> list[str]:
         """Record this run's warnings (each document processed now gets exactly its new
         ones) and return every warning still standing, relocated (see :func:`relocate`), in
-        document order."""
+        document order, each once."""
         fresh: dict[str, list[str]] = {}
         for raw in warnings:
-            doc, text = relocate(raw, srcdir, origins, lines)
+            doc, text = relocate(raw, srcdir, origins, lines, files)
+            if doc is None and (rel := named_file(raw, srcdir)) is not None:
+                doc = f"file:{rel}:{_stamp(srcdir / rel)}"
             fresh.setdefault(doc or "", []).append(text)
-        kept = {doc: found for doc, found in self.pages.items()
-                if doc and doc in docnames and doc not in processed and doc not in fresh}
+        named_now = {key.rsplit(":", 1)[0] for key in fresh if key.startswith("file:")}
+
+        def standing(key: str) -> bool:
+            """An earlier warning this run could not have repeated: about a document it did
+            not process, or about a file it did not name that is unchanged since."""
+            if not key or key in fresh:
+                return False
+            if key.startswith("file:"):
+                named, stamp = key.rsplit(":", 1)
+                return named not in named_now and _stamp(srcdir / named[5:]) == stamp
+            return key in docnames and key not in processed
+
+        kept = {key: found for key, found in self.pages.items() if standing(key)}
         self.pages = {"": fresh.pop("", []), **kept, **fresh}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(self.pages, indent=1, ensure_ascii=False, sort_keys=True),
                        encoding="utf-8")
         tmp.replace(self.path)
-        return [w for doc in sorted(self.pages) for w in dict.fromkeys(self.pages[doc])]
+        return list(dict.fromkeys(w for doc in sorted(self.pages) for w in self.pages[doc]))
+
+
+def reader_warnings(reader: Iterable[str], sphinx: Iterable[str],
+                    origins: Mapping[str, str]) -> list[str]:
+    """The reader notebooks' warnings (``<docname>: <message>``) that tell the user something
+    the website's Sphinx warnings do not, each once and naming the source page: an unresolved
+    reference or an unknown directive that Sphinx already reported for the same page is the
+    same mistake (one mistake, one warning)."""
+    said = list(sphinx)
+    out: list[str] = []
+    for warning in reader:
+        doc, _, message = warning.partition(": ")
+        page = origins.get(doc, doc)
+        target = re.search(r"'([^']+)'", message) or re.search(r"\{([^}]+)\}", message)
+        name = target[1] if target else None
+        if name and any(w.startswith(page) and name in w for w in said):
+            continue
+        text = f"{page}: {message}"
+        if text not in out:
+            out.append(text)
+    return out
+
+
+_UNRESOLVED = (
+    (re.compile(r"undefined label: '(?P<target>[^']+)'"), "label"),
+    (re.compile(r"equation not found: (?P<target>\S+)"), "equation"),
+    (re.compile(r'could not find bibtex key "(?P<target>[^"]+)"'), "citation"),
+)
+
+
+def with_suggestions(warnings: Iterable[str], targets: Mapping[str, Iterable[str]]
+                     ) -> list[str]:
+    """Each warning about a reference to a label, equation or citation key that does not
+    exist, with ``; did you mean 'x'?`` when one that does exist is close to it (as code
+    cell tags close to a framework key are: ``difflib``, the same cutoff); ``targets``: kind
+    (``label``, ``equation``, ``citation``) -> the names the book defines."""
+    import difflib
+
+    out = []
+    for warning in warnings:
+        for pattern, kind in _UNRESOLVED:
+            m = pattern.search(warning)
+            if not m:
+                continue
+            known = [t for t in targets.get(kind, ()) if t != m["target"]]
+            close = difflib.get_close_matches(m["target"], known, n=1, cutoff=0.75)
+            if close:
+                hint = f"; did you mean '{close[0]}'?"
+                code = re.search(r" \[[\w.]+\]$", warning)
+                at = code.start() if code else len(warning)
+                warning = warning[:at] + hint + warning[at:]
+            break
+        out.append(warning)
+    return out

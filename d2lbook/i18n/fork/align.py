@@ -25,13 +25,15 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from ..comments import pair_comments
 from ..segment import normalize
 from ..validate import check_translation
 from .structure import Anchor, Block, PageStructure, is_wide
 
 __all__ = ["Pair", "Leftover", "CodeDifference", "Alignment", "align_pages", "page_ratio",
-           "join_translation"]
+           "join_translation", "heading_role"]
 
 _EVIDENCE_GAIN = {"math": 3.0, "role": 4.0, "link": 3.0, "code": 2.0, "num": 1.5}
 _EVIDENCE_LOSS = {"math": 2.5, "role": 3.0, "link": 2.5, "code": 1.0, "num": 0.6}
@@ -45,6 +47,42 @@ BAND = 12
 TRANSLATOR_NOTE = re.compile(r"^\W{0,2}(译者注|译注|译者按|译者|translator'?s note|note du "
                              r"traducteur|N\.\s?d\.\s?T\.|Anm\. d\. Übers)", re.IGNORECASE)
 """The start of a note the translator added: never part of a translated paragraph."""
+
+
+HEADING_ROLES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "summary": (frozenset({"summary", "summaries", "conclusion", "conclusions", "recap"}),
+                ("小结", "总结", "摘要", "结论")),
+    "exercises": (frozenset({"exercises", "exercise", "problems"}), ("练习", "习题")),
+    "discussion": (frozenset({"discussion", "discussions"}), ("讨论",)),
+    "references": (frozenset({"references", "bibliography", "further reading"}),
+                   ("参考文献", "参考资料", "延伸阅读")),
+}
+"""The headings that close a section in every book of this kind, in English (the whole
+heading) and Chinese (a word in it): a heading with one of these roles pairs only with a
+heading of the same role, and a heading without one only with a heading without one."""
+
+
+def _section_role(block: Block, fork: bool = False) -> str | None:
+    """The role of the section a block is in (a heading's own). For a fork: ``"?"`` (any)
+    when its heading has no role the table knows and is not in Chinese (the table knows
+    English and Chinese only: a French "Exercices" must still pair)."""
+    if not block.seg.section:
+        return None
+    title = block.seg.section[-1]
+    role = heading_role(title)
+    if role is None and fork and not any(is_wide(ch) for ch in title):
+        return "?"
+    return role
+
+
+@lru_cache(maxsize=4096)
+def heading_role(text: str) -> str | None:
+    """The role of a heading (``summary``, ``exercises``, ...), None for an ordinary one."""
+    plain = " ".join(re.sub(r"[^\w\s]|\d", " ", text.lower()).split())
+    for role, (english, chinese) in HEADING_ROLES.items():
+        if plain in english or any(word in text for word in chinese):
+            return role
+    return None
 
 
 @dataclass
@@ -99,6 +137,18 @@ class Alignment:
     rejected: list[Pair] = field(default_factory=list)
     """Pairs whose translation fails the validator (``note`` says why): not translations,
     but shown to translators in the catalog as comments."""
+    code_pairs: list[tuple[str, str]] = field(default_factory=list)
+    """(English code, fork code) of every pair of aligned code cells."""
+
+    def comments(self) -> dict[str, str]:
+        """English code comment -> the fork's translation of it, from the comment lines in
+        the same place of aligned code cells (the first found wins); computed on demand,
+        for the version chosen only."""
+        found: dict[str, str] = {}
+        for english, fork in self.code_pairs:
+            for comment, translation in pair_comments(english, fork):
+                found.setdefault(comment, translation)
+        return found
 
 
 # ----------------------------------------------------------------------------------------------
@@ -243,6 +293,9 @@ class _Scorer:
         kinds_f = {b.kind for b in fork}
         if len(kinds_e) != 1 or kinds_e != kinds_f:
             return -math.inf, 0, None
+        roles_f = {_section_role(b, fork=True) for b in fork}
+        if "?" not in roles_f and {_section_role(b) for b in english} != roles_f:
+            return -math.inf, 0, None  # "Summary" is never "练习" (Exercises), nor their text
         if {b.tab for b in english} != {b.tab for b in fork}:
             return -math.inf, 0, None
         if len(english) == 1 and len(fork) == 1 and \
@@ -548,6 +601,8 @@ def _code_report(ea: list[Anchor], fa: list[Anchor], pairs: list[tuple[int, int]
         if anchor.kind != "code":
             continue
         i = matched_f.get(j)
+        if i is not None and ea[i].kind == "code":
+            result.code_pairs.append((ea[i].text, anchor.text))
         if i is None:
             result.code.append(CodeDifference(anchor.line, None,
                                               "code cell not in the English version"))

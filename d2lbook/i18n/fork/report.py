@@ -35,6 +35,8 @@ class PageImport:
     """Translations of an existing catalog kept as they were."""
     obsolete: int = 0
     """Translations of English gone since the fork's version, kept as obsolete entries."""
+    comments: int = 0
+    """Code comments translated (the fork's comments in aligned code cells, or kept)."""
     leftovers: list[dict] = field(default_factory=list)
     """Fork blocks that found no place: ``{"line", "text", "reason"}``."""
     code: list[dict] = field(default_factory=list)
@@ -79,6 +81,7 @@ class ForkImport:
             "untranslated": sum(p.untranslated for p in matched),
             "kept": sum(p.kept for p in matched),
             "obsolete": sum(p.obsolete for p in matched),
+            "comments": sum(p.comments for p in matched),
             "leftovers": sum(len(p.leftovers) for p in self.pages),
             "code_differences": sum(len(p.code) for p in self.pages),
             "warnings": len(self.warnings),
@@ -130,7 +133,8 @@ def render_text(result: ForkImport) -> str:
                        f"{page.untranslated} untranslated"
                        + (f", {page.kept} kept from the existing catalog" if page.kept else "")
                        + (f", {page.obsolete} obsolete (English gone)" if page.obsolete
-                          else ""))
+                          else "")
+                       + (f", {page.comments} code comment(s)" if page.comments else ""))
         for item in page.code:
             english = f" (English version, line {item['english_line']})" \
                 if item["english_line"] else ""
@@ -145,6 +149,7 @@ def render_text(result: ForkImport) -> str:
     t = result.totals
     out.append(f"{t['matched']} page(s) matched, {t['fork_only']} only in the fork, "
                f"{t['missing']} not in the fork; messages: {t['translated']} translated, "
-               f"{t['fuzzy']} fuzzy, {t['untranslated']} untranslated; {t['leftovers']} "
+               f"{t['fuzzy']} fuzzy, {t['untranslated']} untranslated; {t['comments']} code "
+               f"comment(s) translated; {t['leftovers']} "
                f"fork block(s) left over, {t['code_differences']} code difference(s)")
     return "\n".join(out) + "\n"

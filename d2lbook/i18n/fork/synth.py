@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..catalog import Catalog, Entry
+from ..comments import CONTEXT as COMMENT
 from ..extract import extract_page, timestamp
 from ..history import pair_rewrites
 from ..segment import normalize, segment
@@ -47,6 +48,8 @@ class Synthesis:
     obsolete: int = 0
     """Fork translations whose English is gone from today's page, kept as obsolete (``#~``)
     entries so that nothing the translators wrote is lost."""
+    comments: int = 0
+    """Code comments translated (carried from the fork's code cells, or kept)."""
 
 
 def rejected_translations(version: PageStructure, fork: PageStructure, pairs: list[Pair]
@@ -111,9 +114,11 @@ def new_header(locale: str, project: str, team: str, commit: str | None) -> dict
 def synthesize(page: str, english_now: str, version_text: str, carried: dict[str, Carried],
                *, locale: str, fork_file: str, commit: str | None, project: str = "",
                team: str = "", existing: Catalog | None = None, path: Path | None = None,
-               rejected: dict[str, Carried] | None = None) -> Synthesis:
+               rejected: dict[str, Carried] | None = None,
+               comments: dict[str, str] | None = None) -> Synthesis:
     """The catalog of ``page`` for today's English. A message whose fork translation fails
-    the validator (``rejected``) stays untranslated, the fork's text in a comment."""
+    the validator (``rejected``) stays untranslated, the fork's text in a comment.
+    ``comments`` (English code comment -> the fork's) translate the code comments."""
     rejected = rejected or {}
     template = extract_page(english_now, page)
     now_segments = segment(english_now)
@@ -126,8 +131,21 @@ def synthesize(page: str, english_now: str, version_text: str, carried: dict[str
     result = Synthesis(Catalog(header=new_header(locale, project, team, commit), path=path,
                                header_comments=[f"Translation of {page}.md"]))
     kept = existing.translations(fuzzy=True) if existing is not None else {}
+    kept_comments = existing.translations(fuzzy=True, context=COMMENT) \
+        if existing is not None else {}
     for entry in template.entries:
         msgid = entry.msgid
+        if entry.msgctxt == COMMENT:  # a code comment: kept, else the fork's, else empty
+            old_comment = kept_comments.get(normalize(msgid))
+            if old_comment is not None:
+                result.catalog.entries.append(replace(old_comment, extracted=entry.extracted,
+                                                      obsolete=False))
+            else:
+                result.catalog.entries.append(Entry(
+                    msgid=msgid, msgctxt=COMMENT, extracted=list(entry.extracted),
+                    msgstr=(comments or {}).get(normalize(msgid), "")))
+            result.comments += bool(result.catalog.entries[-1].msgstr)
+            continue
         old_entry = kept.get(normalize(msgid))
         if old_entry is not None:
             result.catalog.entries.append(replace(old_entry, extracted=entry.extracted,

@@ -8,13 +8,13 @@ per page or per commit.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Protocol
 
 from .structure import features_of
 
-__all__ = ["Version", "EnglishHistory", "read_history"]
+__all__ = ["Converter", "Version", "EnglishHistory", "read_history"]
 
 CHUNK = 256
 """Versions read per ``git cat-file --batch`` while fingerprinting the history."""
@@ -54,19 +54,27 @@ class EnglishHistory:
     (absent while the version is still live)."""
     commits: int = 0
     repo: object = None
-    convert: Callable[[str, str], str] | None = None
-    """``convert(path, text)``: a page of another dialect as MyST."""
+    convert: Converter | None = None
+    """``convert(path, text, commit)``: the page as that commit left it, as MyST."""
 
     def load(self, blobs: list[str]) -> None:
         """Make the texts of these versions available in :attr:`texts` (one git process)."""
         missing = [b for b in dict.fromkeys(blobs) if b not in self.texts]
         if missing and self.repo is not None:
-            paths = {v.blob: v.path for v in self.versions}
+            first = self._first_versions()
             for blob, text in self.repo.read_texts(missing).items():  # type: ignore[attr-defined]
-                self.texts[blob] = self._converted(paths.get(blob, ""), text or "")
+                self.texts[blob] = self._converted(first.get(blob), text or "")
 
-    def _converted(self, path: str, text: str) -> str:
-        return self.convert(path, text) if self.convert is not None else text
+    def _first_versions(self) -> dict[str, Version]:
+        first: dict[str, Version] = {}
+        for version in self.versions:
+            first.setdefault(version.blob, version)
+        return first
+
+    def _converted(self, version: Version | None, text: str) -> str:
+        if self.convert is None or version is None:
+            return text
+        return self.convert(version.path, text, version.commit)
 
     def identity(self, path: str) -> str:
         return self.lineage.get(path, path)
@@ -96,8 +104,17 @@ class _Union:
             self.parent[ra] = rb
 
 
-def read_history(repo, folder: str, convert: Callable[[str, str], str] | None = None
-                 ) -> EnglishHistory:
+class Converter(Protocol):
+    """Turns a page as one commit left it into MyST: each version's dialect is decided from
+    that commit's own files (a history may change dialect)."""
+
+    def prepare(self, commits: list[str]) -> None:
+        """Called once with every commit of the history, before any page is converted."""
+
+    def __call__(self, path: str, text: str, commit: str) -> str: ...
+
+
+def read_history(repo, folder: str, convert: Converter | None = None) -> EnglishHistory:
     """The history of the ``*.md`` pages under ``folder`` (relative to the repository root;
     empty for the whole repository). ``convert`` turns a page of another dialect into MyST.
     Every version is read once for its fingerprint; texts are loaded on demand (:meth:`load`).
@@ -135,13 +152,15 @@ def read_history(repo, folder: str, convert: Callable[[str, str], str] | None = 
             if later:
                 result.ends[(identity, order)] = later[0]
     result.repo, result.convert = repo, convert
-    paths = {v.blob: v.path for v in result.versions}
-    blobs = list(paths)
+    if convert is not None:
+        convert.prepare(list(dict.fromkeys(v.commit for v in result.versions)))
+    first = result._first_versions()
+    blobs = list(first)
     for start in range(0, len(blobs), CHUNK):  # bounded memory: texts are not kept
         chunk = blobs[start : start + CHUNK]
         texts = repo.read_texts(chunk)
         for blob in chunk:
-            result.features[blob] = features_of(result._converted(paths[blob],
+            result.features[blob] = features_of(result._converted(first[blob],
                                                                   texts.get(blob) or ""))
     return result
 
