@@ -39,7 +39,7 @@ locale = "zh_CN"
 timeout = 60
 
 [tool.d2lbook.urls]
-reveal = "../../../reveal.js"
+reveal = "reveal.js"
 
 [tool.d2lbook.frameworks.lists]
 name = "Lists"
@@ -56,7 +56,14 @@ INDEX = HEADER + """
 ```{toctree}
 marked
 plain
+part/deep
 ```
+"""
+
+DEEP = HEADER + """
+# Deep Page
+
+{slide}`A page one folder down has its deck too.`
 """
 
 PARAGRAPH = ("Opening prose. {slide}`Gradients point uphill on the slide.` A sentence for the "
@@ -111,7 +118,9 @@ def _book(root: Path) -> Path:
 
     (root / "source" / "en").mkdir(parents=True)
     (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    for name, text in {"index": INDEX, "marked": MARKED, "plain": PLAIN}.items():
+    (root / "source" / "en" / "part").mkdir()
+    for name, text in {"index": INDEX, "marked": MARKED, "plain": PLAIN,
+                       "part/deep": DEEP}.items():
         (root / "source" / "en" / f"{name}.md").write_text(text, encoding="utf-8")
     catalog = polib.POFile()
     catalog.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "zh_CN"}
@@ -166,7 +175,11 @@ def test_one_deck_per_framework_with_the_marked_text_math_and_slide_code(slide_b
         assert f"{fw} slide output" in third  # the executed cell's output
         other = "tuples" if fw == "lists" else "lists"
         assert f"{other} slide output" not in html and "book only output" not in html
-    assert sorted(p.name for p in result.editions[0].decks) == ["marked.slides.html"] * 2
+    assert sorted(p.name for p in result.editions[0].decks) == [
+        "deep.slides.html", "deep.slides.html", "marked.slides.html", "marked.slides.html"]
+    deep = _deck(cfg, "en", "tuples", "part/deep").read_text(encoding="utf-8")
+    assert "A page one folder down has its deck too." in deep
+    assert '"../../../../reveal.js/dist/reveal.js"' in deep  # from the site's root
 
 
 def test_the_chinese_decks_hold_the_translated_slide_text(slide_book) -> None:
@@ -238,7 +251,7 @@ def test_build_slides_from_the_command_line(slide_book) -> None:
     run = subprocess.run([sys.executable, "-m", "d2lbook.cli", "--root", str(cfg.root), "build",
                           "slides", "--lang", "en"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert "2 slide deck(s) in _build/en/slides" in run.stdout
+    assert "4 slide deck(s) in _build/en/slides" in run.stdout
     assert not stale.exists() and _deck(cfg, "en", "lists").is_file()
 
 

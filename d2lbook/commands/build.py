@@ -445,13 +445,23 @@ def _slides(cfg: BookConfig, lang: Language, fw_notebooks: dict[str, dict[str, d
             deck = deck_notebook(nb)
             if deck is not None:
                 decks.append(write_deck(deck, layout.deck(lang, name, fw.key),
-                                        cfg.urls.reveal or REVEAL_URL_PREFIX))
+                                        _reveal_prefix(cfg.urls.reveal, name, fw.key)
+                                        or REVEAL_URL_PREFIX))
     kept = set(decks)
     folder = layout.slides(lang)
     for old in folder.rglob("*.slides.html") if folder.is_dir() else ():
         if old not in kept:
             old.unlink()
     return decks
+
+
+def _reveal_prefix(reveal: str, page: str, framework: str) -> str:
+    """``urls.reveal`` as seen from a deck: a URL or absolute path as it is, a relative path
+    (relative to the site's root) prefixed with the way up from ``<lang>/slides/[<framework>/]
+    <page>.slides.html``."""
+    if not reveal or "://" in reveal or reveal.startswith("/"):
+        return reveal
+    return "../" * (2 + bool(framework) + page.count("/")) + reveal
 
 
 def _for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict]) -> dict:
