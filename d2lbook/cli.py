@@ -109,6 +109,7 @@ def _with_execution_options(cfg, args: argparse.Namespace):
 def cmd_build(args: argparse.Namespace) -> int:
     from d2lbook.commands.build import FORMATS, build
     from d2lbook.commands.site import build_site, refresh_site
+    from d2lbook.layout import BookLayout
 
     if args.format == "lib":
         return cmd_lib(args)
@@ -161,6 +162,9 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"warning: {warning}{edition}", file=sys.stderr)
         paths = [e.html, *(e.pdfs.values() or [e.pdf]), *(e.zips.values() or [e.notebooks])]
         outputs = ", ".join(str(p.relative_to(cfg.root)) for p in paths if p)
+        if e.decks:
+            outputs += f"{', ' if outputs else ''}{len(e.decks)} slide deck(s) in " \
+                       f"{BookLayout(cfg).slides(cfg.language(e.lang)).relative_to(cfg.root)}"
         unexecuted = (f", {e.unexecuted} with code shown without outputs (not executed)"
                       if e.unexecuted else "")
         fresh = f" ({', '.join(e.skipped)} up to date)" if e.skipped else ""
@@ -294,8 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"d2lbook {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("build", help="build editions: html, pdf, notebooks or all")
-    p.add_argument("format", choices=["html", "pdf", "notebooks", "site", "all", "lib",
+    p = sub.add_parser("build", help="build editions: html, pdf, notebooks, slides or all")
+    p.add_argument("format", choices=["html", "pdf", "notebooks", "slides", "site", "all", "lib",
                                        "linkcheck"],
                    nargs="?", default="all", help="site: every format, then _build/site/ (all "
                    "does that too when every language is built); lib: the #@save library; "

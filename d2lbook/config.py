@@ -152,6 +152,9 @@ class Urls:
     """Discussion forum; each page links to ``<forum>/<topic>`` (topic from front matter)."""
     colab: str = ""
     """GitHub ``org/repo`` holding the executed notebooks, for "Open in Colab" links."""
+    reveal: str = ""
+    """Where the slide decks load reveal.js from (nbconvert's ``reveal_url_prefix``): a URL, or
+    a path relative to the site's root; empty: reveal.js's CDN."""
 
 
 @dataclass(frozen=True)

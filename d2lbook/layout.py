@@ -17,6 +17,7 @@ framework)::
     <code>/latex/        <code>/doctrees-latex/ LaTeX and its environment
     <code>/pdf/<stem>.pdf
     <code>/notebooks/[<framework>/]<page>.ipynb and <stem>.zip
+    <code>/slides/[<framework>/]<page>.slides.html   slide decks (pages with slide marks)
     site/                every edition side by side (``render.site``)
     lib/                 the #@save library as the pages define it now (kernels import it)
     dist/                its wheel (``build lib``)
@@ -38,6 +39,7 @@ from d2lbook.config import BookConfig, Language
 CATALOG_FOLDER = "LC_MESSAGES"
 PAGE_SUFFIX = ".md"
 CATALOG_SUFFIX = ".po"
+DECK_SUFFIX = ".slides.html"
 
 
 def is_hidden(relative: Path | PurePosixPath) -> bool:
@@ -214,6 +216,15 @@ class BookLayout:
 
     def notebook_zip(self, lang: Language, framework: str | None = None) -> Path:
         return self.notebooks(lang, framework) / f"{self.stem(lang, framework)}.zip"
+
+    def slides(self, lang: Language, framework: str | None = None) -> Path:
+        """``_build/<code>/slides[/<framework>]``: the edition's slide decks."""
+        folder = self.edition(lang) / "slides"
+        return folder / framework if framework else folder
+
+    def deck(self, lang: Language, page: str, framework: str | None = None) -> Path:
+        """``_build/<code>/slides/<framework>/<page>.slides.html``: one page's slide deck."""
+        return self.slides(lang, framework) / f"{page}{DECK_SUFFIX}"
 
     def warnings(self, lang: Language, builder: str, framework: str | None = None) -> Path:
         """``_build/<code>/warnings-<builder>[-<framework>].json``: Sphinx's warnings kept per

@@ -190,7 +190,7 @@ def test_a_long_line_of_opening_marks_is_kept(line: str) -> None:
     out = convert_page("p", f"# T\n\n{line}\n", PageContext((), frozenset({"p"})),
                        Located(report, "p.md"))
     assert line.replace("**]", "") in out.text.replace("\\", "")
-    assert convert_inline("[**a**]", 1, Located(report, "p.md"), Facts()).text == "a"
+    assert convert_inline("[**a**]", 1, Located(report, "p.md"), Facts()).text == "{slide}`a`"
 
 
 def test_the_report_lists_only_what_was_copied(tmp_path: Path) -> None:

@@ -165,10 +165,11 @@ def test_no_dialect_markup_left(imported) -> None:
     for name, text in new_pages(imported.dest).items():
         for mark in DIALECT:
             assert mark not in text, (name, mark)
-        # Slide-only text is gone, the kept slide text is there without its marks.
+        # Slide marks are kept as the MyST slide roles (docs/authoring.md, "Slides").
     tensors = new_pages(imported.dest)["chapter_basics/tensors.md"]
-    assert "Slides only" not in tensors
-    assert "A tensor is an array of numbers with any number of axes." in tensors
+    assert "{slide-only}`Slides only: draw the three shapes on the board.`" in tensors
+    assert "{slide}`A tensor is an array of numbers with any number of axes.`" in tensors
+    assert "{slide-more}`for the operations this book needs`" in tensors
 
 
 # ------------------------------------------------------------------------- source bugs
@@ -444,7 +445,7 @@ def test_inline_markup_kept_where_it_is_code_or_math() -> None:
 
 def test_roles_next_to_chinese_text() -> None:
     body, warnings = page("# 标题\n\n如:numref:`fig_a`所示，见:cite:`k`。[**重点**]")
-    assert body.endswith("如{numref}`fig_a`所示，见{cite:p}`k`。重点")
+    assert body.endswith("如{numref}`fig_a`所示，见{cite:p}`k`。{slide}`重点`")
     assert warnings == []
 
 
@@ -459,8 +460,8 @@ def test_roles_and_slide_marks() -> None:
                           ":numref:`x`\n[**kept\nacross lines**] [~~gone `code`~~] (~~gone~~)"
                           "\n\n:label:`x`\n\n[**never closed")
     assert body.split("\n\n")[1:3] == [
-        "{cite:p}`a,b` {cite:t}`c` {ref}`Text <x>` {doc}`p` {numref}`x`\nkept\n"
-        "across lines", "(x)="]
+        "{cite:p}`a,b` {cite:t}`c` {ref}`Text <x>` {doc}`p` {numref}`x`\n{slide}`kept\n"
+        "across lines` {slide-only}`` gone `code` `` {slide-only-more}`gone`", "(x)="]
     assert warnings == [(7, "import-label-position"), (9, "import-slide-mark")]
 
 

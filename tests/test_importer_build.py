@@ -87,6 +87,9 @@ def test_imported_book_builds_without_warnings(tmp_path: Path) -> None:
     # Every tab group has its frameworks, synced by framework key.
     tensors = pages["chapter_basics/tensors.html"]
     assert re.findall(r'data-sync-id="(\w+)"', tensors) == ["mxnet", "pytorch", "tensorflow"] * 2
+    # Slide marks (kept as slide roles): their text shows, slide-only text does not.
+    assert "A tensor is an array of numbers with any number of axes." in tensors
+    assert "Slides only" not in tensors and "{slide" not in tensors
 
     latex = tmp_path / "latex"
     assert _sphinx(root, conf, "latex", latex) == []
@@ -103,6 +106,7 @@ def test_imported_book_builds_without_warnings(tmp_path: Path) -> None:
                               capture_output=True, text=True).stdout
         for mark in DIALECT:
             assert mark not in text, mark
+        assert "Slides only" not in text and "slide-only" not in text
         # The preface is unnumbered, as on the website: the figure numbers are the HTML's.
         assert "Fig. 2.4: A single outlier" in text
         assert re.search(r"CHAPTER\s+ONE\s+BASICS", text)

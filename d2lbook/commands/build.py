@@ -32,7 +32,7 @@ from d2lbook.lock import locked
 from d2lbook.notebook import page_notebook
 from d2lbook.source import PageKey, code_cell_lines
 
-FORMATS = ("html", "pdf", "notebooks")
+FORMATS = ("html", "pdf", "notebooks", "slides")
 
 
 @dataclass
@@ -54,6 +54,8 @@ class EditionResult:
     """Framework key -> its PDF (key "" in a book without frameworks)."""
     zips: dict[str, Path] = field(default_factory=dict)
     """Framework key -> its notebook zip."""
+    decks: list[Path] = field(default_factory=list)
+    """Slide decks made (one per page with slide marks and framework)."""
     runs: list[tuple[str, str]] = field(default_factory=list)
     """(page, framework) of every notebook executed for this edition in this build."""
     warnings: list[str] = field(default_factory=list)
@@ -67,7 +69,8 @@ class EditionResult:
 
     def outputs(self) -> list[Path]:
         """What the build made (``pdf`` and ``notebooks`` are among ``pdfs`` and ``zips``)."""
-        return [p for p in (self.html, *self.pdfs.values(), *self.zips.values()) if p]
+        return [p for p in (self.html, *self.pdfs.values(), *self.zips.values(), *self.decks)
+                if p]
 
 
 @dataclass
@@ -276,6 +279,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
     lang = edition.lang
     layout = BookLayout(cfg)
     _mark_progress(notebooks, edition)
+    _mark_slides(notebooks)
     _complete_prose_tabs(cfg, lang, notebooks)
     tree = write_sphinx_tree(cfg, lang, edition.tree, _for_sphinx(cfg, edition, notebooks),
                              edition.assets)
@@ -340,6 +344,10 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             result.notebooks = result.zips[frameworks[0].key]
             stamps.record(bundle_step, digest, bundle_warnings, list(result.zips.values()))
             result.seconds["notebooks"] = round(time.perf_counter() - t0, 2)
+    if "slides" in formats:
+        t0 = time.perf_counter()
+        result.decks = _slides(cfg, lang, fw_notebooks)
+        result.seconds["slides"] = round(time.perf_counter() - t0, 2)
     if "pdf" in formats:
         from d2lbook.render.latex import build_pdf
 
@@ -429,6 +437,47 @@ def _mark_progress(notebooks: dict[str, dict], edition: Edition) -> dict[str, di
         if name in notebooks:
             notebooks[name]["metadata"].setdefault("d2lbook", {})["progress"] = counts
     return notebooks
+
+
+def _mark_slides(notebooks: dict[str, dict]) -> None:
+    """Pages with slide marks say so in their metadata (the page links to its deck)."""
+    from d2lbook.render.slides import has_slides
+
+    for nb in notebooks.values():
+        if has_slides(nb):
+            nb["metadata"].setdefault("d2lbook", {})["slides"] = True
+
+
+def _slides(cfg: BookConfig, lang: Language, fw_notebooks: dict[str, dict[str, dict]]
+            ) -> list[Path]:
+    """One deck per page with slide marks and framework; decks of pages that lost their marks
+    are removed."""
+    from d2lbook.render.slides import REVEAL_URL_PREFIX, deck_notebook, write_deck
+
+    layout = BookLayout(cfg)
+    decks = []
+    for fw in cfg.frameworks:
+        for name, nb in sorted(_one_framework(fw_notebooks, fw.key).items()):
+            deck = deck_notebook(nb)
+            if deck is not None:
+                decks.append(write_deck(deck, layout.deck(lang, name, fw.key),
+                                        _reveal_prefix(cfg.urls.reveal, name, fw.key)
+                                        or REVEAL_URL_PREFIX))
+    kept = set(decks)
+    folder = layout.slides(lang)
+    for old in folder.rglob("*.slides.html") if folder.is_dir() else ():
+        if old not in kept:
+            old.unlink()
+    return decks
+
+
+def _reveal_prefix(reveal: str, page: str, framework: str) -> str:
+    """``urls.reveal`` as seen from a deck: a URL or absolute path as it is, a relative path
+    (relative to the site's root) prefixed with the way up from ``<lang>/slides/[<framework>/]
+    <page>.slides.html``."""
+    if not reveal or "://" in reveal or reveal.startswith("/"):
+        return reveal
+    return "../" * (2 + bool(framework) + page.count("/")) + reveal
 
 
 def _for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict]) -> dict:

@@ -53,7 +53,8 @@ REFERENCE_ROLES = frozenset(
 
 PROSE_ROLES = frozenset(
     {"sub", "sup", "subscript", "superscript", "abbr", "kbd", "guilabel", "menuselection",
-     "dfn", "emphasis", "strong", "title-reference", "t", "command", "program", "index"}
+     "dfn", "emphasis", "strong", "title-reference", "t", "command", "program", "index",
+     "slide", "slide-more", "slide-only", "slide-only-more"}
 )  # fmt: skip
 """Roles whose whole content is words and may be translated. Any other role must keep its
 content byte for byte (``{raw-html}`` and friends put it into the page unescaped)."""

@@ -65,9 +65,14 @@ _NO_WORDS = re.compile(
 )
 
 
+_SLIDE_MARK = re.compile(r"\{slide(?:-only)?(?:-more)?\}(`+)(.*?)\1", re.S)
+"""A slide mark (``{slide}`words```): its text is prose (docs/authoring.md, "Slides")."""
+
+
 def has_words(msgid: str) -> bool:
     """True if the text has at least one letter outside markup, math and code."""
-    return any(ch.isalpha() for ch in _NO_WORDS.sub(" ", msgid))
+    text = _SLIDE_MARK.sub(lambda m: f" {m.group(2)} ", msgid)
+    return any(ch.isalpha() for ch in _NO_WORDS.sub(" ", text))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -31,6 +31,11 @@ TICKS = re.compile(r"`+")
 SPECIAL = re.compile(r"[\\:`$\[(*~]")
 OPEN = {"[**": ("**]", True), "(**": ("**)", True), "[~~": ("~~]", False),
         "(~~": ("~~)", False)}
+"""Opening slide mark -> (its closing mark, whether the book keeps the text)."""
+SLIDE_ROLES = {"[**": "slide", "(**": "slide-more", "[~~": "slide-only",
+               "(~~": "slide-only-more"}
+"""Each old slide mark's MyST role: ``[`` starts a new slide, ``(`` continues the current one;
+``~~`` marks text for the slides only (docs/authoring.md, "Slides")."""
 
 
 @dataclass
@@ -127,14 +132,9 @@ def convert_inline(text: str, first_line: int, page: Located, facts: Facts) -> I
             if opener is not None and not link:
                 open_mark, index, _ = stack[opener]
                 del stack[opener:]
-                if OPEN[open_mark][1]:
-                    out[index] = ""
-                    page.count("slide mark (kept)")
-                else:
-                    del out[index:]
-                    page.count("slide mark (removed)")
-                    if "".join(out[-1:]).endswith(" ") and text[i + 3:i + 4] in (" ", "\n"):
-                        out[-1] = out[-1][:-1]
+                out[index:] = [_slide_role(open_mark, "".join(out[index + 1:]))]
+                page.count("slide mark (kept)" if OPEN[open_mark][1]
+                           else "slide mark (slide only)")
                 i += 3
                 continue
             if opener is not None:  # [**bold link**](url): plain markdown, not a slide mark
@@ -148,6 +148,14 @@ def convert_inline(text: str, first_line: int, page: Located, facts: Facts) -> I
                   "slide-mark")
     result.text = "".join(out)
     return result
+
+
+def _slide_role(open_mark: str, content: str) -> str:
+    """``{slide}`content``` with enough backticks for the code spans and roles inside."""
+    longest = max((len(m.group(0)) for m in TICKS.finditer(content)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if longest and (content.startswith("`") or content.endswith("`")) else ""
+    return f"{{{SLIDE_ROLES[open_mark]}}}{ticks}{pad}{content}{pad}{ticks}"
 
 
 def _math_end(text: str, i: int) -> int:

@@ -400,6 +400,10 @@ class _Converter:
             return f"RFC {content.strip()}"
         if key in _PLAIN_ROLES:
             return content
+        if key in ("slide", "slide-more"):  # slide marks: their text, as the book shows it
+            return self.inline(content)
+        if key in ("slide-only", "slide-only-more"):
+            return ""
         title, target = _split_explicit(content)
         if title:
             return title

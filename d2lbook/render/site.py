@@ -40,6 +40,8 @@ NOTEBOOKS = "notebooks"
 """Folder of an edition's notebooks inside the site (``<lang>/notebooks/``)."""
 PDF = "pdf"
 """Folder of an edition's PDF inside the site (``<lang>/pdf/``)."""
+SLIDES = "slides"
+"""Folder of an edition's slide decks inside the site (``<lang>/slides/``)."""
 COLAB = "https://colab.research.google.com/github"
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class PageLinks:
     frameworks: tuple[FrameworkLinks, ...] = ()
     """In a book with frameworks: the downloads and Colab link of each framework (the fields
     above are the default framework's)."""
+    slides: Link | None = None
+    """The page's slide deck (the default framework's), for pages with slide marks."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class FrameworkLinks:
     zip: Link
     pdf: Link
     colab: Link | None
+    slides: Link | None = None
+    """The page's slide deck (pages with slide marks)."""
 
 
 def _up(page: str) -> str:
@@ -84,9 +90,10 @@ def _up(page: str) -> str:
 
 def page_links(cfg: BookConfig, lang: Language, page: str,
                pages: dict[str, frozenset[str]], topic: str = "",
-               is_document: bool = True) -> PageLinks:
+               is_document: bool = True, slides: bool = False) -> PageLinks:
     """The links of ``page`` of edition ``lang``; ``pages`` maps each language code to its page
-    names. ``is_document`` is False for generated pages (search, index) that have no notebook."""
+    names. ``is_document`` is False for generated pages (search, index) that have no notebook;
+    ``slides``: the page has a slide deck."""
     text = ui_strings(lang.code)
     up = _up(page)
     others = []
@@ -113,7 +120,9 @@ def page_links(cfg: BookConfig, lang: Language, page: str,
             Link(f"{up}{PDF}/{stem}.pdf", text["pdf"]),
             Link(f"{COLAB}/{urls.colab.strip('/')}/blob/{cfg.publish.notebooks_branch}/"
                  f"{sub}/{page}.ipynb", text["colab"])
-            if is_document and urls.colab else None))
+            if is_document and urls.colab else None,
+            Link(f"{up}{SLIDES}/{fw.key + '/' if fw.key else ''}{page}.slides.html",
+                 text["slides"]) if is_document and slides else None))
     first = per_fw[0]
     notebook, colab = first.notebook, first.colab
     discuss = edit = None
@@ -124,7 +133,7 @@ def page_links(cfg: BookConfig, lang: Language, page: str,
         edit = Link(f"{base}/{edit_path(cfg, lang, page)}",
                     text["edit"] if lang == cfg.source_language else text["edit_translation"])
     return PageLinks(tuple(others), notebook, first.zip, first.pdf, colab, discuss, edit,
-                     tuple(per_fw) if cfg.multi_framework else ())
+                     tuple(per_fw) if cfg.multi_framework else (), first.slides)
 
 
 def edit_path(cfg: BookConfig, lang: Language, page: str) -> str:
@@ -269,7 +278,7 @@ def library_wheel(cfg: BookConfig, lib: Path, dest: Path) -> Path | None:
 def _copy_edition(layout: BookLayout, lang: Language, dest: Path, missing: list[str]
                   ) -> SiteEdition:
     html_dir = layout.html(lang)
-    for name in (NOTEBOOKS, PDF):
+    for name in (NOTEBOOKS, PDF, SLIDES):
         if (html_dir / name).exists():
             raise RenderError(f"{html_dir / name}: the book has a page folder named {name!r}, "
                              "which the site uses for downloads; rename the folder")
@@ -296,6 +305,9 @@ def _copy_edition(layout: BookLayout, lang: Language, dest: Path, missing: list[
             edition.pdf = edition.pdf or dest / PDF / pdf.name
         else:
             missing.append(f"{lang.code}/{PDF}/{pdf.name}")
+    if layout.slides(lang).is_dir():
+        shutil.copytree(layout.slides(lang), dest / SLIDES, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".tmp-*", "*.tmp"))
     if (dest / NOTEBOOKS).is_dir():
         edition.notebooks = sorted((dest / NOTEBOOKS).rglob("*.ipynb"))
     return edition

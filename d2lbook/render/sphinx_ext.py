@@ -128,7 +128,8 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict,
     # or by the build (the translation-status page).
     is_document = doctree is not None and pagename in pages.get(lang.code, ())
     meta = _metadata(app, pagename) if is_document else {}
-    links = page_links(cfg, lang, pagename, pages, _topic(meta), is_document)
+    links = page_links(cfg, lang, pagename, pages, _topic(meta), is_document,
+                       bool(meta.get("d2lbook", {}).get("slides")))
     ui = ui_strings(lang.code)
     colab = {fw.key: fw.colab.href for fw in links.frameworks if fw.colab}
     context["d2lbook"] = {"links": links, "ui": ui, "lang": lang.code,
@@ -320,7 +321,24 @@ def _page_links_transform() -> type:
     return PageLinks
 
 
+SLIDE_ROLES = ("slide", "slide-more")
+"""Roles marking text that is in the book and on the slides (``render.slides``)."""
+SLIDE_ONLY_ROLES = ("slide-only", "slide-only-more")
+"""Roles marking text for the slides alone: the book drops it."""
+
+
+def _slide_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
+                options: Any = None, content: Any = None) -> tuple[list, list]:
+    """A slide mark shows its text as the surrounding prose (MyST markup inside is parsed);
+    a slide-only mark shows nothing."""
+    if name in SLIDE_ONLY_ROLES:
+        return [], []
+    return inliner.parse(text, lineno, inliner, inliner.parent)
+
+
 def setup(app: Any) -> dict[str, Any]:
+    for name in SLIDE_ROLES + SLIDE_ONLY_ROLES:
+        app.add_role(name, _slide_role)
     app.add_post_transform(_missing_images_transform())
     app.add_post_transform(_page_links_transform())
     app.add_config_value("d2lbook_frameworks", [], "env")
