@@ -260,18 +260,19 @@ def test_serve_rebuilds_only_the_editions_a_change_touches(tmp_path: Path) -> No
     po = str(tmp_path / "locale" / "zh_CN" / "LC_MESSAGES" / "ch" / "a.po")
     overlay = str(tmp_path / "source" / "fr" / "ch" / "a.md")
     english = str(tmp_path / "source" / "en" / "ch" / "a.md")
-    before = {po: (1, 10), overlay: (1, 10), english: (1, 10)}
+    old, new = (1, 10, 1, "old"), (2, 11, 2, "new")  # (mtime, size, ctime, content hash)
+    before = {po: old, overlay: old, english: old}
 
-    def codes(after: dict[str, tuple[int, int]]) -> list[str]:
+    def codes(after: dict[str, tuple[int, int, int, str]]) -> list[str]:
         return [lang.code for lang in editions_to_rebuild(cfg, before, after)]
 
-    assert codes({**before, po: (2, 11)}) == ["zh"]  # a translation: the English is kept
-    assert codes({**before, po: (2, 11), overlay: (2, 11)}) == ["zh", "fr"]
-    assert codes({**before, english: (2, 11)}) == ["en", "zh", "fr"]  # English first
-    assert codes({**before, po: (2, 11), english: (2, 11)}) == ["en", "zh", "fr"]
+    assert codes({**before, po: new}) == ["zh"]  # a translation: the English is kept
+    assert codes({**before, po: new, overlay: new}) == ["zh", "fr"]
+    assert codes({**before, english: new}) == ["en", "zh", "fr"]  # English first
+    assert codes({**before, po: new, english: new}) == ["en", "zh", "fr"]
     # a page added or removed changes every edition's language links
-    assert codes({**before, overlay[:-4] + "b.md": (1, 1)}) == ["en", "zh", "fr"]
-    assert codes({english: (1, 10), overlay: (1, 10)}) == ["en", "zh", "fr"]
+    assert codes({**before, overlay[:-4] + "b.md": new}) == ["en", "zh", "fr"]
+    assert codes({english: old, overlay: old}) == ["en", "zh", "fr"]
 
 
 # --------------------------------------------------------------------------------------------
