@@ -58,6 +58,11 @@ def test_the_pdf_holds_every_chapter(built_en):
         assert title in text, title
     assert "squared" in text.lower() and "gradient" in text.lower()
     assert "{numref}" not in text and "<Figure size" not in text
+    # The contents list the bibliography once, as the appendix's section (its list of
+    # references used to open an unnumbered chapter of its own as well).
+    contents = text[:text.index("Preface", text.index("Appendix"))]
+    listed = re.findall(r"^ *((?:\d\.\d\s+)?Bibliography)\b", contents, re.M)
+    assert listed == ["4.2 Bibliography"], contents
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
                             check=True).stdout.strip().splitlines()
     assert len(images) - 2 >= 2, "the plots are missing from the PDF"

@@ -59,6 +59,8 @@ def test_the_pdf_is_chinese(built_book):
     for expected in ("目录", "第 1 章", "第 3 章", "线性回归", "预备知识", "自动微分"):
         assert expected in text, expected
     assert re.search(r"图 ?3\.1", text) and re.search(r"表 ?2\.1", text)
+    contents = text[:text.index("第 1 章", text.index("附录"))]
+    assert contents.count("参考文献") == 1, contents  # once, not again as a chapter of its own
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
                            check=True).stdout
     assert "NotoSerifCJK" in fonts and "NotoSansCJK" in fonts  # bold headings use Sans

@@ -116,6 +116,7 @@ def _latex_elements(lang: Language) -> dict[str, str]:
     serif, sans, mono = lang.cjk_fonts
     if serif and not lang.sphinx_lang.startswith("zh"):
         if lang.latex_engine != "xelatex":
+            elements["preamble"] = BIBLIOGRAPHY_IN_PLACE
             return elements  # xeCJK needs xelatex: pdflatex stops at the CJK characters
         # CJK names in a book of another language (xelatex): xeCJK with the given fonts for
         # the CJK characters only; chapter names and punctuation stay the language's.
@@ -143,7 +144,20 @@ def _latex_elements(lang: Language) -> dict[str, str]:
             # The running header: "书名　发行版本 0.1", not an ASCII comma between them.
             "preamble": "\\renewcommand{\\sphinxheadercomma}{\\quad}\n",
         })
+    elements["preamble"] = elements.get("preamble", "") + BIBLIOGRAPHY_IN_PLACE
     return elements
+
+
+BIBLIOGRAPHY_IN_PLACE = (
+    "% The book's bibliography page has its own heading: the list of references under it starts\n"
+    "% no chapter of its own and adds no second line to the contents.\n"
+    "\\renewenvironment{sphinxthebibliography}[1]"
+    "{\\renewcommand{\\chapter}[2]{}\\begin{thebibliography}{#1}}{\\end{thebibliography}}\n"
+)
+"""LaTeX for the preamble. Sphinx's manual class opens the list of references with a chapter
+heading and a contents line of its own, so the PDF's contents listed the bibliography twice
+(the page's section, then an unnumbered chapter). The ``[2]`` swallows ``*`` and the title of
+the ``\\chapter*{\\bibname}`` that ``thebibliography`` starts with."""
 
 
 def conf_py(settings: dict[str, Any]) -> str:
