@@ -36,6 +36,9 @@ def cmd_update(args: argparse.Namespace) -> int:
                 if r.status == "updated" else ""
             if r.carried:
                 extra += f", {r.carried} translation(s) carried from other catalogs"
+            if r.suggested:
+                extra += (f", {r.suggested} fuzzy suggestion(s) from the translation memory"
+                          " (check them and remove `fuzzy`)")
             rec = report.recovered.get(r.page)
             extra += f", {rec} rewritten paragraph(s) matched through git history" if rec else ""
             print(f"{r.status:9} {r.path.relative_to(cfg.root)}{extra}")

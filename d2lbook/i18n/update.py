@@ -40,6 +40,9 @@ class UpdateResult:
     """Translations that became obsolete (``#~``) because their English disappeared."""
     carried: int = 0
     """Translations carried over from another catalog (the paragraph moved between pages)."""
+    suggested: int = 0
+    """Entries given a fuzzy suggestion from the translation memory (the same English
+    translated in another catalog)."""
 
 
 _PLURALS = {
@@ -89,6 +92,7 @@ def update_catalogs(
     orphans = _orphans(pages, Path(locale_dir), locale)
     if not problems:
         results = _carry_moved(results, orphans)
+        results = _suggest_from_memory(results)
     results.extend(orphans)
     if problems:
         error = I18nError(problems)
@@ -139,11 +143,15 @@ def _update_page(page: str, text: str, path: Path, header: dict[str, str],
 def _already_in_sync(old: Catalog, template: Catalog, header: dict[str, str],
                      commit: str | None) -> bool:
     """True when the catalog already holds exactly the template's messages, in order, with
-    their comments, every required header field and the same recorded commit."""
-    live = [(e.msgid, e.msgctxt, e.extracted) for e in old.entries if not e.obsolete]
-    wanted = [(e.msgid, e.msgctxt, e.extracted) for e in template.entries]
+    their comments and source references and every required header field. A recorded
+    ``X-Source-Commit`` is not moved forward for a commit that changed none of the page's
+    messages (a toctree edit, code): the translation is as current as before, and the catalog
+    stays byte-identical."""
+    live = [(e.msgid, e.msgctxt, e.extracted, e.references) for e in old.entries
+            if not e.obsolete]
+    wanted = [(e.msgid, e.msgctxt, e.extracted, e.references) for e in template.entries]
     return (live == wanted and all(key in old.header for key in header)
-            and (not commit or old.header.get("X-Source-Commit") == commit)
+            and (not commit or "X-Source-Commit" in old.header)
             and "fuzzy" not in old.header_flags)
 
 
@@ -222,6 +230,36 @@ def _carry_moved(results: list[UpdateResult], orphans: list[UpdateResult]
                 _write(r.path, render_catalog(catalog))
                 r = replace(r, status="created" if r.status == "created" else "updated",
                             carried=filled)
+        out.append(r)
+    return out
+
+
+def _suggest_from_memory(results: list[UpdateResult]) -> list[UpdateResult]:
+    """Give the untranslated entries of the catalogs written in this run a fuzzy suggestion
+    from the book's other catalogs (:mod:`d2lbook.i18n.memory`); catalogs left unchanged
+    are not touched."""
+    from dataclasses import replace
+
+    from .memory import build_memory, suggest
+
+    written = [r for r in results if r.status in ("created", "updated")]
+    if not written:
+        return results
+    ordered = sorted(results, key=lambda r: r.page)
+    catalogs: dict[Path, Catalog] = {}
+    for r in ordered:
+        try:
+            catalogs[r.path] = read_catalog(r.path)
+        except I18nError:
+            continue  # reported where it belongs; never written here
+    memory = build_memory((r.page, catalogs[r.path]) for r in ordered if r.path in catalogs)
+    out: list[UpdateResult] = []
+    for r in results:
+        if r in written and r.path in catalogs:
+            catalog, made = suggest(r.page, catalogs[r.path], memory)
+            if made:
+                _write(r.path, render_catalog(catalog))
+                r = replace(r, suggested=made)
         out.append(r)
     return out
 
