@@ -166,3 +166,47 @@ def test_update_for_one_new_page_writes_only_its_catalog(tmp_path: Path) -> None
     new = read_catalog(root / "locale/zh_CN/LC_MESSAGES/chapter_preliminaries/calculus.po")
     summary = next(e for e in new.entries if e.msgid == "Summary")
     assert (summary.msgstr, summary.fuzzy) == ("小结", True)
+
+
+def test_status_stats_and_site_page_count_the_same_messages(tmp_path: Path) -> None:
+    """The sample book as it is, then with a fuzzy message that occurs five times on its page
+    (one message for gettext) and a translation removed: the three counts stay one count."""
+    from d2lbook.commands.i18n import coverage, status
+    from d2lbook.config import load_config
+    from d2lbook.edition import prepare_edition
+    from d2lbook.i18n.status import Status
+
+    root = copy_book(tmp_path / "book")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "book")
+    cfg = load_config(root)
+    lang = next(x for x in cfg.languages if x.code == "zh")
+
+    def three() -> tuple[dict, dict, dict]:
+        report = status(cfg, lang)
+        by_status = {d.source.removeprefix("source/en/").removesuffix(".md"): d.counts
+                     for d in report.documents if d.kind == "catalog"}
+        by_stats = {page: {Status.CURRENT: c.translated, Status.OUTDATED: c.fuzzy,
+                           Status.UNTRANSLATED: c.untranslated} for page, c in coverage(cfg, lang)}
+        site = prepare_edition(cfg, lang).status_counts
+        by_site = {page: {s: site[page].get(s, 0) for s in Status} for page in by_stats}
+        return by_status, by_stats, by_site
+
+    synced = three()
+    assert synced[0] == synced[1] == synced[2]
+    concise = "chapter_linear-networks/linear-regression-concise"
+    assert sum(synced[1][concise].values()) == 51
+
+    po = root / "locale/zh_CN/LC_MESSAGES" / f"{concise}.po"
+    cat = read_catalog(po)
+    for e in cat.entries:
+        if e.msgid == "MXNet":
+            e.fuzzy = True
+        if e.msgid == "Summary":
+            e.msgstr = ""
+    po.write_text(render_catalog(cat), encoding="utf-8")
+    edited = three()
+    assert edited[0] == edited[1] == edited[2]
+    assert edited[1][concise] == {Status.CURRENT: 49, Status.OUTDATED: 1,
+                                  Status.UNTRANSLATED: 1}

@@ -9,6 +9,7 @@ from .catalog import Catalog
 from .comments import CONTEXT as COMMENT
 from .comments import code_comments
 from .segment import segment
+from .status import Status, count_messages
 
 __all__ = ["Coverage", "page_coverage", "word_count"]
 
@@ -61,14 +62,18 @@ class Coverage:
 
 def page_coverage(text: str, catalog: Catalog | None) -> Coverage:
     """How much of the page's English ``catalog`` translates."""
-    msgids = list(dict.fromkeys(seg.msgid for seg in segment(text)))
     done = catalog.translations(fuzzy=False) if catalog else {}
     rough = catalog.translations(fuzzy=True) if catalog else {}
-    counts = {"translated": [0, 0], "fuzzy": [0, 0], "untranslated": [0, 0]}
-    for msgid in msgids:
-        state = "translated" if msgid in done else "fuzzy" if msgid in rough else "untranslated"
-        counts[state][0] += 1
-        counts[state][1] += word_count(msgid)
+    states = {seg.msgid: Status.CURRENT if seg.msgid in done else
+              Status.OUTDATED if seg.msgid in rough else Status.UNTRANSLATED
+              for seg in segment(text)}
+    counted = count_messages(states.items())  # the count status and the site page use
+    words = dict.fromkeys(Status, 0)
+    for msgid, state in states.items():
+        words[state] += word_count(msgid)
+    counts = {"translated": [counted[Status.CURRENT], words[Status.CURRENT]],
+              "fuzzy": [counted[Status.OUTDATED], words[Status.OUTDATED]],
+              "untranslated": [counted[Status.UNTRANSLATED], words[Status.UNTRANSLATED]]}
     comments = set(c.msgid for c in code_comments(text))
     done_comments = catalog.translations(context=COMMENT) if catalog else {}
     return Coverage(counts["translated"][0], counts["fuzzy"][0], counts["untranslated"][0],

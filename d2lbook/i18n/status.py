@@ -28,6 +28,7 @@ from .segment import Segment, normalize, segment
 
 __all__ = [
     "STATUSES",
+    "count_messages",
     "Status",
     "WORKTREE",
     "Change",
@@ -164,6 +165,26 @@ def _counts(messages: Sequence[MessageStatus]) -> dict[str, int]:
     return counts
 
 
+_RANK = {Status.CURRENT: 0, Status.UNTRANSLATED: 1, Status.OUTDATED: 2}
+
+
+def count_messages(pairs: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """The one message count of the book (``i18n status``, ``i18n stats`` and the site's
+    translation-status page all call it): from ``(English, status)`` pairs, one per occurrence
+    in the page, each distinct English message counted once, as gettext tools count catalog
+    entries, with the worst status of its occurrences (outdated, then untranslated)."""
+    worst: dict[str, str] = {}
+    for english, status in pairs:
+        key = normalize(english)
+        old = worst.get(key)
+        if old is None or _RANK[Status(status)] > _RANK[Status(old)]:
+            worst[key] = status
+    counts = dict.fromkeys(STATUSES, 0)
+    for status in worst.values():
+        counts[status] += 1
+    return counts
+
+
 def _overall(counts: Mapping[str, int]) -> str:
     if counts[Status.OUTDATED]:
         return Status.OUTDATED
@@ -228,11 +249,15 @@ class DocumentStatus:
 
     @property
     def counts(self) -> dict[str, int]:
-        return _counts(self.messages)
+        """The page's messages now, each distinct English counted once
+        (:func:`count_messages`); deleted paragraphs are listed in ``sections``, not
+        counted."""
+        live = self.by_segment or [m for m in self.messages if m.english]
+        return count_messages((m.english, m.status) for m in live)
 
     @property
     def status(self) -> str:
-        return _overall(self.counts)
+        return _overall(_counts(self.messages))
 
     def to_json(self) -> dict:
         return {"source": self.source, "catalog": self.catalog, "kind": self.kind,
