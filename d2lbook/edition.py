@@ -114,6 +114,7 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
     the paragraphs still in English and count their statuses."""
     from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
     from d2lbook.i18n.marks import mark_paragraphs, shown_statuses
+    from d2lbook.i18n.rejected import rejected_in
     from d2lbook.i18n.segment import segment
     from d2lbook.i18n.status import Status, catalog_status, count_messages
 
@@ -146,6 +147,9 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
         if len(messages) != result.translated + result.fuzzy_used + result.untranslated:
             messages = catalog_status(page.text, catalog).by_segment
         statuses = shown_statuses(messages, result.applied)
+        for index in rejected_in(page.text, catalog, result, use_fuzzy=lang.shows_outdated):
+            if index < len(statuses):
+                statuses[index] = Status.REJECTED  # shown in English, counted apart
         texts[page.name], counts = mark_paragraphs(result.text, statuses)
         msgids = [seg.msgid for seg in segment(page.text)]
         edition.status_counts[page.name] = count_messages(zip(msgids, statuses, strict=True)) \

@@ -168,7 +168,7 @@ def test_update_for_one_new_page_writes_only_its_catalog(tmp_path: Path) -> None
     assert (summary.msgstr, summary.fuzzy) == ("小结", True)
 
 
-def test_status_stats_and_site_page_count_the_same_messages(tmp_path: Path) -> None:
+def test_status_stats_and_site_page_count_the_same_messages(tmp_path: Path, capsys) -> None:
     """The sample book as it is, then with a fuzzy message that occurs five times on its page
     (one message for gettext) and a translation removed: the three counts stay one count."""
     from d2lbook.commands.i18n import coverage, status
@@ -180,6 +180,11 @@ def test_status_stats_and_site_page_count_the_same_messages(tmp_path: Path) -> N
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "book")
+    from d2lbook.cli import main
+
+    assert main(["--root", str(root), "i18n", "update", "--lang", "zh"]) == 0  # sync commits
+    git(root, "commit", "-q", "-am", "catalogs synced with this history")
+    capsys.readouterr()
     cfg = load_config(root)
     lang = next(x for x in cfg.languages if x.code == "zh")
 
@@ -188,7 +193,8 @@ def test_status_stats_and_site_page_count_the_same_messages(tmp_path: Path) -> N
         by_status = {d.source.removeprefix("source/en/").removesuffix(".md"): d.counts
                      for d in report.documents if d.kind == "catalog"}
         by_stats = {page: {Status.CURRENT: c.translated, Status.OUTDATED: c.fuzzy,
-                           Status.UNTRANSLATED: c.untranslated} for page, c in coverage(cfg, lang)}
+                           Status.UNTRANSLATED: c.untranslated, Status.REJECTED: c.rejected}
+                    for page, c in coverage(cfg, lang)}
         site = prepare_edition(cfg, lang).status_counts
         by_site = {page: {s: site[page].get(s, 0) for s in Status} for page in by_stats}
         return by_status, by_stats, by_site
@@ -205,8 +211,22 @@ def test_status_stats_and_site_page_count_the_same_messages(tmp_path: Path) -> N
             e.fuzzy = True
         if e.msgid == "Summary":
             e.msgstr = ""
+        if e.msgid.startswith("Linear regression is a single fully connected layer"):
+            e.msgstr = e.msgstr.replace("{numref}`fig-single-neuron`", "图")  # role dropped
+            dropped = e
     po.write_text(render_catalog(cat), encoding="utf-8")
     edited = three()
     assert edited[0] == edited[1] == edited[2]
-    assert edited[1][concise] == {Status.CURRENT: 49, Status.OUTDATED: 1,
-                                  Status.UNTRANSLATED: 1}
+    assert edited[1][concise] == {Status.CURRENT: 48, Status.OUTDATED: 1,
+                                  Status.UNTRANSLATED: 1, Status.REJECTED: 1}
+    assert sum(edited[1][concise].values()) == 51
+
+    # what the translator sees: the rejected message, why, and the msgstr line to fix
+    line = read_catalog(po).find(dropped.msgid).msgstr_line
+    code = main(["--root", str(root), "i18n", "status", "--lang", "zh", "--fail-on",
+                 "rejected", "chapter_linear-networks/linear-regression-concise.md"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "1 rejected" in out and f"msgstr line {line}: " in out and "fig-single-neuron" in out
+    assert main(["--root", str(root), "i18n", "stats", "--lang", "zh"]) == 0
+    assert "1 rejected by the build" in capsys.readouterr().out

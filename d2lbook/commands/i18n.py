@@ -79,8 +79,13 @@ def update(cfg: BookConfig, lang: Language) -> UpdateReport:
             sync = read_catalog(path).header.get("X-Source-Commit", "")
             if sync:
                 before[name] = sync
+    unknown: set[str] = set()
+    if repo is not None and before:  # a sync commit this repository does not have: replace it
+        known = repo.resolve_many(set(before.values()))
+        unknown = {name for name, sync in before.items() if known.get(sync) is None}
     report.results = update_catalogs(pages, layout.locale, lang.locale, commits,
-                                     project=cfg.name, language_team=f"{lang.title}")
+                                     project=cfg.name, language_team=f"{lang.title}",
+                                     resync=unknown)
     if repo is not None:
         en_rel = repo.relpath(cfg.source_dir)
         old_paths = {**paths, **{new: f"{en_rel}/{old}.md" for old, new in report.moved.items()}}
@@ -189,7 +194,7 @@ def coverage(cfg: BookConfig, lang: Language) -> list[tuple[str, object]]:
                 catalog = read_catalog(path)
             except I18nError as err:
                 problems.extend(err.problems)
-        rows.append((name, page_coverage(text, catalog)))
+        rows.append((name, page_coverage(text, catalog, use_fuzzy=lang.shows_outdated)))
     if problems:
         error = I18nError(problems)
         error.rows = rows  # type: ignore[attr-defined]
@@ -202,4 +207,32 @@ def status(cfg: BookConfig, lang: Language, paths: list[str] | None = None):
     limited to ``paths`` when given."""
     from d2lbook.i18n.drift import compute_status
 
-    return compute_status(cfg, lang, paths)
+    report = compute_status(cfg, lang, paths)
+    _mark_rejected(cfg, lang, report)
+    return report
+
+
+def _mark_rejected(cfg: BookConfig, lang: Language, report) -> None:
+    """Give the messages whose translation the build refuses the status ``rejected``, with
+    the reason and the catalog line of their ``msgstr``."""
+    from d2lbook.errors import I18nError
+    from d2lbook.i18n.catalog import read_catalog
+    from d2lbook.i18n.rejected import rejected_messages
+    from d2lbook.i18n.status import Status
+    from d2lbook.vcs import Repository
+
+    top = Repository(cfg.root).root
+    for doc in report.documents:
+        if doc.kind != "catalog" or doc.catalog is None or not doc.by_segment:
+            continue
+        try:
+            text = (top / doc.source).read_text(encoding="utf-8")
+            catalog = read_catalog(top / doc.catalog)
+        except (OSError, UnicodeDecodeError, I18nError):
+            continue  # reported by the status itself
+        rejected = rejected_messages(text, catalog, use_fuzzy=lang.shows_outdated)
+        for index, why in rejected.items():
+            if index < len(doc.by_segment):
+                msg = doc.by_segment[index]
+                msg.status, msg.reason, msg.msgstr_line = Status.REJECTED, why.reason, why.line
+                msg.translation = why.entry.msgstr

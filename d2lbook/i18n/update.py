@@ -70,11 +70,14 @@ def update_catalogs(
     *,
     project: str = "",
     language_team: str = "",
+    resync: set[str] | frozenset[str] = frozenset(),
 ) -> list[UpdateResult]:
     """Create or update the catalog of every page (``pages``: page name -> English text).
 
     ``source_commits[page]`` is recorded as ``X-Source-Commit`` (the old value is kept when
-    the page is missing from the mapping). Catalogs of pages that no longer exist are reported
+    the page is missing from the mapping); a recorded commit is only moved forward when the
+    page's messages changed, or for the pages in ``resync`` (their recorded commit is unknown
+    to the repository). Catalogs of pages that no longer exist are reported
     as ``orphaned`` and left alone. If some existing catalogs are malformed, every other page
     is still updated, nothing is written for the malformed ones and an :class:`I18nError`
     naming ``file:line`` is raised at the end; its ``results`` attribute holds the results.
@@ -86,7 +89,8 @@ def update_catalogs(
         path = catalog_file(locale_dir, locale, page)
         header = _new_header(locale, project, language_team)
         try:
-            results.append(_update_page(page, text, path, header, commits.get(page)))
+            results.append(_update_page(page, text, path, header, commits.get(page),
+                                        page in resync))
         except I18nError as err:
             problems.extend(err.problems)
     orphans = _orphans(pages, Path(locale_dir), locale)
@@ -119,7 +123,7 @@ def _new_header(locale: str, project: str, language_team: str) -> dict[str, str]
 
 
 def _update_page(page: str, text: str, path: Path, header: dict[str, str],
-                 commit: str | None) -> UpdateResult:
+                 commit: str | None, resync: bool = False) -> UpdateResult:
     template = extract_page(text, page)
     if not path.is_file():
         created = Catalog(header=dict(header), entries=template.entries, path=path,
@@ -129,7 +133,7 @@ def _update_page(page: str, text: str, path: Path, header: dict[str, str],
         _write(path, render_catalog(created))
         return UpdateResult(page, path, "created", new=len(created.entries))
     old = read_catalog(path)
-    if _already_in_sync(old, template, header, commit):
+    if _already_in_sync(old, template, header, commit, resync):
         return UpdateResult(page, path, "unchanged")  # msgmerge would change nothing
     merged = _msgmerge(path, template)
     _fill_header(merged, header, commit)
@@ -141,7 +145,7 @@ def _update_page(page: str, text: str, path: Path, header: dict[str, str],
 
 
 def _already_in_sync(old: Catalog, template: Catalog, header: dict[str, str],
-                     commit: str | None) -> bool:
+                     commit: str | None, resync: bool = False) -> bool:
     """True when the catalog already holds exactly the template's messages, in order, with
     their comments and source references and every required header field. A recorded
     ``X-Source-Commit`` is not moved forward for a commit that changed none of the page's
@@ -151,7 +155,7 @@ def _already_in_sync(old: Catalog, template: Catalog, header: dict[str, str],
             if not e.obsolete]
     wanted = [(e.msgid, e.msgctxt, e.extracted, e.references) for e in template.entries]
     return (live == wanted and all(key in old.header for key in header)
-            and (not commit or "X-Source-Commit" in old.header)
+            and (not commit or ("X-Source-Commit" in old.header and not resync))
             and "fuzzy" not in old.header_flags)
 
 
