@@ -13,7 +13,7 @@ import pytest
 from conftest import copy_book
 
 from d2lbook.i18n.catalog import read_catalog, render_catalog
-from d2lbook.i18n.extract import extract_page
+from d2lbook.i18n.extract import extract_page, write_templates
 from d2lbook.i18n.memory import MEMORY_NOTE
 from d2lbook.i18n.update import update_catalogs
 from d2lbook.layout import catalog_file
@@ -81,6 +81,8 @@ def test_every_message_has_its_page_and_lines(tmp_path: Path) -> None:
                                                        "chapter_x/page.md:12"]
     assert refs[(None, "Summary")] == ["chapter_x/page.md:17"]
 
+    (pot,) = write_templates({PAGE: TEXT}, tmp_path / "gettext")
+    assert "#: chapter_x/page.md:8 chapter_x/page.md:15\n" in pot.read_text(encoding="utf-8")
     (result,) = update_catalogs({PAGE: TEXT}, tmp_path, "zh_CN", None)
     text = result.path.read_text(encoding="utf-8")
     assert "#: chapter_x/page.md:8 chapter_x/page.md:15\n" in text
