@@ -228,12 +228,13 @@ def render_markdown(report: StatusReport) -> str:
     lines += [f"> ⚠️ {w}" for w in report.warnings]
     todo = [d for d in report.documents if d.status != Status.CURRENT or d.error]
     if todo:
-        lines += ["| Page | Translation | Outdated | Untranslated | Current |",
-                  "|---|---|---:|---:|---:|"]
+        lines += ["| Page | Translation | Rejected | Outdated | Untranslated | Current |",
+                  "|---|---|---:|---:|---:|---:|"]
         for doc in todo:
             c = doc.counts
             error = " ⚠️ " + _md_escape(doc.error) if doc.error else ""
-            lines.append(f"| `{doc.source}`{error} | `{doc.catalog or '—'}` | {c[Status.OUTDATED]} "
+            lines.append(f"| `{doc.source}`{error} | `{doc.catalog or '—'}` "
+                         f"| {c[Status.REJECTED]} | {c[Status.OUTDATED]} "
                          f"| {c[Status.UNTRANSLATED]} | {c[Status.CURRENT]} |")
         lines.append("")
     for doc in todo:
