@@ -214,25 +214,44 @@ def status(cfg: BookConfig, lang: Language, paths: list[str] | None = None):
 
 def _mark_rejected(cfg: BookConfig, lang: Language, report) -> None:
     """Give the messages whose translation the build refuses the status ``rejected``, with
-    the reason and the catalog line of their ``msgstr``."""
-    from d2lbook.errors import I18nError
-    from d2lbook.i18n.catalog import read_catalog
-    from d2lbook.i18n.rejected import rejected_messages
+    the reason and the catalog line of their ``msgstr``. The check applies each catalog as
+    the build does (about 0.1 s a page): from 16 pages on, a forked child checks half."""
+    from d2lbook.i18n.forked import Forked
     from d2lbook.i18n.status import Status
     from d2lbook.vcs import Repository
 
     top = Repository(cfg.root).root
-    for doc in report.documents:
-        if doc.kind != "catalog" or doc.catalog is None or not doc.by_segment:
-            continue
-        try:
-            text = (top / doc.source).read_text(encoding="utf-8")
-            catalog = read_catalog(top / doc.catalog)
-        except (OSError, UnicodeDecodeError, I18nError):
-            continue  # reported by the status itself
-        rejected = rejected_messages(text, catalog, use_fuzzy=lang.shows_outdated)
-        for index, why in rejected.items():
+    docs = [d for d in report.documents
+            if d.kind == "catalog" and d.catalog is not None and d.by_segment]
+    jobs = [(d.source, str(top / d.source), str(top / d.catalog)) for d in docs]
+    away = jobs[1::2] if len(jobs) >= 16 else []
+    child = Forked(_rejections, away, lang.shows_outdated) if away else None
+    found = _rejections([j for j in jobs if j not in away], lang.shows_outdated)
+    if child is not None:
+        found.update(child.result())  # type: ignore[arg-type]
+    for doc in docs:
+        for index, (reason, line, msgstr) in found.get(doc.source, {}).items():
             if index < len(doc.by_segment):
                 msg = doc.by_segment[index]
-                msg.status, msg.reason, msg.msgstr_line = Status.REJECTED, why.reason, why.line
-                msg.translation = why.entry.msgstr
+                msg.status, msg.reason, msg.msgstr_line = Status.REJECTED, reason, line
+                msg.translation = msgstr
+
+
+def _rejections(jobs: list[tuple[str, str, str]], use_fuzzy: bool
+                ) -> dict[str, dict[int, tuple[str, int, str]]]:
+    """English source -> segment index -> (reason, msgstr line, translation)."""
+    from d2lbook.errors import I18nError
+    from d2lbook.i18n.catalog import read_catalog
+    from d2lbook.i18n.rejected import rejected_messages
+
+    found: dict[str, dict[int, tuple[str, int, str]]] = {}
+    for source, page, catalog_path in jobs:
+        try:
+            text = Path(page).read_text(encoding="utf-8")
+            catalog = read_catalog(Path(catalog_path))
+        except (OSError, UnicodeDecodeError, I18nError):
+            continue  # reported by the status itself
+        rejected = rejected_messages(text, catalog, use_fuzzy=use_fuzzy)
+        if rejected:
+            found[source] = {i: (r.reason, r.line, r.entry.msgstr) for i, r in rejected.items()}
+    return found
