@@ -223,12 +223,28 @@ def _mark_rejected(cfg: BookConfig, lang: Language, report) -> None:
     top = Repository(cfg.root).root
     docs = [d for d in report.documents
             if d.kind == "catalog" and d.catalog is not None and d.by_segment]
-    jobs = [(d.source, str(top / d.source), str(top / d.catalog)) for d in docs]
+    cache_path = BookLayout(cfg).rejections_cache
+    cached = _read_json(cache_path)
+    salt = _checker_version(lang.shows_outdated)
+    keys: dict[str, str] = {}
+    for d in docs:
+        try:
+            keys[d.source] = _content_key(salt, top / d.source, top / d.catalog)
+        except OSError:
+            continue
+    found = {d.source: {int(i): tuple(v) for i, v in cached[keys[d.source]].items()}
+             for d in docs if d.source in keys and keys[d.source] in cached}
+    jobs = [(d.source, str(top / d.source), str(top / d.catalog)) for d in docs
+            if d.source in keys and d.source not in found]
     away = jobs[1::2] if len(jobs) >= 16 else []
     child = Forked(_rejections, away, lang.shows_outdated) if away else None
-    found = _rejections([j for j in jobs if j not in away], lang.shows_outdated)
+    fresh = _rejections([j for j in jobs if j not in away], lang.shows_outdated)
     if child is not None:
-        found.update(child.result())  # type: ignore[arg-type]
+        fresh.update(child.result())  # type: ignore[arg-type]
+    if jobs:
+        for source, *_ in jobs:
+            found[source] = fresh.get(source, {})
+        _write_json(cache_path, {keys[s]: v for s, v in found.items()})
     for doc in docs:
         for index, (reason, line, msgstr) in found.get(doc.source, {}).items():
             if index < len(doc.by_segment):
@@ -252,6 +268,51 @@ def _rejections(jobs: list[tuple[str, str, str]], use_fuzzy: bool
         except (OSError, UnicodeDecodeError, I18nError):
             continue  # reported by the status itself
         rejected = rejected_messages(text, catalog, use_fuzzy=use_fuzzy)
-        if rejected:
-            found[source] = {i: (r.reason, r.line, r.entry.msgstr) for i, r in rejected.items()}
+        found[source] = {i: (r.reason, r.line, r.entry.msgstr) for i, r in rejected.items()}
     return found
+
+
+def _checker_version(use_fuzzy: bool) -> str:
+    """Changes whenever the code that decides what the build refuses changes."""
+    import hashlib
+
+    import d2lbook.i18n as package
+
+    h = hashlib.sha256(str(use_fuzzy).encode())
+    folder = Path(package.__file__).parent
+    for name in ("apply", "validate", "sanitize", "segment", "comments", "rejected", "catalog"):
+        h.update((folder / f"{name}.py").read_bytes())
+    return h.hexdigest()
+
+
+def _content_key(salt: str, page: Path, catalog: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256(salt.encode())
+    h.update(page.read_bytes())
+    h.update(b"\0")
+    h.update(catalog.read_bytes())
+    return h.hexdigest()
+
+
+def _read_json(path: Path) -> dict:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Best effort: a cache that cannot be written (read-only _build) is only slower."""
+    import json
+
+    from d2lbook.files import write_atomic
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(data, ensure_ascii=False, sort_keys=True))
+    except OSError:
+        pass
