@@ -36,6 +36,9 @@ def cmd_update(args: argparse.Namespace) -> int:
                 if r.status == "updated" else ""
             if r.carried:
                 extra += f", {r.carried} translation(s) carried from other catalogs"
+            if r.suggested:
+                extra += (f", {r.suggested} fuzzy suggestion(s) from the translation memory"
+                          " (check them and remove `fuzzy`)")
             rec = report.recovered.get(r.page)
             extra += f", {rec} rewritten paragraph(s) matched through git history" if rec else ""
             print(f"{r.status:9} {r.path.relative_to(cfg.root)}{extra}")
@@ -66,12 +69,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
         for page, s in rows:
             total = s if total is None else total + s
             print(f"  {page:50} {s.translated:4} / {s.fuzzy:3} / {s.untranslated:3}   "
-                  f"({s.translated_words}/{s.fuzzy_words}/{s.untranslated_words})")
+                  f"({s.translated_words}/{s.fuzzy_words}/{s.untranslated_words})"
+                  + (f"   {s.rejected} rejected by the build (see i18n status)"
+                     if s.rejected else ""))
         if total is not None:
             print(f"  {'total':50} {total.translated:4} / {total.fuzzy:3} / "
                   f"{total.untranslated:3}   {total.percent:.0f}% of messages translated"
                   + (f"; code comments: {total.comments_translated} / {total.comments} "
-                     "translated" if total.comments else ""))
+                     "translated" if total.comments else "")
+                  + (f"; {total.rejected} rejected" if total.rejected else ""))
     for err in failed:
         print(f"error: {err}\n(counted as untranslated above: the catalog cannot be read)",
               file=sys.stderr)

@@ -114,8 +114,9 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
     the paragraphs still in English and count their statuses."""
     from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
     from d2lbook.i18n.marks import mark_paragraphs, shown_statuses
+    from d2lbook.i18n.rejected import rejected_in
     from d2lbook.i18n.segment import segment
-    from d2lbook.i18n.status import Status, catalog_status
+    from d2lbook.i18n.status import Status, catalog_status, count_messages
 
     drift = _drift(layout, lang)
     wholesale = layout.replaced_pages(lang, (page.name for page in english))
@@ -146,7 +147,13 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
         if len(messages) != result.translated + result.fuzzy_used + result.untranslated:
             messages = catalog_status(page.text, catalog).by_segment
         statuses = shown_statuses(messages, result.applied)
-        texts[page.name], edition.status_counts[page.name] = mark_paragraphs(result.text, statuses)
+        for index in rejected_in(page.text, catalog, result, use_fuzzy=lang.shows_outdated):
+            if index < len(statuses):
+                statuses[index] = Status.REJECTED  # shown in English, counted apart
+        texts[page.name], counts = mark_paragraphs(result.text, statuses)
+        msgids = [seg.msgid for seg in segment(page.text)]
+        edition.status_counts[page.name] = count_messages(zip(msgids, statuses, strict=True)) \
+            if len(msgids) == len(statuses) else counts
         edition.translated += result.translated
         edition.untranslated += result.untranslated
         if path.is_file():

@@ -249,6 +249,12 @@ class BookLayout:
         return self.build / "last-build.pickle"
 
     @property
+    def rejections_cache(self) -> Path:
+        """``_build/cache/i18n-rejected.json``: which translations the build refuses, per page
+        and catalog content (``i18n status`` reuses it while neither changed)."""
+        return self.cache / "i18n-rejected.json"
+
+    @property
     def template_cache(self) -> Path:
         """``_build/cache/templates``: the theme's Jinja templates, compiled (Sphinx runs)."""
         return self.cache / "templates"

@@ -35,7 +35,8 @@ UI = {
                         "Computed at build time from the catalogs in `locale/` and the git "
                         "history of the English source.",
         "status_page": "Page", "status_current": "Translated", "status_outdated": "Outdated",
-        "status_untranslated": "Untranslated", "status_progress": "Progress",
+        "status_untranslated": "Untranslated", "status_rejected": "Rejected",
+        "status_progress": "Progress",
         "status_total": "Total",
         # a framework's tab added to a prose tab set that has none for it (website)
         "tab_nothing": "Nothing here is specific to {name}.",
@@ -79,7 +80,8 @@ UI = {
                         "两者都在页边加以标注。本页在构建时根据 `locale/` 中的翻译目录"
                         "和英文原文的 git 历史自动生成。",
         "status_page": "页面", "status_current": "已翻译", "status_outdated": "已过时",
-        "status_untranslated": "未翻译", "status_progress": "进度", "status_total": "合计",
+        "status_untranslated": "未翻译", "status_rejected": "未通过检查",
+        "status_progress": "进度", "status_total": "合计",
         "tab_nothing": "这里没有专门针对 {name} 的说明。",
         "setup_comment": "准备环境：本笔记本需要下面列出的软件包。缺少其中某个时（如在 Colab\n"
                          "或新建的环境中），本单元用 pip 安装它；全部具备时，本单元什么也不做。",

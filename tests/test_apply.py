@@ -300,7 +300,12 @@ def test_page_coverage() -> None:
     cat = Catalog(entries=[Entry("Linear Regression", "线性回归"),
                            Entry("The loss is $l(w, b)$.", "损失", fuzzy=True)])
     cov = page_coverage(text, cat)
-    assert (cov.translated, cov.fuzzy, cov.untranslated) == (1, 1, 1)
+    # the fuzzy translation drops the math: the build rejects it, so it counts as rejected
+    assert (cov.translated, cov.fuzzy, cov.untranslated, cov.rejected) == (1, 0, 1, 1)
+    assert (cov.translated_words, cov.rejected_words, cov.untranslated_words) == (2, 3, 4)
+    cat.entries[1].msgstr = "损失为 $l(w, b)$。"
+    cov = page_coverage(text, cat)
+    assert (cov.translated, cov.fuzzy, cov.untranslated, cov.rejected) == (1, 1, 1, 0)
     assert (cov.translated_words, cov.fuzzy_words, cov.untranslated_words) == (2, 3, 4)
     assert cov.messages == 3 and cov.words == 9
     assert round(cov.percent) == 22

@@ -116,7 +116,7 @@ def test_create(tmp_path: Path) -> None:
     assert cat.header["Plural-Forms"] == "nplurals=1; plural=0;"
     assert cat.header["X-Source-Commit"] == SHA1
     assert cat.header["Project-Id-Version"] == "Book"
-    assert "#:" not in result.path.read_text(encoding="utf-8")  # no line references
+    assert f"#: {PAGE}.md:7\n" in result.path.read_text(encoding="utf-8")  # the heading
     assert_msgfmt_ok(result.path)
     assert_second_update_is_noop(tmp_path, TEXT)
 
@@ -197,9 +197,10 @@ def test_duplicate_paragraph_shares_translation(tmp_path: Path, translated: Path
     before = translations(translated)
     doubled = TEXT.replace(f"{P3}\n", f"{P3}\n\n{P1}\n")
     (result,) = update(tmp_path, doubled)
-    assert result.status == "unchanged"  # same distinct messages
+    assert result.status == "updated"  # same distinct messages, one more reference
     cat = read_catalog(translated)
     assert sum(1 for e in cat.entries if e.msgid == P1) == 1
+    assert len(cat.find(P1).references) == 2
     assert cat.lookup(P1) == f"译：{P1}"
     assert_nothing_lost(before, translated)
 
@@ -208,7 +209,10 @@ def test_commit_is_recorded_and_kept(tmp_path: Path, translated: Path) -> None:
     (kept,) = update(tmp_path, TEXT, commit=None)
     assert kept.status == "unchanged"
     assert read_catalog(translated).header["X-Source-Commit"] == SHA1
-    (moved,) = update(tmp_path, TEXT, commit=SHA2)
+    data = translated.read_bytes()
+    (same,) = update(tmp_path, TEXT, commit=SHA2)  # a commit that changed no message
+    assert same.status == "unchanged" and translated.read_bytes() == data
+    (moved,) = update(tmp_path, TEXT + "\nA new paragraph.\n", commit=SHA2)
     assert moved.status == "updated"
     assert read_catalog(translated).header["X-Source-Commit"] == SHA2
     assert_msgfmt_ok(translated)

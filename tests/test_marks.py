@@ -74,7 +74,8 @@ def test_an_english_edit_after_the_sync_is_marked_outdated(tmp_path: Path, outda
     else:
         assert "{.d2l-outdated}\nSecond paragraph here. And more." in text
     assert "{.d2l-untranslated}\nA new paragraph." in text
-    assert edition.status_counts["index"] == {"current": 2, "outdated": 1, "untranslated": 1}
+    assert edition.status_counts["index"] == {"current": 2, "outdated": 1, "untranslated": 1,
+                                              "rejected": 0}
     # The status still counts it as outdated, and the gate still fails on it.
     from d2lbook.i18n.drift import compute_status
 

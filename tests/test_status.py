@@ -202,7 +202,7 @@ def test_edited_paragraph_is_outdated_with_its_commit_and_diff(book: Book) -> No
     assert msg.diff == [("=", "The loss function "), ("-", "quantifies"), ("+", "measures"),
                         ("=", " the distance between the real and the predicted value.")]
     loss = next(s for s in doc.sections if s.title == H2)
-    assert loss.counts == {"current": 2, "outdated": 1, "untranslated": 0}
+    assert loss.counts == {"current": 2, "outdated": 1, "untranslated": 0, "rejected": 0}
 
 
 def test_rewritten_paragraph_is_outdated_not_untranslated(book: Book) -> None:
@@ -286,7 +286,7 @@ def test_deleted_section_leaves_the_rest_current(book: Book) -> None:
     book.commit("Drop the loss section")
     doc = doc_of(book.status())
     assert by_label(doc) == {H1: "current", f"{H1} › {H3}": "current"}
-    assert doc.counts == {"current": 4, "outdated": 0, "untranslated": 0}
+    assert doc.counts == {"current": 4, "outdated": 0, "untranslated": 0, "rejected": 0}
 
 
 def test_commits_to_other_pages_do_not_matter(book: Book) -> None:
@@ -377,7 +377,7 @@ def test_uncommitted_move_and_edit(book: Book) -> None:
     msg = message(doc, "We train the model with SGD.")
     assert (msg.status, msg.previous_english, [c.sha for c in msg.commits]) == (
         "outdated", P4, ["WORKTREE"])
-    assert doc.counts == {"current": 6, "outdated": 1, "untranslated": 0}
+    assert doc.counts == {"current": 6, "outdated": 1, "untranslated": 0, "rejected": 0}
 
 
 def test_deleted_page_leaves_an_orphaned_catalog(book: Book) -> None:
@@ -658,11 +658,11 @@ def test_json_schema(book: Book) -> None:
     assert set(doc) >= {"source", "catalog", "sections"}
     section = next(s for s in doc["sections"] if s["title"] == H2)
     assert section["path"] == [H1, H2] and section["status"] == "outdated"
-    assert section["counts"] == {"current": 2, "outdated": 1, "untranslated": 0}
+    assert section["counts"] == {"current": 2, "outdated": 1, "untranslated": 0, "rejected": 0}
     msg = next(m for m in section["messages"] if m["status"] == "outdated")
     assert msg == {
         "status": "outdated", "english": "Squared error wins.", "previous_english": P3,
-        "translation": ZH[P3], "reason": "changed", "line": msg["line"],
+        "translation": ZH[P3], "reason": "changed", "line": msg["line"], "msgstr_line": None,
         "commits": [{"sha": sha, "date": "2024-01-03T12:00:00+00:00", "author": "Bob",
                      "subject": "Wins"}],
         "diff": [["=", "Squared error "], ["-", "is the most popular choice"],

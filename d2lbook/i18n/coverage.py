@@ -9,6 +9,7 @@ from .catalog import Catalog
 from .comments import CONTEXT as COMMENT
 from .comments import code_comments
 from .segment import segment
+from .status import Status, count_messages
 
 __all__ = ["Coverage", "page_coverage", "word_count"]
 
@@ -35,14 +36,19 @@ class Coverage:
     """Distinct code comments of the page (messages in the context ``code comment``)."""
     comments_translated: int = 0
     """Of those, the ones with a (non-fuzzy) translation."""
+    rejected: int = 0
+    """Messages whose translation the build refuses (they show the English): counted apart,
+    not in ``translated`` or ``fuzzy``."""
+    rejected_words: int = 0
 
     @property
     def messages(self) -> int:
-        return self.translated + self.fuzzy + self.untranslated
+        return self.translated + self.fuzzy + self.untranslated + self.rejected
 
     @property
     def words(self) -> int:
-        return self.translated_words + self.fuzzy_words + self.untranslated_words
+        return (self.translated_words + self.fuzzy_words + self.untranslated_words
+                + self.rejected_words)
 
     @property
     def percent(self) -> float:
@@ -56,21 +62,34 @@ class Coverage:
                      self.fuzzy_words + other.fuzzy_words,
                      self.untranslated_words + other.untranslated_words,
                      self.comments + other.comments,
-                     self.comments_translated + other.comments_translated)
+                     self.comments_translated + other.comments_translated,
+                     self.rejected + other.rejected, self.rejected_words + other.rejected_words)
 
 
-def page_coverage(text: str, catalog: Catalog | None) -> Coverage:
-    """How much of the page's English ``catalog`` translates."""
-    msgids = list(dict.fromkeys(seg.msgid for seg in segment(text)))
+def page_coverage(text: str, catalog: Catalog | None, *, use_fuzzy: bool = True) -> Coverage:
+    """How much of the page's English ``catalog`` translates. A translation the build
+    refuses (:mod:`d2lbook.i18n.rejected`; fuzzy ones are tried when ``use_fuzzy``, as the
+    build does for a language showing outdated translations) counts as rejected."""
+    from .rejected import rejected_messages
+
     done = catalog.translations(fuzzy=False) if catalog else {}
     rough = catalog.translations(fuzzy=True) if catalog else {}
-    counts = {"translated": [0, 0], "fuzzy": [0, 0], "untranslated": [0, 0]}
-    for msgid in msgids:
-        state = "translated" if msgid in done else "fuzzy" if msgid in rough else "untranslated"
-        counts[state][0] += 1
-        counts[state][1] += word_count(msgid)
+    states = {seg.msgid: Status.CURRENT if seg.msgid in done else
+              Status.OUTDATED if seg.msgid in rough else Status.UNTRANSLATED
+              for seg in segment(text)}
+    segments = segment(text)
+    for index in rejected_messages(text, catalog, use_fuzzy=use_fuzzy):
+        states[segments[index].msgid] = Status.REJECTED
+    counted = count_messages(states.items())  # the count status and the site page use
+    words = dict.fromkeys(Status, 0)
+    for msgid, state in states.items():
+        words[state] += word_count(msgid)
+    counts = {"translated": [counted[Status.CURRENT], words[Status.CURRENT]],
+              "fuzzy": [counted[Status.OUTDATED], words[Status.OUTDATED]],
+              "untranslated": [counted[Status.UNTRANSLATED], words[Status.UNTRANSLATED]]}
     comments = set(c.msgid for c in code_comments(text))
     done_comments = catalog.translations(context=COMMENT) if catalog else {}
     return Coverage(counts["translated"][0], counts["fuzzy"][0], counts["untranslated"][0],
                     counts["translated"][1], counts["fuzzy"][1], counts["untranslated"][1],
-                    len(comments), len(comments & set(done_comments)))
+                    len(comments), len(comments & set(done_comments)),
+                    counted[Status.REJECTED], words[Status.REJECTED])

@@ -23,20 +23,27 @@ def extract_page(text: str, page: str, *, now: str | None = None) -> Catalog:
     """The template of one page: one entry per distinct message, in document order.
 
     A message occurring several times gets one entry. Its ``#.`` comment names the kinds of
-    block it occurs in (stable: it changes only when the block itself does); no line
-    references, so inserting a line above does not touch every entry. The comments of the
-    code cells follow the prose, one entry per distinct comment, in the context ``code
-    comment`` (:mod:`d2lbook.i18n.comments`).
+    block it occurs in, and its ``#:`` references give every place it occurs as
+    ``<page>.md:<line>`` (what Poedit and other editors show in their source pane; a line
+    number changes whenever lines are added above it, as in every gettext project). The
+    comments of the code cells follow the prose, one entry per distinct comment, in the
+    context ``code comment`` (:mod:`d2lbook.i18n.comments`).
     """
+    source = f"{page}.md"
     kinds: dict[str, list[str]] = {}
+    places: dict[str, list[str]] = {}
     for seg in segment(text):
         seen = kinds.setdefault(seg.msgid, [])
         if seg.kind not in seen:
             seen.append(seg.kind)
-    entries = [Entry(msgid=msgid, extracted=[", ".join(k)]) for msgid, k in kinds.items()]
-    comments = dict.fromkeys(c.msgid for c in code_comments(text))
-    entries += [Entry(msgid=msgid, msgctxt=CONTEXT, extracted=["code comment"])
-                for msgid in comments]
+        _add(places.setdefault(seg.msgid, []), f"{source}:{seg.line}")
+    entries = [Entry(msgid=msgid, extracted=[", ".join(k)], references=places[msgid])
+               for msgid, k in kinds.items()]
+    comments: dict[str, list[str]] = {}
+    for c in code_comments(text):
+        _add(comments.setdefault(c.msgid, []), f"{source}:{c.line}")
+    entries += [Entry(msgid=msgid, msgctxt=CONTEXT, extracted=["code comment"], references=refs)
+                for msgid, refs in comments.items()]
     header = {
         "Project-Id-Version": "PACKAGE VERSION",
         "Report-Msgid-Bugs-To": "",
@@ -50,6 +57,11 @@ def extract_page(text: str, page: str, *, now: str | None = None) -> Catalog:
     }
     return Catalog(header=header, entries=entries, header_comments=[f"Messages of {page}.md"],
                    header_flags=["fuzzy"])
+
+
+def _add(refs: list[str], ref: str) -> None:
+    if ref not in refs:
+        refs.append(ref)
 
 
 def same_ignoring_dates(a: Catalog, b: Catalog) -> bool:

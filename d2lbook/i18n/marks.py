@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from .segment import segment
 from .status import MessageStatus, Status
 
-CLASSES = {Status.OUTDATED: "d2l-outdated", Status.UNTRANSLATED: "d2l-untranslated"}
+CLASSES = {Status.OUTDATED: "d2l-outdated", Status.UNTRANSLATED: "d2l-untranslated",
+           Status.REJECTED: "d2l-untranslated"}  # a rejected translation shows the English
 
 
 def shown_statuses(messages: Sequence[MessageStatus], applied: Mapping[int, bool]

@@ -28,6 +28,7 @@ from .segment import Segment, normalize, segment
 
 __all__ = [
     "STATUSES",
+    "count_messages",
     "Status",
     "WORKTREE",
     "Change",
@@ -58,6 +59,10 @@ class Status(StrEnum):
     """A translation exists, but for an earlier English (fuzzy, or changed since the sync)."""
     UNTRANSLATED = "untranslated"
     """No usable translation: the page shows the English."""
+    REJECTED = "rejected"
+    """A translation exists but the build refuses it (it drops a role, a link or math, or
+    adds markup: :mod:`d2lbook.i18n.validate`, :mod:`d2lbook.i18n.sanitize`): the page shows
+    the English until the translation is fixed."""
 
 
 STATUSES = tuple(Status)
@@ -136,6 +141,8 @@ class MessageStatus:
     commits: list[CommitRef] = field(default_factory=list)
     line: int | None = None
     """Line of the message in the English page now."""
+    msgstr_line: int | None = None
+    """For a rejected translation: the line of its ``msgstr`` in the catalog."""
 
     @property
     def diff(self) -> list[tuple[str, str]] | None:
@@ -152,6 +159,7 @@ class MessageStatus:
             "translation": self.translation,
             "reason": self.reason,
             "line": self.line,
+            "msgstr_line": self.msgstr_line,
             "commits": [c.to_json() for c in self.commits],
             "diff": None if diff is None else [list(op) for op in diff],
         }
@@ -164,7 +172,29 @@ def _counts(messages: Sequence[MessageStatus]) -> dict[str, int]:
     return counts
 
 
+_RANK = {Status.CURRENT: 0, Status.UNTRANSLATED: 1, Status.OUTDATED: 2, Status.REJECTED: 3}
+
+
+def count_messages(pairs: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """The one message count of the book (``i18n status``, ``i18n stats`` and the site's
+    translation-status page all call it): from ``(English, status)`` pairs, one per occurrence
+    in the page, each distinct English message counted once, as gettext tools count catalog
+    entries, with the worst status of its occurrences (rejected, outdated, untranslated)."""
+    worst: dict[str, str] = {}
+    for english, status in pairs:
+        key = normalize(english)
+        old = worst.get(key)
+        if old is None or _RANK[Status(status)] > _RANK[Status(old)]:
+            worst[key] = status
+    counts = dict.fromkeys(STATUSES, 0)
+    for status in worst.values():
+        counts[status] += 1
+    return counts
+
+
 def _overall(counts: Mapping[str, int]) -> str:
+    if counts[Status.REJECTED]:
+        return Status.REJECTED
     if counts[Status.OUTDATED]:
         return Status.OUTDATED
     if counts[Status.UNTRANSLATED]:
@@ -228,11 +258,15 @@ class DocumentStatus:
 
     @property
     def counts(self) -> dict[str, int]:
-        return _counts(self.messages)
+        """The page's messages now, each distinct English counted once
+        (:func:`count_messages`); deleted paragraphs are listed in ``sections``, not
+        counted."""
+        live = self.by_segment or [m for m in self.messages if m.english]
+        return count_messages((m.english, m.status) for m in live)
 
     @property
     def status(self) -> str:
-        return _overall(self.counts)
+        return _overall(_counts(self.messages))
 
     def to_json(self) -> dict:
         return {"source": self.source, "catalog": self.catalog, "kind": self.kind,

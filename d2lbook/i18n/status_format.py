@@ -19,13 +19,14 @@ __all__ = ["FAIL_ON", "FORMATS", "exit_code", "render", "render_json", "render_m
            "render_text"]
 
 FORMATS = ("text", "json", "markdown")
-FAIL_ON = (Status.OUTDATED, Status.UNTRANSLATED, "none")
+FAIL_ON = (Status.REJECTED, Status.OUTDATED, Status.UNTRANSLATED, "none")
 
 _RESET = "\033[0m"
 _COLORS = {Status.CURRENT: "\033[32m", Status.OUTDATED: "\033[33m",
-           Status.UNTRANSLATED: "\033[31m",
+           Status.UNTRANSLATED: "\033[31m", Status.REJECTED: "\033[35m",
            "-": "\033[31m", "+": "\033[32m", "dim": "\033[2m", "bold": "\033[1m"}
-_MARKS = {Status.CURRENT: "✓", Status.OUTDATED: "!", Status.UNTRANSLATED: "·"}
+_MARKS = {Status.CURRENT: "✓", Status.OUTDATED: "!", Status.UNTRANSLATED: "·",
+          Status.REJECTED: "✗"}
 
 
 def render(report: StatusReport, fmt: str = "text", color: bool = False) -> str:
@@ -40,9 +41,11 @@ def render(report: StatusReport, fmt: str = "text", color: bool = False) -> str:
 
 
 def exit_code(report: StatusReport, fail_on: str = "none") -> int:
-    """``--fail-on``: 1 when something is ``outdated`` (or, for ``untranslated``, outdated or
-    untranslated), else 0; 2 when a page could not be analysed (unknown sync commit, unreadable
-    catalog) unless ``fail_on`` is ``none``. Raised errors are the CLI's to map (also 2)."""
+    """``--fail-on``: 1 when a translation is ``rejected`` by the build (any ``--fail-on``
+    but ``none``), when something is ``outdated`` (for ``outdated`` and ``untranslated``) or
+    untranslated (for ``untranslated``), else 0; 2 when a page could not be analysed (unknown
+    sync commit, unreadable catalog) unless ``fail_on`` is ``none``. Raised errors are the
+    CLI's to map (also 2)."""
     if fail_on not in FAIL_ON:
         raise ValueError(f"unknown --fail-on {fail_on!r}; choose one of {', '.join(FAIL_ON)}")
     if fail_on == "none":
@@ -50,6 +53,10 @@ def exit_code(report: StatusReport, fail_on: str = "none") -> int:
     if report.errors:
         return 2
     totals = report.totals
+    if totals[Status.REJECTED]:
+        return 1
+    if fail_on == Status.REJECTED:
+        return 0
     if totals[Status.OUTDATED]:
         return 1
     if fail_on == Status.UNTRANSLATED and totals[Status.UNTRANSLATED]:
@@ -89,8 +96,8 @@ def _short(sha: str) -> str:
 
 
 def _counts_text(counts: dict[str, int], paint: _Paint) -> str:
-    parts = [paint(k, f"{counts[k]} {k}") for k in (Status.OUTDATED, Status.UNTRANSLATED)
-             if counts[k]]
+    parts = [paint(k, f"{counts[k]} {k}")
+             for k in (Status.REJECTED, Status.OUTDATED, Status.UNTRANSLATED) if counts[k]]
     return ", ".join(parts) or paint(Status.CURRENT, Status.CURRENT)
 
 
@@ -151,7 +158,15 @@ def _section_text(section: SectionStatus, paint: _Paint) -> list[str]:
     for msg in section.messages:
         if msg.status == Status.OUTDATED:
             lines += _message_text(msg, paint)
+        elif msg.status == Status.REJECTED:
+            lines += _rejected_text(msg, paint)
     return lines
+
+
+def _rejected_text(msg: MessageStatus, paint: _Paint) -> list[str]:
+    return [f"      {paint(Status.REJECTED, 'rejected')} (line {msg.line}): "
+            f"{_clip(msg.english)}",
+            f"        msgstr line {msg.msgstr_line}: {msg.reason}"]
 
 
 def _message_text(msg: MessageStatus, paint: _Paint) -> list[str]:
@@ -205,19 +220,21 @@ def render_markdown(report: StatusReport) -> str:
     t = report.totals
     head = report.head.get("sha") or "no commits"
     lines = [f"### Translation status: {report.language} ({report.locale})", "",
-             f"At `{head[:10]}`: **{t[Status.OUTDATED]} outdated**, **{t[Status.UNTRANSLATED]} "
+             f"At `{head[:10]}`: **{t[Status.REJECTED]} rejected**, "
+             f"**{t[Status.OUTDATED]} outdated**, **{t[Status.UNTRANSLATED]} "
              f"untranslated**, {t[Status.CURRENT]} current of "
              f"{_plural(t['messages'], 'message')} in "
              f"{_plural(t['documents'], 'page')}.", ""]
     lines += [f"> ⚠️ {w}" for w in report.warnings]
     todo = [d for d in report.documents if d.status != Status.CURRENT or d.error]
     if todo:
-        lines += ["| Page | Translation | Outdated | Untranslated | Current |",
-                  "|---|---|---:|---:|---:|"]
+        lines += ["| Page | Translation | Rejected | Outdated | Untranslated | Current |",
+                  "|---|---|---:|---:|---:|---:|"]
         for doc in todo:
             c = doc.counts
             error = " ⚠️ " + _md_escape(doc.error) if doc.error else ""
-            lines.append(f"| `{doc.source}`{error} | `{doc.catalog or '—'}` | {c[Status.OUTDATED]} "
+            lines.append(f"| `{doc.source}`{error} | `{doc.catalog or '—'}` "
+                         f"| {c[Status.REJECTED]} | {c[Status.OUTDATED]} "
                          f"| {c[Status.UNTRANSLATED]} | {c[Status.CURRENT]} |")
         lines.append("")
     for doc in todo:

@@ -20,7 +20,7 @@ def status_page(lang_code: str, pages: list[str],
     lines = ["---", "orphan: true", "---", "", f"({STATUS_PAGE})=", f"# {t['status_title']}", "",
              t["status_intro"], "",
              f"| {t['status_page']} | {columns} | {t['status_progress']} |",
-             "|---|---:|---:|---:|---:|"]
+             "|---|" + "---:|" * (len(Status) + 1)]
     total = dict.fromkeys(Status, 0)
     for page in pages:
         c = counts.get(page)

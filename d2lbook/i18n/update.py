@@ -40,6 +40,9 @@ class UpdateResult:
     """Translations that became obsolete (``#~``) because their English disappeared."""
     carried: int = 0
     """Translations carried over from another catalog (the paragraph moved between pages)."""
+    suggested: int = 0
+    """Entries given a fuzzy suggestion from the translation memory (the same English
+    translated in another catalog)."""
 
 
 _PLURALS = {
@@ -67,11 +70,14 @@ def update_catalogs(
     *,
     project: str = "",
     language_team: str = "",
+    resync: set[str] | frozenset[str] = frozenset(),
 ) -> list[UpdateResult]:
     """Create or update the catalog of every page (``pages``: page name -> English text).
 
     ``source_commits[page]`` is recorded as ``X-Source-Commit`` (the old value is kept when
-    the page is missing from the mapping). Catalogs of pages that no longer exist are reported
+    the page is missing from the mapping); a recorded commit is only moved forward when the
+    page's messages changed, or for the pages in ``resync`` (their recorded commit is unknown
+    to the repository). Catalogs of pages that no longer exist are reported
     as ``orphaned`` and left alone. If some existing catalogs are malformed, every other page
     is still updated, nothing is written for the malformed ones and an :class:`I18nError`
     naming ``file:line`` is raised at the end; its ``results`` attribute holds the results.
@@ -83,12 +89,14 @@ def update_catalogs(
         path = catalog_file(locale_dir, locale, page)
         header = _new_header(locale, project, language_team)
         try:
-            results.append(_update_page(page, text, path, header, commits.get(page)))
+            results.append(_update_page(page, text, path, header, commits.get(page),
+                                        page in resync))
         except I18nError as err:
             problems.extend(err.problems)
     orphans = _orphans(pages, Path(locale_dir), locale)
     if not problems:
         results = _carry_moved(results, orphans)
+        results = _suggest_from_memory(results)
     results.extend(orphans)
     if problems:
         error = I18nError(problems)
@@ -115,7 +123,7 @@ def _new_header(locale: str, project: str, language_team: str) -> dict[str, str]
 
 
 def _update_page(page: str, text: str, path: Path, header: dict[str, str],
-                 commit: str | None) -> UpdateResult:
+                 commit: str | None, resync: bool = False) -> UpdateResult:
     template = extract_page(text, page)
     if not path.is_file():
         created = Catalog(header=dict(header), entries=template.entries, path=path,
@@ -125,7 +133,7 @@ def _update_page(page: str, text: str, path: Path, header: dict[str, str],
         _write(path, render_catalog(created))
         return UpdateResult(page, path, "created", new=len(created.entries))
     old = read_catalog(path)
-    if _already_in_sync(old, template, header, commit):
+    if _already_in_sync(old, template, header, commit, resync):
         return UpdateResult(page, path, "unchanged")  # msgmerge would change nothing
     merged = _msgmerge(path, template)
     _fill_header(merged, header, commit)
@@ -137,13 +145,17 @@ def _update_page(page: str, text: str, path: Path, header: dict[str, str],
 
 
 def _already_in_sync(old: Catalog, template: Catalog, header: dict[str, str],
-                     commit: str | None) -> bool:
+                     commit: str | None, resync: bool = False) -> bool:
     """True when the catalog already holds exactly the template's messages, in order, with
-    their comments, every required header field and the same recorded commit."""
-    live = [(e.msgid, e.msgctxt, e.extracted) for e in old.entries if not e.obsolete]
-    wanted = [(e.msgid, e.msgctxt, e.extracted) for e in template.entries]
+    their comments and source references and every required header field. A recorded
+    ``X-Source-Commit`` is not moved forward for a commit that changed none of the page's
+    messages (a toctree edit, code): the translation is as current as before, and the catalog
+    stays byte-identical."""
+    live = [(e.msgid, e.msgctxt, e.extracted, e.references) for e in old.entries
+            if not e.obsolete]
+    wanted = [(e.msgid, e.msgctxt, e.extracted, e.references) for e in template.entries]
     return (live == wanted and all(key in old.header for key in header)
-            and (not commit or old.header.get("X-Source-Commit") == commit)
+            and (not commit or ("X-Source-Commit" in old.header and not resync))
             and "fuzzy" not in old.header_flags)
 
 
@@ -222,6 +234,36 @@ def _carry_moved(results: list[UpdateResult], orphans: list[UpdateResult]
                 _write(r.path, render_catalog(catalog))
                 r = replace(r, status="created" if r.status == "created" else "updated",
                             carried=filled)
+        out.append(r)
+    return out
+
+
+def _suggest_from_memory(results: list[UpdateResult]) -> list[UpdateResult]:
+    """Give the untranslated entries of the catalogs written in this run a fuzzy suggestion
+    from the book's other catalogs (:mod:`d2lbook.i18n.memory`); catalogs left unchanged
+    are not touched."""
+    from dataclasses import replace
+
+    from .memory import build_memory, suggest
+
+    written = [r for r in results if r.status in ("created", "updated")]
+    if not written:
+        return results
+    ordered = sorted(results, key=lambda r: r.page)
+    catalogs: dict[Path, Catalog] = {}
+    for r in ordered:
+        try:
+            catalogs[r.path] = read_catalog(r.path)
+        except I18nError:
+            continue  # reported where it belongs; never written here
+    memory = build_memory((r.page, catalogs[r.path]) for r in ordered if r.path in catalogs)
+    out: list[UpdateResult] = []
+    for r in results:
+        if r in written and r.path in catalogs:
+            catalog, made = suggest(r.page, catalogs[r.path], memory)
+            if made:
+                _write(r.path, render_catalog(catalog))
+                r = replace(r, suggested=made)
         out.append(r)
     return out
 

@@ -101,7 +101,8 @@ def _notice(meta: dict, links: Any, ui: dict[str, str], pagename: str) -> dict |
     from d2lbook.i18n.status_page import STATUS_PAGE
 
     counts = meta.get("d2lbook", {}).get("progress") or {}
-    count = counts.get(Status.OUTDATED, 0) + counts.get(Status.UNTRANSLATED, 0)
+    count = sum(counts.get(s, 0) for s in (Status.OUTDATED, Status.UNTRANSLATED,
+                                             Status.REJECTED))
     if not count or not links.languages:
         return None
     english = links.languages[0].href

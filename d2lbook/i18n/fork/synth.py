@@ -139,16 +139,19 @@ def synthesize(page: str, english_now: str, version_text: str, carried: dict[str
             old_comment = kept_comments.get(normalize(msgid))
             if old_comment is not None:
                 result.catalog.entries.append(replace(old_comment, extracted=entry.extracted,
+                                                      references=list(entry.references),
                                                       obsolete=False))
             else:
                 result.catalog.entries.append(Entry(
                     msgid=msgid, msgctxt=COMMENT, extracted=list(entry.extracted),
+                    references=list(entry.references),
                     msgstr=(comments or {}).get(normalize(msgid), "")))
             result.comments += bool(result.catalog.entries[-1].msgstr)
             continue
         old_entry = kept.get(normalize(msgid))
         if old_entry is not None:
             result.catalog.entries.append(replace(old_entry, extracted=entry.extracted,
+                                                  references=list(entry.references),
                                                   obsolete=False))
             result.kept += 1
             if old_entry.fuzzy:
@@ -157,7 +160,8 @@ def synthesize(page: str, english_now: str, version_text: str, carried: dict[str
                 result.translated += 1
             continue
         found = carried.get(msgid)
-        new = Entry(msgid=msgid, extracted=list(entry.extracted))
+        new = Entry(msgid=msgid, extracted=list(entry.extracted),
+                    references=list(entry.references))
         if found is not None:
             new.msgstr = found.msgstr
             if not found.confident:
