@@ -5,6 +5,7 @@ through."""
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 from tests.test_errors import FRONT
@@ -115,9 +116,12 @@ def test_a_page_removed_from_the_book_leaves_no_output(tmp_path: Path):
     (root / "source" / "en" / "gone.md").unlink()
     write(root, "index", "# Tiny\n\n```{toctree}\n:numbered:\na\n```\n")
     build(root, ("html", "notebooks"), site=True)
-    left = [p.relative_to(root) for p in (root / "_build").rglob("*gone*")]
+    published = [out, root / "_build" / "en" / "notebooks", root / "_build" / "site"]
+    left = [p.relative_to(root) for folder in published for p in folder.rglob("*gone*")]
     left += [p.relative_to(root) for p in out.rglob("dot*.svg")]
     assert left == []
+    with zipfile.ZipFile(root / "_build" / "en" / "notebooks" / "tiny-en.zip") as zf:
+        assert not [n for n in zf.namelist() if "gone" in n]
     assert "gone" not in (out / "searchindex.js").read_text()
     assert "gone" not in html(root, "index")
 

@@ -64,8 +64,10 @@ class EditionResult:
     """Every step of the build, started or not (named as in ``skipped``)."""
 
     def outputs(self) -> list[Path]:
-        """What the build made (``pdf`` and ``notebooks`` are among ``pdfs`` and ``zips``)."""
-        return [p for p in (self.html, *self.pdfs.values(), *self.zips.values()) if p]
+        """What the build made (``pdf`` and ``notebooks`` are among ``pdfs`` and ``zips``;
+        the HTML folder for ``html``)."""
+        return [p for p in (self.html.parent if self.html else None, *self.pdfs.values(),
+                            *self.zips.values()) if p]
 
 
 @dataclass
@@ -253,7 +255,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
     """``notebooks``: the website's (every framework, as tabs); ``fw_notebooks``: page ->
     framework key -> the page for that framework alone (PDF, reader notebooks)."""
     from d2lbook.render.tree import write_sphinx_tree
-    from d2lbook.render.uptodate import Stamps, latex_digest, sphinx_digest
+    from d2lbook.render.uptodate import Stamps, every_file, latex_digest, sphinx_digest
 
     lang = edition.lang
     layout = BookLayout(cfg)
@@ -288,7 +290,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             run = _sphinx(cfg, edition, tree, layout.html(lang), layout.doctrees(lang, "html"),
                           "html", jobs)
             result.warnings += run.warnings
-            stamps.record("html", digest, run.warnings, [result.html])
+            stamps.record("html", digest, run.warnings, every_file(layout.html(lang)))
             if len(_HTML_RUNS) >= 4:
                 _HTML_RUNS.clear()
             _HTML_RUNS[memo] = run
@@ -314,7 +316,9 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
                 result.zips[fw.key] = bundle.zip_path
             result.warnings += [w for w in bundle_warnings if w not in result.warnings]
             result.notebooks = result.zips[cfg.default_framework.key]
-            stamps.record("notebooks", digest, bundle_warnings, list(result.zips.values()))
+            stamps.record("notebooks", digest, bundle_warnings,
+                          every_file(*result.zips.values(),
+                                     *(layout.notebooks(lang, fw.key) for fw in cfg.frameworks)))
             result.seconds["notebooks"] = round(time.perf_counter() - t0, 2)
     if "pdf" in formats:
         from d2lbook.render.latex import build_pdf

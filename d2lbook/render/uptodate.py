@@ -100,6 +100,18 @@ def signature(path: Path) -> list[int]:
     return [st.st_size, st.st_mtime_ns]
 
 
+def every_file(*paths: Path) -> list[Path]:
+    """``paths`` with each folder replaced by every file under it (in path order): what a
+    step's stamp checks is everything it made, not one file of it."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file())
+        else:
+            files.append(path)
+    return files
+
+
 @dataclass(frozen=True)
 class Stamp:
     digest: str
