@@ -369,6 +369,7 @@ def build(root: Path, formats: tuple[str, ...]) -> dict[str, list[str]]:
 
 _VOLATILE = [
     (re.compile(r"Last updated on [^.<]*\."), "Last updated on DATE."),
+    (re.compile(r"最后更新于 [^.<]*\."), "最后更新于 DATE."),
 ]
 
 
@@ -381,8 +382,9 @@ def normalise(data: bytes, roots: tuple[Path, ...]) -> bytes:
     return text.encode("utf-8", errors="surrogateescape")
 
 
-def tree_contents(folder: Path, roots: tuple[Path, ...]) -> dict[str, bytes]:
-    """Every published file under ``folder``, normalised (zips by their members)."""
+def tree_contents(folder: Path, roots: tuple[Path, ...], pdf: bool) -> dict[str, bytes]:
+    """Every published file under ``folder``, normalised (zips by their members; PDFs by
+    their text, when ``pdf``: a site keeps the PDF of the last build that made one)."""
     out: dict[str, bytes] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
@@ -393,7 +395,8 @@ def tree_contents(folder: Path, roots: tuple[Path, ...]) -> dict[str, bytes]:
                 for name in sorted(zf.namelist()):
                     out[f"{rel}!{name}"] = normalise(zf.read(name), roots)
         elif path.suffix == ".pdf":
-            out[rel] = pdf_text(path)
+            if pdf:
+                out[rel] = pdf_text(path)
         else:
             out[rel] = normalise(path.read_bytes(), roots)
     return out
@@ -402,16 +405,17 @@ def tree_contents(folder: Path, roots: tuple[Path, ...]) -> dict[str, bytes]:
 def pdf_text(path: Path) -> bytes:
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                           check=True).stdout
-    return re.sub(rb"[A-Z][a-z]{2} \d\d, \d{4}", b"DATE", text)
+    text = re.sub(rb"[A-Z][a-z]+ \d{1,2}, \d{4}", b"DATE", text)
+    return re.sub(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日".encode(), b"DATE", text)
 
 
-def differences(warm: Path, clean: Path) -> list[str]:
+def differences(warm: Path, clean: Path, pdf: bool = False) -> list[str]:
     """What differs between the two sites, file by file (at most a few lines each)."""
     import difflib
 
     roots = (warm, clean)
-    ours, theirs = tree_contents(warm / "_build" / "site", roots), tree_contents(
-        clean / "_build" / "site", roots)
+    ours = tree_contents(warm / "_build" / "site", roots, pdf)
+    theirs = tree_contents(clean / "_build" / "site", roots, pdf)
     found = []
     for rel in sorted(ours.keys() | theirs.keys()):
         if rel not in theirs:
@@ -483,7 +487,7 @@ def run(base: Path, seed: int, steps: int, pdf_every: int = 0,
                 shutil.copy2(warm / part, clean / part)
         shutil.copytree(warm / "_build" / "cache", clean / "_build" / "cache")
         clean_warnings = build(clean, formats)
-        found = differences(warm, clean)
+        found = differences(warm, clean, "pdf" in formats)
         for lang in sorted(warm_warnings.keys() | clean_warnings.keys()):
             ours = {w.replace(str(warm), "ROOT") for w in warm_warnings.get(lang, [])}
             theirs = {w.replace(str(clean), "ROOT") for w in clean_warnings.get(lang, [])}

@@ -141,3 +141,16 @@ def test_an_output_removed_by_hand_is_made_again(tmp_path: Path):
     assert build(root).skipped == [] and image.is_file()
     # a no-op checks every output again and starts nothing
     assert build(root).skipped == ["html"]
+
+
+def test_an_image_no_page_shows_any_more_leaves_the_output(tmp_path: Path):
+    root = book(tmp_path, {"a": A + "\n![dot](img/dot.svg)\n"})
+    (root / "source" / "en" / "img").mkdir()
+    (root / "source" / "en" / "img" / "dot.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>\n')
+    build(root)
+    out = root / "_build" / "en" / "html"
+    assert list(out.glob("_images/dot*.svg"))
+    write(root, "a", A)
+    build(root)
+    assert not list(out.glob("_images/dot*.svg"))

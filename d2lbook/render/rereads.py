@@ -22,7 +22,8 @@ state there outlive the change that made them:
 A page removed from the book leaves its HTML, its ``_sources`` copy, its images and its
 search-index entry in the output folder: Sphinx only ever adds. When a page was removed the
 HTML output folder is emptied before Sphinx writes, so that every page is written again from
-the environment (its text is not read again).
+the environment (its text is not read again). An image no page shows any more is removed
+from ``_images/`` after the build.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Rereads:
         app.connect("env-merge-info", self._merge)
         # after Sphinx's own handlers have numbered sections, figures and equations
         app.connect("env-updated", self._updated, priority=900)
+        app.connect("build-finished", self._finished)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -120,6 +122,25 @@ class Rereads:
         if self._before is not None and _facts(env) != self._before:
             return sorted(env.found_docs)
         return []
+
+
+    def _finished(self, app: Any, exception: Exception | None) -> None:
+        if exception is None and self.builder == "html":
+            _prune_images(app.outdir, app.env)
+
+
+def _prune_images(outdir: Any, env: Any) -> None:
+    """Images no page shows any more (a figure dropped, an image file removed): Sphinx
+    copies the images of the pages it writes into ``_images/`` and never removes one."""
+    from pathlib import Path
+
+    folder = Path(outdir) / "_images"
+    if not folder.is_dir():
+        return
+    shown = {unique for _docs, unique in env.images.values()}
+    for path in folder.iterdir():
+        if path.is_file() and path.name not in shown:
+            path.unlink()
 
 
 def _labels(env: Any) -> dict[str, set[str]]:
