@@ -497,3 +497,33 @@ def run(base: Path, seed: int, steps: int, pdf_every: int = 0,
         report(step)
         done.append(step)
     return done
+
+
+def main() -> None:
+    """``python -m tests.differential FOLDER [--seed N] [--steps N] [--pdf-every N]``: the
+    long run with a line per step (the folder is emptied first)."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--pdf-every", type=int, default=25)
+    args = parser.parse_args()
+    shutil.rmtree(args.folder, ignore_errors=True)
+    args.folder.mkdir(parents=True)
+    started = time.perf_counter()
+
+    def report(step: Step) -> None:
+        print(f"[{time.perf_counter() - started:7.1f}s] step {step.number}: {step.edit}: "
+              f"{len(step.differences)} differences", flush=True)
+        for line in step.differences[:8]:
+            print("    " + line[:400], flush=True)
+
+    steps = run(args.folder, args.seed, args.steps, args.pdf_every, report)
+    print(f"{len(steps) - 1} steps, {sum(bool(s.differences) for s in steps)} with differences")
+
+
+if __name__ == "__main__":
+    main()

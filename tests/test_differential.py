@@ -3,7 +3,9 @@ incremental build's site and warnings equal a clean build's of the same tree.
 
 A short run is part of the suite; ``D2LBOOK_LONG=1`` runs the long one (``D2LBOOK_STEPS``
 steps, 500 by default, the PDF's text compared every ``D2LBOOK_PDF_EVERY`` steps) and
-``D2LBOOK_SEED`` picks the sequence."""
+``D2LBOOK_SEED`` picks the sequence; ``-s`` shows a line per step. The same run with a line
+per step and its differences as they come: ``python -m tests.differential FOLDER --seed N
+--steps N``."""
 
 from __future__ import annotations
 
@@ -18,7 +20,12 @@ LONG = os.environ.get("D2LBOOK_LONG") == "1"
 
 
 def check(tmp_path: Path, seed: int, steps: int, pdf_every: int = 0) -> None:
-    failed = [step for step in run(tmp_path, seed, steps, pdf_every) if step.differences]
+    def report(step):  # seen with ``pytest -s``
+        print(f"step {step.number}: {step.edit}: {len(step.differences)} differences",
+              flush=True)
+
+    failed = [step for step in run(tmp_path, seed, steps, pdf_every, report)
+              if step.differences]
     assert not failed, "\n".join(
         f"step {s.number} ({s.edit}): " + "\n    ".join(s.differences[:5]) for s in failed)
 
