@@ -1,8 +1,10 @@
 """Skip a rendering step whose inputs hash the same as when it last succeeded.
 
 A step (Sphinx HTML, Sphinx LaTeX, latexmk, the notebook bundle) of one edition is *fresh*
-when the digest of everything it reads equals the digest stored when it last succeeded and its
-outputs still exist. A fresh step is not started; its stored warnings are reported again, so a
+when the digest of everything it reads equals the digest stored when it last succeeded and every
+file it made (the whole HTML folder, the notebook folders and zips, the ``.tex``, the PDF)
+still has the size and modification time it had then: a page or image deleted or changed by
+hand in ``_build/<lang>/html`` makes the step run again. A fresh step is not started; its stored warnings are reported again, so a
 no-op build says what the build that made the outputs said.
 
 Stamps live in ``_build/<lang>/stamps.json``, written atomically after a step succeeds (a
