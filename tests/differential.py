@@ -485,7 +485,11 @@ def run(base: Path, seed: int, steps: int, pdf_every: int = 0,
                 shutil.copytree(warm / part, clean / part)
             elif (warm / part).is_file():
                 shutil.copy2(warm / part, clean / part)
-        shutil.copytree(warm / "_build" / "cache", clean / "_build" / "cache")
+        # only the content-addressed execution cache and the listing of installed packages
+        cache = warm / "_build" / "cache"
+        shutil.copytree(cache / "execute", clean / "_build" / "cache" / "execute")
+        if (cache / "environments.json").is_file():
+            shutil.copy2(cache / "environments.json", clean / "_build" / "cache")
         clean_warnings = build(clean, formats)
         found = differences(warm, clean, "pdf" in formats)
         for lang in sorted(warm_warnings.keys() | clean_warnings.keys()):
