@@ -120,7 +120,9 @@ def write(book: Book, root: Path) -> None:
     (root / "pyproject.toml").write_text(
         f'[tool.d2lbook]\nname = "diff"\nauthor = "{book.author}"\nversion = "1"\n'
         '[tool.d2lbook.languages.en]\ntitle = "Diff"\n'
-        f'[tool.d2lbook.languages.zh]\ntitle = "{book.zh_title}"\nlocale = "zh_CN"\n',
+        f'[tool.d2lbook.languages.zh]\ntitle = "{book.zh_title}"\nlocale = "zh_CN"\n'
+        'latex_engine = "xelatex"\n'
+        'cjk_fonts = ["Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Sans Mono CJK SC"]\n',
         encoding="utf-8")
     files = {"index.md": FRONT + "# Diff\n\n```{toctree}\n:numbered:\nch1/index\nch2/index\n"
                          "```\n\n```{toctree}\nreferences\n```\n",
