@@ -109,6 +109,7 @@ class Rereads:
     # -- after reading ---------------------------------------------------------------------
 
     def _updated(self, app: Any, env: Any) -> list[str]:
+        setattr(env, RELEASED, set())  # the pages read now have taken their part
         labels = _labels(env)
         for doc in list(labels):
             if doc not in env.found_docs:

@@ -4,8 +4,9 @@ A step (Sphinx HTML, Sphinx LaTeX, latexmk, the notebook bundle) of one edition 
 when the digest of everything it reads equals the digest stored when it last succeeded and every
 file it made (the whole HTML folder, the notebook folders and zips, the ``.tex``, the PDF)
 still has the size and modification time it had then: a page or image deleted or changed by
-hand in ``_build/<lang>/html`` makes the step run again. A fresh step is not started; its stored warnings are reported again, so a
-no-op build says what the build that made the outputs said.
+hand in ``_build/<lang>/html`` makes the step run again. A fresh step is not started; its
+stored warnings are reported again, so a no-op build says what the build that made the
+outputs said.
 
 Stamps live in ``_build/<lang>/stamps.json``, written atomically after a step succeeds (a
 killed or failed step leaves the old stamp, whose digest no longer matches: it runs again).
