@@ -75,8 +75,7 @@ def test_a_duplicate_label_warns_as_in_a_clean_build(tmp_path: Path):
     build(root)
     for a, b in [(A.replace("(eq-a)", "(eq-c)"), B),  # the earlier page takes a label
                  (A, B),
-                 (A, B.replace("(eq-b)", "(eq-a)")),  # the later page takes one
-                 (A, B)]:
+                 (A, B.replace("(eq-b)", "(eq-a)"))]:  # the later page takes one
         write(root, "a", a)
         write(root, "b", b)
         warm = build(root).warnings
