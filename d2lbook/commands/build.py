@@ -68,9 +68,10 @@ class EditionResult:
     """Every step of the build, started or not (named as in ``skipped``)."""
 
     def outputs(self) -> list[Path]:
-        """What the build made (``pdf`` and ``notebooks`` are among ``pdfs`` and ``zips``)."""
-        return [p for p in (self.html, *self.pdfs.values(), *self.zips.values(), *self.decks)
-                if p]
+        """What the build made (``pdf`` and ``notebooks`` are among ``pdfs`` and ``zips``;
+        the HTML folder for ``html``)."""
+        return [p for p in (self.html.parent if self.html else None, *self.pdfs.values(),
+                            *self.zips.values(), *self.decks) if p]
 
 
 @dataclass
@@ -274,7 +275,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
     one framework whose PDF and notebooks are made (empty: every framework)."""
     frameworks = [fw for fw in cfg.frameworks if not only or fw.key == only]
     from d2lbook.render.tree import write_sphinx_tree
-    from d2lbook.render.uptodate import Stamps, latex_digest, sphinx_digest
+    from d2lbook.render.uptodate import Stamps, every_file, latex_digest, sphinx_digest
 
     lang = edition.lang
     layout = BookLayout(cfg)
@@ -312,7 +313,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
             run = _sphinx(cfg, edition, tree, layout.html(lang), layout.doctrees(lang, "html"),
                           "html", jobs)
             result.warnings += run.warnings
-            stamps.record("html", digest, run.warnings, [result.html])
+            stamps.record("html", digest, run.warnings, every_file(layout.html(lang)))
             if len(_HTML_RUNS) >= 4:
                 _HTML_RUNS.clear()
             _HTML_RUNS[memo] = run
@@ -342,7 +343,9 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
                                               _origins(cfg, edition))
             result.warnings += [w for w in bundle_warnings if w not in result.warnings]
             result.notebooks = result.zips[frameworks[0].key]
-            stamps.record(bundle_step, digest, bundle_warnings, list(result.zips.values()))
+            stamps.record(bundle_step, digest, bundle_warnings,
+                          every_file(*result.zips.values(),
+                                     *(layout.notebooks(lang, fw.key) for fw in frameworks)))
             result.seconds["notebooks"] = round(time.perf_counter() - t0, 2)
     if "slides" in formats:
         t0 = time.perf_counter()

@@ -14,8 +14,8 @@ Before it prepares anything, a build hashes everything it reads:
   ``execute.environment.OUTPUT_VARIABLES``).
 
 When the digest equals the one stored by the last successful build, and the outputs that
-build listed (each edition's ``index.html``, PDFs and notebook zips; the site's
-``index.html``; the execution cache's folder, which is gone after ``rm -rf _build/cache``)
+build listed (every file of each edition's HTML folder, its PDFs and notebook zips; every
+file of the site; the execution cache's folder, which is gone after ``rm -rf _build/cache``)
 still have the size and time they had then, the stored result is returned:
 no edition is prepared, no notebook looked up, no Sphinx or LaTeX started. The result says so
 (``BuildResult.up_to_date``); its warnings are the ones that build reported.
@@ -130,10 +130,13 @@ class LastBuild:
 
     def record(self, digest: str, result: Any, outputs: Iterable[Path | None]) -> None:
         from d2lbook.files import write_atomic
+        from d2lbook.render.uptodate import every_file
 
-        outputs = [*outputs, self.execution_cache]
+        # every file of an output folder (a page or image removed by hand is made again);
+        # the execution cache's folder alone (``d2lbook cache clear`` removes it)
+        made = every_file(*(p for p in outputs if p is not None))
         header = {"format": LAST_BUILD_FORMAT, "digest": digest,
-                  "outputs": [[str(p), signature(p)] for p in outputs if p is not None]}
+                  "outputs": [[str(p), signature(p)] for p in [*made, self.execution_cache]]}
         try:
             data = json.dumps(header).encode() + b"\n" + pickle.dumps(result)
             self.path.parent.mkdir(parents=True, exist_ok=True)

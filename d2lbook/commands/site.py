@@ -39,7 +39,7 @@ def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | 
         return SiteBuild(build_editions(cfg, langs, formats, jobs, progress), assemble_site(cfg))
 
     built, stored = remembered(cfg, "site", langs, formats, work,
-                               lambda b: [*b.build.outputs(), b.site.root / "index.html"])
+                               lambda b: [*b.build.outputs(), b.site.root])
     return SiteBuild(as_up_to_date(built.build), built.site) if stored else built
 
 

@@ -172,11 +172,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
     after a run that did not finish (then from scratch). ``reread``: documents to read again
     even if unchanged (those with warnings, so that they are reported again);
     ``template_cache``: where compiled templates are kept between runs."""
-    from sphinx import locale
-    from sphinx.application import Sphinx
-    from sphinx.errors import SphinxError
     from sphinx.util.console import nocolor
-    from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     from d2lbook.procs import die_with_parent_on_fork
 
@@ -191,7 +187,38 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
     doctreedir.mkdir(parents=True, exist_ok=True)
     marker.touch()
     seen: set[str] = set()
-    wanted = set(reread)
+    # Sphinx's environment keeps state a changed page leaves behind (render.rereads): pages
+    # that share a label with a page read now are read with it, in a second run if needed.
+    first = _run_once(srcdir, outdir, doctreedir, builder, fresh, jobs, set(reread), seen,
+                      template_cache)
+    app, warning, rereads = first
+    records = warning_records(warning.getvalue())
+    if rereads.again:
+        from d2lbook.render.warnings_store import relocate
+
+        again = set(rereads.again)
+        app, second, _ = _run_once(srcdir, outdir, doctreedir, builder, False, jobs, again,
+                                   seen, template_cache)
+        # the warnings of the pages read twice are those of the second reading
+        kept = [r for r in records if relocate(r.splitlines()[0], srcdir, {})[0] not in again]
+        records = kept + warning_records(second.getvalue())
+    marker.unlink()
+    warnings = list(dict.fromkeys(records))
+    return SphinxRun(builder, outdir, warnings, app.env, app.config, seen,
+                     set(app.env.found_docs), reference_targets(app.env))
+
+
+def _run_once(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, fresh: bool,
+              jobs: int, wanted: set[str], seen: set[str],
+              template_cache: Path | None) -> tuple[Any, io.StringIO, Any]:
+    """One Sphinx application run; ``wanted``: documents to read even if unchanged."""
+    from sphinx import locale
+    from sphinx.application import Sphinx
+    from sphinx.errors import SphinxError
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    from d2lbook.render.rereads import Rereads
+
     labels: dict[str, Any] = {}
 
     def before_read(app: Any, env: Any, docs: list[str]) -> None:
@@ -215,6 +242,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
     locale.translators.clear()
     status, warning = io.StringIO(), io.StringIO()
     outdir.mkdir(parents=True, exist_ok=True)
+    rereads = Rereads(builder)
     try:
         with patch_docutils(srcdir), docutils_namespace():
             app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctreedir), builder,
@@ -222,6 +250,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
                          parallel=jobs if jobs > 1 else 0, keep_going=True)
             app.connect("env-get-outdated", lambda app, env, added, changed, removed:
                         sorted(wanted & env.found_docs - added - changed))
+            rereads.connect(app)
             app.connect("env-before-read-docs", before_read)
             app.connect("env-updated", after_read)
             app.connect("doctree-resolved", lambda app, doctree, docname: seen.add(docname))
@@ -232,7 +261,4 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
     except SphinxError as err:
         raise RenderError(f"Sphinx ({builder}) failed on {srcdir}: {err}\n"
                           f"{warning.getvalue()[-3000:]}") from None
-    marker.unlink()
-    warnings = warning_records(warning.getvalue())
-    return SphinxRun(builder, outdir, warnings, app.env, app.config, seen,
-                     set(app.env.found_docs), reference_targets(app.env))
+    return app, warning, rereads

@@ -1,9 +1,12 @@
 """Skip a rendering step whose inputs hash the same as when it last succeeded.
 
 A step (Sphinx HTML, Sphinx LaTeX, latexmk, the notebook bundle) of one edition is *fresh*
-when the digest of everything it reads equals the digest stored when it last succeeded and its
-outputs still exist. A fresh step is not started; its stored warnings are reported again, so a
-no-op build says what the build that made the outputs said.
+when the digest of everything it reads equals the digest stored when it last succeeded and every
+file it made (the whole HTML folder, the notebook folders and zips, the ``.tex``, the PDF)
+still has the size and modification time it had then: a page or image deleted or changed by
+hand in ``_build/<lang>/html`` makes the step run again. A fresh step is not started; its
+stored warnings are reported again, so a no-op build says what the build that made the
+outputs said.
 
 Stamps live in ``_build/<lang>/stamps.json``, written atomically after a step succeeds (a
 killed or failed step leaves the old stamp, whose digest no longer matches: it runs again).
@@ -103,6 +106,18 @@ def signature(path: Path) -> list[int]:
     except OSError:
         return [-1, -1]
     return [st.st_size, st.st_mtime_ns]
+
+
+def every_file(*paths: Path) -> list[Path]:
+    """``paths`` with each folder replaced by every file under it (in path order): what a
+    step's stamp checks is everything it made, not one file of it."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file())
+        else:
+            files.append(path)
+    return files
 
 
 @dataclass(frozen=True)
