@@ -86,8 +86,11 @@ def test_the_notebooks_are_chinese_with_shared_outputs(built_book):
     assert re.search(r"\[图 ?\d+\.\d+\]|\[\(\d+\.\d+\)\]", prose)
     en = json.loads((layout.notebooks(cfg.language("en"), fw) / "chapter_linear-networks"
                      / "softmax-regression.ipynb").read_text())
-    en_code = [(c["source"], c["outputs"]) for c in en["cells"] if c["cell_type"] == "code"]
-    zh_code = [(c.source, c.outputs) for c in nb.cells if c.cell_type == "code"]
+    # the book's code cells (the set-up cell first is written in each edition's language)
+    en_code = [(c["source"], c["outputs"]) for c in en["cells"]
+               if c["cell_type"] == "code" and not c["metadata"].get("d2lbook", {}).get("setup")]
+    zh_code = [(c.source, c.outputs) for c in nb.cells
+               if c.cell_type == "code" and not c.metadata.get("d2lbook", {}).get("setup")]
     comment = re.compile(r"#.*$", re.MULTILINE)  # the comments are translated, not the code
     assert [comment.sub("", s) for s, _ in zh_code] == [comment.sub("", s) for s, _ in en_code]
     assert any("# 防止溢出，结果不变" in s for s, _ in zh_code)
@@ -259,8 +262,11 @@ def test_code_comments_are_chinese_and_nothing_runs_again(built_book):
     stem_en = layout.stem(cfg.language("en"), fw)
     with zipfile.ZipFile(layout.notebook_zip(cfg.language("en"), fw)) as zf:
         en_nb = nbformat.reads(zf.read(path.replace(stem, stem_en)).decode(), as_version=4)
-    zh_code = [c for c in zh_nb.cells if c.cell_type == "code"]
-    en_code = [c for c in en_nb.cells if c.cell_type == "code"]
+    # the book's code cells (the set-up cell first is written in each edition's language)
+    zh_code = [c for c in zh_nb.cells
+               if c.cell_type == "code" and not c.metadata.get("d2lbook", {}).get("setup")]
+    en_code = [c for c in en_nb.cells
+               if c.cell_type == "code" and not c.metadata.get("d2lbook", {}).get("setup")]
     assert any("# 停靠站数" in c.source for c in zh_code)
     assert not any("number of stops" in c.source for c in zh_code)
     assert [c.outputs for c in zh_code] == [c.outputs for c in en_code]

@@ -6,6 +6,7 @@ missing images; unknown directives and roles; a citation of a key the .bib lacks
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -145,7 +146,9 @@ def bare_sphinx(tree: Path, out: Path) -> list[tuple[str, str, str]]:
     warning about no page, and paths inside the tree are written relative to it."""
     run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-E",
                           "-d", str(out / "doctrees"), str(tree), str(out / "html")],
-                         capture_output=True, text=True, timeout=600)
+                         capture_output=True, text=True, timeout=600,
+                         # Sphinx colours its messages when CI=true, as on the CI machine
+                         env={**os.environ, "NO_COLOR": "1"})
     assert run.returncode == 0, run.stderr
     found = []
     inside = re.compile(re.escape(str(tree) + "/") + r"(\S+?)(?:\.ipynb)?(?=[\s:,]|$)")
