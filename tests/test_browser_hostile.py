@@ -62,7 +62,8 @@ def poison(root: Path) -> dict[tuple[str, int], str]:
         cat = read_catalog(po)
         chosen = []
         for n, entry in enumerate(e for e in cat.entries
-                                  if e.msgid and e.msgstr and not e.obsolete and not e.fuzzy):
+                                  if e.msgid and e.msgstr and not e.obsolete and not e.fuzzy
+                                  and e.msgctxt is None):  # prose: code comments stay code
             if n % 2 == 0:
                 entry.msgstr = PAYLOADS[turn % len(PAYLOADS)].replace("{t}", entry.msgstr)
                 chosen.append(entry.msgid)
