@@ -24,6 +24,24 @@ DIRECTIVE = re.compile(r"^\{(?P<name>[^}\s]+)\}[ \t]*(?P<arg>.*?)[ \t]*$")
 CODE_CELL = "code-cell"
 FRONT_MATTER = "---"
 FRONT_MATTER_ENDS = ("---", "...")
+PAGE_FRONT_MATTER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+language_info:
+  name: python
+  pygments_lexer: ipython3
+---
+"""
+"""The front matter the tool writes for a new page (``d2lbook new``, ``d2lbook import``): a
+MyST notebook for jupytext, plus the IPython lexer, since cells may keep `!ls` and `%magic`
+lines, which a build that does not execute (no kernel to report its language) would
+highlight as Python."""
 
 
 @dataclass(frozen=True)

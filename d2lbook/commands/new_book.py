@@ -13,18 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from d2lbook.errors import UsageError
+from d2lbook.myst import PAGE_FRONT_MATTER
 
-_HEADER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
+_HEADER = PAGE_FRONT_MATTER
 
 _PYPROJECT = """\
 # A book made by `d2lbook new`. Each [tool.d2lbook.languages.<code>] table is an edition (the

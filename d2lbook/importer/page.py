@@ -18,23 +18,7 @@ from d2lbook.importer.blocks import LIST_MARK, Block, tokenize
 from d2lbook.importer.cells import Cell, convert_cell, split_frameworks
 from d2lbook.importer.inline import Facts, convert_inline
 from d2lbook.importer.report import Located
-
-# Our pages' front matter, plus the IPython lexer: cells keep `!ls` and `%magic` lines, which a
-# build that does not execute (no kernel to report its language) would highlight as Python.
-FRONT_MATTER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
-language_info:
-  name: python
-  pygments_lexer: ipython3
----
-"""
+from d2lbook.myst import PAGE_FRONT_MATTER as FRONT_MATTER
 
 DISPLAY_NAMES = {"mxnet": "MXNet", "pytorch": "PyTorch", "tensorflow": "TensorFlow",
                  "jax": "JAX", "paddle": "PaddlePaddle", "numpy": "NumPy"}
