@@ -232,9 +232,8 @@ class BookConfig:
             if lang.code == code:
                 return lang
         known = ", ".join(lang.code for lang in self.languages)
-        raise ConfigError(
-            [Problem("pyproject.toml", 0, f"unknown language {code!r}; configured: {known}")]
-        )
+        raise ConfigError([_problem(_Locator.of(self.root), "languages", None,
+                                    f"unknown language {code!r}; configured: {known}")])
 
     @property
     def default_framework(self) -> Framework:
@@ -250,8 +249,8 @@ class BookConfig:
             if fw.key == key:
                 return fw
         known = ", ".join(fw.key for fw in self.frameworks)
-        raise ConfigError(
-            [Problem("pyproject.toml", 0, f"unknown framework {key!r}; configured: {known}")])
+        raise ConfigError([_problem(_Locator.of(self.root), "frameworks", None,
+                                    f"unknown framework {key!r}; configured: {known}")])
 
     def select(self, code: str) -> tuple[Language, ...]:
         """``all`` or one code -> the languages to build."""
@@ -263,14 +262,13 @@ _NOT_SETTINGS = {"root"}
 
 
 def _build(cls: type, data: dict[str, Any], where: str, problems: list[Problem],
-           locate: Any = None) -> dict:
+           locate: _Locator | None = None) -> dict:
     """Keyword arguments for a dataclass from a TOML table; unknown keys and bad types are
     recorded in ``problems`` (at their line, found by ``locate(table, key)``) and left out."""
     known = {f.name: f for f in fields(cls) if f.name not in _NOT_SETTINGS}
 
     def problem(key: str, message: str) -> Problem:
-        line = locate(where, key) if locate else 0
-        return Problem(getattr(locate, "path", "pyproject.toml"), line, message)
+        return _problem(locate or _NOWHERE, where, key, message)
 
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
@@ -311,25 +309,73 @@ def load_config(root: Path | str | None = None) -> BookConfig:
 
 
 class _Locator:
-    """The line of ``key = ...`` in a ``[tool.d2lbook.<where>]`` table of pyproject.toml."""
+    """Lines in pyproject.toml: of ``key = ...`` in a ``[tool.d2lbook.<where>]`` table, else of the
+    table itself (its header, or the first key or sub-table that defines it); 0 when neither is
+    written (a missing table, or a configuration given as a dictionary)."""
 
-    def __init__(self, path: Path, text: str):
+    def __init__(self, path: Path | str, text: str):
         self.path = path
         self.lines = text.splitlines()
 
-    def __call__(self, where: str, key: str) -> int:
+    @classmethod
+    def of(cls, root: Path) -> _Locator:
+        """The locator of ``<root>/pyproject.toml`` (every line 0 when there is none)."""
+        path = root / "pyproject.toml"
+        try:
+            return cls(path, path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            return _NOWHERE
+
+    def __call__(self, where: str, key: str | None = None) -> int:
         table = "tool.d2lbook" if where == "tool.d2lbook" else f"tool.d2lbook.{where}"
-        current = ""
+        if key is not None and (line := self._find(f"{table}.{key}")):
+            return line
+        return self._find(table)
+
+    def _find(self, name: str) -> int:
+        """The first line defining ``name`` (a dotted path) or something inside it."""
+        current, depth = "", 0
         for number, raw in enumerate(self.lines, 1):
-            line = raw.strip()
-            if line.startswith("[") and not line.startswith("[["):
-                current = line.strip("[] ").replace(" ", "").replace('"', "")
-            elif current == table and line.split("=")[0].strip().strip('"') == key:
+            bare = _STRING.sub('""', raw).split("#")[0].strip()  # strings emptied, no comment
+            if depth:  # inside a value spread over lines (an array)
+                depth = max(0, depth + bare.count("[") - bare.count("]"))
+                continue
+            if bare.startswith("["):
+                header = raw.split("#")[0].strip()
+                current = "[[" if header.startswith("[[") else _dotted(header.strip("[] "))
+                defined = current
+            elif "=" in bare and current != "[[":
+                key = _dotted(raw.partition("=")[0])
+                defined = f"{current}.{key}" if current else key
+                value = bare.partition("=")[2]
+                depth = max(0, value.count("[") - value.count("]"))
+            else:
+                continue
+            if defined == name or defined.startswith(name + "."):
                 return number
         return 0
 
 
-def parse_config(root: Path, table: dict[str, Any], locate: Any = None) -> BookConfig:
+_NOWHERE = _Locator("pyproject.toml", "")
+"""The locator of a configuration given as a dictionary: every problem at line 0."""
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
+
+
+def _dotted(key: str) -> str:
+    """A TOML key as a dotted path, without spaces or quotes (``"a" . b`` -> ``a.b``)."""
+    return key.replace(" ", "").replace('"', "").replace("'", "")
+
+
+def _problem(locate: _Locator, where: str, key: str | None, message: str) -> Problem:
+    """A problem at the line of ``key`` in ``[tool.d2lbook.<where>]`` (or of the table)."""
+    return Problem(locate.path, locate(where, key), message)
+
+
+def parse_config(root: Path, table: dict[str, Any], locate: _Locator | None = None) -> BookConfig:
+    """The configuration from the ``[tool.d2lbook]`` table; every problem is collected, each at
+    its line when ``locate`` knows the text of pyproject.toml."""
+    at = locate or _NOWHERE
     problems: list[Problem] = []
     table = dict(table)
     langs_table = table.pop("languages", None)
@@ -340,67 +386,73 @@ def parse_config(root: Path, table: dict[str, Any], locate: Any = None) -> BookC
     for name, sub in (("execution", exec_table), ("urls", urls_table),
                       ("publish", publish_table)):
         if not isinstance(sub, dict):
-            problems.append(Problem(getattr(locate, "path", "pyproject.toml"),
-                                    locate("tool.d2lbook", name) if locate else 0,
-                                    f"tool.d2lbook.{name} must be a table "
-                                    f"([tool.d2lbook.{name}])"))
+            problems.append(_problem(at, "tool.d2lbook", name,
+                                     f"tool.d2lbook.{name} must be a table "
+                                     f"([tool.d2lbook.{name}])"))
     exec_table = exec_table if isinstance(exec_table, dict) else {}
     urls_table = urls_table if isinstance(urls_table, dict) else {}
 
     languages: list[Language] = []
     if not isinstance(langs_table, dict) or not langs_table:
-        problems.append(Problem("pyproject.toml", 0,
-                                "[tool.d2lbook.languages] needs at least one language table"))
+        problems.append(_problem(at, "languages", None,
+                                 "[tool.d2lbook.languages] needs at least one language table"))
     else:
         for code, ltable in langs_table.items():
             if not isinstance(ltable, dict):
-                problems.append(Problem("pyproject.toml", 0, f"languages.{code} must be a table"))
+                problems.append(_problem(at, "languages", code,
+                                         f"languages.{code} must be a table"))
                 continue
             kwargs = _build(Language, ltable, f"languages.{code}", problems, locate)
             if "title" not in kwargs:
-                problems.append(Problem("pyproject.toml", 0, f"languages.{code}: missing title"))
+                problems.append(_problem(at, f"languages.{code}", "title",
+                                         f"languages.{code}: missing title"))
                 continue
             if kwargs.get("latex_engine", "pdflatex") not in ("pdflatex", "xelatex"):
-                problems.append(Problem("pyproject.toml", 0,
-                                        f"languages.{code}.latex_engine must be pdflatex or "
-                                        "xelatex"))
+                problems.append(_problem(at, f"languages.{code}", "latex_engine",
+                                         f"languages.{code}.latex_engine must be pdflatex or "
+                                         "xelatex"))
             if kwargs.get("outdated", "translation") not in OUTDATED_CHOICES:
-                problems.append(Problem(getattr(locate, "path", "pyproject.toml"),
-                                        locate(f"languages.{code}", "outdated") if locate else 0,
-                                        f"languages.{code}.outdated must be \"translation\" "
-                                        "(show the last translation, marked) or \"english\""))
+                problems.append(_problem(at, f"languages.{code}", "outdated",
+                                         f"languages.{code}.outdated must be \"translation\" "
+                                         "(show the last translation, marked) or \"english\""))
                 kwargs.pop("outdated")
             fonts = kwargs.get("cjk_fonts")
             if fonts is not None and len(fonts) != 3:
-                problems.append(Problem("pyproject.toml", 0, f"languages.{code}.cjk_fonts needs "
-                                        "three names: serif, sans, mono"))
+                problems.append(_problem(at, f"languages.{code}", "cjk_fonts",
+                                         f"languages.{code}.cjk_fonts needs "
+                                         "three names: serif, sans, mono"))
                 kwargs.pop("cjk_fonts")
             fonts = kwargs.get("latex_fonts")
             if fonts is not None and len(fonts) != 3:
-                problems.append(Problem("pyproject.toml", 0, f"languages.{code}.latex_fonts "
-                                        "needs three names: main, sans, mono"))
+                problems.append(_problem(at, f"languages.{code}", "latex_fonts",
+                                         f"languages.{code}.latex_fonts "
+                                         "needs three names: main, sans, mono"))
                 kwargs.pop("latex_fonts")
             languages.append(Language(code=code, **kwargs))
         for lang in languages[1:]:
             if not lang.locale:
-                problems.append(Problem("pyproject.toml", 0, f"languages.{lang.code}: a "
-                                        "translated edition needs `locale` (e.g. zh_CN)"))
+                problems.append(_problem(at, f"languages.{lang.code}", "locale",
+                                         f"languages.{lang.code}: a "
+                                         "translated edition needs `locale` (e.g. zh_CN)"))
 
     execution = Execution(**_build(Execution, exec_table, "execution", problems, locate))
     if execution.timeout <= 0:
-        problems.append(Problem("pyproject.toml", 0, "execution.timeout must be positive"))
+        problems.append(_problem(at, "execution", "timeout",
+                                 "execution.timeout must be positive"))
     if execution.output_limit < 0:
-        problems.append(Problem("pyproject.toml", 0, "execution.output_limit must be 0 (no "
-                                "limit) or a number of characters"))
+        problems.append(_problem(at, "execution", "output_limit",
+                                 "execution.output_limit must be 0 (no "
+                                 "limit) or a number of characters"))
     urls = Urls(**_build(Urls, urls_table, "urls", problems, locate))
     publish = Publish(**_build(Publish, publish_table if isinstance(publish_table, dict) else {},
                                "publish", problems, locate))
-    frameworks = _frameworks(fw_table, problems)
+    frameworks = _frameworks(fw_table, problems, at)
 
     top = _build(BookConfig, table, "tool.d2lbook", problems, locate)
     for required in ("name", "author", "version"):
         if required not in top:
-            problems.append(Problem("pyproject.toml", 0, f"tool.d2lbook: missing {required!r}"))
+            problems.append(_problem(at, "tool.d2lbook", required,
+                                     f"tool.d2lbook: missing {required!r}"))
     if problems:
         raise ConfigError(problems)
     cfg = BookConfig(root=root, languages=tuple(languages), execution=execution, urls=urls,
@@ -415,47 +467,52 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _MODULE = re.compile(r"^[A-Za-z_]\w*\.[A-Za-z_]\w*$")
 
 
-def _frameworks(tables: Any, problems: list[Problem]) -> tuple[Framework, ...]:
+def _frameworks(tables: Any, problems: list[Problem],
+                locate: _Locator = _NOWHERE) -> tuple[Framework, ...]:
     """``[tool.d2lbook.frameworks.<key>]`` tables, validated; every problem recorded."""
     if not isinstance(tables, dict):
-        problems.append(Problem("pyproject.toml", 0, "[tool.d2lbook.frameworks] must hold one "
-                                "table per framework ([tool.d2lbook.frameworks.pytorch])"))
+        problems.append(_problem(locate, "frameworks", None,
+                                 "[tool.d2lbook.frameworks] must hold one "
+                                 "table per framework ([tool.d2lbook.frameworks.pytorch])"))
         return ()
     found: list[Framework] = []
     for key, ftable in tables.items():
         where = f"frameworks.{key}"
         if not isinstance(ftable, dict):
-            problems.append(Problem("pyproject.toml", 0, f"{where} must be a table"))
+            problems.append(_problem(locate, "frameworks", key, f"{where} must be a table"))
             continue
         if not _KEY.match(key):
-            problems.append(Problem("pyproject.toml", 0, f"{where}: a framework key is lower "
-                                    "case letters, digits and _ (it is a cell tag and a path)"))
+            problems.append(_problem(locate, "frameworks", key, f"{where}: a framework key is "
+                                     "lower case letters, digits and _ (it is a cell tag and a "
+                                     "path)"))
             continue
-        kwargs = _build(Framework, ftable, where, problems)
+        kwargs = _build(Framework, ftable, where, problems, locate)
         kwargs.pop("key", None)
         if "name" not in kwargs:
-            problems.append(Problem("pyproject.toml", 0, f"{where}: missing name (the tab "
-                                    "label, e.g. \"PyTorch\")"))
+            problems.append(_problem(locate, where, "name", f"{where}: missing name (the tab "
+                                     "label, e.g. \"PyTorch\")"))
             continue
         library = kwargs.get("library", "")
         if library and not _MODULE.match(library):
-            problems.append(Problem("pyproject.toml", 0, f"{where}.library: {library!r} is not "
-                                    "a module inside a package, like \"d2l.torch\""))
+            problems.append(_problem(locate, where, "library", f"{where}.library: {library!r} "
+                                     "is not a module inside a package, like \"d2l.torch\""))
         requirements = kwargs.get("requirements", ())
         if any(not isinstance(r, str) or not r.strip() for r in requirements):
-            problems.append(Problem("pyproject.toml", 0, f"{where}.requirements: a list of "
-                                    "pip requirement strings"))
-        _check_aliases(kwargs, where, problems)
+            problems.append(_problem(locate, where, "requirements", f"{where}.requirements: a "
+                                     "list of pip requirement strings"))
+        _check_aliases(kwargs, where, problems, locate)
         kwargs["kernel"] = kwargs.get("kernel") or f"d2l-{key}"
         found.append(Framework(key=key, **kwargs))
     libraries = [fw.library for fw in found if fw.library]
     for lib in sorted({x for x in libraries if libraries.count(x) > 1}):
-        problems.append(Problem("pyproject.toml", 0, f"frameworks: two frameworks share the "
-                                f"library module {lib!r}; give each its own"))
+        second = [fw.key for fw in found if fw.library == lib][1]
+        problems.append(_problem(locate, f"frameworks.{second}", "library", f"frameworks: two "
+                                 f"frameworks share the library module {lib!r}; give each its "
+                                 "own"))
     packages = {fw.package for fw in found if fw.library}
     if len(packages) > 1:
-        problems.append(Problem("pyproject.toml", 0, "frameworks: every library module must be "
-                                f"in one package (found {', '.join(sorted(packages))})"))
+        problems.append(_problem(locate, "frameworks", None, "frameworks: every library module "
+                                 f"must be in one package (found {', '.join(sorted(packages))})"))
     return tuple(found)
 
 
@@ -463,13 +520,14 @@ _ALIAS_NAME = re.compile(r"^[A-Za-z_]\w*$")
 _ALIAS_TARGET = re.compile(r"^[A-Za-z_][\w.()]*$")
 
 
-def _check_aliases(kwargs: dict[str, Any], where: str, problems: list[Problem]) -> None:
+def _check_aliases(kwargs: dict[str, Any], where: str, problems: list[Problem],
+                   locate: _Locator = _NOWHERE) -> None:
     """Alias entries that would not make a valid library line are recorded (and dropped)."""
     import ast
 
     def bad(kind: str, entry: Any, what: str) -> None:
-        problems.append(Problem("pyproject.toml", 0, f"{where}.{kind}: {entry!r} is not "
-                                f"{what}"))
+        problems.append(_problem(locate, where, kind, f"{where}.{kind}: {entry!r} is not "
+                                 f"{what}"))
 
     for kind in ("simple_alias", "fluent_alias"):
         for entry in kwargs.get(kind, ()):
@@ -478,8 +536,9 @@ def _check_aliases(kwargs: dict[str, Any], where: str, problems: list[Problem]) 
                     (target and not _ALIAS_TARGET.match(target.strip())):
                 bad(kind, entry, "`name` or `name -> target` (a Python name, a dotted target)")
     if kwargs.get("simple_alias") and not kwargs.get("alias_module"):
-        problems.append(Problem("pyproject.toml", 0, f"{where}: simple_alias needs "
-                                "alias_module (the module the names come from, e.g. \"torch\")"))
+        problems.append(_problem(locate, where, "simple_alias", f"{where}: simple_alias needs "
+                                 "alias_module (the module the names come from, e.g. "
+                                 "\"torch\")"))
     for entry in kwargs.get("alias", ()):
         try:
             node = ast.parse(str(entry)).body
