@@ -7,11 +7,8 @@ person can look at them.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
+from tests.helpers import static_server
 from tests.site_build import PAGE
 
 pytestmark = pytest.mark.slow
@@ -38,18 +36,8 @@ def site(built_site):
 
 @pytest.fixture(scope="module")
 def base_url(site) -> Iterator[str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
-
-    handler = functools.partial(Quiet, directory=str(site.root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with static_server(site.root) as url:
+        yield f"{url}/"
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,7 @@ fails, the payloads reach no built file, and no page sets the sentinel or opens 
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import copy_book
+from tests.helpers import static_server
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
@@ -147,18 +145,8 @@ def test_no_payload_reaches_a_built_file(hostile_book) -> None:
 
 @pytest.fixture(scope="module")
 def server(hostile_book) -> Iterator[str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
-
-    handler = functools.partial(Quiet, directory=str(hostile_book["root"] / "_build"))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with static_server(hostile_book["root"] / "_build") as url:
+        yield f"{url}/"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

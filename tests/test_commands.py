@@ -4,16 +4,14 @@ site preview refreshed by a build of one edition."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import static_server
 from tests.test_errors import small_book
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,19 +83,8 @@ def local_server(tmp_path: Path) -> Iterator[str]:
     folder.mkdir()
     (folder / "ok.html").write_text("<html><body>fine</body></html>")
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with static_server(folder) as url:
+        yield url
 
 
 def test_linkcheck_names_the_broken_link_at_its_line(tmp_path: Path, local_server: str) -> None:

@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from d2lbook.execute.backends import BackendOptions, LocalPool, make_backend
 from d2lbook.execute.cache import ExecutionCache
 from d2lbook.execute.runner import ExecutionEvent as Progress
 from d2lbook.execute.runner import Job, execute_notebooks
+from tests.helpers import pyproject
 
 DASK = Path(sys.executable).with_name("dask")
 
@@ -416,14 +416,7 @@ def test_no_execute_builds_html_with_cached_outputs_and_without_for_the_rest(tmp
     root = tmp_path / "book"
     src = root / "source" / "en"
     src.mkdir(parents=True)
-    (root / "pyproject.toml").write_text(textwrap.dedent("""\
-        [tool.d2lbook]
-        name = "tiny"
-        author = "A"
-        version = "1"
-        [tool.d2lbook.languages.en]
-        title = "Tiny"
-        """))
+    (root / "pyproject.toml").write_text(pyproject())
     (src / "index.md").write_text(FRONT + "# Tiny\n\n```{toctree}\nold\nnew\n```\n")
     (src / "old.md").write_text(FRONT + "# Old\n\n```{code-cell} ipython3\n"
                                 "print(6 * 7)\n```\n")

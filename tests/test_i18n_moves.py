@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,36 +21,17 @@ from d2lbook.commands.i18n import coverage, update
 from d2lbook.config import load_config
 from d2lbook.i18n.catalog import read_catalog, render_catalog
 from d2lbook.layout import catalog_file as catalog_path
+from tests.helpers import git, pyproject
 
 pytestmark = pytest.mark.skipif(shutil.which("msgmerge") is None, reason="GNU gettext missing")
 
-PYPROJECT = """\
-[tool.d2lbook]
-name = "moves"
-author = "Test"
-version = "0.1"
-
-[tool.d2lbook.languages.en]
-title = "Book"
-
-[tool.d2lbook.languages.zh]
-title = "书"
-locale = "zh_CN"
-"""
+PYPROJECT = pyproject(name="moves", author="Test", version="0.1", title="Book", zh="书")
 
 WORDS = ("model data loss layer weight gradient batch epoch tensor vector matrix kernel "
          "network training testing optimizer learning rate noise signal sample feature label "
          "class regression softmax attention sequence token embedding pooling convolution "
          "dropout norm bias variance prior posterior entropy margin cluster graph").split()
 
-
-def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.org",
-           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.org",
-           "GIT_AUTHOR_DATE": "2024-01-01T00:00:00+00:00",
-           "GIT_COMMITTER_DATE": "2024-01-01T00:00:00+00:00"}
-    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True,
-                          text=True).stdout
 
 
 @dataclass

@@ -3,7 +3,6 @@ updates, and the book's own translations proposed (fuzzy) for the same English e
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from d2lbook.i18n.extract import extract_page, write_templates
 from d2lbook.i18n.memory import MEMORY_NOTE
 from d2lbook.i18n.update import update_catalogs
 from d2lbook.layout import catalog_file
+from tests.helpers import git
 
 pytestmark = pytest.mark.skipif(shutil.which("msgmerge") is None, reason="GNU gettext missing")
 
@@ -51,14 +51,6 @@ Words nobody translated yet.
 * One point.
 """
 
-
-def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.org",
-           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.org",
-           "GIT_AUTHOR_DATE": "2026-01-01T00:00:00+00:00",
-           "GIT_COMMITTER_DATE": "2026-01-01T00:00:00+00:00"}
-    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True,
-                          text=True).stdout
 
 
 def check_like_a_translator(path: Path) -> None:

@@ -10,15 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import git
 from tests.test_errors import small_book
 
 PAGE = ("# Page\n\nSome prose with a {ref}`missing-label` reference.\n\n"
         "```{code-cell} ipython3\nprint(6 * 7)\n```\n")
 
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@x", *args], cwd=root,
-                   check=True, capture_output=True)
 
 
 def bilingual(tmp_path: Path) -> Path:

@@ -4,7 +4,6 @@ when there is history), plus the translations the catalog actually placed."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from d2lbook.config import parse_config
 from d2lbook.edition import prepare_edition
 from d2lbook.i18n.marks import shown_statuses
 from d2lbook.i18n.status import MessageStatus, Status
+from tests.helpers import git
 
 ENGLISH = "# Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n"
 
@@ -26,13 +26,6 @@ def test_shown_statuses_follow_what_was_placed() -> None:
     assert shown == [Status.CURRENT, Status.UNTRANSLATED, Status.OUTDATED, Status.OUTDATED,
                      Status.UNTRANSLATED]
 
-
-def git(root: Path, *args: str) -> None:
-    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.org",
-           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.org",
-           "GIT_AUTHOR_DATE": "2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2026-01-02T03:04:05Z",
-           "PATH": "/usr/bin:/bin"}
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
 
 @pytest.mark.skipif(shutil.which("git") is None or shutil.which("msgmerge") is None,

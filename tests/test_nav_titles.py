@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from d2lbook.config import load_config
+from tests.helpers import pyproject
 
 INDEX = """# Tiny Book
 
@@ -69,18 +70,7 @@ def make_book(root: Path) -> Path:
         po = root / "locale" / "zh_CN" / "LC_MESSAGES" / f"{page}.po"
         po.parent.mkdir(parents=True, exist_ok=True)
         po.write_text(_po(entries), encoding="utf-8")
-    (root / "pyproject.toml").write_text("""[tool.d2lbook]
-name = "tiny"
-author = "A"
-version = "1"
-
-[tool.d2lbook.languages.en]
-title = "Tiny"
-
-[tool.d2lbook.languages.zh]
-title = "小书"
-locale = "zh_CN"
-""", encoding="utf-8")
+    (root / "pyproject.toml").write_text(pyproject(zh="小书"), encoding="utf-8")
     return root
 
 

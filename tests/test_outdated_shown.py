@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from d2lbook.config import load_config
+from tests.helpers import git, pyproject
 
 PAGE = """# Gradient Descent
 
@@ -41,13 +42,6 @@ msgstr "学习率决定了每一步迈多大。"
 """
 
 
-def git(root: Path, *args: str) -> None:
-    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.org",
-           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.org",
-           "GIT_AUTHOR_DATE": "2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2026-01-02T03:04:05Z",
-           "PATH": "/usr/bin:/bin"}
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
-
 
 def make_book(root: Path, outdated: str | None) -> Path:
     (root / "source" / "en").mkdir(parents=True)
@@ -56,20 +50,10 @@ def make_book(root: Path, outdated: str | None) -> Path:
     po.parent.mkdir(parents=True)
     po.write_text(PO, encoding="utf-8")
     setting = f'outdated = "{outdated}"\n' if outdated else ""
-    (root / "pyproject.toml").write_text(f"""[tool.d2lbook]
-name = "tiny"
-author = "A"
-version = "1"
-
-[tool.d2lbook.languages.en]
-title = "Tiny"
-
-[tool.d2lbook.languages.zh]
-title = "小书"
-locale = "zh_CN"
-latex_engine = "xelatex"
-cjk_fonts = ["Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Sans Mono CJK SC"]
-{setting}""", encoding="utf-8")
+    (root / "pyproject.toml").write_text(pyproject(zh="小书", extra=(
+        'latex_engine = "xelatex"\n'
+        'cjk_fonts = ["Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Sans Mono CJK SC"]\n'
+        + setting)), encoding="utf-8")
     return root
 
 

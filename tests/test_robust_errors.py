@@ -3,9 +3,7 @@ of the hardening issue)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from d2lbook.cli import main
 from d2lbook.config import load_config
 from d2lbook.errors import ConfigError, SourceError
+from tests.helpers import git
 from tests.robust_book import FRONT, make_book
 
 ZH = """
@@ -27,14 +26,6 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     out, err = capsys.readouterr()
     return code, out, err
 
-
-def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.org",
-           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.org",
-           "GIT_AUTHOR_DATE": "2024-01-01T00:00:00+00:00",
-           "GIT_COMMITTER_DATE": "2024-01-01T00:00:00+00:00"}
-    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True,
-                          text=True).stdout
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.helpers import pyproject
 from tests.test_last_build import bilingual
 
 
@@ -138,9 +139,7 @@ def test_a_failed_first_build_serves_the_last_site_with_its_error(tmp_path: Path
 
     cfg = make_book(tmp_path)
     (tmp_path / "pyproject.toml").write_text(  # read again by each rebuild
-        '[tool.d2lbook]\nname = "bk"\nauthor = "A"\nversion = "1"\n'
-        '[tool.d2lbook.languages.en]\ntitle = "Book"\n'
-        '[tool.d2lbook.languages.zh]\ntitle = "书"\nlocale = "zh_CN"\n')
+        pyproject(name="bk", title="Book", zh="书"))
     fake_outputs(cfg, "last good")
     assemble_site(cfg)
     calls: list[int] = []

@@ -19,6 +19,7 @@ from d2lbook.config import Urls, parse_config
 from d2lbook.errors import RenderError
 from d2lbook.layout import BookLayout
 from d2lbook.render.site import assemble_site, page_links, root_index
+from tests.helpers import pyproject
 from tests.site_build import PAGE
 
 
@@ -201,9 +202,7 @@ def test_serve_rebuilds_when_a_source_changes(tmp_path: Path) -> None:
 
     cfg = make_book(tmp_path)
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.d2lbook]\nname = "bk"\nauthor = "A"\nversion = "1"\n'
-        '[tool.d2lbook.languages.en]\ntitle = "Book"\n'
-        '[tool.d2lbook.languages.zh]\ntitle = "书"\nlocale = "zh_CN"\n')
+        pyproject(name="bk", title="Book", zh="书"))
     builds: list[str] = []
     events: list[str] = []
 
@@ -252,10 +251,8 @@ def test_serve_rebuilds_only_the_editions_a_change_touches(tmp_path: Path) -> No
 
     make_book(tmp_path)
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.d2lbook]\nname = "bk"\nauthor = "A"\nversion = "1"\n'
-        '[tool.d2lbook.languages.en]\ntitle = "Book"\n'
-        '[tool.d2lbook.languages.zh]\ntitle = "书"\nlocale = "zh_CN"\n'
-        '[tool.d2lbook.languages.fr]\ntitle = "Livre"\nlocale = "fr_FR"\n')
+        pyproject(name="bk", title="Book", zh="书",
+                  extra='[tool.d2lbook.languages.fr]\ntitle = "Livre"\nlocale = "fr_FR"\n'))
     cfg = load_config(tmp_path)
     po = str(tmp_path / "locale" / "zh_CN" / "LC_MESSAGES" / "ch" / "a.po")
     overlay = str(tmp_path / "source" / "fr" / "ch" / "a.md")

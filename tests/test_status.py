@@ -25,6 +25,7 @@ from d2lbook.i18n.status import (
 )
 from d2lbook.i18n.status_format import exit_code, render, render_markdown, render_text
 from d2lbook.vcs import NotARepositoryError
+from tests.helpers import pyproject
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git missing")
 
@@ -61,19 +62,7 @@ def page(*blocks: str) -> str:
 
 TEXT = page(f"# {H1}", P1, f"## {H2}", P2, P3, f"## {H3}", P4)
 
-PYPROJECT = """\
-[tool.d2lbook]
-name = "book"
-author = "Authors"
-version = "0.1"
-
-[tool.d2lbook.languages.en]
-title = "Book"
-
-[tool.d2lbook.languages.zh]
-title = "书"
-locale = "zh_CN"
-"""
+PYPROJECT = pyproject(name="book", author="Authors", version="0.1", title="Book", zh="书")
 
 
 def po_text(sync: str | None, entries: list[tuple]) -> str:

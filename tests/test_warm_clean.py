@@ -8,14 +8,13 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from tests.helpers import pyproject
 from tests.test_errors import FRONT
 
 
 def book(root: Path, pages: dict[str, str], bib: str = "") -> Path:
     (root / "source" / "en").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(
-        '[tool.d2lbook]\nname = "tiny"\nauthor = "Tester"\nversion = "1"\n'
-        '[tool.d2lbook.languages.en]\ntitle = "Tiny"\n')
+    (root / "pyproject.toml").write_text(pyproject(author="Tester"))
     toc = "\n".join(name for name in pages)
     write(root, "index", f"# Tiny\n\n```{{toctree}}\n:numbered:\n{toc}\n```\n")
     for name, text in pages.items():
