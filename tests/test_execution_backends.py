@@ -25,7 +25,7 @@ from d2lbook.execute.backends import BackendOptions, LocalPool, make_backend
 from d2lbook.execute.cache import ExecutionCache
 from d2lbook.execute.runner import ExecutionEvent as Progress
 from d2lbook.execute.runner import Job, execute_notebooks
-from tests.helpers import pyproject
+from tests.helpers import make_book
 
 DASK = Path(sys.executable).with_name("dask")
 
@@ -413,14 +413,11 @@ FRONT = "---\nkernelspec:\n  display_name: Python 3\n  language: python\n  name:
 
 
 def test_no_execute_builds_html_with_cached_outputs_and_without_for_the_rest(tmp_path: Path):
-    root = tmp_path / "book"
+    root = make_book(tmp_path / "book", {
+        "index": FRONT + "# Tiny\n\n```{toctree}\nold\nnew\n```\n",
+        "old": FRONT + "# Old\n\n```{code-cell} ipython3\nprint(6 * 7)\n```\n",
+        "new": FRONT + "# New\n\nProse.\n"})
     src = root / "source" / "en"
-    src.mkdir(parents=True)
-    (root / "pyproject.toml").write_text(pyproject())
-    (src / "index.md").write_text(FRONT + "# Tiny\n\n```{toctree}\nold\nnew\n```\n")
-    (src / "old.md").write_text(FRONT + "# Old\n\n```{code-cell} ipython3\n"
-                                "print(6 * 7)\n```\n")
-    (src / "new.md").write_text(FRONT + "# New\n\nProse.\n")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
 
     def d2lbook(*args: str) -> subprocess.CompletedProcess:

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from d2lbook.config import load_config
+from tests import helpers
 from tests.helpers import pyproject
 
 INDEX = """# Tiny Book
@@ -60,17 +61,13 @@ def _po(entries: list[tuple[str, str, str | None]]) -> str:
 
 
 def make_book(root: Path) -> Path:
-    pages = {"index": INDEX, "chapter/index": CHAPTER, "chapter/section": SECTION}
-    for name, text in pages.items():
-        path = root / "source" / "en" / f"{name}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    helpers.make_book(root, {"index": INDEX, "chapter/index": CHAPTER, "chapter/section": SECTION},
+                      pyproject(zh="小书"))
     for name, entries in CATALOGS.items():
         page = "chapter/section" if name == "section" else name
         po = root / "locale" / "zh_CN" / "LC_MESSAGES" / f"{page}.po"
         po.parent.mkdir(parents=True, exist_ok=True)
         po.write_text(_po(entries), encoding="utf-8")
-    (root / "pyproject.toml").write_text(pyproject(zh="小书"), encoding="utf-8")
     return root
 
 

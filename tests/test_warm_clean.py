@@ -8,17 +8,15 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from tests.helpers import pyproject
+from tests.helpers import make_book, pyproject
 from tests.test_errors import FRONT
 
 
 def book(root: Path, pages: dict[str, str], bib: str = "") -> Path:
-    (root / "source" / "en").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(pyproject(author="Tester"))
     toc = "\n".join(name for name in pages)
-    write(root, "index", f"# Tiny\n\n```{{toctree}}\n:numbered:\n{toc}\n```\n")
-    for name, text in pages.items():
-        write(root, name, text)
+    index = f"# Tiny\n\n```{{toctree}}\n:numbered:\n{toc}\n```\n"
+    make_book(root, {name: FRONT + text for name, text in {"index": index, **pages}.items()},
+              pyproject(author="Tester"))
     if bib:
         (root / "source" / "en" / "references.bib").write_text(bib)
     return root
