@@ -17,6 +17,7 @@ import pytest
 from d2lbook.config import load_config, parse_config
 from d2lbook.errors import ConfigError
 from tests.fwbook import make_book
+from tests.helpers import static_server
 
 REPO = Path(__file__).resolve().parent.parent
 KEYS = ["lists", "numpy", "strings"]
@@ -346,22 +347,11 @@ def test_setup_script_reads_the_frameworks(tmp_path: Path):
 
 @pytest.fixture(scope="module")
 def served(book):
-    import functools
-    import http.server
-    import threading
-
     from d2lbook.render.site import assemble_site
 
     cfg, _ = book
-    site = assemble_site(cfg)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site.root))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with static_server(assemble_site(cfg).root) as url:
+        yield f"{url}/"
 
 
 def _checked(page, selector: str = ".sd-tab-set") -> list[str]:

@@ -5,22 +5,19 @@ run in a fresh virtual environment that has only Jupyter."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import socket
 import subprocess
 import sys
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.fwbook import make_book
+from tests.helpers import static_server
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -152,19 +149,8 @@ def test_zips_carry_a_readme_in_their_language_and_the_requirements(built: Built
 
 @pytest.fixture
 def served(built: Built) -> Iterator[str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", built.port), functools.partial(Quiet, directory=str(built.site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with static_server(built.site, built.port):
         yield built.url
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_colab_buttons_follow_the_chosen_framework(built: Built, served: str):

@@ -13,6 +13,7 @@ from d2lbook.i18n.segment import segment
 from d2lbook.i18n.validate import check_translation
 from d2lbook.importer.inline import Facts, convert_inline
 from d2lbook.importer.report import Located, Report
+from tests.helpers import static_server
 
 HEADER = """---
 kernelspec:
@@ -275,10 +276,6 @@ def test_a_translation_may_translate_slide_text_but_not_drop_the_mark() -> None:
 @pytest.mark.slow
 def test_a_reader_opens_the_deck_from_the_page_in_a_browser(slide_book) -> None:
     """Chromium: the page's downloads menu has "Slides", which opens the deck from the site."""
-    import functools
-    import http.server
-    import threading
-
     from d2lbook.render.site import assemble_site
 
     chromium = Path("/usr/bin/chromium")
@@ -288,30 +285,22 @@ def test_a_reader_opens_the_deck_from_the_page_in_a_browser(slide_book) -> None:
 
     cfg, _ = slide_book
     site = assemble_site(cfg)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site.root))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(chromium),
-                                        args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page()
-            page.goto(base + "zh/marked.html")
-            page.locator(".d2l-downloads button.dropdown-toggle").click()
-            link = page.locator(".d2l-downloads a.d2l-slides").first
-            assert link.inner_text().strip() == "幻灯片"
-            with page.context.expect_page() as opened:
-                link.click()
-            deck = opened.value
-            deck.wait_for_load_state()
-            assert deck.url.endswith("/zh/slides/lists/marked.slides.html")
-            text = deck.locator(".reveal .slides").inner_text()
-            assert "梯度在幻灯片上指向上坡。" in text and "幻灯片专用的秘密词。" in text
-            page.goto(base + "zh/plain.html")
-            assert page.locator(".d2l-downloads a.d2l-slides").count() == 0
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with static_server(site.root) as url, sync_playwright() as p:
+        base = f"{url}/"
+        browser = p.chromium.launch(executable_path=str(chromium),
+                                    args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto(base + "zh/marked.html")
+        page.locator(".d2l-downloads button.dropdown-toggle").click()
+        link = page.locator(".d2l-downloads a.d2l-slides").first
+        assert link.inner_text().strip() == "幻灯片"
+        with page.context.expect_page() as opened:
+            link.click()
+        deck = opened.value
+        deck.wait_for_load_state()
+        assert deck.url.endswith("/zh/slides/lists/marked.slides.html")
+        text = deck.locator(".reveal .slides").inner_text()
+        assert "梯度在幻灯片上指向上坡。" in text and "幻灯片专用的秘密词。" in text
+        page.goto(base + "zh/plain.html")
+        assert page.locator(".d2l-downloads a.d2l-slides").count() == 0
+        browser.close()
