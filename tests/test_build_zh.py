@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_book
+from tests.helpers import git
 
 pytestmark = pytest.mark.slow
 
@@ -148,13 +149,6 @@ def test_a_broken_catalog_renders_its_page_in_english(built_book, tmp_path: Path
     other = (root / "_build" / "zh" / "html" / "chapter_preliminaries" / "ndarray.html")
     assert HAN.search(other.read_text())
 
-
-def git(root: Path, *args: str) -> None:
-    env = {"GIT_AUTHOR_NAME": "Ann Author", "GIT_AUTHOR_EMAIL": "ann@example.org",
-           "GIT_COMMITTER_NAME": "Ann Author", "GIT_COMMITTER_EMAIL": "ann@example.org",
-           "GIT_AUTHOR_DATE": "2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2026-01-02T03:04:05Z",
-           "PATH": "/usr/bin:/bin"}
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
 
 def test_english_shown_in_the_chinese_site_is_marked(built_book, tmp_path: Path):
