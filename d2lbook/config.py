@@ -262,7 +262,7 @@ _NOT_SETTINGS = {"root"}
 
 
 def _build(cls: type, data: dict[str, Any], where: str, problems: list[Problem],
-           locate: _Locator | None = None) -> dict:
+           locate: _Locator | None = None) -> dict[str, Any]:
     """Keyword arguments for a dataclass from a TOML table; unknown keys and bad types are
     recorded in ``problems`` (at their line, found by ``locate(table, key)``) and left out."""
     known = {f.name: f for f in fields(cls) if f.name not in _NOT_SETTINGS}

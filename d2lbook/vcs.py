@@ -270,13 +270,14 @@ class Repository:
         out = self._run(["merge-base", "--all", "--octopus", *unique], check=False)
         return out.stdout.split() if out.returncode == 0 else []
 
-    def ancestors(self, tips: Sequence[str], exclude: Sequence[str] = ()) -> dict[str, tuple]:
+    def ancestors(self, tips: Sequence[str], exclude: Sequence[str] = ()
+                  ) -> dict[str, tuple[str, ...]]:
         """The full (not path-limited) ancestry of ``tips`` minus that of ``exclude``:
         sha -> parents. One ``git rev-list`` process."""
         if not tips:
             return {}
         out = self._run(["rev-list", "--parents", *tips, "--not", *exclude, "--"])
-        graph: dict[str, tuple] = {}
+        graph: dict[str, tuple[str, ...]] = {}
         for line in out.stdout.splitlines():
             sha, *parents = line.split()
             graph[sha] = tuple(parents)
@@ -302,7 +303,7 @@ class Repository:
             assert proc.stdout is not None
             current = ""
             buffer = b""
-            for chunk in iter(lambda: proc.stdout.read1(65536), b""):  # type: ignore[union-attr]
+            for chunk in iter(lambda: proc.stdout.read1(65536), b""):  # type: ignore[attr-defined]  # a BufferedReader: read1 exists
                 buffer += chunk
                 *tokens, buffer = buffer.split(b"\0")
                 for token in tokens:

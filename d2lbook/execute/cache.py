@@ -99,7 +99,7 @@ class ExecutionCache:
         return path
 
     def entries(self) -> list[Entry]:
-        found = []
+        found: list[Entry] = []
         if not self.root.is_dir():
             return found
         for path in sorted(self.root.glob("*/*.json")):

@@ -21,7 +21,6 @@ POSIX and while the process runs a single thread, otherwise everything runs in-p
 from __future__ import annotations
 
 import re
-import typing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -585,7 +584,6 @@ def _compute(repo: Repository, config: BookConfig, lang: Language, paths: list[s
                 segment(text)
         if loaded is None:
             loaded = catalogs.result() if catalogs is not None else _load_catalogs(files)
-            loaded = typing.cast(dict[str, _Loaded], loaded)
         git = pending.result()
     if trust_headers:
         if any(loaded[page][1] != prescanned[page] for page in loaded):
@@ -618,7 +616,7 @@ def _compute(repo: Repository, config: BookConfig, lang: Language, paths: list[s
     child = Forked(statuses, [d for d in selected if d.page in away], {}) if away else None
     earlier = _earlier(repo, searches, dict(git.texts), segment)
     here = iter(statuses([d for d in selected if d.page not in away], earlier))
-    there = iter(child.result() if child is not None else [])  # type: ignore[call-overload]
+    there = iter(child.result() if child is not None else [])
     documents = [next(there) if d.page in away else next(here) for d in selected]
     dirty = any(w.path.startswith(layout.en_rel + "/") for w in git.worktree)
     head_info = {"sha": head.sha, "branch": head.branch, "detached": head.detached,
