@@ -109,7 +109,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     i18n = sub.add_parser("i18n", help="translation catalogs: extract, update, stats, status, "
                           "import")
     verbs = i18n.add_subparsers(dest="verb", required=True)

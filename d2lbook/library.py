@@ -370,7 +370,8 @@ def read_head(cfg: BookConfig, fw: Framework) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _with_location(lines: list[str], node: ast.stmt, where: str) -> list[str]:
+def _with_location(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+                   where: str) -> list[str]:
     """The statement's lines with "Defined in <where>" added to its docstring."""
     note = f"Defined in {where}"
     indent = " " * (node.col_offset + 4)

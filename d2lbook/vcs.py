@@ -11,11 +11,13 @@ Errors are typed: :class:`NotARepositoryError`, :class:`UnknownRevisionError`,
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from d2lbook.errors import D2lbookError, MissingToolError
 
@@ -303,7 +305,8 @@ class Repository:
             assert proc.stdout is not None
             current = ""
             buffer = b""
-            for chunk in iter(lambda: proc.stdout.read1(65536), b""):  # type: ignore[attr-defined]  # a BufferedReader: read1 exists
+            stdout = cast(io.BufferedReader, proc.stdout)  # bytes, buffered: read1 exists
+            for chunk in iter(lambda: stdout.read1(65536), b""):
                 buffer += chunk
                 *tokens, buffer = buffer.split(b"\0")
                 for token in tokens:

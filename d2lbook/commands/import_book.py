@@ -15,13 +15,14 @@ import posixpath
 import re
 import shutil
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from d2lbook.errors import D2lbookError, Problem
 from d2lbook.importer.config_ini import OldConfig, check_config, pyproject, read_config
 from d2lbook.importer.containment import climbs_out, decode_page, link_problem, outside, walk_files
-from d2lbook.importer.page import PageContext, convert_page
+from d2lbook.importer.page import Converted, PageContext, convert_page
 from d2lbook.importer.report import Located, Report
 
 # What a book's repository never holds: build outputs, environments, compiled catalogs, caches.
@@ -148,7 +149,7 @@ def import_book(src: Path | str, dest: Path | str, force: bool = False) -> Impor
                       exists=lambda rel: not climbs_out(rel) and (src / rel).is_file())
 
     problems: list[Problem] = []
-    converted = {}
+    converted: dict[str, Converted] = {}
     for name in pages:
         where = f"{name}.md"
         problem = link_problem(src, src / where, where, 0, "page")
@@ -217,7 +218,7 @@ PDFLATEX_EXTRA = frozenset("‐‑‒–—―‘’‚“”„†‡•…‰�
 CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 
-def pdf_needs(texts) -> tuple[bool, bool]:
+def pdf_needs(texts: Iterable[str]) -> tuple[bool, bool]:
     """(xelatex, cjk): whether the pages hold characters pdflatex cannot typeset (Greek μ,
     ≈, ∈, CJK names...), and whether some are CJK (they need a CJK font)."""
     xelatex = cjk = False
@@ -241,7 +242,7 @@ def _write(path: Path, text: str, result: ImportResult) -> None:
     result.written.append(path)
 
 
-def _bib_files(src: Path, cfg: OldConfig, converted: dict,
+def _bib_files(src: Path, cfg: OldConfig, converted: dict[str, Converted],
                problems: list[Problem]) -> list[tuple[Path, str, int]]:
     """(path, referring file, line) of every bibliography the book names, in a stable order;
     one outside the book's folder is a problem instead."""
@@ -278,7 +279,7 @@ def _bib_files(src: Path, cfg: OldConfig, converted: dict,
 BIB_KEY = re.compile(r"@\w+\s*[{(]\s*([^,\s]+)\s*,")
 
 
-def _book_checks(cfg: OldConfig, converted: dict, bibs: list[tuple[Path, str, int]],
+def _book_checks(cfg: OldConfig, converted: dict[str, Converted], bibs: list[tuple[Path, str, int]],
                  report: Report, problems: list[Problem]) -> str | None:
     """Book-wide warnings (labels, references, citations, tocs); returns the bibliographies
     merged (None when the book has none)."""
@@ -339,7 +340,7 @@ def _book_checks(cfg: OldConfig, converted: dict, bibs: list[tuple[Path, str, in
     return "\n".join(texts) if texts else None
 
 
-def _numbered_pages(converted: dict) -> set[str]:
+def _numbered_pages(converted: dict[str, Converted]) -> set[str]:
     """Pages that a ``:numbered:`` toctree reaches (directly or through their children)."""
     children = {name: [p for _, pages in page.facts.toctrees for p in pages]
                 for name, page in converted.items()}
@@ -364,9 +365,9 @@ Copy = tuple[Path, Path, str]
 """(file read inside SRC, file written inside DEST, what the report lists as copied)."""
 
 
-def _plan_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, converted: dict,
-                    bibs: list[tuple[Path, str, int]], result: ImportResult,
-                    problems: list[Problem]) -> list[Copy]:
+def _plan_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig,
+                    converted: dict[str, Converted], bibs: list[tuple[Path, str, int]],
+                    result: ImportResult, problems: list[Problem]) -> list[Copy]:
     """The files to copy: resources, the library folders and the images the pages use. A
     symbolic link leading out of SRC is a problem (and is not copied); the destination, when
     it lies inside SRC, is never copied into itself."""

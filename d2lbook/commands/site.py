@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from d2lbook.commands.build import FORMATS, BuildResult, as_up_to_date, build_editions
 from d2lbook.commands.live import STATE_PATH, LiveState, with_script
@@ -242,7 +242,7 @@ class Preview:
         handler = functools.partial(Quiet, directory=str(root))
         self.server = http.server.ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True
-        self.host, self.port = self.server.server_address[:2]
+        self.host, self.port = cast(tuple[str, int], self.server.server_address[:2])
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

@@ -20,6 +20,7 @@ from d2lbook.errors import SchedulingError
 from d2lbook.execute.environment import KERNEL_CONFIG, fingerprint, kernel_packages
 from d2lbook.execute.protocol import Capacity, Result, Task
 from d2lbook.execute.scratch import page_files
+from d2lbook.jsondata import JSONDict
 
 SHIP_LIMIT = 64 * 2**20
 """Bytes of files one task may ship; a page reading more declares its ``data`` files."""
@@ -87,6 +88,7 @@ class DaskBackend:
             finished = as_completed(list(self._futures))
         for future in finished:
             task = self._futures.pop(future)
+            data: JSONDict
             try:
                 data = future.result()
             except KilledWorker as err:

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeAlias
 
 
 def run_notebook(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
@@ -153,7 +153,11 @@ LIST_PATHS = ("\nimport json as _j, sys as _s, os as _o;"
 listing may have changed (``sys.path`` and the environment's ``pyvenv.cfg``)."""
 
 
-def kernel_packages(kernel: str, known: dict[str, Any] | None = None) -> list[str]:
+_Listing: TypeAlias = tuple[list[str], list[int], list[str]]
+"""A kernel's package listing as a worker keeps it: (``sys.path``, their times, packages)."""
+
+
+def kernel_packages(kernel: str, known: dict[str, _Listing] | None = None) -> list[str]:
     """This machine's view of a kernel's environment, listed as ``execute.environment`` lists
     it on the client: the kernel's Python version and every installed ``name==version``.
     ``known``: listings kept by a long-lived worker, used again while the folders they came
@@ -175,6 +179,7 @@ def kernel_packages(kernel: str, known: dict[str, Any] | None = None) -> list[st
     out = subprocess.run([python, "-c", LIST_PACKAGES + LIST_PATHS], capture_output=True,
                          text=True, check=True, env=kernel_environment(spec_env))
     first, second = out.stdout.splitlines()[:2]
+    packages: list[str]
     packages, paths = json.loads(first), json.loads(second)
     times = _times(paths)
     if known is not None and max(times, default=0) < time.time_ns() - 1_000_000_000:
@@ -236,7 +241,7 @@ def run_shipped(payload: dict[str, Any]) -> dict[str, Any]:
     """
     where = "worker"
     threads = str(os.cpu_count() or 1)
-    known: dict[str, Any] = {}
+    known: dict[str, _Listing] = {}
     try:
         from distributed import get_worker
 

@@ -7,9 +7,10 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from d2lbook.files import atomic_path, prune, write_if_changed
+from d2lbook.jsondata import Notebook
 from d2lbook.notebook import dumps
 
 READER_ASSETS = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".csv", ".txt", ".json"}
@@ -23,7 +24,7 @@ class Bundle:
     warnings: list[str] = field(default_factory=list)
 
 
-def reader_notebook(nb: dict[str, Any], docname: str, resolver: Any) -> tuple[dict, list[str]]:
+def reader_notebook(nb: Notebook, docname: str, resolver: Any) -> tuple[Notebook, list[str]]:
     """A copy of an executed notebook whose markdown is plain Jupyter markdown."""
     from d2lbook.render.reader_markdown import to_reader_markdown
 
@@ -86,7 +87,7 @@ def write_bundle(folder: Path, zip_path: Path, top: str, notebooks: dict[str, di
         write_if_changed(folder / rel, (assets_root / rel).read_bytes())
         keep.add(rel)
     for sub in sorted({Path(name).parent for name in docnames}) if library else ():
-        for rel, text in library.items():
+        for rel, text in cast(dict[str, str], library).items():  # set: the loop runs
             write_if_changed(folder / sub / rel, text)
             keep.add(sub / rel)
     prune(folder, keep, {".ipynb", ".py"} | READER_ASSETS)

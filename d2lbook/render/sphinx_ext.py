@@ -13,7 +13,12 @@ import logging
 import shutil
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+from d2lbook.jsondata import JSONDict
+
+if TYPE_CHECKING:
+    from docutils import nodes
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -70,7 +75,7 @@ def _book(root: str) -> tuple[Any, dict[str, frozenset[str]]]:
 
 
 def _root(app: Any) -> str:
-    root = app.config.html_context.get("d2lbook_root")
+    root: str | None = app.config.html_context.get("d2lbook_root")
     if root:
         return root
     from d2lbook.config import find_root
@@ -78,23 +83,24 @@ def _root(app: Any) -> str:
     return str(find_root(Path(app.srcdir)))
 
 
-def _metadata(app: Any, pagename: str) -> dict:
+def _metadata(app: Any, pagename: str) -> JSONDict:
     """The page's notebook metadata (front matter, and what the build added under
     ``d2lbook``)."""
     path = Path(app.srcdir) / f"{pagename}.ipynb"
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        return cast(JSONDict, json.loads(path.read_text(encoding="utf-8")).get("metadata", {}))
     except (OSError, ValueError):
         return {}
 
 
-def _topic(meta: dict) -> str:
+def _topic(meta: JSONDict) -> str:
     """The page's discussion topic: front matter ``discussion``."""
     topic = meta.get("discussion", "")
     return str(topic) if topic not in (None, "") else ""
 
 
-def _notice(meta: dict, links: Any, ui: dict[str, str], pagename: str) -> dict | None:
+def _notice(meta: JSONDict, links: Any, ui: dict[str, str], pagename: str
+            ) -> dict[str, str] | None:
     """For a translated page that still shows English paragraphs: the notice's text and links
     (the same page in English, the edition's translation-status page)."""
     from d2lbook.i18n.status import Status
@@ -111,7 +117,7 @@ def _notice(meta: dict, links: Any, ui: dict[str, str], pagename: str) -> dict |
             "english_text": ui["read_english"], "status": status, "status_text": ui["status"]}
 
 
-def _page_context(app: Any, pagename: str, templatename: str, context: dict,
+def _page_context(app: Any, pagename: str, templatename: str, context: JSONDict,
                   doctree: Any) -> None:
     # Sphinx writes <html lang="zh_CN">; browsers and search engines expect a BCP 47 tag.
     context["lang_attr"] = app.config.d2lbook_html_lang
@@ -231,7 +237,7 @@ def _framework_tabs(app: Any, doctree: Any, docname: str = "") -> None:
         if not isinstance(node, nodes.container) or node.get("nb_element") != "cell_code":
             return ""
         meta = node.get("cell_metadata") or {}
-        return (meta.get("d2lbook") or {}).get("framework", "")
+        return cast(str, (meta.get("d2lbook") or {}).get("framework", ""))
 
     parents = {cell.parent for cell in doctree.findall(nodes.container) if framework(cell)}
     for parent in parents:
@@ -283,7 +289,8 @@ def _missing_images_transform() -> type:
                 uri = node.get("uri", "")
                 if "://" in uri or uri.startswith("data:"):
                     continue
-                paths = [p for k, p in node.get("candidates", {}).items() if k != "?"]
+                candidates: dict[str, str] = node.get("candidates", {})
+                paths = [p for k, p in candidates.items() if k != "?"]
                 if paths and all(p in self.env.images for p in paths):
                     continue
                 node.replace_self(nodes.inline("", f"[missing image: {uri}]",
@@ -329,12 +336,14 @@ SLIDE_ONLY_ROLES = ("slide-only", "slide-only-more")
 
 
 def _slide_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
-                options: Any = None, content: Any = None) -> tuple[list, list]:
+                options: Any = None, content: Any = None
+                ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
     """A slide mark shows its text as the surrounding prose (MyST markup inside is parsed);
     a slide-only mark shows nothing."""
     if name in SLIDE_ONLY_ROLES:
         return [], []
-    return inliner.parse(text, lineno, inliner, inliner.parent)
+    return cast(tuple[list[nodes.Node], list[nodes.system_message]],
+                inliner.parse(text, lineno, inliner, inliner.parent))
 
 
 def setup(app: Any) -> dict[str, Any]:
