@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from d2lbook.config import BookConfig, Language
+from d2lbook.config import BookConfig, Framework, Language
 from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
 from d2lbook.execute.backends import BackendOptions, make_backend
@@ -27,10 +27,14 @@ from d2lbook.frameworks import (
     per_framework,
 )
 from d2lbook.i18n.comments import with_code_from
+from d2lbook.jsondata import Notebook
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
 from d2lbook.notebook import page_notebook
 from d2lbook.source import PageKey, code_cell_lines
+
+if TYPE_CHECKING:
+    from d2lbook.render.sphinx_run import SphinxRun
 
 FORMATS = ("html", "pdf", "notebooks", "slides")
 
@@ -142,7 +146,7 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
     t0 = time.perf_counter()
     library = _library(cfg)
     all_jobs: list[Job] = []
-    pages_nb: dict[tuple[str, str], dict] = {}
+    pages_nb: dict[tuple[str, str], Notebook] = {}
     for e in editions:
         for page in e.pages:
             # Code is never translated: a failing cell is reported in the English page, unless
@@ -181,7 +185,7 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
                                 dataclasses.replace(ex, jobs=jobs), layout.cache, progress,
                                 lambda: make_backend(options), ex.fail_fast,
                                 layout.environments_memo)
-    executed: dict[str, dict[str, dict[str, dict]]] = {}
+    executed: dict[str, dict[str, dict[str, Notebook]]] = {}
     for outcome in summary.outcomes:
         code, name, key = outcome.page
         executed.setdefault(code, {}).setdefault(name, {})[key] = \
@@ -248,7 +252,7 @@ def _check_kernels(cfg: BookConfig, kernels: set[str]) -> None:
                                "(.venvs/<framework>) and registers its kernel")
 
 
-def _misnamed_tags(cfg: BookConfig, source: Path, text: str, nb: dict) -> list[Problem]:
+def _misnamed_tags(cfg: BookConfig, source: Path, text: str, nb: Notebook) -> list[Problem]:
     lines = code_cell_lines(text)
     keys = ", ".join(fw.key for fw in cfg.frameworks)
     where = source.relative_to(cfg.root) if source.is_relative_to(cfg.root) else source
@@ -259,7 +263,7 @@ def _misnamed_tags(cfg: BookConfig, source: Path, text: str, nb: dict) -> list[P
             for index, tag, key in misnamed_tags(nb, cfg.frameworks)]
 
 
-def _lines(text: str, run_nb: dict, page_nb: dict) -> list[int]:
+def _lines(text: str, run_nb: Notebook, page_nb: Notebook) -> list[int]:
     """Source line of each code cell of a framework's notebook."""
     lines = code_cell_lines(text)
     ids = [c["id"] for c in page_nb["cells"] if c["cell_type"] == "code"]
@@ -267,8 +271,8 @@ def _lines(text: str, run_nb: dict, page_nb: dict) -> list[int]:
     return [where.get(c["id"], 0) for c in run_nb["cells"] if c["cell_type"] == "code"]
 
 
-def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
-            fw_notebooks: dict[str, dict[str, dict]], library: dict[str, str],
+def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, Notebook],
+            fw_notebooks: dict[str, dict[str, Notebook]], library: dict[str, str],
             formats: tuple[str, ...], jobs: int, result: EditionResult, only: str = "") -> None:
     """``notebooks``: the website's (every framework, as tabs); ``fw_notebooks``: page ->
     framework key -> the page for that framework alone (PDF, reader notebooks); ``only``: the
@@ -325,6 +329,7 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
 
             t0 = time.perf_counter()
             stamps.forget(bundle_step)
+            assert run is not None  # remembered (bundle stale) or made just above
             resolver = SphinxResolver(run.env, run.config)
             docnames = [p.name for p in edition.pages if p.name not in edition.generated]
             bundle_warnings = []
@@ -393,7 +398,8 @@ def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict],
         result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
 
 
-def _reader_setup(cfg: BookConfig, lang: Language, fw: Any) -> tuple[Callable, dict[str, str]]:
+def _reader_setup(cfg: BookConfig, lang: Language, fw: Framework
+                  ) -> tuple[Callable[[Notebook], Notebook | None], dict[str, str]]:
     """The set-up cell of ``fw``'s downloaded notebooks (for a notebook with code) and the
     files at the top of its zip (README, requirements)."""
     from d2lbook.render.bundle import zip_extras
@@ -403,7 +409,7 @@ def _reader_setup(cfg: BookConfig, lang: Language, fw: Any) -> tuple[Callable, d
     site = cfg.urls.site.rstrip("/")
     wheel = f"{site}/{WHEEL_FOLDER}/{wheel_filename(cfg)}" if site and fw.library else ""
 
-    def setup(nb: dict) -> dict | None:
+    def setup(nb: Notebook) -> Notebook | None:
         library = fw.library if imports_library(nb, fw) else ""
         if not code_cells(nb) or not (kernel_requirements(fw.requirements) or library):
             return None  # nothing it could install
@@ -412,13 +418,14 @@ def _reader_setup(cfg: BookConfig, lang: Language, fw: Any) -> tuple[Callable, d
     return setup, zip_extras(lang.code, lang.title, fw.name, fw.package, fw.requirements)
 
 
-_HTML_RUNS: dict[tuple[str, str], Any] = {}
+_HTML_RUNS: dict[tuple[str, str], SphinxRun] = {}
 """(HTML folder, inputs digest) -> the Sphinx run that made it, in this process: the notebook
 bundle resolves its references with that run's environment, so ``serve``, which shows the
 HTML first and bundles the notebooks after, does not start Sphinx twice."""
 
 
-def _complete_prose_tabs(cfg: BookConfig, lang: Language, notebooks: dict[str, dict]) -> None:
+def _complete_prose_tabs(cfg: BookConfig, lang: Language, notebooks: dict[str, Notebook]
+                         ) -> None:
     """The website's prose tab sets get a tab for every framework: a note only for PyTorch
     must not stay on screen while the reader follows MXNet (``frameworks.website_view``)."""
     from d2lbook.frameworks import website_view
@@ -429,12 +436,13 @@ def _complete_prose_tabs(cfg: BookConfig, lang: Language, notebooks: dict[str, d
         website_view(nb, cfg.frameworks, lambda fw: nothing.format(name=fw.name))
 
 
-def _one_framework(fw_notebooks: dict[str, dict[str, dict]], key: str) -> dict[str, dict]:
+def _one_framework(fw_notebooks: dict[str, dict[str, Notebook]], key: str
+                   ) -> dict[str, Notebook]:
     """Page -> its notebook for the framework ``key`` alone."""
     return {name: by_fw[key] for name, by_fw in fw_notebooks.items()}
 
 
-def _mark_progress(notebooks: dict[str, dict], edition: Edition) -> dict[str, dict]:
+def _mark_progress(notebooks: dict[str, Notebook], edition: Edition) -> dict[str, Notebook]:
     """Each page's translation counts in its metadata (read by the translation notice)."""
     for name, counts in edition.status_counts.items():
         if name in notebooks:
@@ -442,7 +450,7 @@ def _mark_progress(notebooks: dict[str, dict], edition: Edition) -> dict[str, di
     return notebooks
 
 
-def _mark_slides(notebooks: dict[str, dict]) -> None:
+def _mark_slides(notebooks: dict[str, Notebook]) -> None:
     """Pages with slide marks say so in their metadata (the page links to its deck)."""
     from d2lbook.render.slides import has_slides
 
@@ -451,7 +459,7 @@ def _mark_slides(notebooks: dict[str, dict]) -> None:
             nb["metadata"].setdefault("d2lbook", {})["slides"] = True
 
 
-def _slides(cfg: BookConfig, lang: Language, fw_notebooks: dict[str, dict[str, dict]]
+def _slides(cfg: BookConfig, lang: Language, fw_notebooks: dict[str, dict[str, Notebook]]
             ) -> list[Path]:
     """One deck per page with slide marks and framework; decks of pages that lost their marks
     are removed."""
@@ -483,7 +491,8 @@ def _reveal_prefix(reveal: str, page: str, framework: str) -> str:
     return "../" * (2 + bool(framework) + page.count("/")) + reveal
 
 
-def _for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict]) -> dict:
+def _for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, Notebook]
+                ) -> dict[str, Notebook]:
     """Outputs limited for the page, cells mapped to their lines in the edition's page."""
     from d2lbook.render.outputs import sphinx_notebooks
 
@@ -492,7 +501,7 @@ def _for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict]) -
 
 
 def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctrees: Path,
-            builder: str, jobs: int, framework: str = ""):
+            builder: str, jobs: int, framework: str = "") -> SphinxRun:
     """Run Sphinx; its warnings are kept per page (reported until fixed) and name the source
     pages."""
     from d2lbook.render.sphinx_run import run_sphinx

@@ -9,11 +9,19 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, cast
 
 from d2lbook.config import BookConfig, Language, load_config
 from d2lbook.errors import ConfigError, I18nError, Problem, SourceError
 from d2lbook.i18n.fork.report import ForkImport, PageImport
 from d2lbook.layout import BookLayout
+
+if TYPE_CHECKING:
+    from d2lbook.i18n.catalog import Catalog
+    from d2lbook.i18n.fork.align import Alignment, Score, ScoreKey
+    from d2lbook.i18n.fork.match import PageMatch
+    from d2lbook.i18n.fork.structure import PageStructure
+    from d2lbook.i18n.fork.versions import EnglishHistory, Version
 
 __all__ = ["import_fork", "fork_pages", "DEFAULT_RATIO"]
 
@@ -87,8 +95,11 @@ def _language(root: Path | str | None, code: str, fork: dict[str, str]
         return cfg, cfg.language(code), False
     settings = dict(DEFAULTS.get(code, {"locale": code}))
     fonts = settings.pop("cjk_fonts", None)
+    # DEFAULTS holds Language's own settings, with their types, for the languages it knows;
+    # mypy cannot match a ** dict to particular keywords
     lang = Language(code=code, title=_title(fork, cfg), **settings,  # type: ignore[arg-type]
-                    **({"cjk_fonts": tuple(fonts)} if fonts else {}))
+                    **({"cjk_fonts": tuple(cast(list[str], fonts))}  # type: ignore[arg-type]
+                       if fonts else {}))
     return cfg, lang, True
 
 
@@ -176,9 +187,9 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
     matched, _unmatched = match_pages(fork_features, history, by_identity)
     progress(f"matched {len(matched)} fork pages to English pages")
     groups = {page: candidates(m, history) for page, m in matched.items()}
-    structures: dict[str, object] = {}
+    structures: dict[str, PageStructure] = {}
 
-    def structure(text: str):
+    def structure(text: str) -> PageStructure:
         if text not in structures:
             structures[text] = read_structure(text)
         return structures[text]
@@ -192,11 +203,11 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
             if r is not None:
                 ratios.append(r)
     ratio = statistics.median(ratios) if ratios else DEFAULT_RATIO.get(lang.code, 1.0)
-    alignments: dict[str, dict[str, object]] = {}
+    alignments: dict[str, dict[str, Alignment]] = {}
     for number, (page, versions) in enumerate(sorted(options.items()), start=1):
         progress(f"[{number}/{len(options)}] aligning {prefix}{page}.md with "
                  f"{len(versions)} English version(s)")
-        memo: dict = {}
+        memo: dict[ScoreKey, Score] = {}
         fork_struct = structure(fork[page])
         alignments[page] = {v.blob: align_pages(structure(history.texts[v.blob]), fork_struct,
                                                 ratio, memo) for v in versions}
@@ -274,7 +285,8 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
                       if n not in done]
 
 
-def _options(matched: dict, groups: dict, history) -> dict[str, list]:
+def _options(matched: dict[str, PageMatch], groups: dict[str, list[Version]],
+             history: EnglishHistory) -> dict[str, list[Version]]:
     """Per fork page, the English versions worth aligning: those live at a commit that is
     structurally about as likely a fork point as the best (``match.window``) and that fit
     the page about as well as its best version, then the structurally equal versions nearest
@@ -283,7 +295,7 @@ def _options(matched: dict, groups: dict, history) -> dict[str, list]:
 
     point = fork_point(list(matched.values()), history)
     likely = window(list(matched.values()), history)
-    options: dict[str, list] = {}
+    options: dict[str, list[Version]] = {}
     for page, match in matched.items():
         best = max(match.scores.values(), default=0.0)
         pool = []
@@ -299,7 +311,7 @@ def _options(matched: dict, groups: dict, history) -> dict[str, list]:
     return options
 
 
-def _nearness(version, point: int | None, history) -> tuple[int, int]:
+def _nearness(version: Version, point: int | None, history: EnglishHistory) -> tuple[int, int]:
     """How far the version's live span is from the structural fork point (then its age)."""
     if point is None:
         return (0, version.order)
@@ -309,14 +321,16 @@ def _nearness(version, point: int | None, history) -> tuple[int, int]:
     return (min(abs(version.order - point), abs(end - 1 - point)), version.order)
 
 
-def _fit(aligned) -> float:
+def _fit(aligned: Alignment) -> float:
     """How well a fork page fits an English version: what its sure pairs score, doubtful
     ones counting little (a block the version has and the fork lacks can always be paired
     with something weakly; only sure pairs tell versions apart)."""
     return sum(p.score if p.confident else 0.25 * p.score for p in aligned.pairs)
 
 
-def _fork_point(matched: dict, options: dict, alignments: dict, history) -> int | None:
+def _fork_point(matched: dict[str, PageMatch], options: dict[str, list[Version]],
+                alignments: dict[str, dict[str, Alignment]], history: EnglishHistory
+                ) -> int | None:
     """The commit at which the fork's text fits the English best: among the structurally
     likely commits, the one maximizing the sum over pages of the alignment score of the
     version live there (a page with none of its aligned versions live there counts its
@@ -336,7 +350,7 @@ def _fork_point(matched: dict, options: dict, alignments: dict, history) -> int 
     return best
 
 
-def _unchanged(catalog, existing, path: Path) -> bool:
+def _unchanged(catalog: Catalog, existing: Catalog | None, path: Path) -> bool:
     """True when ``path`` already holds ``catalog`` but for its header dates (importing the
     same fork again rewrites nothing)."""
     from dataclasses import replace
@@ -420,20 +434,20 @@ def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork
     return report
 
 
-def _map_external(history, english: dict[str, str]) -> dict[str, str]:
+def _map_external(history: EnglishHistory, english: dict[str, str]) -> dict[str, str]:
     """identity in another repository's history -> the English page today, by structure of
     the identity's latest version (and the same path)."""
     from d2lbook.i18n.fork.structure import features_of, similarity
 
-    latest: dict[str, object] = {}
+    latest: dict[str, Version] = {}
     for version in history.versions:
         latest[history.identity(version.path)] = version
     now = {name: features_of(text) for name, text in english.items()}
     proposals = []
     for identity, version in latest.items():
-        feats = history.features[version.blob]  # type: ignore[attr-defined]
+        feats = history.features[version.blob]
         for name, features in now.items():
-            same = f"{name}.md" == version.path  # type: ignore[attr-defined]
+            same = f"{name}.md" == version.path
             s = similarity(feats, features) + (0.2 if same else 0.0)
             if s >= 0.3:
                 proposals.append((s, identity, name))
