@@ -31,10 +31,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from d2lbook.config import BookConfig, Framework
 from d2lbook.errors import SourceError
+from d2lbook.jsondata import Cell, Notebook
 from d2lbook.source import (
     ROOT_PAGE,
     Page,
@@ -160,13 +160,13 @@ class Library:
     """``file:line: message`` for saved code that could not be placed as written."""
 
 
-def _cell_source(cell: dict[str, Any]) -> str:
+def _cell_source(cell: Cell) -> str:
     src = cell.get("source", "")
     return src if isinstance(src, str) else "".join(src)
 
 
 def saved_code(page: Page, fw: Framework, frameworks: tuple[Framework, ...],
-               nb: dict[str, Any] | None = None,
+               nb: Notebook | None = None,
                warnings: list[str] | None = None) -> list[Saved]:
     """The saved code of one page for one framework, in order (``nb``: the page as a
     notebook, when the caller has it already; ``warnings`` collects ``file:line: message``

@@ -8,11 +8,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from d2lbook.commands.build import FORMATS, BuildResult, as_up_to_date, build_editions
 from d2lbook.commands.live import STATE_PATH, LiveState, with_script
 from d2lbook.config import BookConfig, Language, load_config
+from d2lbook.execute.jobs import ExecutionEvent
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
 from d2lbook.render.site import Site, assemble_site
@@ -26,7 +27,7 @@ class SiteBuild:
 
 @locked
 def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
-               progress: Callable[[Any], None] = lambda e: None,
+               progress: Callable[[ExecutionEvent], None] = lambda e: None,
                langs: tuple[Language, ...] | None = None) -> SiteBuild:
     """Build the editions (default: all) in ``formats`` and assemble ``_build/site/`` from
     the outputs (editions not rebuilt are taken as they were last built); at once when nothing
@@ -211,7 +212,7 @@ class Preview:
         import urllib.parse
 
         class Quiet(http.server.SimpleHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
@@ -263,7 +264,7 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
           formats: tuple[str, ...] = ("html", "notebooks"), jobs: int | None = None,
           interval: float = 0.25, report: Callable[[ServeEvent], None] = lambda e: None,
           stop: threading.Event | None = None,
-          rebuild: Callable[[BookConfig], Any] | None = None, build_first: bool = True) -> int:
+          rebuild: Callable[[BookConfig], object] | None = None, build_first: bool = True) -> int:
     """Build the site, serve it, and rebuild whenever a watched file changes, until ``stop``
     is set (or Ctrl-C). A failed rebuild (or first build, when a site was built before) is
     reported, and the last good site stays served with the error over its pages.
@@ -280,7 +281,7 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
     live = LiveState()
     said: set[str] = set()  # warnings and broken links already reported: said once
 
-    def show(result: Any, reload: bool = True) -> None:
+    def show(result: object, reload: bool = True) -> None:
         editions = result.build.editions if isinstance(result, SiteBuild) else []
         live.served(editions, reload)
         for e in editions:

@@ -13,16 +13,17 @@ import os
 import pickle
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar, cast
+from typing import Generic, TypeVar, TypeVarTuple, cast
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 class Forked(Generic[T]):
     """``fn(*args)`` computed in a forked child and sent back pickled through a pipe; computed
     in this process instead where forking is not possible or not safe."""
 
-    def __init__(self, fn: Callable[..., T], *args: object):
+    def __init__(self, fn: Callable[[*Ts], T], *args: *Ts):
         self.fn, self.args = fn, args
         self.pid: int | None = None
         if hasattr(os, "fork") and threading.active_count() == 1:

@@ -13,7 +13,8 @@ import ast
 import importlib.util
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -49,7 +50,7 @@ def _missing(names: set[str], own: set[str]) -> list[str]:
     return missing
 
 
-def _own_modules(own: set[str]) -> dict[str, Any]:
+def _own_modules(own: set[str]) -> dict[str, ModuleType]:
     return {m: mod for m, mod in sys.modules.items() if m.split(".")[0] in own}
 
 

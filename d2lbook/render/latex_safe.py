@@ -11,7 +11,7 @@ their link; the website keeps its links.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -36,7 +36,7 @@ class UnlinkMovingArguments(SphinxPostTransform):
     # After Sphinx resolves cross-references and sphinxcontrib-bibtex its citations.
     default_priority = 900
 
-    def run(self, **kwargs: Any) -> None:
+    def run(self, **kwargs: object) -> None:
         for holder in list(self.document.findall(lambda n: isinstance(n, _MOVING))):
             for ref in list(holder.findall(nodes.reference)):
                 ref.replace_self(nodes.inline("", "", *ref.children))

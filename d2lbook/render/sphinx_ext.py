@@ -342,7 +342,7 @@ def _slide_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
     a slide-only mark shows nothing."""
     if name in SLIDE_ONLY_ROLES:
         return [], []
-    return cast(tuple[list[nodes.Node], list[nodes.system_message]],
+    return cast("tuple[list[nodes.Node], list[nodes.system_message]]",
                 inliner.parse(text, lineno, inliner, inliner.parent))
 
 
