@@ -64,7 +64,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         try:
             rows = coverage(cfg, lang)
         except I18nError as err:
-            rows = err.rows  # type: ignore[attr-defined]
+            rows = err.rows  # type: ignore[attr-defined]  # set by commands.i18n.coverage
             failed.append(err)
         for page, s in rows:
             total = s if total is None else total + s

@@ -259,7 +259,7 @@ def complete_tabs(markdown: str, frameworks: tuple[Framework, ...],
         if all(fw.key in have for fw in frameworks if fw.key):
             out += lines[first:last + 1]
             continue
-        fence = _TABITEM.match(items[0].lines[0])["fence"]  # type: ignore[index]
+        fence = _TABITEM.match(items[0].lines[0])["fence"]  # type: ignore[index]  # a tab item
         out.append(lines[first])
         for fw in frameworks:
             if fw.key in have:

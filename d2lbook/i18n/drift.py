@@ -211,7 +211,7 @@ def _aliases(graph: _Graph, path: str, keep: Callable[[int], bool]) -> list[str]
         for pos, _, _, fc in graph.by_path.get(aliases[k], ()):
             if (fc.status == "R" and fc.new_path == aliases[k] and fc.old_path not in aliases
                     and keep(pos)):
-                aliases.append(fc.old_path)  # type: ignore[arg-type]
+                aliases.append(fc.old_path)  # type: ignore[arg-type]  # a rename has one
         k += 1
     return aliases
 

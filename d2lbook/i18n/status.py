@@ -511,7 +511,7 @@ class _Tracer:
                     origins[j1 + k] = first.origins[i1 + k] if k < i2 - i1 else None
         for j in touched:
             if 0 <= j < n and labels[j] is not None:
-                labels[j] = _union(labels[j], added)  # type: ignore[arg-type]
+                labels[j] = _union(labels[j], added)  # type: ignore[arg-type]  # not None: above
         return _Lines(lines, [lab or _NO_COMMITS for lab in labels], origins,
                       _removed(first, lines, all_ops[0], added))
 

@@ -82,7 +82,7 @@ def _load_jieba_dictionary_once() -> None:
             load(path)
             loaded.add(path)
 
-    once.d2lbook_once = True  # type: ignore[attr-defined]
+    once.d2lbook_once = True  # type: ignore[attr-defined]  # marks the wrapper as ours
     zh.jieba_load_userdict = once  # type: ignore[attr-defined]  # Sphinx imports it, unexported
 
 
