@@ -23,11 +23,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from d2lbook.jsondata import JSONDict
 
 from .segment import Segment, normalize, segment
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
 
 __all__ = [
     "STATUSES",
@@ -712,14 +715,14 @@ def _group(items: list[_Item]) -> list[SectionStatus]:
     return list(sections.values())
 
 
-def catalog_status(text: str, catalog: object | None) -> DocumentStatus:
+def catalog_status(text: str, catalog: Catalog | None) -> DocumentStatus:
     """The statuses of a page from its catalog alone (no history): current, outdated (only a
     fuzzy translation) or untranslated, message by message."""
     translations = translations_from_catalog(catalog) if catalog is not None else {}
     return document_status(DocumentStatus("", None), segment(text), translations)
 
 
-def translations_from_catalog(catalog: object) -> dict[str, Translation]:
+def translations_from_catalog(catalog: Catalog) -> dict[str, Translation]:
     """Normalized msgid -> :class:`Translation` for every live, non-empty entry of a
     :class:`~d2lbook.i18n.catalog.Catalog` (fuzzy ones included, flagged)."""
     found: dict[str, Translation] = {}
