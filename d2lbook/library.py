@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from d2lbook import myst
 from d2lbook.config import BookConfig, Framework
 from d2lbook.errors import SourceError
 from d2lbook.source import (
@@ -61,7 +62,6 @@ INIT = '''"""The library of the book's pages, one module per framework: {modules
 Use it as the pages do, for example ``from {pkg} import {first} as {pkg}``.
 """
 '''
-_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,}|:{3,})\s*(?:\{([\w:-]+)\})?")
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
 
 
@@ -96,15 +96,13 @@ def section_numbers(src: Path) -> dict[str, str]:
         i = 0
         while i < len(lines):
             line = lines[i]
-            fence = _OPEN.match(line)
+            fence = myst.open_fence(line)
             if fence:
-                block = []
-                i += 1
-                while i < len(lines) and lines[i].strip() != fence.group(1):
-                    block.append(lines[i])
-                    i += 1
-                i += 1
-                if fence.group(2) != "toctree":
+                end = myst.close_index(lines, fence, i + 1)
+                block = lines[i + 1:end]
+                i = end + 1
+                directive = fence.directive
+                if directive is None or directive[0] != "toctree":
                     continue  # headings inside code or directives are not sections
                 numbered = prefix is not None or any(b.strip().startswith(":numbered:")
                                                      for b in block)
