@@ -21,7 +21,7 @@ FENCE_MARKER = r"`{3,}|~{3,}|:{3,}"
 FENCE = re.compile(rf"^(?P<indent> *)(?P<marker>{FENCE_MARKER})(?P<info>.*)$")
 DIRECTIVE = re.compile(r"^\{(?P<name>[^}\s]+)\}[ \t]*(?P<arg>.*?)[ \t]*$")
 """A fence's info string that makes it a directive: ``{name} argument``."""
-OPTION = re.compile(r"^[ \t]*:(?P<key>\w[\w.-]*):(?:[ \t]+(?P<value>.*?))?[ \t]*$")
+OPTION = re.compile(r"^[ \t]*:(?P<key>\w[\w.-]*):(?:[ \t]+(?P<value>.*?))?[ \t\r]*$")
 """A directive's option line, ``:key: value``, at the start of its body."""
 IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<path>[^)\s>]+)")
 """A Markdown image, ``![text](path)`` (the path without its title)."""
