@@ -36,6 +36,7 @@ from typing import Any
 from d2lbook import myst
 from d2lbook.config import BookConfig, Framework
 from d2lbook.errors import SourceError
+from d2lbook.layout import page_file
 from d2lbook.source import (
     ROOT_PAGE,
     Page,
@@ -77,7 +78,7 @@ def section_numbers(src: Path) -> dict[str, str]:
     numbers: dict[str, str] = {}
 
     def text(name: str) -> str:
-        path = src / f"{name}.md"
+        path = page_file(src, name)
         return path.read_text(encoding="utf-8") if path.is_file() else ""
 
     def resolve(base: str, entry: str) -> str:
