@@ -84,13 +84,19 @@ def static_server(folder: Path, port: int = 0) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def fetch(url: str, timeout: float = 5) -> str:
-    """The text at ``url``; empty when it cannot be read (not served yet, an error status)."""
+def fetch_bytes(url: str, timeout: float = 5) -> bytes:
+    """The bytes at ``url``; empty when they cannot be read (not served yet, an error
+    status)."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.read().decode()
+            return response.read()
     except OSError:
-        return ""
+        return b""
+
+
+def fetch(url: str, timeout: float = 5) -> str:
+    """The text at ``url``; empty when it cannot be read."""
+    return fetch_bytes(url, timeout).decode()
 
 
 def wait(condition: Callable[[], object], what: str, limit: float = 300) -> None:
