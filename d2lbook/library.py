@@ -43,7 +43,7 @@ from d2lbook.source import (
     code_cell_lines,
     read_pages,
     resolve_entry,
-    toctree_entries,
+    toctree_body_entries,
 )
 
 SAVE = "#@save"
@@ -107,7 +107,7 @@ def section_numbers(src: Path) -> dict[str, str]:
                     continue  # headings inside code or directives are not sections
                 numbered = prefix is not None or any(b.strip().startswith(":numbered:")
                                                      for b in block)
-                entries = toctree_entries("```{toctree}\n" + "\n".join(block) + "\n```\n")
+                entries = toctree_body_entries(block)
                 for entry in entries:
                     child = resolve(name, entry)
                     if not numbered:

@@ -7,6 +7,7 @@ A page's *name* is its path relative to the source folder, posix, without ``.md`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -56,12 +57,19 @@ def toctree_entries(text: str) -> list[str]:
     """The entries of every ``{toctree}`` directive of a page, in order (relative names)."""
     entries: list[str] = []
     for block in blocks(text, nested=True):
-        if block.name != "toctree":
-            continue
-        for line in (raw.strip() for raw in block.body):
-            if line and not line.startswith(":") and not line.startswith("#"):
-                target = re.sub(r"^.*<(.+)>$", r"\1", line)  # "Title <page>" form
-                entries.append(page_of_file(target))
+        if block.name == "toctree":
+            entries += toctree_body_entries(block.body)
+    return entries
+
+
+def toctree_body_entries(body: Iterable[str]) -> list[str]:
+    """The entries of one ``{toctree}`` directive, from its body lines (options and comments
+    left out)."""
+    entries: list[str] = []
+    for line in (raw.strip() for raw in body):
+        if line and not line.startswith(":") and not line.startswith("#"):
+            target = re.sub(r"^.*<(.+)>$", r"\1", line)  # "Title <page>" form
+            entries.append(page_of_file(target))
     return entries
 
 
