@@ -66,7 +66,9 @@ def imports(path: Path, package_dir: Path = PACKAGE) -> list[tuple[int, str]]:
                 target = ".".join([*base, node.module] if node.module else base)
             else:
                 target = node.module or ""
-            if target.startswith("d2lbook"):
+            if target == "d2lbook":  # ``from d2lbook import myst``: the modules named
+                found += [(node.lineno, f"d2lbook.{a.name}") for a in node.names]
+            elif target.startswith("d2lbook"):
                 found.append((node.lineno, target))
     return found
 

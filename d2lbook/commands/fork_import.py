@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import statistics
 import tempfile
@@ -177,10 +176,11 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
     progress(f"matched {len(matched)} fork pages to English pages")
     groups = {page: candidates(m, history) for page, m in matched.items()}
     structures: dict[str, object] = {}
+    framework_keys = _framework_keys(cfg, fork_root, prefix, result)
 
     def structure(text: str):
         if text not in structures:
-            structures[text] = read_structure(text)
+            structures[text] = read_structure(text, framework_keys)
         return structures[text]
 
     options = _options(matched, groups, history)
@@ -360,8 +360,19 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-_ASSET = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|^\s*(?:`{3,}|:{3,})\{(?:figure|image)\}"
-                    r"\s+(\S+)", re.M)
+def _framework_keys(cfg: BookConfig, fork_root: Path, prefix: str,
+                    result: ForkImport) -> frozenset[str]:
+    """The frameworks a code cell's tags may name: the book's, and the fork's own (a fork that
+    adds a framework's code configures it in its ``pyproject.toml``)."""
+    configs = [cfg]
+    folder = fork_root.parents[len(PurePosixPath(prefix).parts) - 1] if prefix else fork_root
+    if (folder / "pyproject.toml").is_file():
+        try:
+            configs.append(load_config(folder))
+        except ConfigError as err:
+            result.warnings.append(f"{folder / 'pyproject.toml'}: the fork's configuration is "
+                                   f"not read ({err}); only the book's frameworks are known")
+    return frozenset(fw.key for config in configs for fw in config.frameworks if fw.key)
 
 
 def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork_file: str,
@@ -373,6 +384,7 @@ def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork
     (:func:`d2lbook.i18n.sanitize.page_issues`) is refused with the reason. The build publishes
     it only once a toctree of the edition lists it."""
     from d2lbook.i18n.sanitize import page_issues
+    from d2lbook.myst import image_paths
 
     layout = BookLayout(cfg)
     report = PageImport(fork_file, None)
@@ -395,8 +407,7 @@ def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork
                                f"{fork_file}; left as it is")
         return report
     assets = []
-    for match in _ASSET.finditer(text):
-        ref = match.group(1) or match.group(2)
+    for ref in image_paths(text):
         if "://" in ref:
             continue
         rel = (PurePosixPath(page).parent / ref).as_posix()

@@ -6,22 +6,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from d2lbook.config import BookConfig, Language
-from d2lbook.layout import BookLayout
+from d2lbook.layout import BookLayout, page_file_name, page_of_file
 from d2lbook.source import read_pages
 
+Book = BookConfig | BookLayout
+"""What the commands take: the book's configuration, or the layout the caller built from it
+(each command builds its layout once and passes it down)."""
 
-def english_pages(cfg: BookConfig) -> dict[str, str]:
-    return {p.name: p.text for p in read_pages(BookLayout(cfg).english)}
+
+def english_pages(book: Book) -> dict[str, str]:
+    return {p.name: p.text for p in read_pages(BookLayout.of(book).english)}
 
 
 def translated_languages(cfg: BookConfig, code: str) -> tuple[Language, ...]:
     return tuple(lang for lang in cfg.select(code) if lang != cfg.source_language)
 
 
-def extract(cfg: BookConfig) -> list[Path]:
+def extract(book: Book) -> list[Path]:
     from d2lbook.i18n.extract import write_templates
 
-    return write_templates(english_pages(cfg), BookLayout(cfg).templates)
+    layout = BookLayout.of(book)
+    return write_templates(english_pages(layout), layout.templates)
 
 
 @dataclass
@@ -38,15 +43,16 @@ class UpdateReport:
     note: str = ""
 
 
-def update(cfg: BookConfig, lang: Language) -> UpdateReport:
+def update(book: Book, lang: Language) -> UpdateReport:
     """Merge every page's English into its catalog; then let git link rewritten paragraphs to
     their old translations (offered as fuzzy) where msgmerge could not."""
     from d2lbook.i18n.catalog import read_catalog
     from d2lbook.i18n.update import update_catalogs
     from d2lbook.vcs import UNSHALLOW_HINT, GitError, Repository
 
-    layout = BookLayout(cfg)
-    english = english_pages(cfg)
+    layout = BookLayout.of(book)
+    cfg = layout.cfg
+    english = english_pages(layout)
     replaced = layout.replaced_pages(lang, english)
     pages = {name: text for name, text in english.items() if name not in replaced}
     report = UpdateReport(lang.code, replaced=sorted(replaced))
@@ -70,7 +76,7 @@ def update(cfg: BookConfig, lang: Language) -> UpdateReport:
         report.note = f"no git history ({err}); X-Source-Commit left as it was"
 
     if repo is not None:
-        report.moved = _follow_renames(repo, cfg, lang, pages)
+        report.moved = _follow_renames(repo, layout, lang, pages)
 
     before: dict[str, str] = {}
     for name in pages:
@@ -88,8 +94,9 @@ def update(cfg: BookConfig, lang: Language) -> UpdateReport:
                                      resync=unknown)
     if repo is not None:
         en_rel = repo.relpath(cfg.source_dir)
-        old_paths = {**paths, **{new: f"{en_rel}/{old}.md" for old, new in report.moved.items()}}
-        report.recovered = _repair(repo, cfg, lang, pages, old_paths, before, report.results)
+        old_paths = {**paths, **{new: f"{en_rel}/{page_file_name(old)}"
+                                 for old, new in report.moved.items()}}
+        report.recovered = _repair(repo, pages, old_paths, before, report.results)
     return report
 
 
@@ -109,7 +116,7 @@ def _shallow_boundary(repo, commits: dict[str, str]) -> list[str]:
     return pages
 
 
-def _follow_renames(repo, cfg: BookConfig, lang: Language, pages: dict[str, str]
+def _follow_renames(repo, layout: BookLayout, lang: Language, pages: dict[str, str]
                     ) -> dict[str, str]:
     """Move the catalog of every page git saw renamed (committed, or staged with ``git mv``;
     chained renames and moves to another folder included) to the page's new name, unless the
@@ -118,22 +125,21 @@ def _follow_renames(repo, cfg: BookConfig, lang: Language, pages: dict[str, str]
     from d2lbook.i18n.moves import move_catalog, renamed_to
     from d2lbook.vcs import History
 
-    layout = BookLayout(cfg)
     catalogs = layout.catalog_files(lang)
     orphans = {name: path for name, path in catalogs.items()
                if name not in pages and not layout.source_page(name).exists()}
     if not orphans:
         return {}
-    en_rel = repo.relpath(cfg.source_dir)
+    en_rel = repo.relpath(layout.english)
     history = repo.history([en_rel]) if repo.head().sha else History()
     staged = repo.worktree_changes([en_rel])
-    exists = {f"{en_rel}/{name}.md" for name in pages}
+    exists = {f"{en_rel}/{page_file_name(name)}" for name in pages}
     moved: dict[str, str] = {}
     for name, path in orphans.items():
-        target = renamed_to(history, f"{en_rel}/{name}.md", exists, staged)
+        target = renamed_to(history, f"{en_rel}/{page_file_name(name)}", exists, staged)
         if target is None:
             continue
-        new = target.removeprefix(en_rel + "/").removesuffix(".md")
+        new = page_of_file(target.removeprefix(en_rel + "/"))
         dest = layout.catalog(lang, new)
         if new in moved.values() or (dest.is_file() and _has_translations(dest, read_catalog)):
             continue
@@ -151,8 +157,8 @@ def _has_translations(path: Path, read) -> bool:
         return True  # never replace a catalog we cannot read
 
 
-def _repair(repo, cfg: BookConfig, lang: Language, pages: dict[str, str],
-            paths: dict[str, str], before: dict[str, str], results: list) -> dict[str, int]:
+def _repair(repo, pages: dict[str, str], paths: dict[str, str], before: dict[str, str],
+            results: list) -> dict[str, int]:
     from d2lbook.i18n.catalog import read_catalog, write_catalog
     from d2lbook.i18n.history import recover_rewrites
 
@@ -171,7 +177,7 @@ def _repair(repo, cfg: BookConfig, lang: Language, pages: dict[str, str],
     return recovered
 
 
-def coverage(cfg: BookConfig, lang: Language) -> list[tuple[str, object]]:
+def coverage(book: Book, lang: Language) -> list[tuple[str, object]]:
     """(page, ``Coverage``) for every page, in reading order. A catalog that cannot be read
     raises an :class:`I18nError` naming it once every page was counted (its ``rows``
     attribute holds the rows; such a page counts as untranslated)."""
@@ -179,10 +185,10 @@ def coverage(cfg: BookConfig, lang: Language) -> list[tuple[str, object]]:
     from d2lbook.i18n.catalog import read_catalog
     from d2lbook.i18n.coverage import page_coverage
 
-    layout = BookLayout(cfg)
+    layout = BookLayout.of(book)
     rows = []
     problems = []
-    english = english_pages(cfg)
+    english = english_pages(layout)
     replaced = layout.replaced_pages(lang, english)
     for name, text in english.items():
         if name in replaced:
@@ -202,17 +208,18 @@ def coverage(cfg: BookConfig, lang: Language) -> list[tuple[str, object]]:
     return rows
 
 
-def status(cfg: BookConfig, lang: Language, paths: list[str] | None = None):
+def status(book: Book, lang: Language, paths: list[str] | None = None):
     """The git-aware translation status of ``lang`` (``d2lbook.i18n.status.StatusReport``),
     limited to ``paths`` when given."""
     from d2lbook.i18n.drift import compute_status
 
-    report = compute_status(cfg, lang, paths)
-    _mark_rejected(cfg, lang, report)
+    layout = BookLayout.of(book)
+    report = compute_status(layout, lang, paths)
+    _mark_rejected(layout, lang, report)
     return report
 
 
-def _mark_rejected(cfg: BookConfig, lang: Language, report) -> None:
+def _mark_rejected(layout: BookLayout, lang: Language, report) -> None:
     """Give the messages whose translation the build refuses the status ``rejected``, with
     the reason and the catalog line of their ``msgstr``. The check applies each catalog as
     the build does (about 0.1 s a page): from 16 pages on, a forked child checks half."""
@@ -220,10 +227,10 @@ def _mark_rejected(cfg: BookConfig, lang: Language, report) -> None:
     from d2lbook.i18n.status import Status
     from d2lbook.vcs import Repository
 
-    top = Repository(cfg.root).root
+    top = Repository(layout.root).root
     docs = [d for d in report.documents
             if d.kind == "catalog" and d.catalog is not None and d.by_segment]
-    cache_path = BookLayout(cfg).rejections_cache
+    cache_path = layout.rejections_cache
     cached = _read_json(cache_path)
     salt = _checker_version(lang.shows_outdated)
     keys: dict[str, str] = {}

@@ -23,6 +23,7 @@ from d2lbook.importer.config_ini import OldConfig, check_config, pyproject, read
 from d2lbook.importer.containment import climbs_out, decode_page, link_problem, outside, walk_files
 from d2lbook.importer.page import PageContext, convert_page
 from d2lbook.importer.report import Located, Report
+from d2lbook.layout import PAGE_SUFFIX, is_page_file, page_file, page_file_name
 
 # What a book's repository never holds: build outputs, environments, compiled catalogs, caches.
 GITIGNORE = """\
@@ -66,7 +67,7 @@ def find_pages(src: Path, cfg: OldConfig, skip: Path | None) -> list[str]:
     names: set[str] = set()
     for pattern in cfg.notebooks + cfg.non_notebooks:
         for path in src.glob(pattern):
-            if not path.is_file() or path.suffix != ".md":
+            if not path.is_file() or not is_page_file(path):
                 continue
             if skip is not None and path.resolve().is_relative_to(skip):
                 continue
@@ -150,7 +151,7 @@ def import_book(src: Path | str, dest: Path | str, force: bool = False) -> Impor
     problems: list[Problem] = []
     converted = {}
     for name in pages:
-        where = f"{name}.md"
+        where = page_file_name(name)
         problem = link_problem(src, src / where, where, 0, "page")
         decoded = decode_page((src / where).read_bytes(), where) if problem is None else problem
         if isinstance(decoded, Problem):
@@ -176,7 +177,7 @@ def import_book(src: Path | str, dest: Path | str, force: bool = False) -> Impor
     writes = [(dest / "pyproject.toml", toml)]
     # the hand-written tops of the library files
     writes += [(dest / cfg.head_path(fw), head) for fw, head in cfg.lib_heads.items()]
-    writes += [(out_dir / f"{name}.md", page.text) for name, page in converted.items()]
+    writes += [(page_file(out_dir, name), page.text) for name, page in converted.items()]
     if bib_text is not None:
         writes.append((out_dir / "references.bib", bib_text))
     if not (dest / ".gitignore").exists():  # a re-import keeps the author's own lines
@@ -266,7 +267,7 @@ def _bib_files(src: Path, cfg: OldConfig, converted: dict,
         for value, line in page.facts.bibliographies:
             for part in [p.strip() for p in value.split(",") if p.strip()]:
                 rel = posixpath.normpath(posixpath.join(folder, part.replace("\\", "/")))
-                add(rel, f"{name}.md", line)
+                add(rel, page_file_name(name), line)
     if cfg.bibfile:
         add(cfg.bibfile, "config.ini", 0)
     for res in cfg.resources:
@@ -286,10 +287,10 @@ def _book_checks(cfg: OldConfig, converted: dict, bibs: list[tuple[Path, str, in
     for name, page in converted.items():
         for label, line in page.facts.labels:
             if label in defined:
-                report.warn(f"{name}.md", line, f"label {label} is also defined at "
+                report.warn(page_file_name(name), line, f"label {label} is also defined at "
                             f"{defined[label]}", "duplicate-label")
             else:
-                defined[label] = f"{name}.md:{line}"
+                defined[label] = f"{page_file_name(name)}:{line}"
     keys: set[str] = set()
     texts: list[str] = []
     for path, where, line in bibs:
@@ -306,35 +307,38 @@ def _book_checks(cfg: OldConfig, converted: dict, bibs: list[tuple[Path, str, in
         report.warn("config.ini", 0, f"{len(texts)} bibliography files merged into "
                     "references.bib", "bib-merged")
     for name, page in converted.items():
+        file = page_file_name(name)
         for role, target, line in page.facts.refs:
             if target not in defined:
-                report.warn(f"{name}.md", line, f"{{{role}}}`{target}` refers to no label of "
+                report.warn(file, line, f"{{{role}}}`{target}` refers to no label of "
                             "the book", "unknown-label")
         for key, line in page.facts.cites:
             if keys and key not in keys:
-                report.warn(f"{name}.md", line, f"citation key {key} is in no bibliography",
+                report.warn(file, line, f"citation key {key} is in no bibliography",
                             "unknown-cite")
             elif not bibs:
-                report.warn(f"{name}.md", line, f"citation {key} but the book has no "
+                report.warn(file, line, f"citation {key} but the book has no "
                             "bibliography file", "unknown-cite")
     numbered = _numbered_pages(converted)
     sections = {label: name for name, page in converted.items()
                 for label in page.facts.section_labels}
     equations = {label for page in converted.values() for label in page.facts.equation_labels}
     for name, page in converted.items():
+        file = page_file_name(name)
         for role, target, line in page.facts.refs:
             if role != "eq" and target in equations:
-                report.warn(f"{name}.md", line, f"{{{role}}}`{target}` refers to an equation: "
+                report.warn(file, line, f"{{{role}}}`{target}` refers to an equation: "
                             "Sphinx resolves only {eq} (:eqref:) to equations", "ref-equation")
             if role == "numref" and target in sections and sections[target] not in numbered:
-                report.warn(f"{name}.md", line, f"{{numref}}`{target}` refers to a section of "
-                            f"{sections[target]}.md, which no numbered toc reaches: Sphinx "
-                            "gives it no number; use {ref} or number that toc", "numref-unnumbered")
+                report.warn(file, line, f"{{numref}}`{target}` refers to a section of "
+                            f"{page_file_name(sections[target])}, which no numbered toc "
+                            "reaches: Sphinx gives it no number; use {ref} or number that toc",
+                            "numref-unnumbered")
     in_toc = {p for page in converted.values() for _, pages in page.facts.toctrees
               for p in pages}
     for name in converted:
         if name != "index" and name not in in_toc:
-            report.warn(f"{name}.md", 0, "page is in no toc; add it to a chapter's toc or "
+            report.warn(page_file_name(name), 0, "page is in no toc; add it to a chapter's toc or "
                         "exclude it in config.ini", "not-in-toc")
     return "\n".join(texts) if texts else None
 
@@ -410,8 +414,8 @@ def _plan_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, conver
                 stray = [path] if path.is_file() else sorted(path.rglob("*"))
                 for doc in stray:
                     page = doc.relative_to(src).with_suffix("").as_posix()
-                    if doc.suffix in (".md", ".ipynb") and doc.is_file() and \
-                            not (doc.suffix == ".md" and page in converted):
+                    if doc.suffix in (PAGE_SUFFIX, ".ipynb") and doc.is_file() and \
+                            not (doc.suffix == PAGE_SUFFIX and page in converted):
                         report.warn("config.ini", 0, f"resource {doc.relative_to(src)} is copied "
                                     "beside the pages, where Sphinx reads it as a page; move it "
                                     "or leave it out of [build] resources", "resource-page")
@@ -429,23 +433,23 @@ def _plan_resources(src: Path, dest: Path, out_dir: Path, cfg: OldConfig, conver
             found = [p for p in (src / rel, src / "static" / written)
                      if inside and (p.is_file() or p.is_symlink())]
             if not found:
-                report.warn(f"{name}.md", line, f"{written} (read by a directive) not found "
-                            f"beside the page nor in static/; add it to "
+                report.warn(page_file_name(name), line, f"{written} (read by a directive) not "
+                            f"found beside the page nor in static/; add it to "
                             f"source/{result.config.lang}/{rel}", "missing-include")
             elif found[0].resolve() not in done:
-                add(found[0], out_dir / rel, f"{name}.md", line, "included file")
+                add(found[0], out_dir / rel, page_file_name(name), line, "included file")
     # Images the pages use but the resources do not list.
     for name, page in sorted(converted.items()):
         for rel, line in page.facts.images:
             if climbs_out(rel):
-                problems.append(Problem(f"{name}.md", line, f"image {rel} is outside the "
+                problems.append(Problem(page_file_name(name), line, f"image {rel} is outside the "
                                         "book's folder; copy it into the book and refer to it "
                                         "relative to the page", "import-outside"))
                 continue
             path = src / rel
             if (path.is_file() or path.is_symlink()) and \
                     not any(path.resolve().is_relative_to(d) for d in done):
-                add(path, out_dir / rel, f"{name}.md", line, "image")
+                add(path, out_dir / rel, page_file_name(name), line, "image")
     return copies
 
 

@@ -58,10 +58,10 @@ def refresh_site(cfg: BookConfig) -> Site | None:
 # serve
 
 
-def watched_paths(cfg: BookConfig) -> list[Path]:
+def watched_paths(book: BookConfig | BookLayout) -> list[Path]:
     """What a preview watches: the configuration, the sources and the catalogs."""
-    layout = BookLayout(cfg)
-    return [cfg.root / "pyproject.toml", layout.sources, layout.locale]
+    layout = BookLayout.of(book)
+    return [layout.root / "pyproject.toml", layout.sources, layout.locale]
 
 
 Snapshot = dict[str, tuple[int, int, int, str]]
@@ -104,7 +104,7 @@ def changed(before: Snapshot, after: Snapshot) -> list[str]:
                   != (after[k][3] if k in after else None))
 
 
-def settled(cfg: BookConfig, seen: Snapshot, pause: float = 0.03,
+def settled(book: BookConfig | BookLayout, seen: Snapshot, pause: float = 0.03,
             limit: float = 1.0) -> Snapshot:
     """The watched files once they stop changing: an editor or ``git checkout`` writing
     several files, or one file in two steps (truncate, then write), is rebuilt once, from the
@@ -112,20 +112,21 @@ def settled(cfg: BookConfig, seen: Snapshot, pause: float = 0.03,
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         time.sleep(pause)
-        now = snapshot(watched_paths(cfg), seen)
+        now = snapshot(watched_paths(book), seen)
         if now == seen:
             break
         seen = now
     return seen
 
 
-def editions_to_rebuild(cfg: BookConfig, before: Snapshot,
+def editions_to_rebuild(book: BookConfig | BookLayout, before: Snapshot,
                         after: Snapshot) -> tuple[Language, ...]:
     """The editions whose inputs the change touches, the source language first. A file that
     was edited (neither added nor removed) under one translated edition's catalogs or overlay
     touches that edition only; anything else (English sources, the configuration, a page
     added or removed: the language links of every edition) touches them all."""
-    layout = BookLayout(cfg)
+    layout = BookLayout.of(book)
+    cfg = layout.cfg
     touched: list[Language] = []
     for key in changed(before, after):
         path = Path(key)
@@ -144,7 +145,7 @@ def editions_to_rebuild(cfg: BookConfig, before: Snapshot,
     return tuple(lang for lang in cfg.languages if lang in touched)
 
 
-def _warm_up_in_background(cfg: BookConfig) -> None:
+def _warm_up_in_background(layout: BookLayout) -> None:
     """While the preview waits for the first change: Sphinx's imports, the Chinese search
     dictionary and each English page read as a notebook (remembered in the process). A
     start-up build with nothing to do (``commands.last_build``) did none of it, and the first
@@ -152,6 +153,7 @@ def _warm_up_in_background(cfg: BookConfig) -> None:
     from d2lbook.render.settings import sphinx_settings
     from d2lbook.render.sphinx_run import warm_up, warm_up_chinese
 
+    cfg = layout.cfg
     modules: list[str] = []
     chinese = False
     for lang in cfg.languages:
@@ -166,7 +168,7 @@ def _warm_up_in_background(cfg: BookConfig) -> None:
 
         warm_up(modules)
         try:
-            for page in read_pages(BookLayout(cfg).english):
+            for page in read_pages(layout.english):
                 page_notebook(page, cfg.default_framework.kernel)
         except Exception:  # noqa: BLE001 - a broken page is the rebuild's to report
             pass
@@ -322,39 +324,41 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
                               + ", ".join(missing) + " (serve --pdf builds the PDFs)"))
         return times
 
-    state = snapshot(watched_paths(cfg))
+    layout = BookLayout(cfg)
+    state = snapshot(watched_paths(layout))
     if build_first:
         try:
             run(cfg)
         except Exception as err:
-            if not (BookLayout(cfg).site / "index.html").is_file():
+            if not (layout.site / "index.html").is_file():
                 raise  # nothing to show yet
             # The last site is served, covered by the error, until a change fixes it.
             live.failed(str(err))
             report(ServeEvent("failed", f"build failed: {err}"))
     if rebuild is None:
-        _warm_up_in_background(cfg)
-    site = BookLayout(cfg).site
+        _warm_up_in_background(layout)
+    site = layout.site
     site.mkdir(parents=True, exist_ok=True)
     preview = Preview(site, host, port, live).start()
     report(ServeEvent("serving", f"serving {site} at {preview.url} (Ctrl-C stops)"))
     rebuilds = 0
     try:
         while not stop.wait(interval):
-            now = snapshot(watched_paths(cfg), state)
+            now = snapshot(watched_paths(layout), state)
             diff = changed(state, now)
             if not diff:
                 state = now  # only touched: remember the new times, not read again
                 continue
-            now = settled(cfg, now)
+            now = settled(layout, now)
             diff = changed(state, now)
-            langs = editions_to_rebuild(cfg, state, now)
+            langs = editions_to_rebuild(layout, state, now)
             state = now
             report(ServeEvent("rebuilding", f"{len(diff)} file(s) changed: "
                               f"{', '.join(Path(p).name for p in diff[:3])}"))
             t0 = time.perf_counter()
             try:
                 cfg = load_config(cfg.root)
+                layout = BookLayout(cfg)
                 times = run(cfg, tuple(lang for lang in cfg.languages
                                        if lang.code in {x.code for x in langs}))
             except Exception as err:  # noqa: BLE001 - keep serving the last good site
