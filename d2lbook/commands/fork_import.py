@@ -199,7 +199,7 @@ def _english_history(cfg: BookConfig, english: dict[str, str],
 
 
 def _sync_commits(layout: BookLayout, english: dict[str, str], result: ForkImport
-                  ) -> dict[str, str]:
+                  ) -> dict[str, str | None]:
     """Page -> the commit its catalog says it was synchronised with (the page's last commit,
     as ``i18n update`` records it); ``result.head``: the book's HEAD."""
     from d2lbook.vcs import Repository
@@ -224,7 +224,7 @@ class _PageImport:
     history: EnglishHistory
     by_identity: dict[str, str]
     aligned: ForkAlignments
-    commits: dict[str, str]
+    commits: dict[str, str | None]
     write: bool
     result: ForkImport
 
