@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.edition import Edition, prepare_edition
@@ -28,8 +28,10 @@ from d2lbook.i18n.comments import with_code_from
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
 from d2lbook.notebook import page_notebook
-from d2lbook.render.steps import SphinxRuns
 from d2lbook.source import PageKey, code_cell_lines
+
+if TYPE_CHECKING:
+    from d2lbook.render.steps import SphinxRuns
 
 FORMATS = ("html", "pdf", "notebooks", "slides")
 
@@ -153,6 +155,8 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
                                 layout.environments_memo)
     executed = _tally(summary, pages_nb, results)
     exec_seconds = round(time.perf_counter() - t0, 2)
+
+    from d2lbook.render.steps import SphinxRuns
 
     for e in editions:
         results[e.lang.code].seconds["execute"] = exec_seconds

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from d2lbook.commands.build import FORMATS, BuildResult, as_up_to_date, build_editions
 from d2lbook.commands.live import STATE_PATH, LiveState, with_script
@@ -16,7 +16,9 @@ from d2lbook.config import BookConfig, Language, load_config
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
 from d2lbook.render.site import Site, assemble_site
-from d2lbook.render.steps import SphinxRuns
+
+if TYPE_CHECKING:
+    from d2lbook.render.steps import SphinxRuns
 
 
 @dataclass
@@ -315,6 +317,8 @@ class _Session:
         self.report, self.rebuild = report, rebuild
         self.live = LiveState()
         self.said: set[str] = set()  # warnings and broken links already reported: said once
+        from d2lbook.render.steps import SphinxRuns
+
         self.runs = SphinxRuns()
 
     def show(self, result: Any, reload: bool = True) -> None:
