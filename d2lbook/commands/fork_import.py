@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from d2lbook.i18n.fork.match import PageMatch
     from d2lbook.i18n.fork.synth import Carried, Synthesis
     from d2lbook.i18n.fork.versions import EnglishHistory, Version
+    from d2lbook.vcs import Repository
 
 __all__ = ["import_fork", "fork_pages", "DEFAULT_RATIO"]
 
@@ -129,13 +130,15 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
     from d2lbook.i18n.fork.match import candidates, match_pages
     from d2lbook.i18n.fork.structure import features_of
     from d2lbook.source import read_pages
+    from d2lbook.vcs import Repository
 
     layout = BookLayout(cfg)
+    book_repo = Repository(cfg.root)
     english = {p.name: p.text for p in read_pages(layout.english)}
-    history, by_identity = _english_history(cfg, english, english_history, result)
+    history, by_identity = _english_history(cfg, book_repo, english, english_history, result)
     progress(f"English history: {len(history.versions)} page versions in {history.commits} "
              f"commits; fork: {len(fork)} pages")
-    commits = _sync_commits(layout, english, result)
+    commits = _sync_commits(layout, book_repo, english, result)
     fork_features = {name: features_of(text) for name, text in fork.items()}
     matched, _unmatched = match_pages(fork_features, history, by_identity)
     progress(f"matched {len(matched)} fork pages to English pages")
@@ -164,7 +167,7 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
                       if n not in done]
 
 
-def _english_history(cfg: BookConfig, english: dict[str, str],
+def _english_history(cfg: BookConfig, book_repo: Repository, english: dict[str, str],
                      english_history: Path | str | None, result: ForkImport
                      ) -> tuple[EnglishHistory, dict[str, str]]:
     """Every version of the English pages (this book's history, or ``english_history``'s)
@@ -187,7 +190,6 @@ def _english_history(cfg: BookConfig, english: dict[str, str],
                                    f"as they are (first: {converter.failed[0]})")
         by_identity = map_external(history, english)
     else:
-        book_repo = Repository(cfg.root)
         history = read_history(book_repo, book_repo.relpath(cfg.source_dir))
         by_identity = {history.identity(f"{name}{PAGE_SUFFIX}"): name for name in english}
     if not history.versions:
@@ -198,13 +200,10 @@ def _english_history(cfg: BookConfig, english: dict[str, str],
     return history, by_identity
 
 
-def _sync_commits(layout: BookLayout, english: dict[str, str], result: ForkImport
-                  ) -> dict[str, str | None]:
+def _sync_commits(layout: BookLayout, book_repo: Repository, english: dict[str, str],
+                  result: ForkImport) -> dict[str, str | None]:
     """Page -> the commit its catalog says it was synchronised with (the page's last commit,
     as ``i18n update`` records it); ``result.head``: the book's HEAD."""
-    from d2lbook.vcs import Repository
-
-    book_repo = Repository(layout.root)
     head = book_repo.head().sha
     result.head = head
     sources = {name: book_repo.relpath(layout.source_page(name)) for name in english}
