@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.layout import BookLayout, page_file_name, page_of_file
 from d2lbook.source import read_pages
+
+if TYPE_CHECKING:
+    from d2lbook.vcs import Repository
 
 Book = BookConfig | BookLayout
 """What the commands take: the book's configuration, or the layout the caller built from it
@@ -46,7 +50,6 @@ class UpdateReport:
 def update(book: Book, lang: Language) -> UpdateReport:
     """Merge every page's English into its catalog; then let git link rewritten paragraphs to
     their old translations (offered as fuzzy) where msgmerge could not."""
-    from d2lbook.i18n.catalog import read_catalog
     from d2lbook.i18n.update import update_catalogs
     from d2lbook.vcs import UNSHALLOW_HINT, GitError, Repository
 
@@ -78,6 +81,24 @@ def update(book: Book, lang: Language) -> UpdateReport:
     if repo is not None:
         report.moved = _follow_renames(repo, layout, lang, pages)
 
+    before, unknown = _recorded_syncs(layout, lang, pages, repo)
+    report.results = update_catalogs(pages, layout.locale, lang.locale, commits,
+                                     project=cfg.name, language_team=f"{lang.title}",
+                                     resync=unknown)
+    if repo is not None:
+        en_rel = repo.relpath(cfg.source_dir)
+        old_paths = {**paths, **{new: f"{en_rel}/{page_file_name(old)}"
+                                 for old, new in report.moved.items()}}
+        report.recovered = _repair(repo, pages, old_paths, before, report.results)
+    return report
+
+
+def _recorded_syncs(layout: BookLayout, lang: Language, pages: dict[str, str],
+                    repo: Repository | None) -> tuple[dict[str, str], set[str]]:
+    """Page -> the sync commit its catalog records (``X-Source-Commit``); and the pages whose
+    recorded commit this repository does not have (their sync commit is replaced)."""
+    from d2lbook.i18n.catalog import read_catalog
+
     before: dict[str, str] = {}
     for name in pages:
         path = layout.catalog(lang, name)
@@ -89,15 +110,7 @@ def update(book: Book, lang: Language) -> UpdateReport:
     if repo is not None and before:  # a sync commit this repository does not have: replace it
         known = repo.resolve_many(set(before.values()))
         unknown = {name for name, sync in before.items() if known.get(sync) is None}
-    report.results = update_catalogs(pages, layout.locale, lang.locale, commits,
-                                     project=cfg.name, language_team=f"{lang.title}",
-                                     resync=unknown)
-    if repo is not None:
-        en_rel = repo.relpath(cfg.source_dir)
-        old_paths = {**paths, **{new: f"{en_rel}/{page_file_name(old)}"
-                                 for old, new in report.moved.items()}}
-        report.recovered = _repair(repo, pages, old_paths, before, report.results)
-    return report
+    return before, unknown
 
 
 def _shallow_boundary(repo, commits: dict[str, str]) -> list[str]:

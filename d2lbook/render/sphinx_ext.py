@@ -60,13 +60,14 @@ def _config_inited(app: Any, config: Any) -> None:
 
 
 @cache
-def _book(root: str) -> tuple[Any, dict[str, frozenset[str]]]:
+def _book(root: str) -> tuple[Any, Any, dict[str, frozenset[str]]]:
+    """The book's configuration and layout, and each edition's page names."""
     from d2lbook.config import load_config
     from d2lbook.layout import BookLayout
 
     cfg = load_config(root)
     layout = BookLayout(cfg)
-    return cfg, {lang.code: layout.edition_page_names(lang) for lang in cfg.languages}
+    return cfg, layout, {lang.code: layout.edition_page_names(lang) for lang in cfg.languages}
 
 
 def _root(app: Any) -> str:
@@ -121,7 +122,7 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict,
     from d2lbook.ui import ui_strings
 
     try:
-        cfg, pages = _book(_root(app))
+        cfg, layout, pages = _book(_root(app))
     except Exception:  # noqa: BLE001 - a tree built by hand outside a book: no book links
         return
     lang = cfg.language(app.config.d2lbook_language)
@@ -130,7 +131,7 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict,
     is_document = doctree is not None and pagename in pages.get(lang.code, ())
     meta = _metadata(app, pagename) if is_document else {}
     links = page_links(cfg, lang, pagename, pages, _topic(meta), is_document,
-                       bool(meta.get("d2lbook", {}).get("slides")))
+                       bool(meta.get("d2lbook", {}).get("slides")), layout)
     ui = ui_strings(lang.code)
     colab = {fw.key: fw.colab.href for fw in links.frameworks if fw.colab}
     context["d2lbook"] = {"links": links, "ui": ui, "lang": lang.code,
