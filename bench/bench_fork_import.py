@@ -80,6 +80,7 @@ def synthetic(seeds: int, rates: tuple[float, ...]) -> None:
     from d2lbook.i18n.fork.structure import read_structure
     from d2lbook.i18n.segment import normalize
 
+    keys = ("mxnet", "pytorch")  # the sample book's frameworks
     root = Path(__file__).resolve().parent.parent / "source" / "en"
     pages = sorted(root.rglob("*.md"))
     confident = right = found = total = blocks = 0
@@ -90,7 +91,7 @@ def synthetic(seeds: int, rates: tuple[float, ...]) -> None:
             fork = make_fork(english, seed * 1000 + sum(map(ord, path.name)),
                              merge=rates[0], split=rates[1], omit=rates[2], note=rates[3],
                              section=rates[4])
-            en, zh = read_structure(english), read_structure(fork.text)
+            en, zh = read_structure(english, keys), read_structure(fork.text, keys)
             blocks += len(zh.blocks)
             aligned = align_pages(en, zh, 0.3)
             true = set(fork.pairs)

@@ -49,6 +49,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from d2lbook.myst import PAGE_FRONT_MATTER  # noqa: E402 - after the path is set
+
 
 def machine() -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -345,18 +347,8 @@ def _paragraph(rng: random.Random, refs: list[str]) -> str:
     return " ".join(sentences)
 
 
-HEADER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-"""
+HEADER = PAGE_FRONT_MATTER + "\n"
+"""A generated page's start: the front matter ``d2lbook new`` writes, a blank line."""
 
 
 def generate_book(root: Path, pages: int = 200, code_share: float = 0.15,

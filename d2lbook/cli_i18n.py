@@ -7,15 +7,15 @@ import sys
 
 from d2lbook.config import load_config
 from d2lbook.i18n.status_format import FAIL_ON
-from d2lbook.layout import BookLayout
+from d2lbook.layout import BookLayout, catalog_file_name
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from d2lbook.commands.i18n import extract
 
-    cfg = load_config(args.root)
-    paths = extract(cfg)
-    print(f"wrote {len(paths)} template(s) under {BookLayout(cfg).templates}")
+    layout = BookLayout(load_config(args.root))
+    paths = extract(layout)
+    print(f"wrote {len(paths)} template(s) under {layout.templates}")
     return 0
 
 
@@ -23,12 +23,14 @@ def cmd_update(args: argparse.Namespace) -> int:
     from d2lbook.commands.i18n import translated_languages, update
 
     cfg = load_config(args.root)
+    layout = BookLayout(cfg)
     for lang in translated_languages(cfg, args.lang):
-        report = update(cfg, lang)
+        report = update(layout, lang)
         if report.note:
             print(f"note: {report.note}", file=sys.stderr)
         for old, new in report.moved.items():
-            print(f"moved     {old}.po -> {new}.po (git: the page was renamed)")
+            print(f"moved     {catalog_file_name(old)} -> {catalog_file_name(new)} "
+                  "(git: the page was renamed)")
         for r in report.results:
             if r.status == "unchanged" and not args.verbose:
                 continue
@@ -43,7 +45,6 @@ def cmd_update(args: argparse.Namespace) -> int:
             extra += f", {rec} rewritten paragraph(s) matched through git history" if rec else ""
             print(f"{r.status:9} {r.path.relative_to(cfg.root)}{extra}")
         for page in report.replaced:
-            layout = BookLayout(cfg)
             print(f"replaced  {page}: translated as a whole file in "
                   f"{layout.relative(layout.overlay_page(lang, page))} (no catalog)")
         changed = sum(r.status in ("created", "updated") for r in report.results)
@@ -57,12 +58,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from d2lbook.errors import I18nError
 
     cfg = load_config(args.root)
+    layout = BookLayout(cfg)
     failed: list[I18nError] = []
     for lang in translated_languages(cfg, args.lang):
         print(f"{lang.code} ({lang.locale})   translated / fuzzy / untranslated  (words)")
         total = None
         try:
-            rows = coverage(cfg, lang)
+            rows = coverage(layout, lang)
         except I18nError as err:
             rows = err.rows  # type: ignore[attr-defined]  # set by commands.i18n.coverage
             failed.append(err)
@@ -89,9 +91,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     from d2lbook.i18n.status_format import exit_code, render
 
     cfg = load_config(args.root)
+    layout = BookLayout(cfg)
     code = 0
     for lang in translated_languages(cfg, args.lang):
-        report = status(cfg, lang, args.paths or None)
+        report = status(layout, lang, args.paths or None)
         color = args.format == "text" and sys.stdout.isatty()
         sys.stdout.write(render(report, args.format, color=color))
         code = max(code, exit_code(report, args.fail_on))

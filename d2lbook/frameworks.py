@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from d2lbook import myst
 from d2lbook.config import BookConfig, Framework
 from d2lbook.jsondata import Cell, Notebook
 
@@ -189,15 +190,16 @@ def combined_notebook(nb: Notebook, executed: dict[str, Notebook],
     return out
 
 
-_TABSET = re.compile(r"^(?P<fence>`{3,}|:{3,})\{tab-set\}\s*$")
-_TABITEM = re.compile(r"^(?P<fence>`{3,}|:{3,})\{tab-item\}")
-_SYNC = re.compile(r"^:sync:\s*(?P<key>\S+)\s*$")
+TAB_SET = "tab-set"
+TAB_ITEM = "tab-item"
 
 
 @dataclass(frozen=True)
 class _TabItem:
     key: str
     """The ``:sync:`` key ("" without one)."""
+    marker: str
+    """Its fence (``:::``)."""
     lines: list[str]
     """The item as written, fences included."""
     body: list[str]
@@ -211,23 +213,20 @@ def _framework_tab_sets(markdown: str, frameworks: tuple[Framework, ...]
     keys = {f.key for f in frameworks if f.key}
     lines = markdown.split("\n")
     out: list[tuple[int, int, list[_TabItem]] | str] = []
-    i = 0
-    while i < len(lines):
-        m = _TABSET.match(lines[i])
-        if not m:
-            out.append(lines[i])
-            i += 1
-            continue
-        end = i + 1
-        while end < len(lines) and lines[end].strip() != m["fence"]:
-            end += 1
-        items = _tab_items(lines[i + 1:end])
+    done = 0
+    for block in myst.blocks_in(lines, nested=True):
+        if block.start < done or block.name != TAB_SET or block.argument:
+            continue  # inside a tab-set already read, or not a tab-set
+        if block.end >= len(lines):
+            break  # unclosed: left as it is
+        out += lines[done:block.start]
+        items = _tab_items(lines[block.start + 1:block.end])
         if not items or not all(item.key in keys for item in items):
-            out += lines[i:end + 1]
+            out += lines[block.start:block.end + 1]
         else:
-            out.append((i, end, items))
-        i = end + 1
-    return out
+            out.append((block.start, block.end, items))
+        done = block.end + 1
+    return out + lines[done:]
 
 
 def select_tabs(markdown: str, fw: Framework, frameworks: tuple[Framework, ...]) -> str:
@@ -259,7 +258,7 @@ def complete_tabs(markdown: str, frameworks: tuple[Framework, ...],
         if all(fw.key in have for fw in frameworks if fw.key):
             out += lines[first:last + 1]
             continue
-        fence = _TABITEM.match(items[0].lines[0])["fence"]  # type: ignore[index]  # a tab item
+        fence = items[0].marker
         out.append(lines[first])
         for fw in frameworks:
             if fw.key in have:
@@ -273,23 +272,12 @@ def complete_tabs(markdown: str, frameworks: tuple[Framework, ...],
 
 def _tab_items(lines: list[str]) -> list[_TabItem]:
     items: list[_TabItem] = []
-    i = 0
-    while i < len(lines):
-        m = _TABITEM.match(lines[i])
-        if not m:
-            i += 1
+    for block in myst.blocks_in(lines):
+        if block.name != TAB_ITEM:
             continue
-        end = i + 1
-        while end < len(lines) and lines[end].strip() != m["fence"]:
-            end += 1
-        body = lines[i + 1:end]
-        key = ""
-        while body and body[0].startswith(":"):
-            s = _SYNC.match(body[0])
-            key = s["key"] if s else key
-            body = body[1:]
-        items.append(_TabItem(key, lines[i:end + 1], body))
-        i = end + 1
+        options, count = block.options()
+        items.append(_TabItem(options.get("sync", ""), block.fence.marker,
+                              lines[block.start:block.end + 1], list(block.body[count:])))
     return items
 
 

@@ -59,6 +59,42 @@ def library_head(source: str, lang: str, module: str) -> PurePosixPath:
     return PurePosixPath(source, lang, LIBRARY_HEADS, f"{module}_head.py")
 
 
+def page_file_name(page: str) -> str:
+    """``a/b`` -> ``a/b.md``: a page's file, relative to its source folder (in git paths and
+    messages)."""
+    return f"{page}{PAGE_SUFFIX}"
+
+
+def page_of_file(name: str) -> str:
+    """``a/b.md`` -> ``a/b`` (any other name as it is)."""
+    return name.removesuffix(PAGE_SUFFIX)
+
+
+def is_page_file(path: Path | PurePosixPath | str) -> bool:
+    """True for a name ending like a page's (``.md``)."""
+    return str(path).endswith(PAGE_SUFFIX)
+
+
+def page_file(folder: Path, page: str) -> Path:
+    """``folder/a/b.md``: page ``a/b`` of a source folder."""
+    return folder / page_file_name(page)
+
+
+def catalog_file_name(page: str) -> str:
+    """``a/b`` -> ``a/b.po``: a page's catalog, relative to its locale's catalog folder."""
+    return f"{page}{CATALOG_SUFFIX}"
+
+
+def page_files(folder: Path) -> list[Path]:
+    """Every ``*.md`` file under ``folder`` (hidden ones included), sorted."""
+    return sorted(folder.rglob(f"*{PAGE_SUFFIX}"))
+
+
+def catalog_files_under(folder: Path) -> list[Path]:
+    """Every catalog (``*.po``) under ``folder``, sorted."""
+    return sorted(folder.rglob(f"*{CATALOG_SUFFIX}"))
+
+
 def page_name(folder: Path, path: Path) -> str:
     """``folder/a/b.md`` -> ``a/b`` (Sphinx's docname)."""
     return path.relative_to(folder).with_suffix("").as_posix()
@@ -80,19 +116,25 @@ def catalog_folder(locale_dir: Path, locale: str) -> Path:
 
 def catalog_file(locale_dir: Path, locale: str, page: str) -> Path:
     """``<locale_dir>/<locale>/LC_MESSAGES/<page>.po`` (sphinx-intl's layout)."""
-    return catalog_folder(locale_dir, locale) / f"{page}{CATALOG_SUFFIX}"
+    return catalog_folder(locale_dir, locale) / catalog_file_name(page)
 
 
 class BookLayout:
     """Every path of one book, sources and outputs, from its configuration."""
 
     def __init__(self, cfg: BookConfig):
-        self.cfg = cfg
+        self.cfg: BookConfig = cfg
         self.root = cfg.root
         self.build = cfg.build_dir
         """``_build``: every output."""
         self.locale = cfg.locale_path
         """``locale``: every catalog."""
+
+    @classmethod
+    def of(cls, book: BookConfig | BookLayout) -> BookLayout:
+        """The layout of ``book``: itself when it is one already (a command builds its layout
+        once and passes it down; callers holding only the configuration still work)."""
+        return book if isinstance(book, BookLayout) else cls(book)
 
     # -- sources ---------------------------------------------------------------------------
 
@@ -108,7 +150,7 @@ class BookLayout:
 
     def source_page(self, page: str) -> Path:
         """The English file of ``page``."""
-        return self.english / f"{page}{PAGE_SUFFIX}"
+        return page_file(self.english, page)
 
     def overlay(self, lang: Language) -> Path:
         """A translated edition's own material (extra pages, wholesale replacements, assets):
@@ -116,7 +158,7 @@ class BookLayout:
         return self.sources / lang.code
 
     def overlay_page(self, lang: Language, page: str) -> Path:
-        return self.overlay(lang) / f"{page}{PAGE_SUFFIX}"
+        return page_file(self.overlay(lang), page)
 
     def overlay_pages(self, lang: Language) -> dict[str, Path]:
         """Page name -> file of every page in the edition's overlay folder."""

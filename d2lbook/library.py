@@ -32,16 +32,18 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from d2lbook import myst
 from d2lbook.config import BookConfig, Framework
 from d2lbook.errors import SourceError
 from d2lbook.jsondata import Cell, Notebook
+from d2lbook.layout import page_file
 from d2lbook.source import (
     ROOT_PAGE,
     Page,
     code_cell_lines,
     read_pages,
     resolve_entry,
-    toctree_entries,
+    toctree_body_entries,
 )
 
 SAVE = "#@save"
@@ -61,7 +63,6 @@ INIT = '''"""The library of the book's pages, one module per framework: {modules
 Use it as the pages do, for example ``from {pkg} import {first} as {pkg}``.
 """
 '''
-_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,}|:{3,})\s*(?:\{([\w:-]+)\})?")
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
 
 
@@ -77,7 +78,7 @@ def section_numbers(src: Path) -> dict[str, str]:
     numbers: dict[str, str] = {}
 
     def text(name: str) -> str:
-        path = src / f"{name}.md"
+        path = page_file(src, name)
         return path.read_text(encoding="utf-8") if path.is_file() else ""
 
     def resolve(base: str, entry: str) -> str:
@@ -96,19 +97,17 @@ def section_numbers(src: Path) -> dict[str, str]:
         i = 0
         while i < len(lines):
             line = lines[i]
-            fence = _OPEN.match(line)
+            fence = myst.open_fence(line)
             if fence:
-                block = []
-                i += 1
-                while i < len(lines) and lines[i].strip() != fence.group(1):
-                    block.append(lines[i])
-                    i += 1
-                i += 1
-                if fence.group(2) != "toctree":
+                end = myst.close_index(lines, fence, i + 1)
+                block = lines[i + 1:end]
+                i = end + 1
+                directive = fence.directive
+                if directive is None or directive[0] != "toctree":
                     continue  # headings inside code or directives are not sections
                 numbered = prefix is not None or any(b.strip().startswith(":numbered:")
                                                      for b in block)
-                entries = toctree_entries("```{toctree}\n" + "\n".join(block) + "\n```\n")
+                entries = toctree_body_entries(block)
                 for entry in entries:
                     child = resolve(name, entry)
                     if not numbered:

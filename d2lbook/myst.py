@@ -13,7 +13,7 @@ fence when the line still carries its container's indentation).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 FENCE_MARKER = r"`{3,}|~{3,}|:{3,}"
@@ -21,6 +21,12 @@ FENCE_MARKER = r"`{3,}|~{3,}|:{3,}"
 FENCE = re.compile(rf"^(?P<indent> *)(?P<marker>{FENCE_MARKER})(?P<info>.*)$")
 DIRECTIVE = re.compile(r"^\{(?P<name>[^}\s]+)\}[ \t]*(?P<arg>.*?)[ \t]*$")
 """A fence's info string that makes it a directive: ``{name} argument``."""
+OPTION = re.compile(r"^[ \t]*:(?P<key>\w[\w.-]*):(?:[ \t]+(?P<value>.*?))?[ \t\r]*$")
+"""A directive's option line, ``:key: value``, at the start of its body."""
+IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<path>[^)\s>]+)")
+"""A Markdown image, ``![text](path)`` (the path without its title)."""
+IMAGE_DIRECTIVES = ("figure", "image")
+"""Directives whose argument is an image file."""
 CODE_CELL = "code-cell"
 FRONT_MATTER = "---"
 FRONT_MATTER_ENDS = ("---", "...")
@@ -122,6 +128,47 @@ class Block:
         directive = self.fence.directive
         return directive[0] if directive else None
 
+    @property
+    def argument(self) -> str:
+        """The directive's argument (``""`` without one, or for a code fence)."""
+        directive = self.fence.directive
+        return directive[1] if directive else ""
+
+    @property
+    def start(self) -> int:
+        """0-based index of the opening fence's line."""
+        return self.line - 1
+
+    @property
+    def end(self) -> int:
+        """0-based index of the closing fence's line (the number of lines when the block runs
+        to the end of the page unclosed)."""
+        return self.line + len(self.body)
+
+    def options(self) -> tuple[dict[str, str], int]:
+        """The directive's ``:key: value`` options and how many body lines they take."""
+        return directive_options(self.body)
+
+
+def option(line: str) -> tuple[str, str] | None:
+    """``(key, value)`` if ``line`` is a directive option (``:key: value``), else None."""
+    found = OPTION.match(line)
+    return (found["key"], found["value"] or "") if found else None
+
+
+def directive_options(body: Sequence[str]) -> tuple[dict[str, str], int]:
+    """The options opening a directive's body (``:key: value`` lines; a later one wins) and
+    how many lines they take."""
+    options: dict[str, str] = {}
+    count = 0
+    while count < len(body):
+        found = option(body[count])
+        if found is None:
+            break
+        options[found[0]] = found[1]
+        count += 1
+    return options, count
+
 
 def blocks(text: str, *, nested: bool = False) -> Iterator[Block]:
     """The fenced blocks of a page in order, after its front matter. Directive bodies are
@@ -130,7 +177,42 @@ def blocks(text: str, *, nested: bool = False) -> Iterator[Block]:
     yield from _blocks(lines, front_matter_length(lines), len(lines), nested)
 
 
-def _blocks(lines: list[str], start: int, stop: int, nested: bool) -> Iterator[Block]:
+def blocks_in(lines: Sequence[str], *, nested: bool = False) -> Iterator[Block]:
+    """The fenced blocks of some lines (a directive's body, say: no front matter), as
+    :func:`blocks` finds them; their ``line`` counts from the first of ``lines``."""
+    yield from _blocks(lines, 0, len(lines), nested)
+
+
+def without_blocks(text: str, drop: Callable[[Block], bool]) -> str:
+    """The page with each block ``drop`` selects (fences included, blocks nested in it with
+    it) replaced by one empty line; the front matter stays."""
+    lines = text.split("\n")
+    out: list[str] = []
+    done = 0
+    for block in blocks(text, nested=True):
+        if block.start < done or not drop(block):
+            continue
+        out += [*lines[done:block.start], ""]
+        done = block.end + 1
+    return "\n".join(out + lines[done:])
+
+
+def image_paths(text: str) -> list[str]:
+    """The image files a page names, in the page's order: Markdown images (wherever they are)
+    and the arguments of ``figure`` and ``image`` directives."""
+    found: list[tuple[int, int, str]] = []
+    offsets = [0]
+    for line in text.split("\n"):
+        offsets.append(offsets[-1] + len(line) + 1)
+    for block in blocks(text, nested=True):
+        if block.name in IMAGE_DIRECTIVES and block.argument:
+            found.append((offsets[block.start], 0, block.argument.split()[0]))
+    for image in IMAGE.finditer(text):
+        found.append((image.start(), 1, image["path"]))
+    return [path for _, _, path in sorted(found)]
+
+
+def _blocks(lines: Sequence[str], start: int, stop: int, nested: bool) -> Iterator[Block]:
     index = start
     while index < stop:
         fence = open_fence(lines[index])

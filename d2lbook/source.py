@@ -7,13 +7,14 @@ A page's *name* is its path relative to the source folder, posix, without ``.md`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from d2lbook.errors import SourceError
-from d2lbook.layout import is_hidden, page_name
+from d2lbook.layout import is_hidden, page_file, page_files, page_name, page_of_file
 from d2lbook.myst import CODE_CELL, blocks
 
 ROOT_PAGE = "index"
@@ -56,12 +57,19 @@ def toctree_entries(text: str) -> list[str]:
     """The entries of every ``{toctree}`` directive of a page, in order (relative names)."""
     entries: list[str] = []
     for block in blocks(text, nested=True):
-        if block.name != "toctree":
-            continue
-        for line in (raw.strip() for raw in block.body):
-            if line and not line.startswith(":") and not line.startswith("#"):
-                target = re.sub(r"^.*<(.+)>$", r"\1", line)  # "Title <page>" form
-                entries.append(target.removesuffix(".md"))
+        if block.name == "toctree":
+            entries += toctree_body_entries(block.body)
+    return entries
+
+
+def toctree_body_entries(body: Iterable[str]) -> list[str]:
+    """The entries of one ``{toctree}`` directive, from its body lines (options and comments
+    left out)."""
+    entries: list[str] = []
+    for line in (raw.strip() for raw in body):
+        if line and not line.startswith(":") and not line.startswith("#"):
+            target = re.sub(r"^.*<(.+)>$", r"\1", line)  # "Title <page>" form
+            entries.append(page_of_file(target))
     return entries
 
 
@@ -82,8 +90,8 @@ def resolve_entry(base: PurePosixPath, entry: str) -> str:
 def page_order(src: Path) -> list[str]:
     """Page names in reading order: a depth-first walk of the toctrees from ``index.md``,
     then any page not reachable from it (alphabetically)."""
-    if not (src / f"{ROOT_PAGE}.md").is_file():
-        raise SourceError(f"{src / (ROOT_PAGE + '.md')}: missing; a book needs an index page "
+    if not page_file(src, ROOT_PAGE).is_file():
+        raise SourceError(f"{page_file(src, ROOT_PAGE)}: missing; a book needs an index page "
                           "with a {toctree}")
     order: list[str] = []
     seen: set[str] = set()
@@ -91,9 +99,9 @@ def page_order(src: Path) -> list[str]:
     def visit(name: str, referrer: str) -> None:
         if name in seen:
             return
-        path = src / f"{name}.md"
+        path = page_file(src, name)
         if not path.is_file():
-            raise SourceError(f"{src / (referrer + '.md')}: the toctree lists {name!r}, but "
+            raise SourceError(f"{page_file(src, referrer)}: the toctree lists {name!r}, but "
                               f"{path} does not exist; fix the entry or add the page")
         seen.add(name)
         order.append(name)
@@ -102,7 +110,7 @@ def page_order(src: Path) -> list[str]:
             visit(resolve_entry(PurePosixPath(name).parent, entry), name)
 
     visit(ROOT_PAGE, ROOT_PAGE)
-    rest = sorted(page_name(src, p) for p in src.rglob("*.md")
+    rest = sorted(page_name(src, p) for p in page_files(src)
                   if not is_hidden(p.relative_to(src)))
     order += [name for name in rest if name not in seen]
     return order
@@ -112,7 +120,7 @@ def read_pages(src: Path) -> list[Page]:
     """Every page of a source tree, in reading order."""
     pages = []
     for name in page_order(src):
-        path = src / f"{name}.md"
+        path = page_file(src, name)
         text = read_page_text(path)
         problems = unclosed_fences(text)
         if problems:

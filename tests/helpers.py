@@ -1,16 +1,25 @@
-"""Scaffolding shared by the tests: git with fixed authors and dates, a minimal book, and a
-static HTTP server for a built site."""
+"""Scaffolding shared by the tests: git with fixed authors and dates, a minimal book, a
+static HTTP server for a built site, and ``d2lbook serve`` running in a thread."""
 
 from __future__ import annotations
 
 import functools
 import http.server
 import os
+import re
 import subprocess
 import threading
-from collections.abc import Iterator
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from d2lbook.commands.site import ServeEvent
+    from d2lbook.config import BookConfig
 
 AUTHOR = "A"
 EMAIL = "a@example.org"
@@ -73,3 +82,65 @@ def static_server(folder: Path, port: int = 0) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def fetch_bytes(url: str, timeout: float = 5) -> bytes:
+    """The bytes at ``url``; empty when they cannot be read (not served yet, an error
+    status)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read()
+    except OSError:
+        return b""
+
+
+def fetch(url: str, timeout: float = 5) -> str:
+    """The text at ``url``; empty when it cannot be read."""
+    return fetch_bytes(url, timeout).decode()
+
+
+def wait(condition: Callable[[], object], what: str, limit: float = 300) -> None:
+    """Poll ``condition`` until it holds; fail with ``what`` after ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+@dataclass
+class Serving:
+    """A running preview: its base URL (with a trailing slash; empty when ``serve`` ended
+    before serving), the events it reported as (kind, message), and its thread."""
+
+    url: str
+    events: list[tuple[str, str]]
+    thread: threading.Thread
+
+
+@contextmanager
+def serving(cfg: BookConfig, *, start: float = 600, join: float = 120,
+            **options: object) -> Iterator[Serving]:
+    """``d2lbook serve`` (``commands.site.serve``, on a free port) in a thread; yields once it
+    serves (waiting at most ``start`` seconds), then stops it and waits ``join`` seconds for
+    its thread. ``options`` go to ``serve`` (``interval``, ``jobs``, ``rebuild``...)."""
+    from d2lbook.commands.site import serve
+
+    events: list[tuple[str, str]] = []
+    urls: list[str] = []
+    stop = threading.Event()
+
+    def report(event: ServeEvent) -> None:
+        events.append((event.kind, event.message))
+        found = re.search(r"(http://\S+/)", event.message) if event.kind == "serving" else None
+        if found:
+            urls.append(found[1])
+
+    thread = threading.Thread(target=serve, kwargs=dict(cfg=cfg, port=0, report=report,
+                                                        stop=stop, **options))
+    thread.start()
+    try:
+        wait(lambda: urls or not thread.is_alive(), f"serve did not start: {events}", start)
+        yield Serving(urls[0] if urls else "", events, thread)
+    finally:
+        stop.set()
+        thread.join(timeout=join)

@@ -67,7 +67,9 @@ def imports(path: Path, package_dir: Path = PACKAGE) -> list[tuple[int, str]]:
                 target = ".".join([*base, node.module] if node.module else base)
             else:
                 target = node.module or ""
-            if target.startswith("d2lbook"):
+            if target == "d2lbook":  # ``from d2lbook import myst``: the modules named
+                found += [(node.lineno, f"d2lbook.{a.name}") for a in node.names]
+            elif target.startswith("d2lbook"):
                 found.append((node.lineno, target))
     return found
 
@@ -169,3 +171,37 @@ def test_the_architecture_doc_lists_every_edge_between_layers() -> None:
             if a and b and a != b:
                 actual.setdefault(a, set()).add(b)
     assert listed == actual, "update the edge table of docs/architecture.md"
+
+
+COMMAND_LIMIT = 50
+"""Lines a function of ``d2lbook/commands/`` may have: a command reads as a short sequence
+of named steps; the domain work lives in the layers below."""
+
+
+def long_functions(folder: Path, limit: int = COMMAND_LIMIT) -> list[str]:
+    """``file:line: name has N lines`` for every function (nested ones and methods too) of
+    the modules under ``folder`` longer than ``limit`` lines (its decorators not counted)."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > limit:
+                    found.append(f"{path.relative_to(folder.parent.parent)}:{node.lineno}: "
+                                 f"{node.name} has {lines} lines")
+    return found
+
+
+def test_no_command_function_is_long() -> None:
+    long = long_functions(PACKAGE / "commands")
+    assert not long, (f"functions of d2lbook/commands/ over {COMMAND_LIMIT} lines (move the "
+                      "work into named steps below the command layer):\n" + "\n".join(long))
+
+
+def test_the_length_check_names_the_function(tmp_path: Path) -> None:
+    folder = tmp_path / "d2lbook" / "commands"
+    folder.mkdir(parents=True)
+    body = "".join(f"    x{i} = {i}\n" for i in range(50))
+    (folder / "verb.py").write_text(f"def short():\n    pass\n\n\n@cache\ndef run():\n{body}")
+    assert long_functions(folder) == ["d2lbook/commands/verb.py:6: run has 51 lines"]

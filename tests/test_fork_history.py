@@ -164,10 +164,10 @@ def test_summary_never_pairs_with_exercises() -> None:
     english = read_structure(
         "# Linear Regression\n\nLinear regression predicts a number from features with a "
         "weighted sum and a bias term.\n\n## Summary\n\nLinear regression is the simplest "
-        "model and fits data with a straight line through the points.\n")
+        "model and fits data with a straight line through the points.\n", ())
     fork = read_structure(
         "# 线性回归\n\n线性回归用特征的加权和加上偏置来预测一个数值。\n\n## 练习\n\n"
-        "推导线性模型权重的解析解，并说明它在什么时候不存在，以及如何处理。\n")
+        "推导线性模型权重的解析解，并说明它在什么时候不存在，以及如何处理。\n", ())
     aligned = align_pages(english, fork, page_ratio(english, fork) or 0.35)
     pairs = {english.blocks[p.english[0]].text: p.translation for p in aligned.pairs}
     assert "Summary" not in pairs and pairs["Linear Regression"] == "线性回归"
@@ -184,9 +184,9 @@ def test_headings_of_other_languages_are_not_held_to_the_chinese_roles() -> None
     from d2lbook.i18n.fork.structure import read_structure
 
     english = read_structure("# Linear Regression\n\nWe fit a line to the points.\n\n"
-                             "## Exercises\n\n1. Derive the closed-form solution $w^*$.\n")
+                             "## Exercises\n\n1. Derive the closed-form solution $w^*$.\n", ())
     fork = read_structure("# Régression linéaire\n\nNous ajustons une droite aux points.\n\n"
-                          "## Exercices\n\n1. Dériver la solution analytique $w^*$.\n")
+                          "## Exercices\n\n1. Dériver la solution analytique $w^*$.\n", ())
     aligned = align_pages(english, fork, page_ratio(english, fork) or 1.0)
     pairs = {english.blocks[p.english[0]].text: p.translation for p in aligned.pairs}
     assert pairs.get("Exercises") == "Exercices"

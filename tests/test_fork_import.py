@@ -21,6 +21,9 @@ from d2lbook.i18n.fork.language import add_language
 from d2lbook.i18n.fork.structure import read_structure
 from tests.fork_book import FORK, evaluate, make_book, truth
 
+KEYS = ("mxnet", "pytorch")
+"""The sample book's framework keys (its configuration)."""
+
 REPO = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("msgcat") is None,
@@ -213,7 +216,7 @@ def test_a_pair_failing_the_validator_is_not_a_translation():
 
 这里是没有任何标记的普通句子。
 """
-    aligned = align_pages(read_structure(ENGLISH), read_structure(fork), 0.3)
+    aligned = align_pages(read_structure(ENGLISH, KEYS), read_structure(fork, KEYS), 0.3)
     used = {p.translation for p in aligned.pairs}
     assert "曲线见图，$x^2$ 增长很快。" not in used
     assert [x.line for x in aligned.leftovers] == [3]
@@ -261,7 +264,7 @@ def test_synthetic_forks_of_the_books_pages_align_precisely():
         english = path.read_text(encoding="utf-8")
         fork = make_fork(english, sum(map(ord, path.name)), merge=0.1, split=0.1, omit=0.05,
                          note=0.05, section=0.05)
-        en, zh = read_structure(english), read_structure(fork.text)
+        en, zh = read_structure(english, KEYS), read_structure(fork.text, KEYS)
         got = set()
         for pair in align_pages(en, zh, 0.3).pairs:
             key = (tuple(en.blocks[i].text for i in pair.english), normalize(pair.translation))
@@ -372,7 +375,7 @@ Last words.
 
 
 def test_structure_reads_what_translation_keeps():
-    page_ = read_structure(PAGE)
+    page_ = read_structure(PAGE, KEYS)
     anchors = [(a.kind, a.key if a.kind != "code" else "") for a in page_.anchors]
     assert anchors == [("label", "sec-a"), ("math", "y=2x"), ("label", "eq-y"), ("code", ""),
                        ("label", "fig-b"), ("figure", "b.svg"), ("table", "2"),

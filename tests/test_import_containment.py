@@ -212,3 +212,21 @@ def test_a_resource_glob_over_the_whole_book_keeps_the_converted_pages(tmp_path:
     result = import_book(src, tmp_path / "new")
     assert "{numref}`sec_x`" in (tmp_path / "new/source/en/chap/one.md").read_text()
     assert not [w for w in result.report.warnings if w.code == "import-resource-page"]
+
+
+def test_config_ini_warnings_and_problems_name_their_line(tmp_path: Path) -> None:
+    """A skipped alias is reported at the line that holds it, a refused value at the line
+    that sets it (the last one, which configparser reads)."""
+    from d2lbook.importer.config_ini import check_config, read_config
+
+    path = tmp_path / "config.ini"
+    path.write_text("[project]\nname = ok\nlang = en\n\n[build]\ntabs = mxnet\n\n"
+                    "[library-mxnet]\nlib_name = np\nsimple_alias = ones,\n"
+                    "    not a name,\n    zeros\n\n[project]\nlang = ../x\n", encoding="utf-8")
+    report = Report()
+    cfg = read_config(path, report)
+    skipped = [(w.line, w.message) for w in report.warnings if w.code == "import-library-alias"]
+    assert skipped == [(11, "[library-mxnet] simple_alias: 'not a name' is not `name` or "
+                        "`name -> target`; left out of the library")]
+    assert [(p.line, p.message.split(" is ")[0]) for p in check_config(cfg, path.read_text())] \
+        == [(15, "[project] lang = '../x'")]

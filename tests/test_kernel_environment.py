@@ -14,23 +14,10 @@ from pathlib import Path
 
 import pytest
 
-HEADER = """---
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
+from tests.fwbook import HEADER
+from tests.helpers import make_book, pyproject
 
-PYPROJECT = """
-[tool.d2lbook]
-name = "envbook"
-author = "T"
-version = "1"
-
-[tool.d2lbook.languages.en]
-title = "Environment Book"
-
+PYPROJECT = pyproject(name="envbook", author="T", title="Environment Book", extra="""
 [tool.d2lbook.execution]
 timeout = 60
 
@@ -43,7 +30,7 @@ requirements = []
 name = "Beta"
 kernel = "t-beta"
 requirements = []
-"""
+""")
 
 INDEX = HEADER + """
 # Environment Book
@@ -133,11 +120,7 @@ def test_each_framework_kernel_is_fingerprinted_by_its_own_environment(
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # kernels leave site-packages as is
     monkeypatch.setattr(environment, "_known", {})
 
-    root = tmp_path / "book"
-    (root / "source" / "en").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(PYPROJECT)
-    (root / "source" / "en" / "index.md").write_text(INDEX)
-    (root / "source" / "en" / "one.md").write_text(ONE)
+    root = make_book(tmp_path / "book", {"index": INDEX, "one": ONE}, PYPROJECT)
 
     # Each kernel's listing is its own environment's: tinypkg, no Sphinx (which only the
     # environment running the build has).

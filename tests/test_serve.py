@@ -4,48 +4,25 @@ downloads; every edition follows."""
 from __future__ import annotations
 
 import io
-import re
 import threading
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
+from tests.helpers import fetch_bytes as fetch
+from tests.helpers import serving, wait
 from tests.test_last_build import bilingual
 
 
-def fetch(url: str) -> bytes:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.read()
-    except OSError:
-        return b""
-
-
 def test_an_edit_is_served_as_a_page_then_in_the_downloads(tmp_path: Path) -> None:
-    from d2lbook.commands.site import serve
     from d2lbook.config import load_config
 
     root = bilingual(tmp_path)
     cfg = load_config(root)
-    events: list[tuple[str, str]] = []
-    urls: list[str] = []
-
-    def report(event) -> None:
-        events.append((event.kind, event.message))
-        if event.kind == "serving":
-            urls.append(re.search(r"(http://\S+/)", event.message)[1])
-
-    stop = threading.Event()
-    thread = threading.Thread(target=serve, kwargs=dict(
-        cfg=cfg, port=0, interval=0.1, report=report, stop=stop, jobs=1))
-    thread.start()
-    try:
-        deadline = time.monotonic() + 600
-        while not urls and time.monotonic() < deadline and thread.is_alive():
-            time.sleep(0.1)
-        assert urls, events
-        url = urls[0]
+    deadline = time.monotonic() + 600
+    with serving(cfg, join=60, interval=0.1, jobs=1) as preview:
+        events, thread, url = preview.events, preview.thread, preview.url
+        assert url, events
         assert b"Some prose" in fetch(url + "en/page.html")
         assert "页面".encode() in fetch(url + "zh/page.html")
 
@@ -67,9 +44,6 @@ def test_an_edit_is_served_as_a_page_then_in_the_downloads(tmp_path: Path) -> No
         # the edited paragraph, which has no translation, in English.
         zh = fetch(url + "zh/page.html").decode()
         assert "页面" in zh and "Freshly edited prose" in zh
-    finally:
-        stop.set()
-        thread.join(timeout=60)
     assert not thread.is_alive()
 
 
@@ -102,41 +76,28 @@ def test_a_same_size_edit_whose_mtime_was_restored_is_rebuilt(tmp_path: Path) ->
     rebuilt."""
     import os
 
-    from d2lbook.commands.site import serve
     from d2lbook.config import load_config
     from tests.test_errors import small_book
 
     cfg = load_config(small_book(tmp_path, "# A page\n"))
     page = tmp_path / "source" / "en" / "page.md"
-    events: list[tuple[str, str]] = []
-    rebuilt = threading.Event()
+    with serving(cfg, start=60, join=30, interval=0.05, rebuild=lambda config: None,
+                 build_first=False) as preview:
+        events = preview.events
 
-    def report(event) -> None:
-        events.append((event.kind, event.message))
-        if event.kind in ("rebuilt", "failed"):
-            rebuilt.set()
+        def rebuilt() -> bool:
+            return any(kind in ("rebuilt", "failed") for kind, _ in events)
 
-    stop = threading.Event()
-    thread = threading.Thread(target=serve, kwargs=dict(
-        cfg=cfg, port=0, interval=0.05, report=report, stop=stop,
-        rebuild=lambda config: None, build_first=False))
-    thread.start()
-    try:
-        while not any(kind == "serving" for kind, _ in events):
-            assert thread.is_alive(), events
-            time.sleep(0.02)
+        assert preview.url, events
         st = page.stat()
         os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # touched only
         time.sleep(0.5)
-        assert not rebuilt.is_set(), events
+        assert not rebuilt(), events
         st = page.stat()
         text = page.read_text()
         page.write_text(text.replace("# A page", "# B page"))  # same size
         os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))  # its time put back
         assert page.stat().st_size == st.st_size
-        assert rebuilt.wait(10), events
-    finally:
-        stop.set()
-        thread.join(timeout=30)
+        wait(rebuilt, f"not rebuilt: {events}", 10)
     assert ("rebuilding", "1 file(s) changed: page.md") in events and \
         [k for k, _ in events].count("rebuilt") == 1, events

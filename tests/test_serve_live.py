@@ -6,56 +6,25 @@ each warning and each broken download link once, and nothing from the libraries'
 from __future__ import annotations
 
 import json
-import re
-import threading
 import time
-import urllib.request
 from pathlib import Path
 
-from tests.helpers import pyproject
+from tests.helpers import fetch, pyproject, serving, wait
 from tests.test_last_build import bilingual
-
-
-def fetch(url: str) -> str:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.read().decode()
-    except OSError:
-        return ""
-
-
-def wait(condition, what: str, limit: float = 300) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
 
 
 def test_pages_reload_show_warnings_and_a_failed_rebuild(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from d2lbook.commands.site import serve
     from d2lbook.config import load_config
     from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
     root = bilingual(tmp_path)
-    events: list[tuple[str, str]] = []
-    urls: list[str] = []
-
-    def report(event) -> None:
-        events.append((event.kind, event.message))
-        if event.kind == "serving":
-            urls.append(re.search(r"(http://\S+/)", event.message)[1])
-
-    stop = threading.Event()
-    thread = threading.Thread(target=serve, kwargs=dict(
-        cfg=load_config(root), port=0, interval=0.1, report=report, stop=stop, jobs=1))
-    thread.start()
     page_md = root / "source" / "en" / "page.md"
-    try:
-        wait(lambda: urls or not thread.is_alive(), "serve did not start")
-        assert urls, events
-        url = urls[0] + "en/page.html"
+    with serving(load_config(root), start=300, interval=0.1, jobs=1) as preview:
+        events, thread = preview.events, preview.thread
+        assert preview.url, events
+        url = preview.url + "en/page.html"
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
@@ -71,7 +40,7 @@ def test_pages_reload_show_warnings_and_a_failed_rebuild(tmp_path: Path) -> None
                 assert "source/en/page.md:13" in box.inner_text()
 
                 # An edit: the open page reloads by itself within a second of being served.
-                state = urls[0] + "_d2lbook/state?page=/en/page.html"
+                state = preview.url + "_d2lbook/state?page=/en/page.html"
                 version = json.loads(fetch(state))["id"]
                 page_md.write_text(page_md.read_text().replace("Some prose", "Fresh prose"))
                 wait(lambda: json.loads(fetch(state) or "{}").get("id") != version,
@@ -101,9 +70,6 @@ def test_pages_reload_show_warnings_and_a_failed_rebuild(tmp_path: Path) -> None
                 assert error.count() == 0
             finally:
                 browser.close()
-    finally:
-        stop.set()
-        thread.join(timeout=120)
     assert not thread.is_alive()
     said = [m for k, m in events if k == "warning"]
     assert len([m for m in said if "not built yet" in m]) == 1, said  # once, not per rebuild
@@ -132,7 +98,6 @@ def test_the_theme_does_not_turn_on_info_logging_in_serve() -> None:
 def test_a_failed_first_build_serves_the_last_site_with_its_error(tmp_path: Path) -> None:
     """``serve`` started on a book that does not build: the last site is served and its pages
     show the error, until an edit fixes it."""
-    from d2lbook.commands.site import serve
     from d2lbook.errors import RenderError
     from d2lbook.render.site import assemble_site
     from tests.test_site import fake_outputs, make_book
@@ -151,29 +116,14 @@ def test_a_failed_first_build_serves_the_last_site_with_its_error(tmp_path: Path
         fake_outputs(config, "fixed")
         assemble_site(config)
 
-    urls: list[str] = []
-    events: list[tuple[str, str]] = []
-
-    def report(event) -> None:
-        events.append((event.kind, event.message))
-        if event.kind == "serving":
-            urls.append(re.search(r"(http://\S+/)", event.message)[1])
-
-    stop = threading.Event()
-    thread = threading.Thread(target=serve, kwargs=dict(
-        cfg=cfg, port=0, interval=0.05, report=report, stop=stop, rebuild=rebuild))
-    thread.start()
-    try:
-        wait(lambda: urls or not thread.is_alive(), "serve did not start", 20)
-        state = urls[0] + "_d2lbook/state?page=/en/index.html"
+    with serving(cfg, start=20, join=20, interval=0.05, rebuild=rebuild) as preview:
+        events = preview.events
+        state = preview.url + "_d2lbook/state?page=/en/index.html"
         answer = json.loads(fetch(state))
         assert answer["status"] == "failed" and "broken" in answer["error"]
-        assert "last good en" in fetch(urls[0] + "en/index.html")
+        assert "last good en" in fetch(preview.url + "en/index.html")
         (tmp_path / "source" / "en" / "ch" / "a.md").write_text("# A, fixed\n")
         wait(lambda: json.loads(fetch(state) or "{}").get("status") == "ok", f"not fixed {events}",
              20)
-        assert "fixed en" in fetch(urls[0] + "en/index.html")
-    finally:
-        stop.set()
-        thread.join(timeout=20)
+        assert "fixed en" in fetch(preview.url + "en/index.html")
     assert ("failed", "build failed: Sphinx (html) failed on the page: broken") in events

@@ -6,9 +6,7 @@ from __future__ import annotations
 import html.parser
 import json
 import re
-import threading
 import time
-import urllib.request
 import zipfile
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -19,7 +17,7 @@ from d2lbook.config import Urls, parse_config
 from d2lbook.errors import RenderError
 from d2lbook.layout import BookLayout
 from d2lbook.render.site import assemble_site, page_links, root_index
-from tests.helpers import pyproject
+from tests.helpers import fetch, pyproject, serving, wait
 from tests.site_build import PAGE
 
 
@@ -198,50 +196,28 @@ def test_a_page_folder_named_like_a_download_folder_is_an_error(tmp_path: Path) 
 
 
 def test_serve_rebuilds_when_a_source_changes(tmp_path: Path) -> None:
-    from d2lbook.commands.site import serve
-
     cfg = make_book(tmp_path)
     (tmp_path / "pyproject.toml").write_text(
         pyproject(name="bk", title="Book", zh="书"))
     builds: list[str] = []
-    events: list[str] = []
 
     def rebuild(config) -> None:
         fake_outputs(config, f"build {len(builds)}")
         builds.append("x")
         assemble_site(config)
 
-    stop = threading.Event()
-    port_holder: list[str] = []
-
-    def report(event) -> None:
-        events.append(event.kind)
-        if event.kind == "serving":
-            port_holder.append(re.search(r"(http://\S+/)", event.message)[1])
-
-    thread = threading.Thread(target=serve, kwargs=dict(
-        cfg=cfg, port=0, interval=0.05, report=report, stop=stop, rebuild=rebuild))
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not port_holder and time.monotonic() < deadline:
-            time.sleep(0.05)
-        url = port_holder[0]
-        with urllib.request.urlopen(url + "en/index.html", timeout=5) as response:
-            assert response.read().startswith(b"<p>build 0 en</p><script id=\"d2lbook-live\">")
+    with serving(cfg, start=20, join=10, interval=0.05, rebuild=rebuild) as preview:
+        url, events = preview.url, preview.events
+        assert fetch(url + "en/index.html").startswith(
+            "<p>build 0 en</p><script id=\"d2lbook-live\">")
         time.sleep(0.1)
         page = tmp_path / "source" / "en" / "ch" / "a.md"
         page.write_text("# A, edited\n")
-        while len(builds) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        while "rebuilt" not in events and time.monotonic() < deadline:
-            time.sleep(0.05)
-        with urllib.request.urlopen(url + "en/index.html", timeout=5) as response:
-            assert response.read().startswith(b"<p>build 1 en</p><script id=\"d2lbook-live\">")
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-    assert events[:3] == ["serving", "rebuilding", "rebuilt"]
+        wait(lambda: len(builds) >= 2 and any(k == "rebuilt" for k, _ in events),
+             f"not rebuilt: {events}", 20)
+        assert fetch(url + "en/index.html").startswith(
+            "<p>build 1 en</p><script id=\"d2lbook-live\">")
+    assert [kind for kind, _ in events[:3]] == ["serving", "rebuilding", "rebuilt"]
     assert len(builds) == 2
 
 

@@ -13,29 +13,11 @@ from d2lbook.i18n.segment import segment
 from d2lbook.i18n.validate import check_translation
 from d2lbook.importer.inline import Facts, convert_inline
 from d2lbook.importer.report import Located, Report
-from tests.helpers import static_server
+from tests.fwbook import HEADER
+from tests.helpers import make_book, pyproject, static_server
 
-HEADER = """---
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
-
-PYPROJECT = """
-[tool.d2lbook]
-name = "slidebook"
-author = "T"
-version = "1"
-
-[tool.d2lbook.languages.en]
-title = "Slide Book"
-
-[tool.d2lbook.languages.zh]
-title = "幻灯片之书"
-locale = "zh_CN"
-
+PYPROJECT = pyproject(name="slidebook", author="T", title="Slide Book", zh="幻灯片之书",
+                      extra="""
 [tool.d2lbook.execution]
 timeout = 60
 
@@ -49,7 +31,7 @@ kernel = "python3"
 [tool.d2lbook.frameworks.tuples]
 name = "Tuples"
 kernel = "python3"
-"""
+""")
 
 INDEX = HEADER + """
 # Slide Book
@@ -117,12 +99,8 @@ ZH = {"Marked Page": "标记页",
 def _book(root: Path) -> Path:
     import polib
 
-    (root / "source" / "en").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    (root / "source" / "en" / "part").mkdir()
-    for name, text in {"index": INDEX, "marked": MARKED, "plain": PLAIN,
-                       "part/deep": DEEP}.items():
-        (root / "source" / "en" / f"{name}.md").write_text(text, encoding="utf-8")
+    make_book(root, {"index": INDEX, "marked": MARKED, "plain": PLAIN, "part/deep": DEEP},
+              PYPROJECT)
     catalog = polib.POFile()
     catalog.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "zh_CN"}
     msgids = [s.msgid for s in segment(MARKED)]

@@ -59,3 +59,21 @@ def test_an_interrupted_step_is_not_taken_for_fresh(tmp_path: Path):
     # half-made from d2, so d1 must not look fresh.
     Stamps(tmp_path).forget("html")
     assert Stamps(tmp_path).fresh("html", "d1") is None
+
+
+def test_html_remade_by_hand_still_reports_the_fresh_notebooks(tmp_path: Path):
+    """A page of the HTML removed by hand makes the HTML step run again; the notebook bundle,
+    whose inputs and files are as it left them, is not made again but is still reported (its
+    zips and warnings), as a build that made it would."""
+    root = small_book(tmp_path, PAGE)
+    first = build(root, ("html", "notebooks"))
+    assert first.notebooks is not None and first.notebooks.is_file()
+    made = first.notebooks.stat().st_mtime_ns
+
+    (root / "_build" / "en" / "html" / "page.html").unlink()
+    again = build(root, ("html", "notebooks"))
+    assert again.skipped == []  # the HTML was made again
+    assert (root / "_build" / "en" / "html" / "page.html").is_file()
+    assert again.notebooks == first.notebooks and again.zips == first.zips
+    assert again.notebooks.stat().st_mtime_ns == made  # the bundle was not
+    assert again.warnings == first.warnings

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from d2lbook.config import BookConfig, Framework, Language
+from d2lbook.config import BookConfig, Language
 from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
 from d2lbook.execute.backends import BackendOptions, make_backend
 from d2lbook.execute.cache import ExecutionCache
-from d2lbook.execute.runner import ExecutionEvent, Job, code_cells, execute_notebooks
-from d2lbook.files import atomic_path
+from d2lbook.execute.runner import ExecutionEvent, Job, Summary, code_cells, execute_notebooks
 from d2lbook.frameworks import (
     PageRun,
     combined_notebook,
@@ -34,7 +32,7 @@ from d2lbook.notebook import page_notebook
 from d2lbook.source import PageKey, code_cell_lines
 
 if TYPE_CHECKING:
-    from d2lbook.render.sphinx_run import SphinxRun
+    from d2lbook.render.steps import SphinxRuns
 
 FORMATS = ("html", "pdf", "notebooks", "slides")
 
@@ -128,10 +126,11 @@ def as_up_to_date(result: BuildResult) -> BuildResult:
 def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
                    formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
                    progress: Callable[[ExecutionEvent], None] = lambda e: None,
-                   only: str = "") -> BuildResult:
+                   only: str = "", sphinx_runs: SphinxRuns | None = None) -> BuildResult:
     """Prepare, execute and render ``langs`` in ``formats`` (each step is skipped when its
-    own inputs are unchanged, ``render.uptodate``). Call it holding the build lock.
-    ``only``: a framework key (see ``build``)."""
+    own inputs are unchanged, ``render.steps``). Call it holding the build lock.
+    ``only``: a framework key (see ``build``); ``sphinx_runs``: the Sphinx runs a session of
+    several builds remembers (``serve``)."""
     jobs = jobs or cfg.jobs
     layout = BookLayout(cfg)
     started = time.perf_counter()
@@ -144,7 +143,35 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
     # One execution pass for every edition: identical code runs once. The unit is
     # (page, framework); the notebooks of a (page, framework) are identical in every language.
     t0 = time.perf_counter()
-    library = _library(cfg)
+    library = _library(layout)
+    all_jobs, pages_nb = _jobs(layout, editions, results, library, only)
+    ex = cfg.execution
+    if ex.execute and not ex.scheduler:  # Dask workers have their own kernels
+        _check_kernels(cfg, {job.kernel for job in all_jobs if code_cells(job.notebook)})
+    options = BackendOptions(execute=ex.execute, scheduler=ex.scheduler, jobs=jobs, gpus=ex.gpus,
+                             work_dir=layout.cache)
+    summary = execute_notebooks(all_jobs, ExecutionCache(layout.execution_cache),
+                                dataclasses.replace(ex, jobs=jobs), layout.cache, progress,
+                                lambda: make_backend(options), ex.fail_fast,
+                                layout.environments_memo)
+    executed = _tally(summary, pages_nb, results)
+    exec_seconds = round(time.perf_counter() - t0, 2)
+
+    from d2lbook.render.steps import SphinxRuns
+
+    for e in editions:
+        results[e.lang.code].seconds["execute"] = exec_seconds
+        _render(layout, e, pages_nb, executed[e.lang.code], library.files, formats, jobs,
+                results[e.lang.code], sphinx_runs or SphinxRuns(), only)
+    return BuildResult([results[e.lang.code] for e in editions], summary.executed)
+
+
+def _jobs(layout: BookLayout, editions: list[Edition], results: dict[str, EditionResult],
+          library: _Library, only: str
+          ) -> tuple[list[Job], dict[tuple[str, str], Notebook]]:
+    """What to execute: a job per (page, framework) of every edition; and each page's
+    notebook (language, page -> notebook)."""
+    cfg = layout.cfg
     all_jobs: list[Job] = []
     pages_nb: dict[tuple[str, str], Notebook] = {}
     for e in editions:
@@ -176,15 +203,13 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
                                     kernel=fw.kernel,
                                     depends=f"+lib:{library.hashes[fw.key]}" if imports else "",
                                     pythonpath=str(library.folder) if library.hashes else ""))
-    ex = cfg.execution
-    if ex.execute and not ex.scheduler:  # Dask workers have their own kernels
-        _check_kernels(cfg, {job.kernel for job in all_jobs if code_cells(job.notebook)})
-    options = BackendOptions(execute=ex.execute, scheduler=ex.scheduler, jobs=jobs, gpus=ex.gpus,
-                             work_dir=layout.cache)
-    summary = execute_notebooks(all_jobs, execution_cache(cfg),
-                                dataclasses.replace(ex, jobs=jobs), layout.cache, progress,
-                                lambda: make_backend(options), ex.fail_fast,
-                                layout.environments_memo)
+    return all_jobs, pages_nb
+
+
+def _tally(summary: Summary, pages_nb: dict[tuple[str, str], Notebook],
+           results: dict[str, EditionResult]) -> dict[str, dict[str, dict[str, Notebook]]]:
+    """The executed notebooks (language -> page -> framework key -> notebook), each edition's
+    counts added to its result."""
     executed: dict[str, dict[str, dict[str, Notebook]]] = {}
     for outcome in summary.outcomes:
         code, name, key = outcome.page
@@ -197,18 +222,7 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
         results[code].without_code += int(not outcome.has_code)
         if outcome.executed:
             results[code].runs.append((name, key))
-    exec_seconds = round(time.perf_counter() - t0, 2)
-
-    for e in editions:
-        result = results[e.lang.code]
-        result.seconds["execute"] = exec_seconds
-        runs = executed[e.lang.code]
-        site_nbs = {name: combined_notebook(pages_nb[e.lang.code, name], by_fw, cfg)
-                    for name, by_fw in runs.items()}
-        fw_nbs = {name: per_framework(pages_nb[e.lang.code, name], by_fw, cfg)
-                  for name, by_fw in runs.items()}
-        _render(cfg, e, site_nbs, fw_nbs, library.files, formats, jobs, result, only)
-    return BuildResult([results[e.lang.code] for e in editions], summary.executed)
+    return executed
 
 
 @dataclass
@@ -221,12 +235,13 @@ class _Library:
     """Framework key -> hash of what importing its module depends on."""
 
 
-def _library(cfg: BookConfig) -> _Library:
+def _library(layout: BookLayout) -> _Library:
     """The ``#@save`` library as the pages define it now, written under ``_build/lib``."""
     from d2lbook.files import write_if_changed
     from d2lbook.library import library_files, library_hashes
 
-    folder = BookLayout(cfg).library
+    cfg = layout.cfg
+    folder = layout.library
     if not any(fw.library for fw in cfg.frameworks):
         return _Library(folder, {}, {})
     files = library_files(cfg, dest=folder)
@@ -271,269 +286,20 @@ def _lines(text: str, run_nb: Notebook, page_nb: Notebook) -> list[int]:
     return [where.get(c["id"], 0) for c in run_nb["cells"] if c["cell_type"] == "code"]
 
 
-def _render(cfg: BookConfig, edition: Edition, notebooks: dict[str, Notebook],
-            fw_notebooks: dict[str, dict[str, Notebook]], library: dict[str, str],
-            formats: tuple[str, ...], jobs: int, result: EditionResult, only: str = "") -> None:
-    """``notebooks``: the website's (every framework, as tabs); ``fw_notebooks``: page ->
-    framework key -> the page for that framework alone (PDF, reader notebooks); ``only``: the
-    one framework whose PDF and notebooks are made (empty: every framework)."""
-    frameworks = [fw for fw in cfg.frameworks if not only or fw.key == only]
-    from d2lbook.render.tree import write_sphinx_tree
-    from d2lbook.render.uptodate import Stamps, every_file, latex_digest, sphinx_digest
+def _render(layout: BookLayout, edition: Edition,
+            pages_nb: dict[tuple[str, str], Notebook],
+            executed: dict[str, dict[str, Notebook]], library: dict[str, str],
+            formats: tuple[str, ...], jobs: int, result: EditionResult, runs: SphinxRuns,
+            only: str) -> None:
+    """The edition's formats from its executed notebooks (``executed``: page -> framework
+    key -> notebook): the website's page (every framework, as tabs) and each framework's
+    (PDF, reader notebooks)."""
+    from d2lbook.render.edition_steps import EditionRender, render_edition
 
-    lang = edition.lang
-    layout = BookLayout(cfg)
-    _mark_progress(notebooks, edition)
-    _mark_slides(notebooks)
-    _complete_prose_tabs(cfg, lang, notebooks)
-    tree = write_sphinx_tree(cfg, lang, edition.tree, _for_sphinx(cfg, edition, notebooks),
-                             edition.assets)
-    # A step whose inputs hash the same as when it last succeeded is not started (uptodate).
-    stamps = Stamps(layout.edition(lang))
-    digest = sphinx_digest(cfg, tree, extra=sorted(library.items()))
-    if "html" in formats or "notebooks" in formats:
-        t0 = time.perf_counter()
-        result.html = layout.html(lang) / "index.html"
-        zips = {fw.key: layout.notebook_zip(lang, fw.key) for fw in frameworks}
-        # One framework's bundle is a step of its own: it does not stand for all of them.
-        bundle_step = f"notebooks-{only}" if only else "notebooks"
-        result.steps.append("html")
-        html_warnings = stamps.fresh("html", digest)
-        bundle_warnings = stamps.fresh(bundle_step, digest) if "notebooks" in formats else []
-        memo = (str(layout.html(lang)), digest)
-        run = _HTML_RUNS.get(memo) if html_warnings is not None else None
-        if html_warnings is not None and (bundle_warnings is not None or run is not None):
-            result.warnings += html_warnings
-            if bundle_warnings is not None:
-                result.warnings += bundle_warnings
-                if "notebooks" in formats:
-                    result.zips = zips
-                    result.notebooks = zips[frameworks[0].key]
-            result.skipped.append("html")
-        else:
-            if stamps.tampered("html", digest):
-                shutil.rmtree(layout.html(lang), ignore_errors=True)
-            stamps.forget("html")
-            run = _sphinx(cfg, edition, tree, layout.html(lang), layout.doctrees(lang, "html"),
-                          "html", jobs)
-            result.warnings += run.warnings
-            stamps.record("html", digest, run.warnings, every_file(layout.html(lang)))
-            if len(_HTML_RUNS) >= 4:
-                _HTML_RUNS.clear()
-            _HTML_RUNS[memo] = run
-        result.seconds["html"] = round(time.perf_counter() - t0, 2)
-        if "notebooks" in formats and bundle_warnings is None:
-            from d2lbook.render.bundle import write_bundle
-            from d2lbook.render.references import SphinxResolver
-            from d2lbook.render.warnings_store import reader_warnings
-
-            t0 = time.perf_counter()
-            stamps.forget(bundle_step)
-            assert run is not None  # remembered (bundle stale) or made just above
-            resolver = SphinxResolver(run.env, run.config)
-            docnames = [p.name for p in edition.pages if p.name not in edition.generated]
-            bundle_warnings = []
-            for fw in frameworks:
-                nbs = _one_framework(fw_notebooks, fw.key)
-                lib = {rel: text for rel, text in library.items()
-                       if rel.endswith(("__init__.py", f"/{fw.module}.py"))} if fw.module else {}
-                setup, extras = _reader_setup(cfg, lang, fw)
-                bundle = write_bundle(layout.notebooks(lang, fw.key),
-                                      layout.notebook_zip(lang, fw.key),
-                                      layout.stem(lang, fw.key), nbs, docnames, resolver,
-                                      edition.tree, edition.assets, lib, setup, extras)
-                bundle_warnings += [w for w in bundle.warnings if w not in bundle_warnings]
-                result.zips[fw.key] = bundle.zip_path
-            bundle_warnings = reader_warnings(bundle_warnings, run.warnings,
-                                              _origins(cfg, edition))
-            result.warnings += [w for w in bundle_warnings if w not in result.warnings]
-            result.notebooks = result.zips[frameworks[0].key]
-            stamps.record(bundle_step, digest, bundle_warnings,
-                          every_file(*result.zips.values(),
-                                     *(layout.notebooks(lang, fw.key) for fw in frameworks)))
-            result.seconds["notebooks"] = round(time.perf_counter() - t0, 2)
-    if "slides" in formats:
-        t0 = time.perf_counter()
-        result.decks = _slides(cfg, lang, fw_notebooks)
-        result.seconds["slides"] = round(time.perf_counter() - t0, 2)
-    if "pdf" in formats:
-        from d2lbook.render.latex import build_pdf
-
-        t0 = time.perf_counter()
-        for fw in frameworks:
-            fw_tree = tree
-            if fw.key:
-                nbs = _mark_progress(_one_framework(fw_notebooks, fw.key), edition)
-                fw_tree = write_sphinx_tree(cfg, lang, edition.tree,
-                                            _for_sphinx(cfg, edition, nbs), edition.assets, fw)
-            latex = layout.latex(lang, fw.key)
-            stem = layout.stem(lang, fw.key)
-            step = "-".join(p for p in ("latex", fw.key) if p)
-            result.steps += [step, "latexmk" + (f"-{fw.key}" if fw.key else "")]
-            fw_digest = sphinx_digest(cfg, fw_tree)
-            latex_warnings = stamps.fresh(step, fw_digest)
-            if latex_warnings is None:
-                stamps.forget(step)
-                run = _sphinx(cfg, edition, fw_tree, latex,
-                              layout.doctrees(lang, "latex", fw.key), "latex", jobs, fw.key)
-                latex_warnings = run.warnings
-                stamps.record(step, fw_digest, run.warnings, [latex / f"{stem}.tex"])
-            else:
-                result.skipped.append(step)
-            result.warnings += [w for w in latex_warnings if w not in result.warnings]
-            target = layout.pdf(lang, fw.key)
-            pdf_step = "-".join(p for p in ("pdf", fw.key) if p)
-            tex = latex_digest(latex, stem)
-            if stamps.fresh(pdf_step, tex) is None:
-                stamps.forget(pdf_step)
-                pages = {name: _source_page(cfg, edition, name) for name in edition.origin}
-                pdf = build_pdf(latex, stem, lang.latex_engine, pages)
-                with atomic_path(target) as tmp:
-                    shutil.copyfile(pdf, tmp)
-                stamps.record(pdf_step, tex, [], [target])
-            else:
-                result.skipped.append("latexmk" + (f"-{fw.key}" if fw.key else ""))
-            result.pdfs[fw.key] = target
-        result.pdf = result.pdfs[frameworks[0].key]
-        result.seconds["pdf"] = round(time.perf_counter() - t0, 2)
-
-
-def _reader_setup(cfg: BookConfig, lang: Language, fw: Framework
-                  ) -> tuple[Callable[[Notebook], Notebook | None], dict[str, str]]:
-    """The set-up cell of ``fw``'s downloaded notebooks (for a notebook with code) and the
-    files at the top of its zip (README, requirements)."""
-    from d2lbook.render.bundle import zip_extras
-    from d2lbook.render.setup_cell import kernel_requirements, setup_cell
-    from d2lbook.render.wheel import WHEEL_FOLDER, wheel_filename
-
-    site = cfg.urls.site.rstrip("/")
-    wheel = f"{site}/{WHEEL_FOLDER}/{wheel_filename(cfg)}" if site and fw.library else ""
-
-    def setup(nb: Notebook) -> Notebook | None:
-        library = fw.library if imports_library(nb, fw) else ""
-        if not code_cells(nb) or not (kernel_requirements(fw.requirements) or library):
-            return None  # nothing it could install
-        return setup_cell(lang.code, fw.requirements, library, wheel)
-
-    return setup, zip_extras(lang.code, lang.title, fw.name, fw.package, fw.requirements)
-
-
-_HTML_RUNS: dict[tuple[str, str], SphinxRun] = {}
-"""(HTML folder, inputs digest) -> the Sphinx run that made it, in this process: the notebook
-bundle resolves its references with that run's environment, so ``serve``, which shows the
-HTML first and bundles the notebooks after, does not start Sphinx twice."""
-
-
-def _complete_prose_tabs(cfg: BookConfig, lang: Language, notebooks: dict[str, Notebook]
-                         ) -> None:
-    """The website's prose tab sets get a tab for every framework: a note only for PyTorch
-    must not stay on screen while the reader follows MXNet (``frameworks.website_view``)."""
-    from d2lbook.frameworks import website_view
-    from d2lbook.ui import ui_strings
-
-    nothing = ui_strings(lang.code)["tab_nothing"]
-    for nb in notebooks.values():
-        website_view(nb, cfg.frameworks, lambda fw: nothing.format(name=fw.name))
-
-
-def _one_framework(fw_notebooks: dict[str, dict[str, Notebook]], key: str
-                   ) -> dict[str, Notebook]:
-    """Page -> its notebook for the framework ``key`` alone."""
-    return {name: by_fw[key] for name, by_fw in fw_notebooks.items()}
-
-
-def _mark_progress(notebooks: dict[str, Notebook], edition: Edition) -> dict[str, Notebook]:
-    """Each page's translation counts in its metadata (read by the translation notice)."""
-    for name, counts in edition.status_counts.items():
-        if name in notebooks:
-            notebooks[name]["metadata"].setdefault("d2lbook", {})["progress"] = counts
-    return notebooks
-
-
-def _mark_slides(notebooks: dict[str, Notebook]) -> None:
-    """Pages with slide marks say so in their metadata (the page links to its deck)."""
-    from d2lbook.render.slides import has_slides
-
-    for nb in notebooks.values():
-        if has_slides(nb):
-            nb["metadata"].setdefault("d2lbook", {})["slides"] = True
-
-
-def _slides(cfg: BookConfig, lang: Language, fw_notebooks: dict[str, dict[str, Notebook]]
-            ) -> list[Path]:
-    """One deck per page with slide marks and framework; decks of pages that lost their marks
-    are removed."""
-    from d2lbook.render.slides import REVEAL_URL_PREFIX, deck_notebook, write_deck
-
-    layout = BookLayout(cfg)
-    decks = []
-    for fw in cfg.frameworks:
-        for name, nb in sorted(_one_framework(fw_notebooks, fw.key).items()):
-            deck = deck_notebook(nb)
-            if deck is not None:
-                decks.append(write_deck(deck, layout.deck(lang, name, fw.key),
-                                        _reveal_prefix(cfg.urls.reveal, name, fw.key)
-                                        or REVEAL_URL_PREFIX))
-    kept = set(decks)
-    folder = layout.slides(lang)
-    for old in folder.rglob("*.slides.html") if folder.is_dir() else ():
-        if old not in kept:
-            old.unlink()
-    return decks
-
-
-def _reveal_prefix(reveal: str, page: str, framework: str) -> str:
-    """``urls.reveal`` as seen from a deck: a URL or absolute path as it is, a relative path
-    (relative to the site's root) prefixed with the way up from ``<lang>/slides/[<framework>/]
-    <page>.slides.html``."""
-    if not reveal or "://" in reveal or reveal.startswith("/"):
-        return reveal
-    return "../" * (2 + bool(framework) + page.count("/")) + reveal
-
-
-def _for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, Notebook]
-                ) -> dict[str, Notebook]:
-    """Outputs limited for the page, cells mapped to their lines in the edition's page."""
-    from d2lbook.render.outputs import sphinx_notebooks
-
-    return sphinx_notebooks(notebooks, {p.name: p.text for p in edition.pages},
-                            cfg.execution.output_limit)
-
-
-def _sphinx(cfg: BookConfig, edition: Edition, tree: Path, outdir: Path, doctrees: Path,
-            builder: str, jobs: int, framework: str = "") -> SphinxRun:
-    """Run Sphinx; its warnings are kept per page (reported until fixed) and name the source
-    pages."""
-    from d2lbook.render.sphinx_run import run_sphinx
-    from d2lbook.render.warnings_store import WarningStore, line_map, with_suggestions
-
-    store = WarningStore(BookLayout(cfg).warnings(edition.lang, builder, framework))
-    origins = _origins(cfg, edition)
-    run = run_sphinx(tree, outdir, doctrees, builder, jobs, reread=store.pending(origins),
-                     template_cache=BookLayout(cfg).template_cache)
-    # a translated page: its lines are the English page's, shifted by the translation
-    named = "\n".join(run.warnings)
-    lines = {p.name: line_map(p.text, edition.english[p.name]) for p in edition.pages
-             if edition.origin.get(p.name, Path()).suffix == ".po"
-             and f"/{p.name}.ipynb" in named and p.text != edition.english.get(p.name, p.text)}
-    files = cfg.source_dir  # where the tree's other files (the .bib) come from
-    files = files.relative_to(cfg.root) if files.is_relative_to(cfg.root) else files
-    run.warnings = store.update(with_suggestions(run.warnings, run.targets), run.processed,
-                                run.docnames, tree, origins, lines, str(files))
-    return run
-
-
-def _origins(cfg: BookConfig, edition: Edition) -> dict[str, str]:
-    """docname -> the source page its warnings name (relative to the book's root)."""
-    origins = {}
-    for name in edition.origin:
-        path = _source_page(cfg, edition, name)
-        origins[name] = str(path.relative_to(cfg.root) if path.is_relative_to(cfg.root) else path)
-    return origins
-
-
-def _source_page(cfg: BookConfig, edition: Edition, name: str) -> Path:
-    """The page a warning about ``name`` points at: the English page for a page translated by
-    a catalog (markup, labels and code live there), else the page itself."""
-    origin = edition.origin[name]
-    return cfg.source_dir / f"{name}.md" if origin.suffix == ".po" else origin
+    cfg, code = layout.cfg, edition.lang.code
+    site_nbs = {name: combined_notebook(pages_nb[code, name], by_fw, cfg)
+                for name, by_fw in executed.items()}
+    fw_nbs = {name: per_framework(pages_nb[code, name], by_fw, cfg)
+              for name, by_fw in executed.items()}
+    render_edition(EditionRender(layout, edition, site_nbs, fw_nbs, library, jobs, runs, only),
+                   formats, result)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from d2lbook.errors import D2lbookError
+from d2lbook.layout import page_of_file
 
 if TYPE_CHECKING:
     from d2lbook.importer.page import PageContext
@@ -116,7 +117,7 @@ class PageConverter:
 
         assert self.report is not None  # made with the first context
         try:
-            return convert_page(path.removesuffix(".md"), text, context,
+            return convert_page(page_of_file(path), text, context,
                                 Located(self.report, path)).text
         except Exception:  # noqa: BLE001 - most of the structure still shows unconverted
             self.failed.append(path)

@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-import re
 import shutil
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from d2lbook.config import BookConfig, Language, load_config
 from d2lbook.errors import ConfigError, I18nError, Problem, SourceError
+from d2lbook.i18n.fork.choose import DEFAULT_RATIO
 from d2lbook.i18n.fork.report import ForkImport, PageImport
 from d2lbook.layout import BookLayout
 
 if TYPE_CHECKING:
     from d2lbook.i18n.catalog import Catalog
-    from d2lbook.i18n.fork.align import Alignment, Score, ScoreKey
+    from d2lbook.i18n.fork.align import Alignment
+    from d2lbook.i18n.fork.choose import ForkAlignments
     from d2lbook.i18n.fork.match import PageMatch
-    from d2lbook.i18n.fork.structure import PageStructure
+    from d2lbook.i18n.fork.synth import Carried, Synthesis
     from d2lbook.i18n.fork.versions import EnglishHistory, Version
+    from d2lbook.vcs import Repository
 
 __all__ = ["import_fork", "fork_pages", "DEFAULT_RATIO"]
-
-DEFAULT_RATIO = {"zh": 0.3, "ja": 0.45, "ko": 0.5}
-"""Typical translation length / English length, used when the fork is too small to say."""
-VERSIONS_TRIED = 3
-"""Versions of a page aligned, those live at the likely fork points nearest the structural
-fork point first (at most two more from its structurally equal ones)."""
-NEAR_FIT = 0.1
-"""A version live at a likely fork point is aligned when it fits the page structurally within
-this of the best version."""
-POINT_BONUS = 3.0
-"""Alignment score a version gets for being live at the fork point: another version must
-fit the fork's text clearly better (a paragraph it translates, numbers it keeps)."""
-
 
 def fork_pages(folder: Path) -> tuple[Path, dict[str, str]]:
     """The fork's page folder and its pages (name -> text): ``source/en`` of a fork of our
@@ -139,23 +128,59 @@ def import_fork(fork_dir: Path | str, code: str, *, root: Path | str | None = No
 def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: dict[str, str],
          english_history: Path | str | None, write: bool, result: ForkImport,
          progress: Callable[[str], None]) -> None:
-    from d2lbook.commands import fork_dialect as dialect
-    from d2lbook.i18n.catalog import read_catalog, write_catalog
-    from d2lbook.i18n.fork.align import align_pages, page_ratio
+    from d2lbook.i18n.fork.choose import align_fork
     from d2lbook.i18n.fork.match import candidates, match_pages
-    from d2lbook.i18n.fork.structure import features_of, read_structure
-    from d2lbook.i18n.fork.synth import (
-        carried_translations,
-        rejected_translations,
-        synthesize,
-    )
-    from d2lbook.i18n.fork.versions import read_history
+    from d2lbook.i18n.fork.structure import features_of
     from d2lbook.source import read_pages
     from d2lbook.vcs import Repository
 
     layout = BookLayout(cfg)
     book_repo = Repository(cfg.root)
-    english = {p.name: p.text for p in read_pages(cfg.source_dir)}
+    english = {p.name: p.text for p in read_pages(layout.english)}
+    history, by_identity = _english_history(cfg, book_repo, english, english_history, result)
+    progress(f"English history: {len(history.versions)} page versions in {history.commits} "
+             f"commits; fork: {len(fork)} pages")
+    commits = _sync_commits(layout, book_repo, english, result)
+    fork_features = {name: features_of(text) for name, text in fork.items()}
+    matched, _unmatched = match_pages(fork_features, history, by_identity)
+    progress(f"matched {len(matched)} fork pages to English pages")
+    groups = {page: candidates(m, history) for page, m in matched.items()}
+    aligned = align_fork(fork, matched, groups, history, lang.code,
+                         _framework_keys(cfg, fork_root, prefix, result),
+                         lambda number, count, page, versions: progress(
+                             f"[{number}/{count}] aligning {prefix}{page}.md with "
+                             f"{versions} English version(s)"))
+    at = [v for v in history.versions if v.order == aligned.point]
+    if aligned.point is not None and at:
+        result.fork_point, result.fork_point_date = at[0].commit, at[0].date
+    page_import = _PageImport(layout, lang, fork, english, history, by_identity, aligned,
+                              commits, write, result)
+    for page in sorted(fork):
+        fork_file = f"{prefix}{page}.md"
+        match = matched.get(page)
+        if match is None or not aligned.options.get(page):
+            result.pages.append(_fork_only(cfg, lang, fork_root, page, fork_file, fork[page],
+                                           english, write, result))
+            continue
+        report = page_import(page, fork_file, match, len(groups[page]))
+        if report is not None:
+            result.pages.append(report)
+    done = {by_identity[m.identity] for m in matched.values()}
+    result.missing = [_rel(layout.source_page(n), cfg.root) for n in english
+                      if n not in done]
+
+
+def _english_history(cfg: BookConfig, book_repo: Repository, english: dict[str, str],
+                     english_history: Path | str | None, result: ForkImport
+                     ) -> tuple[EnglishHistory, dict[str, str]]:
+    """Every version of the English pages (this book's history, or ``english_history``'s)
+    and which English page of today each page identity of it is."""
+    from d2lbook.commands import fork_dialect as dialect
+    from d2lbook.i18n.fork.external import map_external
+    from d2lbook.i18n.fork.versions import read_history
+    from d2lbook.layout import PAGE_SUFFIX
+    from d2lbook.vcs import Repository
+
     if english_history:
         repo = Repository.for_history(english_history)  # bare, no work tree, or any clone
         folder = "source/en" if repo.object_ids(["HEAD:source/en"]).get("HEAD:source/en") \
@@ -166,188 +191,138 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
             result.warnings.append(f"{len(converter.failed)} version(s) of the English history "
                                    "could not be converted from the old dialect and were read "
                                    f"as they are (first: {converter.failed[0]})")
-        by_identity = _map_external(history, english)
+        by_identity = map_external(history, english)
     else:
         history = read_history(book_repo, book_repo.relpath(cfg.source_dir))
-        by_identity = {history.identity(f"{name}.md"): name for name in english}
+        by_identity = {history.identity(f"{name}{PAGE_SUFFIX}"): name for name in english}
     if not history.versions:
         where = english_history or cfg.root
         raise SourceError(f"{where}: the git history holds no version of the English pages; "
                           "commit them first, or pass the repository that holds their "
                           "history with --english-history")
-    progress(f"English history: {len(history.versions)} page versions in {history.commits} "
-             f"commits; fork: {len(fork)} pages")
+    return history, by_identity
+
+
+def _sync_commits(layout: BookLayout, book_repo: Repository, english: dict[str, str],
+                  result: ForkImport) -> dict[str, str | None]:
+    """Page -> the commit its catalog says it was synchronised with (the page's last commit,
+    as ``i18n update`` records it); ``result.head``: the book's HEAD."""
     head = book_repo.head().sha
     result.head = head
     sources = {name: book_repo.relpath(layout.source_page(name)) for name in english}
     last = book_repo.last_commits(list(sources.values()))  # the sync commit `update` records
-    commits = {name: last.get(path) or head for name, path in sources.items()}
+    return {name: last.get(path) or head for name, path in sources.items()}
 
-    fork_features = {name: features_of(text) for name, text in fork.items()}
-    matched, _unmatched = match_pages(fork_features, history, by_identity)
-    progress(f"matched {len(matched)} fork pages to English pages")
-    groups = {page: candidates(m, history) for page, m in matched.items()}
-    structures: dict[str, PageStructure] = {}
 
-    def structure(text: str) -> PageStructure:
-        if text not in structures:
-            structures[text] = read_structure(text)
-        return structures[text]
+@dataclass
+class _PageImport:
+    """One fork page that translates an English page: its catalog, carried from the version
+    it fits best to today's English, and its report."""
 
-    options = _options(matched, groups, history)
-    history.load([v.blob for versions in options.values() for v in versions])
-    ratios = []
-    for page, versions in options.items():
-        if versions:
-            r = page_ratio(structure(history.texts[versions[0].blob]), structure(fork[page]))
-            if r is not None:
-                ratios.append(r)
-    ratio = statistics.median(ratios) if ratios else DEFAULT_RATIO.get(lang.code, 1.0)
-    alignments: dict[str, dict[str, Alignment]] = {}
-    for number, (page, versions) in enumerate(sorted(options.items()), start=1):
-        progress(f"[{number}/{len(options)}] aligning {prefix}{page}.md with "
-                 f"{len(versions)} English version(s)")
-        memo: dict[ScoreKey, Score] = {}
-        fork_struct = structure(fork[page])
-        alignments[page] = {v.blob: align_pages(structure(history.texts[v.blob]), fork_struct,
-                                                ratio, memo) for v in versions}
-    point = _fork_point(matched, options, alignments, history)
-    if point is not None:
-        at = [v for v in history.versions if v.order == point]
-        if at:
-            result.fork_point, result.fork_point_date = at[0].commit, at[0].date
+    layout: BookLayout
+    lang: Language
+    fork: dict[str, str]
+    english: dict[str, str]
+    history: EnglishHistory
+    by_identity: dict[str, str]
+    aligned: ForkAlignments
+    commits: dict[str, str | None]
+    write: bool
+    result: ForkImport
 
-    for page in sorted(fork):
-        fork_file = f"{prefix}{page}.md"
-        match = matched.get(page)
-        if match is None or not options.get(page):
-            result.pages.append(_fork_only(cfg, lang, fork_root, page, fork_file, fork[page],
-                                           english, write, result))
-            continue
-        name = by_identity[match.identity]
-        fork_struct = structure(fork[page])
-        version, aligned = max(  # the version the fork's text fits best, the fork point's first
-            ((v, alignments[page][v.blob]) for v in options[page]),
-            key=lambda item: (_fit(item[1]) + (POINT_BONUS if point is not None and
-                                               history.live_at(item[0], point) else 0.0),
-                              -item[0].order))
-        version_struct = structure(history.texts[version.blob])
+    def __call__(self, page: str, fork_file: str, match: PageMatch, candidates: int
+                 ) -> PageImport | None:
+        """The page's report; None when nothing could be imported (said in a warning)."""
+        from d2lbook.i18n.fork.choose import best_version
+        from d2lbook.i18n.fork.synth import carried_translations, rejected_translations
+
+        name = self.by_identity[match.identity]
+        fork_struct = self.aligned.structure(self.fork[page])
+        version, aligned = best_version(self.aligned, page, self.history)
+        version_struct = self.aligned.structure(self.history.texts[version.blob])
         rejected = rejected_translations(version_struct, fork_struct, aligned.rejected)
         carried = carried_translations(version_struct, fork_struct, aligned.pairs, rejected)
-        path = layout.catalog(lang, name)
-        if (layout.overlay(lang) / f"{name}.md").is_file():
-            result.warnings.append(f"{fork_file}: {name} is translated as a whole file in "
-                                   f"{_rel(layout.overlay(lang), cfg.root)}/{name}.md, which "
-                                   "has no catalog; nothing imported for it")
-            continue
-        existing = None
-        if path.is_file():
-            try:
-                existing = read_catalog(path)
-            except I18nError as err:  # a malformed catalog is reported and left alone
-                result.warnings.append(f"{_rel(path, cfg.root)} cannot be read, left as it "
-                                       f"is: {err}")
-                continue
-        synth = synthesize(name, english[name], history.texts[version.blob], carried,
-                           locale=lang.locale, fork_file=fork_file,
-                           commit=commits.get(name) or head, project=cfg.name,
-                           team=lang.title, existing=existing, path=path, rejected=rejected,
-                           comments=aligned.comments())
-        if write and not _unchanged(synth.catalog, existing, path):
-            write_catalog(synth.catalog, path)
-        report = PageImport(
-            fork_file, _rel(layout.source_page(name), cfg.root),
-            catalog=_rel(path, cfg.root), version_commit=version.commit,
-            version_date=version.date, version_path=version.path,
-            confidence=round(match.score, 3), candidates=len(groups[page]),
-            anchors=aligned.anchors, translated=synth.translated, fuzzy=synth.fuzzy,
-            untranslated=synth.untranslated, kept=synth.kept, obsolete=synth.obsolete,
-            comments=synth.comments,
-            leftovers=[{"line": x.line, "text": x.text, "reason": x.reason}
-                       for x in aligned.leftovers],
-            code=[{"fork_line": c.fork_line, "english_line": c.english_line,
-                   "detail": c.detail} for c in aligned.code])
+        path = self.layout.catalog(self.lang, name)
+        existing = self._existing(fork_file, name, path)
+        if existing is False:
+            return None
+        synth = self._synthesize(name, version, fork_file, path, existing, carried, rejected,
+                                 aligned)
+        report = _page_report(self.layout, name, fork_file, path, match, candidates, version,
+                              aligned, synth)
         report.pairs = [{"english": [version_struct.blocks[i].text for i in p.english],
                          "translation": p.translation, "confident": p.confident,
                          "note": p.note, "fork_line": fork_struct.blocks[p.fork[0]].seg.line}
                         for p in aligned.pairs if not p.identical]
+        self._warn(fork_file, name, match, aligned)
+        return report
+
+    def _existing(self, fork_file: str, name: str, path: Path
+                  ) -> Catalog | None | Literal[False]:
+        """The page's catalog as it is (None: none yet); False when the page has no catalog
+        to import into (a whole-file translation) or it cannot be read (warned)."""
+        from d2lbook.i18n.catalog import read_catalog
+
+        cfg, result = self.layout.cfg, self.result
+        whole = self.layout.overlay_page(self.lang, name)
+        if whole.is_file():
+            result.warnings.append(f"{fork_file}: {name} is translated as a whole file in "
+                                   f"{_rel(whole, cfg.root)}, which has no catalog; nothing "
+                                   "imported for it")
+            return False
+        if not path.is_file():
+            return None
+        try:
+            return read_catalog(path)
+        except I18nError as err:  # a malformed catalog is reported and left alone
+            result.warnings.append(f"{_rel(path, cfg.root)} cannot be read, left as it "
+                                   f"is: {err}")
+            return False
+
+    def _synthesize(self, name: str, version: Version, fork_file: str, path: Path,
+                    existing: Catalog | None, carried: dict[str, Carried],
+                    rejected: dict[str, Carried], aligned: Alignment) -> Synthesis:
+        """The page's catalog for today's English (written unless only its dates changed)."""
+        from d2lbook.i18n.catalog import write_catalog
+        from d2lbook.i18n.fork.synth import synthesize
+
+        cfg, lang = self.layout.cfg, self.lang
+        synth = synthesize(name, self.english[name], self.history.texts[version.blob], carried,
+                           locale=lang.locale, fork_file=fork_file,
+                           commit=self.commits.get(name) or self.result.head,
+                           project=cfg.name, team=lang.title, existing=existing, path=path,
+                           rejected=rejected, comments=aligned.comments())
+        if self.write and not _unchanged(synth.catalog, existing, path):
+            write_catalog(synth.catalog, path)
+        return synth
+
+    def _warn(self, fork_file: str, name: str, match: PageMatch, aligned: Alignment) -> None:
         if aligned.extra_tabs:
-            result.warnings.append(f"{fork_file}: framework(s) "
-                                   f"{', '.join(aligned.extra_tabs)} not in the English page; "
-                                   "their text is listed as left over, their code cells as "
-                                   "code differences")
+            self.result.warnings.append(f"{fork_file}: framework(s) "
+                                        f"{', '.join(aligned.extra_tabs)} not in the English "
+                                        "page; their text is listed as left over, their code "
+                                        "cells as code differences")
         if match.score < 0.5 and not match.same_path:
-            result.warnings.append(f"{fork_file}: matched to {name} with low confidence "
-                                   f"({match.score:.2f}); check the pairing")
-        result.pages.append(report)
-    done = {by_identity[m.identity] for m in matched.values()}
-    result.missing = [_rel(layout.source_page(n), cfg.root) for n in english
-                      if n not in done]
+            self.result.warnings.append(f"{fork_file}: matched to {name} with low confidence "
+                                        f"({match.score:.2f}); check the pairing")
 
 
-def _options(matched: dict[str, PageMatch], groups: dict[str, list[Version]],
-             history: EnglishHistory) -> dict[str, list[Version]]:
-    """Per fork page, the English versions worth aligning: those live at a commit that is
-    structurally about as likely a fork point as the best (``match.window``) and that fit
-    the page about as well as its best version, then the structurally equal versions nearest
-    the structural fork point."""
-    from d2lbook.i18n.fork.match import fork_point, window
-
-    point = fork_point(list(matched.values()), history)
-    likely = window(list(matched.values()), history)
-    options: dict[str, list[Version]] = {}
-    for page, match in matched.items():
-        best = max(match.scores.values(), default=0.0)
-        pool = []
-        for version in history.of_identity(match.identity):
-            if match.scores.get(version.blob, -1.0) < best - NEAR_FIT:
-                continue
-            if any(history.live_at(version, order) for order in likely):
-                pool.append(version)
-        pool.sort(key=lambda v: _nearness(v, point, history))
-        near = sorted(groups[page], key=lambda v: _nearness(v, point, history))
-        chosen = list(dict.fromkeys(pool[:VERSIONS_TRIED] + near))
-        options[page] = chosen[: VERSIONS_TRIED + 2]
-    return options
-
-
-def _nearness(version: Version, point: int | None, history: EnglishHistory) -> tuple[int, int]:
-    """How far the version's live span is from the structural fork point (then its age)."""
-    if point is None:
-        return (0, version.order)
-    end = history.ends.get((history.identity(version.path), version.order), history.commits)
-    if version.order <= point < end:
-        return (0, version.order)
-    return (min(abs(version.order - point), abs(end - 1 - point)), version.order)
-
-
-def _fit(aligned: Alignment) -> float:
-    """How well a fork page fits an English version: what its sure pairs score, doubtful
-    ones counting little (a block the version has and the fork lacks can always be paired
-    with something weakly; only sure pairs tell versions apart)."""
-    return sum(p.score if p.confident else 0.25 * p.score for p in aligned.pairs)
-
-
-def _fork_point(matched: dict[str, PageMatch], options: dict[str, list[Version]],
-                alignments: dict[str, dict[str, Alignment]], history: EnglishHistory
-                ) -> int | None:
-    """The commit at which the fork's text fits the English best: among the structurally
-    likely commits, the one maximizing the sum over pages of the alignment score of the
-    version live there (a page with none of its aligned versions live there counts its
-    worst); the oldest on a tie."""
-    from d2lbook.i18n.fork.match import window
-
-    likely = window(list(matched.values()), history)
-    best, top = None, -float("inf")
-    for order in likely:
-        total = 0.0
-        for page, versions in options.items():
-            scores = {v.blob: _fit(alignments[page][v.blob]) for v in versions}
-            live = [scores[v.blob] for v in versions if history.live_at(v, order)]
-            total += max(live) if live else min(scores.values(), default=0.0)
-        if total > top + 1e-6:
-            best, top = order, total
-    return best
+def _page_report(layout: BookLayout, name: str, fork_file: str, catalog: Path,
+                 match: PageMatch, candidates: int, version: Version, aligned: Alignment,
+                 synth: Synthesis) -> PageImport:
+    root = layout.root
+    return PageImport(
+        fork_file, _rel(layout.source_page(name), root),
+        catalog=_rel(catalog, root), version_commit=version.commit,
+        version_date=version.date, version_path=version.path,
+        confidence=round(match.score, 3), candidates=candidates,
+        anchors=aligned.anchors, translated=synth.translated, fuzzy=synth.fuzzy,
+        untranslated=synth.untranslated, kept=synth.kept, obsolete=synth.obsolete,
+        comments=synth.comments,
+        leftovers=[{"line": x.line, "text": x.text, "reason": x.reason}
+                   for x in aligned.leftovers],
+        code=[{"fork_line": c.fork_line, "english_line": c.english_line,
+               "detail": c.detail} for c in aligned.code])
 
 
 def _unchanged(catalog: Catalog, existing: Catalog | None, path: Path) -> bool:
@@ -374,8 +349,19 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-_ASSET = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|^\s*(?:`{3,}|:{3,})\{(?:figure|image)\}"
-                    r"\s+(\S+)", re.M)
+def _framework_keys(cfg: BookConfig, fork_root: Path, prefix: str,
+                    result: ForkImport) -> frozenset[str]:
+    """The frameworks a code cell's tags may name: the book's, and the fork's own (a fork that
+    adds a framework's code configures it in its ``pyproject.toml``)."""
+    configs = [cfg]
+    folder = fork_root.parents[len(PurePosixPath(prefix).parts) - 1] if prefix else fork_root
+    if (folder / "pyproject.toml").is_file():
+        try:
+            configs.append(load_config(folder))
+        except ConfigError as err:
+            result.warnings.append(f"{folder / 'pyproject.toml'}: the fork's configuration is "
+                                   f"not read ({err}); only the book's frameworks are known")
+    return frozenset(fw.key for config in configs for fw in config.frameworks if fw.key)
 
 
 def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork_file: str,
@@ -386,31 +372,18 @@ def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork
     uses that the book does not have; a page with markup a translation may not carry
     (:func:`d2lbook.i18n.sanitize.page_issues`) is refused with the reason. The build publishes
     it only once a toctree of the edition lists it."""
-    from d2lbook.i18n.sanitize import page_issues
+    from d2lbook.myst import image_paths
 
     layout = BookLayout(cfg)
     report = PageImport(fork_file, None)
     overlay = layout.overlay(lang)
-    target = overlay / f"{page}.md"
-    if page in english:
-        result.warnings.append(f"{fork_file}: only in the fork, but an English page has its "
-                               "name; not written (a file there would replace the English "
-                               "page): place it by hand")
-        return report
-    issues = page_issues(text)
-    if issues:  # not the book's authors' text: checked like a translation, refused if unsafe
-        result.warnings.append(f"{fork_file}: a page only in the fork, refused (not written): "
-                               f"{'; '.join(i.message for i in issues)}; remove that markup "
-                               "from the fork's page and import again, or review the page and "
-                               f"place it in source/{lang.code}/ by hand")
-        return report
-    if target.is_file() and target.read_text(encoding="utf-8") != text:
-        result.warnings.append(f"{_rel(target, cfg.root)}: exists and differs from the fork's "
-                               f"{fork_file}; left as it is")
+    target = layout.overlay_page(lang, page)
+    refusal = _refusal(cfg, lang, page, fork_file, text, target, english)
+    if refusal:
+        result.warnings.append(refusal)
         return report
     assets = []
-    for match in _ASSET.finditer(text):
-        ref = match.group(1) or match.group(2)
+    for ref in image_paths(text):
         if "://" in ref:
             continue
         rel = (PurePosixPath(page).parent / ref).as_posix()
@@ -434,29 +407,21 @@ def _fork_only(cfg: BookConfig, lang: Language, fork_root: Path, page: str, fork
     return report
 
 
-def _map_external(history: EnglishHistory, english: dict[str, str]) -> dict[str, str]:
-    """identity in another repository's history -> the English page today, by structure of
-    the identity's latest version (and the same path)."""
-    from d2lbook.i18n.fork.structure import features_of, similarity
+def _refusal(cfg: BookConfig, lang: Language, page: str, fork_file: str, text: str,
+             target: Path, english: dict[str, str]) -> str:
+    """Why a page only in the fork is not written at ``target`` (empty: it is)."""
+    from d2lbook.i18n.sanitize import page_issues
 
-    latest: dict[str, Version] = {}
-    for version in history.versions:
-        latest[history.identity(version.path)] = version
-    now = {name: features_of(text) for name, text in english.items()}
-    proposals = []
-    for identity, version in latest.items():
-        feats = history.features[version.blob]
-        for name, features in now.items():
-            same = f"{name}.md" == version.path
-            s = similarity(feats, features) + (0.2 if same else 0.0)
-            if s >= 0.3:
-                proposals.append((s, identity, name))
-    proposals.sort(reverse=True)
-    mapping: dict[str, str] = {}
-    used: set[str] = set()
-    for _s, identity, name in proposals:
-        if identity not in mapping and name not in used:
-            mapping[identity] = name
-            used.add(name)
-    return mapping
-
+    if page in english:
+        return (f"{fork_file}: only in the fork, but an English page has its name; not written "
+                "(a file there would replace the English page): place it by hand")
+    issues = page_issues(text)
+    if issues:  # not the book's authors' text: checked like a translation, refused if unsafe
+        return (f"{fork_file}: a page only in the fork, refused (not written): "
+                f"{'; '.join(i.message for i in issues)}; remove that markup from the fork's "
+                "page and import again, or review the page and place it in "
+                f"source/{lang.code}/ by hand")
+    if target.is_file() and target.read_text(encoding="utf-8") != text:
+        return (f"{_rel(target, cfg.root)}: exists and differs from the fork's {fork_file}; "
+                "left as it is")
+    return ""

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from d2lbook.config import BookConfig, Language
-from d2lbook.layout import BookLayout
+from d2lbook.layout import BookLayout, page_file_name, page_of_file
 from d2lbook.source import read_pages
 
 if TYPE_CHECKING:
@@ -19,19 +19,24 @@ if TYPE_CHECKING:
     from d2lbook.jsondata import JSONDict
     from d2lbook.vcs import Repository
 
+Book = BookConfig | BookLayout
+"""What the commands take: the book's configuration, or the layout the caller built from it
+(each command builds its layout once and passes it down)."""
 
-def english_pages(cfg: BookConfig) -> dict[str, str]:
-    return {p.name: p.text for p in read_pages(BookLayout(cfg).english)}
+
+def english_pages(book: Book) -> dict[str, str]:
+    return {p.name: p.text for p in read_pages(BookLayout.of(book).english)}
 
 
 def translated_languages(cfg: BookConfig, code: str) -> tuple[Language, ...]:
     return tuple(lang for lang in cfg.select(code) if lang != cfg.source_language)
 
 
-def extract(cfg: BookConfig) -> list[Path]:
+def extract(book: Book) -> list[Path]:
     from d2lbook.i18n.extract import write_templates
 
-    return write_templates(english_pages(cfg), BookLayout(cfg).templates)
+    layout = BookLayout.of(book)
+    return write_templates(english_pages(layout), layout.templates)
 
 
 @dataclass
@@ -48,15 +53,15 @@ class UpdateReport:
     note: str = ""
 
 
-def update(cfg: BookConfig, lang: Language) -> UpdateReport:
+def update(book: Book, lang: Language) -> UpdateReport:
     """Merge every page's English into its catalog; then let git link rewritten paragraphs to
     their old translations (offered as fuzzy) where msgmerge could not."""
-    from d2lbook.i18n.catalog import read_catalog
     from d2lbook.i18n.update import update_catalogs
     from d2lbook.vcs import UNSHALLOW_HINT, GitError, Repository
 
-    layout = BookLayout(cfg)
-    english = english_pages(cfg)
+    layout = BookLayout.of(book)
+    cfg = layout.cfg
+    english = english_pages(layout)
     replaced = layout.replaced_pages(lang, english)
     pages = {name: text for name, text in english.items() if name not in replaced}
     report = UpdateReport(lang.code, replaced=sorted(replaced))
@@ -80,7 +85,25 @@ def update(cfg: BookConfig, lang: Language) -> UpdateReport:
         report.note = f"no git history ({err}); X-Source-Commit left as it was"
 
     if repo is not None:
-        report.moved = _follow_renames(repo, cfg, lang, pages)
+        report.moved = _follow_renames(repo, layout, lang, pages)
+
+    before, unknown = _recorded_syncs(layout, lang, pages, repo)
+    report.results = update_catalogs(pages, layout.locale, lang.locale, commits,
+                                     project=cfg.name, language_team=f"{lang.title}",
+                                     resync=unknown)
+    if repo is not None:
+        en_rel = repo.relpath(cfg.source_dir)
+        old_paths = {**paths, **{new: f"{en_rel}/{page_file_name(old)}"
+                                 for old, new in report.moved.items()}}
+        report.recovered = _repair(repo, pages, old_paths, before, report.results)
+    return report
+
+
+def _recorded_syncs(layout: BookLayout, lang: Language, pages: dict[str, str],
+                    repo: Repository | None) -> tuple[dict[str, str], set[str]]:
+    """Page -> the sync commit its catalog records (``X-Source-Commit``); and the pages whose
+    recorded commit this repository does not have (their sync commit is replaced)."""
+    from d2lbook.i18n.catalog import read_catalog
 
     before: dict[str, str] = {}
     for name in pages:
@@ -93,14 +116,7 @@ def update(cfg: BookConfig, lang: Language) -> UpdateReport:
     if repo is not None and before:  # a sync commit this repository does not have: replace it
         known = repo.resolve_many(set(before.values()))
         unknown = {name for name, sync in before.items() if known.get(sync) is None}
-    report.results = update_catalogs(pages, layout.locale, lang.locale, commits,
-                                     project=cfg.name, language_team=f"{lang.title}",
-                                     resync=unknown)
-    if repo is not None:
-        en_rel = repo.relpath(cfg.source_dir)
-        old_paths = {**paths, **{new: f"{en_rel}/{old}.md" for old, new in report.moved.items()}}
-        report.recovered = _repair(repo, cfg, lang, pages, old_paths, before, report.results)
-    return report
+    return before, unknown
 
 
 def _shallow_boundary(repo: Repository, commits: dict[str, str]) -> list[str]:
@@ -119,7 +135,7 @@ def _shallow_boundary(repo: Repository, commits: dict[str, str]) -> list[str]:
     return pages
 
 
-def _follow_renames(repo: Repository, cfg: BookConfig, lang: Language, pages: dict[str, str]
+def _follow_renames(repo: Repository, layout: BookLayout, lang: Language, pages: dict[str, str]
                     ) -> dict[str, str]:
     """Move the catalog of every page git saw renamed (committed, or staged with ``git mv``;
     chained renames and moves to another folder included) to the page's new name, unless the
@@ -128,22 +144,21 @@ def _follow_renames(repo: Repository, cfg: BookConfig, lang: Language, pages: di
     from d2lbook.i18n.moves import move_catalog, renamed_to
     from d2lbook.vcs import History
 
-    layout = BookLayout(cfg)
     catalogs = layout.catalog_files(lang)
     orphans = {name: path for name, path in catalogs.items()
                if name not in pages and not layout.source_page(name).exists()}
     if not orphans:
         return {}
-    en_rel = repo.relpath(cfg.source_dir)
+    en_rel = repo.relpath(layout.english)
     history = repo.history([en_rel]) if repo.head().sha else History()
     staged = repo.worktree_changes([en_rel])
-    exists = {f"{en_rel}/{name}.md" for name in pages}
+    exists = {f"{en_rel}/{page_file_name(name)}" for name in pages}
     moved: dict[str, str] = {}
     for name, path in orphans.items():
-        target = renamed_to(history, f"{en_rel}/{name}.md", exists, staged)
+        target = renamed_to(history, f"{en_rel}/{page_file_name(name)}", exists, staged)
         if target is None:
             continue
-        new = target.removeprefix(en_rel + "/").removesuffix(".md")
+        new = page_of_file(target.removeprefix(en_rel + "/"))
         dest = layout.catalog(lang, new)
         if new in moved.values() or (dest.is_file() and _has_translations(dest, read_catalog)):
             continue
@@ -161,9 +176,8 @@ def _has_translations(path: Path, read: Callable[[Path], Catalog]) -> bool:
         return True  # never replace a catalog we cannot read
 
 
-def _repair(repo: Repository, cfg: BookConfig, lang: Language, pages: dict[str, str],
-            paths: dict[str, str], before: dict[str, str], results: list[UpdateResult]
-            ) -> dict[str, int]:
+def _repair(repo: Repository, pages: dict[str, str], paths: dict[str, str],
+            before: dict[str, str], results: list[UpdateResult]) -> dict[str, int]:
     from d2lbook.i18n.catalog import read_catalog, write_catalog
     from d2lbook.i18n.history import recover_rewrites
 
@@ -182,7 +196,7 @@ def _repair(repo: Repository, cfg: BookConfig, lang: Language, pages: dict[str, 
     return recovered
 
 
-def coverage(cfg: BookConfig, lang: Language) -> list[tuple[str, Coverage]]:
+def coverage(book: Book, lang: Language) -> list[tuple[str, Coverage]]:
     """(page, ``Coverage``) for every page, in reading order. A catalog that cannot be read
     raises an :class:`I18nError` naming it once every page was counted (its ``rows``
     attribute holds the rows; such a page counts as untranslated)."""
@@ -190,10 +204,10 @@ def coverage(cfg: BookConfig, lang: Language) -> list[tuple[str, Coverage]]:
     from d2lbook.i18n.catalog import read_catalog
     from d2lbook.i18n.coverage import page_coverage
 
-    layout = BookLayout(cfg)
+    layout = BookLayout.of(book)
     rows = []
     problems = []
-    english = english_pages(cfg)
+    english = english_pages(layout)
     replaced = layout.replaced_pages(lang, english)
     for name, text in english.items():
         if name in replaced:
@@ -213,17 +227,18 @@ def coverage(cfg: BookConfig, lang: Language) -> list[tuple[str, Coverage]]:
     return rows
 
 
-def status(cfg: BookConfig, lang: Language, paths: list[str] | None = None) -> StatusReport:
+def status(book: Book, lang: Language, paths: list[str] | None = None) -> StatusReport:
     """The git-aware translation status of ``lang`` (``d2lbook.i18n.status.StatusReport``),
     limited to ``paths`` when given."""
     from d2lbook.i18n.drift import compute_status
 
-    report = compute_status(cfg, lang, paths)
-    _mark_rejected(cfg, lang, report)
+    layout = BookLayout.of(book)
+    report = compute_status(layout, lang, paths)
+    _mark_rejected(layout, lang, report)
     return report
 
 
-def _mark_rejected(cfg: BookConfig, lang: Language, report: StatusReport) -> None:
+def _mark_rejected(layout: BookLayout, lang: Language, report: StatusReport) -> None:
     """Give the messages whose translation the build refuses the status ``rejected``, with
     the reason and the catalog line of their ``msgstr``. The check applies each catalog as
     the build does (about 0.1 s a page): from 16 pages on, a forked child checks half."""
@@ -231,10 +246,10 @@ def _mark_rejected(cfg: BookConfig, lang: Language, report: StatusReport) -> Non
     from d2lbook.i18n.status import Status
     from d2lbook.vcs import Repository
 
-    top = Repository(cfg.root).root
+    top = Repository(layout.root).root
     docs = [d for d in report.documents
             if d.kind == "catalog" and d.catalog is not None and d.by_segment]
-    cache_path = BookLayout(cfg).rejections_cache
+    cache_path = layout.rejections_cache
     cached = _read_json(cache_path)
     salt = _checker_version(lang.shows_outdated)
     keys: dict[str, str] = {}

@@ -51,8 +51,9 @@ def remembered(cfg: BookConfig, what: str, langs: Iterable[Language], formats: I
     """``work()``'s result, or the last build's when the inputs are unchanged (then True):
     the round trip ``commands.build`` and ``commands.site`` share."""
     langs, formats = tuple(langs), tuple(formats)
-    last = LastBuild(cfg)
-    digest = inputs_digest(cfg, what, langs, formats)
+    layout = BookLayout(cfg)
+    last = LastBuild(layout)
+    digest = inputs_digest(layout, what, langs, formats)
     stored = last.result(digest)
     if stored is not None:
         return cast(T, stored), True  # what work() made, stored by record
@@ -62,7 +63,7 @@ def remembered(cfg: BookConfig, what: str, langs: Iterable[Language], formats: I
     return result, False
 
 
-def inputs_digest(cfg: BookConfig, what: str, langs: Iterable[Language],
+def inputs_digest(book: BookConfig | BookLayout, what: str, langs: Iterable[Language],
                   formats: Iterable[str]) -> str:
     """The digest of everything a build of ``langs`` in ``formats`` reads (``what``: ``build``
     or ``site``)."""
@@ -70,7 +71,8 @@ def inputs_digest(cfg: BookConfig, what: str, langs: Iterable[Language],
 
     from d2lbook.execute.environment import fingerprint, interpreter_packages, output_variables
 
-    layout = BookLayout(cfg)
+    layout = BookLayout.of(book)
+    cfg = layout.cfg
     memo = layout.environments_memo
     kernels = sorted({fw.kernel for fw in cfg.frameworks if fw.kernel} | {cfg.execution.kernel})
     asked = json.dumps([LAST_BUILD_FORMAT, what, [lang.code for lang in langs], list(formats)])
@@ -103,8 +105,8 @@ def _checked_out(root: Path) -> str:
 class LastBuild:
     """The last successful build: its inputs' digest, its result and the outputs it made."""
 
-    def __init__(self, cfg: BookConfig):
-        layout = BookLayout(cfg)
+    def __init__(self, book: BookConfig | BookLayout):
+        layout = BookLayout.of(book)
         self.path = layout.last_build
         self.execution_cache = layout.execution_cache
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from d2lbook.commands.build import build
 from d2lbook.config import BookConfig, Language
 from d2lbook.execute.jobs import ExecutionEvent
-from d2lbook.layout import BookLayout
+from d2lbook.layout import BookLayout, is_page_file
 from d2lbook.lock import locked
 
 
@@ -63,13 +63,12 @@ def linkcheck(cfg: BookConfig, langs: tuple[Language, ...], jobs: int | None = N
         out = layout.output(lang, "linkcheck")
         run_sphinx(layout.sphinx(lang), out, layout.doctrees(lang, "linkcheck"), "linkcheck",
                    jobs or 1)
-        results.append(EditionLinks(lang.code, _read(cfg, lang, out / "output.json"),
+        results.append(EditionLinks(lang.code, _read(layout, lang, out / "output.json"),
                                     out / "output.txt"))
     return results
 
 
-def _read(cfg: BookConfig, lang: Language, path: Path) -> list[Link]:
-    layout = BookLayout(cfg)
+def _read(layout: BookLayout, lang: Language, path: Path) -> list[Link]:
     links = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -84,9 +83,10 @@ def _read(cfg: BookConfig, lang: Language, path: Path) -> list[Link]:
             continue
         docname = str(entry.get("filename", "")).rsplit(".", 1)[0]
         edited = layout.edit_file(lang, docname)
-        page = edited if edited.suffix == ".md" else layout.source_page(docname)
+        page = edited if is_page_file(edited) else layout.source_page(docname)
         uri = str(entry.get("uri", ""))
-        links.append(Link(layout.relative(page) if page.is_relative_to(cfg.root) else str(page),
+        links.append(Link(layout.relative(page) if page.is_relative_to(layout.root)
+                          else str(page),
                           _line_of(page, uri), uri, str(entry.get("status", "")),
                           str(entry.get("info", ""))))
     return sorted(links, key=lambda link: (link.file, link.line, link.uri))

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from d2lbook.commands.build import EditionResult
 
+from d2lbook.layout import CATALOG_FOLDER, CATALOG_SUFFIX, PAGE_SUFFIX
+
 STATE_PATH = "/_d2lbook/state"
 
 SCRIPT = """<script id="d2lbook-live">
@@ -81,9 +83,9 @@ SCRIPT = """<script id="d2lbook-live">
 </script>
 """.replace("STATE_PATH", STATE_PATH)
 
-_LOCATION = re.compile(r"^(?:source/[^/]+/(?P<page>[^:]+?)\.md|"
-                       r"[^:]*?/LC_MESSAGES/(?P<catalog>[^:]+?)\.po)(?::\d+)?:"
-                       r"|^(?P<docname>[\w/.-]+): ")
+_LOCATION = re.compile(rf"^(?:source/[^/]+/(?P<page>[^:]+?){re.escape(PAGE_SUFFIX)}|"
+                       rf"[^:]*?/{CATALOG_FOLDER}/(?P<catalog>[^:]+?){re.escape(CATALOG_SUFFIX)})"
+                       r"(?::\d+)?:|^(?P<docname>[\w/.-]+): ")
 """``source/<code>/<page>.md:<line>:``, ``locale/…/LC_MESSAGES/<page>.po:<line>:`` or, for the
 notebooks' warnings, ``<page>: ``."""
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from d2lbook.errors import UsageError
+from d2lbook.layout import catalog_file, page_file
 from d2lbook.myst import PAGE_FRONT_MATTER
 
 _HEADER = PAGE_FRONT_MATTER
@@ -180,13 +181,12 @@ def new_book(dest: Path) -> NewBook:
     files = {
         "pyproject.toml": _PYPROJECT.format(**values),
         ".gitignore": _GITIGNORE,
-        "source/en/index.md": _INDEX.format(**values),
-        "source/en/basics.md": _BASICS,
-        "source/en/arrays.md": _ARRAYS,
+        **{page_file(Path("source", "en"), page).as_posix(): text for page, text in (
+            ("index", _INDEX.format(**values)), ("basics", _BASICS), ("arrays", _ARRAYS))},
     }
     for page, pairs in _TRANSLATIONS.items():
         filled = [(en.format(**values), zh.format(**values)) for en, zh in pairs]
-        files[f"locale/zh_CN/LC_MESSAGES/{page}.po"] = _catalog(name, filled)
+        files[catalog_file(Path("locale"), "zh_CN", page).as_posix()] = _catalog(name, filled)
     written = []
     for rel, text in files.items():
         path = dest / rel

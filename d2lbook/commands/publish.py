@@ -56,7 +56,7 @@ def publish(cfg: BookConfig, message: str = "") -> list[Published]:
                              f"{what}_repository and {what}_folder; keep one")
         with tempfile.TemporaryDirectory(prefix=f".publish-{what}-", dir=_tmp(layout)) as tmp:
             staged = Path(tmp) / "tree"
-            tree(cfg, staged)
+            tree(layout, staged)
             if repository:
                 results.append(_to_branch(cfg, what, staged, repository, branch, message))
             else:
@@ -73,15 +73,15 @@ def _tmp(layout: BookLayout) -> Path:
     return layout.build
 
 
-def _site_tree(cfg: BookConfig, dest: Path) -> None:
-    site = BookLayout(cfg).site
+def _site_tree(layout: BookLayout, dest: Path) -> None:
+    site = layout.site
     if not (site / "index.html").is_file():
         raise UsageError(f"{site}: no site built; run `d2lbook build all` first")
     shutil.copytree(site, dest)
 
 
-def _notebook_tree(cfg: BookConfig, dest: Path) -> None:
-    layout = BookLayout(cfg)
+def _notebook_tree(layout: BookLayout, dest: Path) -> None:
+    cfg = layout.cfg
     for lang in cfg.languages:
         for fw in cfg.frameworks:
             folder = layout.notebooks(lang, fw.key)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from d2lbook.commands.build import FORMATS, BuildResult, as_up_to_date, build_editions
 from d2lbook.commands.live import STATE_PATH, LiveState, with_script
@@ -17,6 +17,9 @@ from d2lbook.execute.jobs import ExecutionEvent
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
 from d2lbook.render.site import Site, assemble_site
+
+if TYPE_CHECKING:
+    from d2lbook.render.steps import SphinxRuns
 
 
 @dataclass
@@ -28,16 +31,20 @@ class SiteBuild:
 @locked
 def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
                progress: Callable[[ExecutionEvent], None] = lambda e: None,
-               langs: tuple[Language, ...] | None = None) -> SiteBuild:
+               langs: tuple[Language, ...] | None = None,
+               runs: SphinxRuns | None = None) -> SiteBuild:
     """Build the editions (default: all) in ``formats`` and assemble ``_build/site/`` from
     the outputs (editions not rebuilt are taken as they were last built); at once when nothing
-    changed since the last build (``commands.last_build``)."""
+    changed since the last build (``commands.last_build``). ``runs``: the Sphinx runs a
+    session of several builds remembers (``serve``)."""
     from d2lbook.commands.last_build import remembered
 
     langs = langs or cfg.languages
 
     def work() -> SiteBuild:
-        return SiteBuild(build_editions(cfg, langs, formats, jobs, progress), assemble_site(cfg))
+        return SiteBuild(build_editions(cfg, langs, formats, jobs, progress,
+                                               sphinx_runs=runs),
+                         assemble_site(cfg))
 
     built, stored = remembered(cfg, "site", langs, formats, work,
                                lambda b: [*b.build.outputs(), b.site.root])
@@ -59,10 +66,10 @@ def refresh_site(cfg: BookConfig) -> Site | None:
 # serve
 
 
-def watched_paths(cfg: BookConfig) -> list[Path]:
+def watched_paths(book: BookConfig | BookLayout) -> list[Path]:
     """What a preview watches: the configuration, the sources and the catalogs."""
-    layout = BookLayout(cfg)
-    return [cfg.root / "pyproject.toml", layout.sources, layout.locale]
+    layout = BookLayout.of(book)
+    return [layout.root / "pyproject.toml", layout.sources, layout.locale]
 
 
 Snapshot = dict[str, tuple[int, int, int, str]]
@@ -105,7 +112,7 @@ def changed(before: Snapshot, after: Snapshot) -> list[str]:
                   != (after[k][3] if k in after else None))
 
 
-def settled(cfg: BookConfig, seen: Snapshot, pause: float = 0.03,
+def settled(book: BookConfig | BookLayout, seen: Snapshot, pause: float = 0.03,
             limit: float = 1.0) -> Snapshot:
     """The watched files once they stop changing: an editor or ``git checkout`` writing
     several files, or one file in two steps (truncate, then write), is rebuilt once, from the
@@ -113,20 +120,21 @@ def settled(cfg: BookConfig, seen: Snapshot, pause: float = 0.03,
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         time.sleep(pause)
-        now = snapshot(watched_paths(cfg), seen)
+        now = snapshot(watched_paths(book), seen)
         if now == seen:
             break
         seen = now
     return seen
 
 
-def editions_to_rebuild(cfg: BookConfig, before: Snapshot,
+def editions_to_rebuild(book: BookConfig | BookLayout, before: Snapshot,
                         after: Snapshot) -> tuple[Language, ...]:
     """The editions whose inputs the change touches, the source language first. A file that
     was edited (neither added nor removed) under one translated edition's catalogs or overlay
     touches that edition only; anything else (English sources, the configuration, a page
     added or removed: the language links of every edition) touches them all."""
-    layout = BookLayout(cfg)
+    layout = BookLayout.of(book)
+    cfg = layout.cfg
     touched: list[Language] = []
     for key in changed(before, after):
         path = Path(key)
@@ -145,7 +153,7 @@ def editions_to_rebuild(cfg: BookConfig, before: Snapshot,
     return tuple(lang for lang in cfg.languages if lang in touched)
 
 
-def _warm_up_in_background(cfg: BookConfig) -> None:
+def _warm_up_in_background(layout: BookLayout) -> None:
     """While the preview waits for the first change: Sphinx's imports, the Chinese search
     dictionary and each English page read as a notebook (remembered in the process). A
     start-up build with nothing to do (``commands.last_build``) did none of it, and the first
@@ -153,6 +161,7 @@ def _warm_up_in_background(cfg: BookConfig) -> None:
     from d2lbook.render.settings import sphinx_settings
     from d2lbook.render.sphinx_run import warm_up, warm_up_chinese
 
+    cfg = layout.cfg
     modules: list[str] = []
     chinese = False
     for lang in cfg.languages:
@@ -167,7 +176,7 @@ def _warm_up_in_background(cfg: BookConfig) -> None:
 
         warm_up(modules)
         try:
-            for page in read_pages(BookLayout(cfg).english):
+            for page in read_pages(layout.english):
                 page_notebook(page, cfg.default_framework.kernel)
         except Exception:  # noqa: BLE001 - a broken page is the rebuild's to report
             pass
@@ -275,100 +284,130 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
     edit is served as soon as the English edition's HTML is built, then the translated ones
     follow, then the downloads (notebooks, PDFs) of each.
     (A process that stays up also keeps what it computed from unchanged pages: jupytext
-    conversions, applied catalogs, Sphinx's Chinese search dictionary.)"""
+    conversions, applied catalogs, Sphinx's Chinese search dictionary, its last Sphinx runs.)"""
     stop = stop or threading.Event()
     _quiet_root_logger()
-    live = LiveState()
-    said: set[str] = set()  # warnings and broken links already reported: said once
-
-    def show(result: object, reload: bool = True) -> None:
-        editions = result.build.editions if isinstance(result, SiteBuild) else []
-        live.served(editions, reload)
-        for e in editions:
-            edition = "" if e.lang == cfg.source_language.code else f" ({e.lang} edition)"
-            for warning in [*map(str, e.problems), *e.warnings]:
-                if f"{warning}{edition}" not in said:
-                    said.add(f"{warning}{edition}")
-                    report(ServeEvent("warning", f"warning: {warning}{edition}"))
-
-    def run(config: BookConfig, langs: tuple[Language, ...] | None = None) -> str:
-        """Rebuild; returns when each edition was served ("en 2.1s, zh 5.0s")."""
-        if rebuild is not None:
-            results = [rebuild(config)]
-            show(results[0])
-            times = ""
-        else:
-            results, served = [], []
-            t0 = time.perf_counter()
-            # The pages first, every edition; then the downloads (their Sphinx runs are kept
-            # in memory, so the second pass only bundles).
-            # The first build makes every edition at once: the site needs them all.
-            passes = [("html",), formats] if set(formats) - {"html"} else [formats]
-            groups = [(lang,) for lang in langs] if langs else [config.languages]
-            for fmts in passes:
-                for group in groups:
-                    results.append(build_site(config, fmts, jobs, langs=group))
-                    show(results[-1], reload=fmts is passes[0])
-                    if fmts is passes[0]:
-                        codes = "+".join(lang.code for lang in group)
-                        served.append(f"{codes} {time.perf_counter() - t0:.1f}s")
-            if len(passes) > 1:
-                served.append(f"downloads {time.perf_counter() - t0:.1f}s")
-            times = ", ".join(served)
-        missing = results[-1].site.missing if isinstance(results[-1], SiteBuild) else []
-        missing = [m for m in missing if m not in said]
-        if missing:
-            said.update(missing)
-            report(ServeEvent("warning", "not built yet, so these links are broken: "
-                              + ", ".join(missing) + " (serve --pdf builds the PDFs)"))
-        return times
-
-    state = snapshot(watched_paths(cfg))
+    session = _Session(cfg, formats, jobs, report, rebuild)
+    layout = BookLayout(cfg)
+    state = snapshot(watched_paths(layout))
     if build_first:
         try:
-            run(cfg)
+            session.run(cfg)
         except Exception as err:
-            if not (BookLayout(cfg).site / "index.html").is_file():
+            if not (layout.site / "index.html").is_file():
                 raise  # nothing to show yet
             # The last site is served, covered by the error, until a change fixes it.
-            live.failed(str(err))
+            session.live.failed(str(err))
             report(ServeEvent("failed", f"build failed: {err}"))
     if rebuild is None:
-        _warm_up_in_background(cfg)
-    site = BookLayout(cfg).site
+        _warm_up_in_background(layout)
+    site = layout.site
     site.mkdir(parents=True, exist_ok=True)
-    preview = Preview(site, host, port, live).start()
+    preview = Preview(site, host, port, session.live).start()
     report(ServeEvent("serving", f"serving {site} at {preview.url} (Ctrl-C stops)"))
-    rebuilds = 0
     try:
-        while not stop.wait(interval):
-            now = snapshot(watched_paths(cfg), state)
-            diff = changed(state, now)
-            if not diff:
-                state = now  # only touched: remember the new times, not read again
-                continue
-            now = settled(cfg, now)
-            diff = changed(state, now)
-            langs = editions_to_rebuild(cfg, state, now)
-            state = now
-            report(ServeEvent("rebuilding", f"{len(diff)} file(s) changed: "
-                              f"{', '.join(Path(p).name for p in diff[:3])}"))
-            t0 = time.perf_counter()
-            try:
-                cfg = load_config(cfg.root)
-                times = run(cfg, tuple(lang for lang in cfg.languages
-                                       if lang.code in {x.code for x in langs}))
-            except Exception as err:  # noqa: BLE001 - keep serving the last good site
-                from d2lbook.errors import WRITE_ERRNOS, NotWritable
-
-                if isinstance(err, OSError) and err.errno in WRITE_ERRNOS and err.filename:
-                    err = NotWritable(err)  # the folder and what to do, as the CLI says it
-                live.failed(str(err))  # shown in the open pages instead of the stale ones
-                report(ServeEvent("failed", f"rebuild failed: {err}"))
-                continue
-            rebuilds += 1
-            report(ServeEvent("rebuilt", f"rebuilt in {time.perf_counter() - t0:.1f}s"
-                              + (f" (served: {times})" if times else "")))
+        return _watch(session, layout, state, interval, stop)
     finally:
         preview.stop()
+
+
+class _Session:
+    """One ``serve``: what it reported, the live pages' state, the Sphinx runs it keeps."""
+
+    def __init__(self, cfg: BookConfig, formats: tuple[str, ...], jobs: int | None,
+                 report: Callable[[ServeEvent], None],
+                 rebuild: Callable[[BookConfig], object] | None) -> None:
+        self.cfg, self.formats, self.jobs = cfg, formats, jobs
+        self.report, self.rebuild = report, rebuild
+        self.live = LiveState()
+        self.said: set[str] = set()  # warnings and broken links already reported: said once
+        from d2lbook.render.steps import SphinxRuns
+
+        self.runs = SphinxRuns()
+
+    def show(self, result: object, reload: bool = True) -> None:
+        editions = result.build.editions if isinstance(result, SiteBuild) else []
+        self.live.served(editions, reload)
+        for e in editions:
+            edition = "" if e.lang == self.cfg.source_language.code else f" ({e.lang} edition)"
+            for warning in [*map(str, e.problems), *e.warnings]:
+                if f"{warning}{edition}" not in self.said:
+                    self.said.add(f"{warning}{edition}")
+                    self.report(ServeEvent("warning", f"warning: {warning}{edition}"))
+
+    def run(self, config: BookConfig, langs: tuple[Language, ...] | None = None) -> str:
+        """Rebuild; returns when each edition was served ("en 2.1s, zh 5.0s")."""
+        if self.rebuild is not None:
+            results = [self.rebuild(config)]
+            self.show(results[0])
+            times = ""
+        else:
+            results, times = self._build(config, langs)
+        missing = results[-1].site.missing if isinstance(results[-1], SiteBuild) else []
+        missing = [m for m in missing if m not in self.said]
+        if missing:
+            self.said.update(missing)
+            self.report(ServeEvent("warning", "not built yet, so these links are broken: "
+                                   + ", ".join(missing) + " (serve --pdf builds the PDFs)"))
+        return times
+
+    def _build(self, config: BookConfig, langs: tuple[Language, ...] | None
+               ) -> tuple[list[SiteBuild], str]:
+        results: list[SiteBuild] = []
+        served = []
+        t0 = time.perf_counter()
+        # The pages first, every edition; then the downloads (their Sphinx runs are kept
+        # in memory, so the second pass only bundles).
+        # The first build makes every edition at once: the site needs them all.
+        formats = self.formats
+        passes = [("html",), formats] if set(formats) - {"html"} else [formats]
+        groups = [(lang,) for lang in langs] if langs else [config.languages]
+        for fmts in passes:
+            for group in groups:
+                results.append(build_site(config, fmts, self.jobs, langs=group,
+                                          runs=self.runs))
+                self.show(results[-1], reload=fmts is passes[0])
+                if fmts is passes[0]:
+                    codes = "+".join(lang.code for lang in group)
+                    served.append(f"{codes} {time.perf_counter() - t0:.1f}s")
+        if len(passes) > 1:
+            served.append(f"downloads {time.perf_counter() - t0:.1f}s")
+        return results, ", ".join(served)
+
+
+def _watch(session: _Session, layout: BookLayout, state: Snapshot, interval: float,
+           stop: threading.Event) -> int:
+    """Rebuild whenever a watched file changes, until ``stop``; the number of rebuilds.
+    ``layout``: the book's, made again when the configuration is read again."""
+    cfg, report = session.cfg, session.report
+    rebuilds = 0
+    while not stop.wait(interval):
+        now = snapshot(watched_paths(layout), state)
+        diff = changed(state, now)
+        if not diff:
+            state = now  # only touched: remember the new times, not read again
+            continue
+        now = settled(layout, now)
+        diff = changed(state, now)
+        langs = editions_to_rebuild(layout, state, now)
+        state = now
+        report(ServeEvent("rebuilding", f"{len(diff)} file(s) changed: "
+                          f"{', '.join(Path(p).name for p in diff[:3])}"))
+        t0 = time.perf_counter()
+        try:
+            cfg = session.cfg = load_config(cfg.root)
+            layout = BookLayout(cfg)
+            times = session.run(cfg, tuple(lang for lang in cfg.languages
+                                           if lang.code in {x.code for x in langs}))
+        except Exception as err:  # noqa: BLE001 - keep serving the last good site
+            from d2lbook.errors import WRITE_ERRNOS, NotWritable
+
+            if isinstance(err, OSError) and err.errno in WRITE_ERRNOS and err.filename:
+                err = NotWritable(err)  # the folder and what to do, as the CLI says it
+            session.live.failed(str(err))  # shown in the open pages instead of the stale ones
+            report(ServeEvent("failed", f"rebuild failed: {err}"))
+            continue
+        rebuilds += 1
+        report(ServeEvent("rebuilt", f"rebuilt in {time.perf_counter() - t0:.1f}s"
+                          + (f" (served: {times})" if times else "")))
     return rebuilds

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 from d2lbook.execute.protocol import Task
+from d2lbook.layout import is_page_file
 
 
 def page_files(task: Task) -> tuple[dict[str, Path], str]:
@@ -35,7 +36,7 @@ def page_files(task: Task) -> tuple[dict[str, Path], str]:
                 raise ValueError(f"declared data {pattern!r} matches no file in {cwd}")
             paths += found
     elif cwd.is_dir():
-        paths = sorted(p for p in cwd.iterdir() if p.is_file() and p.suffix != ".md"
+        paths = sorted(p for p in cwd.iterdir() if p.is_file() and not is_page_file(p)
                        and not p.name.startswith("."))
     root = Path(os.path.commonpath([cwd, *paths])) if paths else cwd
     return {p.relative_to(root).as_posix(): p for p in paths}, cwd.relative_to(root).as_posix()

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from d2lbook.jsondata import Cell, Notebook
-from d2lbook.myst import CODE_CELL, blocks
+from d2lbook.myst import CODE_CELL, blocks, directive_options
 
 from .segment import normalize
 
@@ -44,7 +44,6 @@ CONTEXT = "code comment"
 _DIRECTIVE = re.compile(
     r"^#(?:@|!|\s*%%|\s*(?:noqa|type:|fmt:|pragma|pylint:|mypy:|isort:|ruff:|nosec|"
     r"-\*-|vim?:|coding[:=]))", re.IGNORECASE)
-_OPTION = re.compile(r"^:[\w][\w.-]*:(?:[ \t].*)?$")
 
 
 @dataclass(frozen=True)
@@ -95,10 +94,7 @@ def _cell_code(body: tuple[str, ...]) -> int:
             if body[index].strip() == "---":
                 return index + 1
         return len(body)
-    index = 0
-    while index < len(body) and _OPTION.match(body[index].strip()):
-        index += 1
-    return index
+    return directive_options(body)[1]
 
 
 def _tokens(code: str) -> list[tokenize.TokenInfo] | None:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import D2lbookError
-from d2lbook.layout import BookLayout
+from d2lbook.layout import CATALOG_SUFFIX, BookLayout, page_file_name, page_of_file
 from d2lbook.myst import front_matter
 from d2lbook.vcs import UNSHALLOW_HINT, FileChange, History, Repository, WorktreeChange
 
@@ -447,17 +447,16 @@ class _Layout:
         return [*self.docs.values(), *self.loose]
 
 
-def _layout(config: BookConfig, lang: Language, root: Path) -> _Layout:
+def _layout(book: BookLayout, lang: Language, root: Path) -> _Layout:
     def rel(path: Path) -> str:
         return path.resolve().relative_to(root).as_posix()
 
-    book = BookLayout(config)
     en_rel = rel(book.english)
     english = book.english_pages()
     layout = _Layout(en_rel, english, {rel(p): name for name, p in english.items()}, {}, [],
                      {}, set())
     for name, path in book.catalog_files(lang).items():
-        doc = _Doc(name, f"{en_rel}/{name}.md", "catalog", rel(path))
+        doc = _Doc(name, f"{en_rel}/{page_file_name(name)}", "catalog", rel(path))
         data = path.read_bytes()
         found = _HEADER_SYNC.search(data[:4096].decode("utf-8", errors="replace"))
         doc.sync = found.group(1) if found and found.group(1) else None  # checked when parsed
@@ -469,7 +468,8 @@ def _layout(config: BookConfig, lang: Language, root: Path) -> _Layout:
         sync = read_source_commit(_read(path))
         if name not in english and sync is None:
             continue  # a language-only extra page, not a replacement
-        doc = _Doc(name, f"{en_rel}/{name}.md", "replacement", rel(path), sync=sync)
+        doc = _Doc(name, f"{en_rel}/{page_file_name(name)}", "replacement", rel(path),
+                   sync=sync)
         if sync is None:
             doc.error = f"no `{SOURCE_COMMIT_KEY}:` in the front matter of {doc.translation}"
         layout.docs.pop(name, None)  # a replacement wins over a catalog
@@ -540,26 +540,28 @@ def _read_early(repo: Repository, docs: Sequence[_Doc]) -> _Graph | None:
     return graph
 
 
-def compute_status(config: BookConfig, lang: Language, paths: list[str] | None = None
-                   ) -> StatusReport:
+def compute_status(config: BookConfig | BookLayout, lang: Language,
+                   paths: list[str] | None = None) -> StatusReport:
     """The translation status of ``lang``: data only, nothing printed.
 
     Raises :class:`~d2lbook.vcs.NotARepositoryError` outside a git working tree. Problems
     with one page (an unknown sync commit, an unreadable catalog) are reported on that page
-    (``DocumentStatus.error``) and the others are still computed."""
-    repo = Repository(config.root)
-    report = _compute(repo, config, lang, paths, trust_headers=True)
+    (``DocumentStatus.error``) and the others are still computed. ``config``: the book's
+    configuration, or its layout (a command passes the one it built)."""
+    book = BookLayout.of(config)
+    repo = Repository(book.root)
+    report = _compute(repo, book, lang, paths, trust_headers=True)
     if report is None:  # a header read before parsing disagreed with the parsed catalog
-        report = _compute(repo, config, lang, paths, trust_headers=False)
+        report = _compute(repo, book, lang, paths, trust_headers=False)
     assert report is not None
     return report
 
 
-def _compute(repo: Repository, config: BookConfig, lang: Language, paths: list[str] | None,
+def _compute(repo: Repository, book: BookLayout, lang: Language, paths: list[str] | None,
              trust_headers: bool) -> StatusReport | None:
     head = repo.head()
     root = repo.root.resolve()
-    layout = _layout(config, lang, root)
+    layout = _layout(book, lang, root)
     segment = _Segmenter()
     files = {d.page: layout.catalog_files[d.page] for d in layout.translated
              if d.kind == "catalog"}
@@ -572,12 +574,12 @@ def _compute(repo: Repository, config: BookConfig, lang: Language, paths: list[s
         if loaded is None and len(files) >= FORK_MIN_CATALOGS else None
 
     def select(doc: _Doc) -> bool:
-        return _selected(doc, paths, config.root, root)
+        return _selected(doc, paths, book.root, root)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(_read_git, repo, layout, head.sha is not None, select,
                               set(layout.fuzzy_pages))
-        english = {f"{layout.en_rel}/{name}.md": _read(path)
+        english = {f"{layout.en_rel}/{page_file_name(name)}": _read(path)
                    for name, path in layout.english.items()}
         if catalogs is not None and not paths:  # meanwhile, segment the pages
             for text in english.values():
@@ -622,7 +624,7 @@ def _compute(repo: Repository, config: BookConfig, lang: Language, paths: list[s
     head_info = {"sha": head.sha, "branch": head.branch, "detached": head.detached,
                  "dirty": dirty, "shallow": repo.shallow}
     orphaned = [o for o in git.orphaned
-                if _selected_path(o.catalog, o.source, paths, config.root, root)]
+                if _selected_path(o.catalog, o.source, paths, book.root, root)]
     return StatusReport(lang.code, lang.locale, head_info, documents, orphaned,
                         _warnings(repo, layout))
 
@@ -683,8 +685,14 @@ def _pair_moved(layout: _Layout, git: _GitData) -> list[OrphanedCatalog]:
         orphaned.append(OrphanedCatalog(doc.translation or "", doc.source, deleted_by))
     for name in layout.english:
         if name not in layout.docs:
-            layout.docs[name] = _Doc(name, f"{layout.en_rel}/{name}.md", "none", None)
+            layout.docs[name] = _Doc(name, f"{layout.en_rel}/{page_file_name(name)}", "none",
+                                     None)
     return orphaned
+
+
+def _stem(name: str) -> str:
+    """A page's or a catalog's file name without its suffix."""
+    return page_of_file(name).removesuffix(CATALOG_SUFFIX)
 
 
 def _staged_rename(worktree: Sequence[WorktreeChange], source: str, exists: set[str]
@@ -757,9 +765,9 @@ def _selected_path(translation: str, source: str, paths: list[str] | None, book_
                 except ValueError:
                     pass
         for cand in candidates:
-            cand = cand.removesuffix(".md").removesuffix(".po") if cand else cand
+            cand = _stem(cand) if cand else cand
             for name in names:
-                stem = name.removesuffix(".md").removesuffix(".po")
+                stem = _stem(name)
                 if cand in ("", ".") or stem == cand or stem.startswith(cand + "/"):
                     return True
     return False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from d2lbook.layout import page_file_name
+
 from .catalog import Catalog, Entry, read_catalog, render_catalog
 from .comments import CONTEXT, code_comments
 from .segment import segment
@@ -29,7 +31,7 @@ def extract_page(text: str, page: str, *, now: str | None = None) -> Catalog:
     comments of the code cells follow the prose, one entry per distinct comment, in the
     context ``code comment`` (:mod:`d2lbook.i18n.comments`).
     """
-    source = f"{page}.md"
+    source = page_file_name(page)
     kinds: dict[str, list[str]] = {}
     places: dict[str, list[str]] = {}
     for seg in segment(text):
@@ -55,7 +57,7 @@ def extract_page(text: str, page: str, *, now: str | None = None) -> Catalog:
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Transfer-Encoding": "8bit",
     }
-    return Catalog(header=header, entries=entries, header_comments=[f"Messages of {page}.md"],
+    return Catalog(header=header, entries=entries, header_comments=[f"Messages of {source}"],
                    header_flags=["fuzzy"])
 
 

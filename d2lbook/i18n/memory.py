@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from d2lbook.layout import catalog_file_name
+
 from .catalog import Catalog
 
 __all__ = ["MEMORY_NOTE", "Memory", "build_memory", "suggest"]
@@ -55,7 +57,7 @@ def suggest(page: str, catalog: Catalog,
         known = memory.get((entry.msgctxt, entry.msgid))
         if known is None or known.source == page:
             continue
-        note = f"{MEMORY_NOTE}{known.source}.po"
+        note = f"{MEMORY_NOTE}{catalog_file_name(known.source)}"
         entries[k] = replace(entry, msgstr=known.msgstr, fuzzy=True,
                              comments=[*entry.comments, note])
         made += 1

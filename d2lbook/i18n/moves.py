@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from d2lbook.layout import CATALOG_FOLDER
 from d2lbook.vcs import FileChange, History, WorktreeChange
 
 from .catalog import Catalog, Entry
@@ -67,7 +68,7 @@ def move_catalog(old: Path, new: Path) -> None:
     new.parent.mkdir(parents=True, exist_ok=True)
     move(old, new)  # also to a folder on another file system
     folder = old.parent
-    while folder.name != "LC_MESSAGES" and folder.is_dir() and not any(folder.iterdir()):
+    while folder.name != CATALOG_FOLDER and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()  # the page's old folder of catalogs, now empty
         folder = folder.parent
 

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from d2lbook.errors import I18nError, Problem
 from d2lbook.files import write_atomic
-from d2lbook.layout import catalog_file, catalog_folder
+from d2lbook.layout import (
+    catalog_file,
+    catalog_files_under,
+    catalog_folder,
+    page_file_name,
+    page_name,
+)
 
 from .catalog import Catalog, parse_catalog, read_catalog, render_catalog, run_gettext
 from .extract import extract_page, same_ignoring_dates, timestamp
@@ -127,7 +133,7 @@ def _update_page(page: str, text: str, path: Path, header: dict[str, str],
     template = extract_page(text, page)
     if not path.is_file():
         created = Catalog(header=dict(header), entries=template.entries, path=path,
-                          header_comments=[f"Translation of {page}.md"])
+                          header_comments=[f"Translation of {page_file_name(page)}"])
         if commit:
             created.header["X-Source-Commit"] = commit
         _write(path, render_catalog(created))
@@ -273,8 +279,8 @@ def _orphans(pages: dict[str, str], locale_dir: Path, locale: str) -> list[Updat
     if not root.is_dir():
         return []
     found: list[UpdateResult] = []
-    for path in sorted(root.rglob("*.po")):
-        page = path.relative_to(root).with_suffix("").as_posix()
+    for path in catalog_files_under(root):
+        page = page_name(root, path)
         if page not in pages:
             found.append(UpdateResult(page, path, "orphaned"))
     return found

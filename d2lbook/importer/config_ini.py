@@ -173,15 +173,24 @@ def library_head_text(text: str) -> str:
     return ""
 
 
-def _line_of(text: str, section: str, needle: str) -> int:
-    """The config.ini line of ``needle`` inside ``[section]`` (0 when not found)."""
-    inside = False
+_SECTION = re.compile(r"^\s*\[([^\]]+)\]")
+
+
+def _line_of(text: str, section: str, needle: str, *, key: bool = False) -> int:
+    """The config.ini line of ``needle`` inside ``[section]``: the first line holding it, or
+    with ``key`` the last line setting the key ``needle`` (the value read); 0 when none."""
+    current, found = "", 0
     for number, line in enumerate(text.splitlines(), 1):
-        if line.strip().startswith("["):
-            inside = line.strip() == f"[{section}]"
-        elif inside and needle in line:
+        header = _SECTION.match(line)
+        if header:
+            current = header.group(1).strip()
+        elif current != section:
+            continue
+        elif not key and needle in line:
             return number
-    return 0
+        elif key and re.match(rf"^{re.escape(needle)}\s*[=:]", line, re.I):
+            found = number
+    return found
 
 
 def _entries(value: str) -> list[str]:
@@ -294,19 +303,6 @@ BOOK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 FRAMEWORK_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
-def _key_line(text: str, section: str, key: str) -> int:
-    """The line of ``key`` in ``[section]`` of the config.ini text (the last one, which is the
-    value read; 0 when not found)."""
-    current, line = "", 0
-    for n, raw in enumerate(text.splitlines(), 1):
-        m = re.match(r"^\s*\[([^\]]+)\]", raw)
-        if m:
-            current = m.group(1).strip()
-        elif current == section and re.match(rf"^{re.escape(key)}\s*[=:]", raw, re.I):
-            line = n
-    return line
-
-
 def check_config(cfg: OldConfig, text: str) -> list[Problem]:
     """Values of config.ini that the import would turn into paths outside its folders or an
     invalid ``pyproject.toml``: each a problem at ``config.ini:line`` saying what to write."""
@@ -319,7 +315,7 @@ def check_config(cfg: OldConfig, text: str) -> list[Problem]:
     problems: list[Problem] = []
 
     def refuse(section: str, key: str, message: str) -> None:
-        problems.append(Problem("config.ini", _key_line(text, section, key), message,
+        problems.append(Problem("config.ini", _line_of(text, section, key, key=True), message,
                                 "import-config"))
 
     if not BOOK_NAME.fullmatch(cfg.name):  # the stem of the PDF and zip files of every build

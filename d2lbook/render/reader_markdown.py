@@ -30,7 +30,7 @@ from typing import Protocol
 
 from markdown_it import MarkdownIt
 
-from d2lbook.myst import Fence, close_index, open_fence
+from d2lbook.myst import Fence, close_index, directive_options, open_fence
 
 __all__ = ["Resolver", "Target", "to_reader_markdown"]
 
@@ -75,7 +75,6 @@ def to_reader_markdown(source: str, docname: str, resolver: Resolver) -> tuple[s
 # Syntax
 
 # An opening fence: backticks or tildes (code or directive) or colons (directive only).
-_OPTION_LINE = re.compile(r"^\s*:(?P<key>[A-Za-z][\w-]*):(?:\s+(?P<value>.*?))?\s*$")
 _YAML_LINE = re.compile(r"^\s*(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
 
 _TARGET = re.compile(r"^(?P<indent> *)\((?P<label>[^()\s]+)\)=\s*$")
@@ -775,14 +774,9 @@ def _split_options(lines: list[str]) -> tuple[dict[str, str], list[str]]:
                         options[match["key"]] = _unquote(match["value"])
                 return options, lines[end + 1 :]
         return options, lines
-    index = 0
-    while index < len(lines):
-        match = _OPTION_LINE.match(lines[index])
-        if match is None:
-            break
-        options[match["key"]] = _unquote(match["value"] or "")
-        index += 1
-    return options, lines[index:]
+    written, count = directive_options(lines)
+    options.update((key, _unquote(value)) for key, value in written.items())
+    return options, lines[count:]
 
 
 def _unquote(value: str) -> str:

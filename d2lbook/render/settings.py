@@ -14,12 +14,13 @@ from d2lbook.layout import BookLayout
 EXCLUDE = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 
 
-def sphinx_settings(cfg: BookConfig, lang: Language,
-                    fw: Framework | None = None) -> JSONDict:
+def sphinx_settings(cfg: BookConfig, lang: Language, fw: Framework | None = None,
+                    layout: BookLayout | None = None) -> JSONDict:
     """``fw``: the framework of a single-framework tree (a PDF); None for the website's tree,
-    where framework cells become tabs."""
+    where framework cells become tabs. ``layout``: the book's (the build passes its own)."""
+    layout = layout or BookLayout(cfg)
     author = lang.author or cfg.author
-    stem = BookLayout(cfg).stem(lang, (fw or cfg.default_framework).key)
+    stem = layout.stem(lang, (fw or cfg.default_framework).key)
     settings: JSONDict = {
         "project": lang.title,
         "author": author,
@@ -95,7 +96,7 @@ def sphinx_settings(cfg: BookConfig, lang: Language,
         "d2lbook_frameworks": [[f.key, f.name] for f in cfg.frameworks if f.key],
         "d2lbook_framework": fw.key if fw else "",
         # Read by d2lbook.render.apidoc: the #@save library autodoc documents.
-        "d2lbook_library_path": str(BookLayout(cfg).library),
+        "d2lbook_library_path": str(layout.library),
     }
     return settings
 

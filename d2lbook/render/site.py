@@ -91,10 +91,12 @@ def _up(page: str) -> str:
 
 def page_links(cfg: BookConfig, lang: Language, page: str,
                pages: dict[str, frozenset[str]], topic: str = "",
-               is_document: bool = True, slides: bool = False) -> PageLinks:
+               is_document: bool = True, slides: bool = False,
+               layout: BookLayout | None = None) -> PageLinks:
     """The links of ``page`` of edition ``lang``; ``pages`` maps each language code to its page
     names. ``is_document`` is False for generated pages (search, index) that have no notebook;
-    ``slides``: the page has a slide deck."""
+    ``slides``: the page has a slide deck; ``layout``: the book's (the Sphinx extension passes
+    the one it keeps)."""
     text = ui_strings(lang.code)
     up = _up(page)
     others = []
@@ -108,7 +110,7 @@ def page_links(cfg: BookConfig, lang: Language, page: str,
         others.append(Link(f"{up}../{other.code}/{target}.html", name,
                            text["switch"].format(name=name), other.html_language))
     urls = cfg.urls
-    layout = BookLayout(cfg)
+    layout = layout or BookLayout(cfg)
     per_fw = []
     for fw in cfg.frameworks:
         stem = layout.stem(lang, fw.key)
@@ -131,16 +133,17 @@ def page_links(cfg: BookConfig, lang: Language, page: str,
         discuss = Link(f"{urls.forum.rstrip('/')}/{topic or page}", text["discuss"])
     if is_document and urls.repository:
         base = f"{urls.repository.rstrip('/')}/edit/{urls.branch}"
-        edit = Link(f"{base}/{edit_path(cfg, lang, page)}",
+        edit = Link(f"{base}/{edit_path(cfg, lang, page, layout)}",
                     text["edit"] if lang == cfg.source_language else text["edit_translation"])
     return PageLinks(tuple(others), notebook, first.zip, first.pdf, colab, discuss, edit,
                      tuple(per_fw) if cfg.multi_framework else (), first.slides)
 
 
-def edit_path(cfg: BookConfig, lang: Language, page: str) -> str:
+def edit_path(cfg: BookConfig, lang: Language, page: str, layout: BookLayout | None = None
+              ) -> str:
     """The repository file a contributor edits for ``page`` of edition ``lang``: the English
     source, the edition's own page in its overlay folder, or the page's catalog."""
-    layout = BookLayout(cfg)
+    layout = layout or BookLayout(cfg)
     return layout.relative(layout.edit_file(lang, page))
 
 

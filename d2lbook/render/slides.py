@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+from d2lbook import myst
 from d2lbook.jsondata import Cell, Notebook
 
 SLIDE_TAG = "slide"
@@ -34,9 +35,6 @@ serve it locally instead."""
 
 _ROLE = re.compile(r"\{(slide(?:-only)?)(-more)?\}(`+)")
 _ANY_ROLE = re.compile(r"\{([A-Za-z][\w:.+-]*)\}(`+)")
-_MATH_FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{math\}[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$",
-                         re.M | re.S)
-_OPTION = re.compile(r"^:([\w-]+):[ \t]*(.*)$")
 _TITLE = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 
 
@@ -135,11 +133,19 @@ def _items(cell: Cell) -> list[tuple[str, str | Cell]]:
         return []
     found: list[tuple[int, str, str | Cell]] = []
     math_spans = []
-    for m in _MATH_FENCE.finditer(text):
-        math_spans.append((m.start(), m.end()))
-        options, body = _math_options(m.group("body"))
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    for block in myst.blocks_in(lines, nested=True):
+        if block.name != "math" or block.end >= len(lines):
+            continue  # not a math directive, or one never closed
+        start = offsets[block.start]
+        math_spans.append((start, offsets[block.end] + len(lines[block.end])))
+        options, count = block.options()
         if SLIDE_CLASS in options.get("class", "").split():
-            found.append((m.start(), "more", f"$$\n{body.strip()}\n$$"))
+            body = "\n".join(block.body[count:])
+            found.append((start, "more", f"$$\n{body.strip()}\n$$"))
     i = 0
     while True:
         m = _ROLE.search(text, i)
@@ -154,16 +160,6 @@ def _items(cell: Cell) -> list[tuple[str, str | Cell]]:
             found.append((m.start(), "more" if m.group(2) else "new", _plain(content)))
         i = close + len(m.group(3))
     return [(kind, content) for _, kind, content in sorted(found, key=lambda f: f[0])]
-
-
-def _math_options(body: str) -> tuple[dict[str, str], str]:
-    """A directive body's ``:name: value`` options and the rest."""
-    options: dict[str, str] = {}
-    lines = body.split("\n")
-    while lines and (m := _OPTION.match(lines[0])):
-        options[m.group(1)] = m.group(2).strip()
-        lines.pop(0)
-    return options, "\n".join(lines)
 
 
 def _closing(text: str, start: int, ticks: int) -> int:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sphinx.util.typing import ExtensionMetadata
 
     from d2lbook.config import BookConfig
+    from d2lbook.layout import BookLayout
     from d2lbook.render.site import PageLinks
 
 HERE = Path(__file__).resolve().parent
@@ -72,13 +73,14 @@ def _config_inited(app: Sphinx, config: Config) -> None:
 
 
 @cache
-def _book(root: str) -> tuple[BookConfig, dict[str, frozenset[str]]]:
+def _book(root: str) -> tuple[BookConfig, BookLayout, dict[str, frozenset[str]]]:
+    """The book's configuration and layout, and each edition's page names."""
     from d2lbook.config import load_config
     from d2lbook.layout import BookLayout
 
     cfg = load_config(root)
     layout = BookLayout(cfg)
-    return cfg, {lang.code: layout.edition_page_names(lang) for lang in cfg.languages}
+    return cfg, layout, {lang.code: layout.edition_page_names(lang) for lang in cfg.languages}
 
 
 def _root(app: Sphinx) -> str:
@@ -134,7 +136,7 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: JSONDi
     from d2lbook.ui import ui_strings
 
     try:
-        cfg, pages = _book(_root(app))
+        cfg, layout, pages = _book(_root(app))
     except Exception:  # noqa: BLE001 - a tree built by hand outside a book: no book links
         return
     lang = cfg.language(app.config.d2lbook_language)
@@ -143,7 +145,7 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: JSONDi
     is_document = doctree is not None and pagename in pages.get(lang.code, ())
     meta = _metadata(app, pagename) if is_document else {}
     links = page_links(cfg, lang, pagename, pages, _topic(meta), is_document,
-                       bool(meta.get("d2lbook", {}).get("slides")))
+                       bool(meta.get("d2lbook", {}).get("slides")), layout)
     ui = ui_strings(lang.code)
     colab = {fw.key: fw.colab.href for fw in links.frameworks if fw.colab}
     context["d2lbook"] = {"links": links, "ui": ui, "lang": lang.code,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from d2lbook.config import BookConfig, Framework, Language
+from d2lbook.config import Framework, Language
 from d2lbook.files import prune, write_if_changed
 from d2lbook.jsondata import Notebook
 from d2lbook.layout import BookLayout
@@ -12,13 +12,13 @@ from d2lbook.notebook import dumps
 from d2lbook.render.settings import conf_py, sphinx_settings
 
 
-def write_sphinx_tree(cfg: BookConfig, lang: Language, edition_tree: Path,
+def write_sphinx_tree(layout: BookLayout, lang: Language, edition_tree: Path,
                       notebooks: dict[str, Notebook], assets: list[Path],
                       fw: Framework | None = None) -> Path:
     """The website's tree (``fw`` None), or one framework's (its PDF)."""
-    root = BookLayout(cfg).sphinx(lang, fw.key if fw else None)
+    root = layout.sphinx(lang, fw.key if fw else None)
     keep: set[Path] = {Path("conf.py")}
-    settings = sphinx_settings(cfg, lang, fw)
+    settings = sphinx_settings(layout.cfg, lang, fw, layout)
     if Path("references.bib") not in assets:  # a book without citations: no bibliography file
         settings["bibtex_bibfiles"] = []
     write_if_changed(root / "conf.py", conf_py(settings))

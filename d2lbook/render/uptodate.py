@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from d2lbook.config import BookConfig
+    from d2lbook.layout import BookLayout
 
 STAMPS_FORMAT = 2
 
@@ -68,13 +68,12 @@ def toolchain_digest(memo: Path | None = None) -> str:
     return h.hexdigest()
 
 
-def sphinx_digest(cfg: BookConfig, tree: Path, extra: Iterable[tuple[str, str]] = ()) -> str:
+def sphinx_digest(layout: BookLayout, tree: Path, extra: Iterable[tuple[str, str]] = ()
+                  ) -> str:
     """What a Sphinx run of an edition's tree reads: the tree, the configuration, the page
     names of every edition (language links), the toolchain; ``extra``: (name, text) pairs
     the step also ships (the ``#@save`` library in the notebook zips)."""
-    from d2lbook.layout import BookLayout
-
-    layout = BookLayout(cfg)
+    cfg = layout.cfg
     pages = json.dumps({lang.code: sorted(layout.edition_page_names(lang))
                         for lang in cfg.languages})
     config = (cfg.root / "pyproject.toml").read_bytes()

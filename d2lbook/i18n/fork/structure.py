@@ -15,10 +15,12 @@ import re
 import tokenize
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
+
+from d2lbook import myst
 
 from ..segment import Segment, normalize, segment
 from ..validate import inline_math, link_targets, normalize_math, roles
@@ -26,16 +28,10 @@ from ..validate import inline_math, link_targets, normalize_math, roles
 __all__ = ["Anchor", "Block", "PageStructure", "read_structure", "code_key", "size_of",
            "latin_words", "is_wide"]
 
-_FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<mark>`{3,}|~{3,}|:{3,})\s*(?P<info>.*?)\s*$")
-_DIRECTIVE = re.compile(r"^\{(?P<name>[^}\s]+)\}\s*(?P<arg>.*)$")
 _LABEL = re.compile(r"^ {0,3}\((?P<name>[^()\s]+)\)=\s*$")
-_OPTION = re.compile(r"^\s*:(?P<key>[\w][\w.-]*):\s*(?P<value>.*)$")
 _MATH_LABEL = re.compile(r"\$\$\s*\((?P<name>[^()\s]+)\)\s*$")
-_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<path>[^)\s>]+)")
 _TABLE_DELIM = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$")
 _CODE_DIRECTIVES = {"code-cell", "code", "code-block", "sourcecode"}
-FRAMEWORKS = frozenset({"mxnet", "pytorch", "tensorflow", "jax", "paddle"})
-"""Framework names recognised in code-cell tags (besides the page's own tab keys)."""
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?![A-Za-z0-9_])")  # CJK may touch it
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+#-]*[A-Za-z0-9+#]|[A-Za-z]")
 _MARKUP = re.compile(
@@ -192,22 +188,14 @@ def _line_offsets(text: str) -> list[int]:
     return [0] + [m.end() for m in re.finditer(r"\n", text)]
 
 
-def _front_matter_lines(lines: list[str]) -> int:
-    if not lines or lines[0].rstrip() != "---":
-        return 0
-    for i in range(1, len(lines)):
-        if lines[i].rstrip() in ("---", "..."):
-            return i + 1
-    return 0
-
-
-def _scan(text: str) -> tuple[list[Anchor], list[_Tab]]:
-    """Anchors and framework-tab regions of a page, by a line scan."""
+def _scan(text: str, frameworks: Collection[str]) -> tuple[list[Anchor], list[_Tab]]:
+    """Anchors and framework-tab regions of a page, by a line scan. ``frameworks``: the
+    configured framework keys, recognised in code cells' tags."""
     lines = text.split("\n")
     starts = _line_offsets(text)
     anchors: list[Anchor] = []
     tabs: list[_Tab] = []
-    containers: list[tuple[str, int, str | None]] = []  # (fence mark, start offset, tab key)
+    containers: list[tuple[myst.Fence, int, str | None]] = []  # (fence, start offset, tab key)
 
     def current_tab() -> str | None:
         for _, _, key in reversed(containers):
@@ -220,13 +208,12 @@ def _scan(text: str) -> tuple[list[Anchor], list[_Tab]]:
         anchors.append(Anchor(kind, key, starts[i], i + 1, text_, tokens, current_tab(),
                               frameworks))
 
-    i = _front_matter_lines(lines)
+    i = myst.front_matter_length(lines)
     while i < len(lines):
         line = lines[i]
         stripped = line.strip()
-        if containers and stripped and set(stripped) == {containers[-1][0][0]} and \
-                len(stripped) >= len(containers[-1][0]):
-            mark, begin, key = containers.pop()
+        if containers and containers[-1][0].closed_by(line):
+            _fence, begin, key = containers.pop()
             if key:
                 tabs.append(_Tab(key, begin, starts[i]))
             i += 1
@@ -249,23 +236,17 @@ def _scan(text: str) -> tuple[list[Anchor], list[_Tab]]:
                 add("table-end", str(cols), end)
             i = end
             continue
-        for image in _IMAGE.finditer(line):
+        for image in myst.IMAGE.finditer(line):
             add("figure", PurePosixPath(image.group("path")).name, i)
-        fence = _FENCE_OPEN.match(line)
+        fence = myst.open_fence(line)
         if not fence:
             i += 1
             continue
-        mark = fence.group("mark")
-        directive = _DIRECTIVE.match(fence.group("info"))
-        name = directive.group("name").lower() if directive else ""
-        arg = directive.group("arg").strip() if directive else ""
-        j = i + 1
-        options: dict[str, str] = {}
-        while j < len(lines) and _OPTION.match(lines[j]):
-            option = _OPTION.match(lines[j])
-            assert option is not None
-            options[option.group("key")] = option.group("value").strip()
-            j += 1
+        directive = fence.directive
+        name = directive[0].lower() if directive else ""
+        arg = directive[1] if directive else ""
+        options, count = myst.directive_options(lines[i + 1:])
+        j = i + 1 + count
         if options.get("name") or options.get("label"):
             add("label", options.get("name") or options.get("label", ""), i)
         opaque = not directive or name in _CODE_DIRECTIVES or name in ("math", "toctree",
@@ -274,33 +255,30 @@ def _scan(text: str) -> tuple[list[Anchor], list[_Tab]]:
             key = None
             if name == "tab-item":
                 key = options.get("sync") or normalize(arg).lower() or "?"
-                containers.append((mark, starts[i], key))
+                containers.append((fence, starts[i], key))
                 add("tab", key, i)
             else:
-                containers.append((mark, starts[i], None))
+                containers.append((fence, starts[i], None))
                 if name in ("figure", "image") and arg:
                     add("figure", PurePosixPath(arg).name, i)
             i = j
             continue
-        close = re.compile(r"^ {0,3}" + re.escape(mark[0]) + "{" + str(len(mark)) + r",}\s*$")
         k = j
         if k < len(lines) and lines[k].strip() == "---":  # YAML options block
             k += 1
             while k < len(lines) and lines[k].strip() != "---":
                 k += 1
             k += 1
-        end = k
-        while end < len(lines) and not close.match(lines[end]):
-            end += 1
+        end = myst.close_index(lines, fence, k)
         content = "\n".join(lines[min(k, end) : end])
         if name == "math":
             add("math", normalize_math(content), i)
         elif name in _CODE_DIRECTIVES or not directive:
             tags = re.findall(r"[\w-]+", options.get("tags", ""))
             add("code", code_key(content), i, content, code_tokens(content),
-                tuple(t.lower() for t in tags if t.lower() in FRAMEWORKS))
+                tuple(t.lower() for t in tags if t.lower() in frameworks))
         i = end + 1
-    for _mark, begin, key in containers:
+    for _fence, begin, key in containers:
         if key:
             tabs.append(_Tab(key, begin, len(text)))
     anchors.sort(key=lambda a: a.start)
@@ -342,9 +320,10 @@ def _heading_level(text: str, seg: Segment) -> int:
     return 1 if under.strip().startswith("=") else 2
 
 
-def read_structure(text: str) -> PageStructure:
-    """The page's messages (with evidence and tab) and anchors."""
-    anchors, tabs = _scan(text)
+def read_structure(text: str, frameworks: Collection[str]) -> PageStructure:
+    """The page's messages (with evidence and tab) and anchors. ``frameworks``: the book's
+    configured framework keys (code cells tagged with one belong to that framework)."""
+    anchors, tabs = _scan(text, frameworks)
     blocks: list[Block] = []
     for index, seg in enumerate(segment(text)):
         tab = None
@@ -367,7 +346,7 @@ _ROLE_TARGET = re.compile(r"\{(ref|numref|eq|cite:p|cite:t|cite|doc|label)\}`([^
 def features_of(text: str) -> Counter[str]:
     """A page's structural fingerprint without segmenting it (cheap enough to compute for
     every version in the history): anchors plus inline formulas and cross-references."""
-    anchors, tabs = _scan(text)
+    anchors, _tabs = _scan(text, ())
     found: Counter[str] = Counter()
     code_starts = []
     for anchor in anchors:
@@ -377,7 +356,7 @@ def features_of(text: str) -> Counter[str]:
     headings = len(re.findall(r"(?m)^#{1,6} ", text))
     for n in range(min(headings, 40)):
         found[f"heading:{n}"] += 1
-    prose = re.sub(r"(?ms)^(`{3,})\{code-cell\}.*?^\1\s*$", " ", text)
+    prose = myst.without_blocks(text, lambda block: block.name == myst.CODE_CELL)
     found.update(_paragraphs(prose))
     for match in _INLINE_MATH.finditer(prose):
         found[f"imath:{normalize_math(match.group(1))}"] += 1
@@ -387,7 +366,7 @@ def features_of(text: str) -> Counter[str]:
     return found
 
 
-_FENCED = re.compile(r"(?ms)^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1[ \t]*$|^ {0,3}\$\$.*?\$\$.*?$")
+_DISPLAY_MATH = re.compile(r"(?ms)^ {0,3}\$\$.*?\$\$.*?$")
 
 
 def _paragraphs(prose: str) -> Counter[str]:
@@ -395,7 +374,8 @@ def _paragraphs(prose: str) -> Counter[str]:
     deleted paragraphs tell versions apart where nothing else in the structure does."""
     found: Counter[str] = Counter()
     section = 0
-    for chunk in re.split(r"\n[ \t]*\n", _FENCED.sub("\n\n", prose)):
+    fenced = myst.without_blocks(prose, lambda block: block.fence.marker[0] in "`~")
+    for chunk in re.split(r"\n[ \t]*\n", _DISPLAY_MATH.sub("\n\n", fenced)):
         chunk = chunk.strip()
         if not chunk:
             continue
