@@ -1,6 +1,6 @@
 # Two entry points; both do their own set-up first (ci/setup.sh is idempotent).
 #   make book   every edition in every format, plus the site
-#   make test   the whole test suite
+#   make test   the whole test suite (after ruff and mypy: [tool.mypy] in pyproject.toml)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
@@ -14,11 +14,13 @@ book: setup
 
 test: setup
 	$(BIN)/ruff check d2lbook tests bench
+	$(BIN)/mypy
 	$(BIN)/d2lbook build lib --check
 	$(BIN)/pytest -ra
 
 lint: setup
 	$(BIN)/ruff check d2lbook tests bench
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python bench/bench_build.py

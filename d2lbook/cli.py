@@ -11,28 +11,35 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO, TypedDict
 
 from d2lbook.errors import D2lbookError
+
+if TYPE_CHECKING:
+    from d2lbook.config import BookConfig
+    from d2lbook.execute.jobs import ExecutionEvent
+    from d2lbook.render.site import Site
+    from d2lbook.source import PageKey
 
 
 class Reporter:
     """Progress lines, one per event (coloured on a terminal, plain otherwise)."""
 
-    def __init__(self, stream=None):
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.started = time.perf_counter()
-        self.failed: list = []
+        self.failed: list[PageKey] = []
         """The pages (``PageKey``) whose notebook failed, for the failure summary."""
         self.executed = 0
 
-    def record(self, event) -> None:
+    def record(self, event: ExecutionEvent) -> None:
         if event.kind == "failed":
             self.failed.append(event.page)
         elif event.kind == "done":
             self.executed += 1
 
-    def __call__(self, event) -> None:
+    def __call__(self, event: ExecutionEvent) -> None:
         self.record(event)
         elapsed = time.perf_counter() - self.started
         where = f" on {event.where}" if getattr(event, "where", "") else ""
@@ -52,7 +59,7 @@ class Reporter:
         print(line, file=self.stream, flush=True)
 
 
-def _config(args: argparse.Namespace):
+def _config(args: argparse.Namespace) -> BookConfig:
     from d2lbook.config import load_config
 
     return load_config(args.root)
@@ -92,11 +99,19 @@ def cmd_lib(args: argparse.Namespace) -> int:
     return 1 if result.changed or any(p.fatal for p in problems) else 0
 
 
-def _with_execution_options(cfg, args: argparse.Namespace):
+class _ExecutionOverrides(TypedDict, total=False):
+    """The ``[tool.d2lbook.execution]`` settings the command line overrides."""
+
+    scheduler: str
+    execute: bool
+    fail_fast: bool
+
+
+def _with_execution_options(cfg: BookConfig, args: argparse.Namespace) -> BookConfig:
     """``--scheduler``, ``--no-execute``, ``--fail-fast`` over ``[tool.d2lbook.execution]``."""
     from dataclasses import replace
 
-    overrides = {}
+    overrides: _ExecutionOverrides = {}
     if args.scheduler:
         overrides["scheduler"] = args.scheduler
     if args.no_execute:
@@ -187,7 +202,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_site(cfg, site) -> int:
+def _report_site(cfg: BookConfig, site: Site) -> int:
     for missing in site.missing:
         print(f"warning: the site links to {missing}, which was not built", file=sys.stderr)
     where = site.root.relative_to(cfg.root) if site.root.is_relative_to(cfg.root) else site.root
@@ -204,6 +219,7 @@ def cmd_linkcheck(args: argparse.Namespace) -> int:
     for edition in editions:
         for link in edition.broken:
             print(f"broken: {link} ({edition.lang} edition)", file=sys.stderr)
+        assert edition.report is not None  # linkcheck names every edition's report
         print(f"{edition.lang}: {len(edition.links)} link(s) checked, {len(edition.broken)} "
               f"broken -> {edition.report.relative_to(cfg.root)}")
     return 1 if any(e.broken for e in editions) else 0

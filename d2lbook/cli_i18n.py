@@ -66,7 +66,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         try:
             rows = coverage(layout, lang)
         except I18nError as err:
-            rows = err.rows  # type: ignore[attr-defined]
+            rows = err.rows  # type: ignore[attr-defined]  # set by commands.i18n.coverage
             failed.append(err)
         for page, s in rows:
             total = s if total is None else total + s
@@ -112,7 +112,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     i18n = sub.add_parser("i18n", help="translation catalogs: extract, update, stats, status, "
                           "import")
     verbs = i18n.add_subparsers(dest="verb", required=True)

@@ -12,9 +12,9 @@ import re
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Any
 
 from d2lbook.errors import ConfigError, Problem
+from d2lbook.jsondata import JSONDict
 
 OUTDATED_CHOICES = ("translation", "english")
 """The values of a language's ``outdated`` setting."""
@@ -261,8 +261,8 @@ _NOT_SETTINGS = {"root"}
 """Fields computed by d2lbook, not read from the table."""
 
 
-def _build(cls: type, data: dict[str, Any], where: str, problems: list[Problem],
-           locate: _Locator | None = None) -> dict:
+def _build(cls: type, data: JSONDict, where: str, problems: list[Problem],
+           locate: _Locator | None = None) -> JSONDict:
     """Keyword arguments for a dataclass from a TOML table; unknown keys and bad types are
     recorded in ``problems`` (at their line, found by ``locate(table, key)``) and left out."""
     known = {f.name: f for f in fields(cls) if f.name not in _NOT_SETTINGS}
@@ -270,7 +270,7 @@ def _build(cls: type, data: dict[str, Any], where: str, problems: list[Problem],
     def problem(key: str, message: str) -> Problem:
         return _problem(locate or _NOWHERE, where, key, message)
 
-    kwargs: dict[str, Any] = {}
+    kwargs: JSONDict = {}
     for key, value in data.items():
         name = key.replace("-", "_")
         if name not in known:
@@ -372,7 +372,7 @@ def _problem(locate: _Locator, where: str, key: str | None, message: str) -> Pro
     return Problem(locate.path, locate(where, key), message)
 
 
-def parse_config(root: Path, table: dict[str, Any], locate: _Locator | None = None) -> BookConfig:
+def parse_config(root: Path, table: JSONDict, locate: _Locator | None = None) -> BookConfig:
     """The configuration from the ``[tool.d2lbook]`` table; every problem is collected, each at
     its line when ``locate`` knows the text of pyproject.toml."""
     at = locate or _NOWHERE
@@ -467,7 +467,7 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _MODULE = re.compile(r"^[A-Za-z_]\w*\.[A-Za-z_]\w*$")
 
 
-def _frameworks(tables: Any, problems: list[Problem],
+def _frameworks(tables: object, problems: list[Problem],
                 locate: _Locator = _NOWHERE) -> tuple[Framework, ...]:
     """``[tool.d2lbook.frameworks.<key>]`` tables, validated; every problem recorded."""
     if not isinstance(tables, dict):
@@ -520,12 +520,12 @@ _ALIAS_NAME = re.compile(r"^[A-Za-z_]\w*$")
 _ALIAS_TARGET = re.compile(r"^[A-Za-z_][\w.()]*$")
 
 
-def _check_aliases(kwargs: dict[str, Any], where: str, problems: list[Problem],
+def _check_aliases(kwargs: JSONDict, where: str, problems: list[Problem],
                    locate: _Locator = _NOWHERE) -> None:
     """Alias entries that would not make a valid library line are recorded (and dropped)."""
     import ast
 
-    def bad(kind: str, entry: Any, what: str) -> None:
+    def bad(kind: str, entry: object, what: str) -> None:
         problems.append(_problem(locate, where, kind, f"{where}.{kind}: {entry!r} is not "
                                  f"{what}"))
 

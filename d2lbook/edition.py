@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import Problem
@@ -20,6 +20,8 @@ from d2lbook.layout import BookLayout
 from d2lbook.source import Page, asset_files, read_page_text, read_pages
 
 if TYPE_CHECKING:
+    from d2lbook.i18n.apply import ApplyResult
+    from d2lbook.i18n.catalog import Catalog
     from d2lbook.i18n.status import DocumentStatus
 
 
@@ -102,7 +104,8 @@ def _listed(texts: dict[str, str]) -> set[str]:
     return seen
 
 
-_APPLIED: dict[tuple[Any, ...], tuple[Any, list[Problem], Any]] = {}
+_APPLIED: dict[tuple[str, str, bool, str, bytes | None, tuple[tuple[int, str], ...]],
+               tuple[Catalog | None, list[Problem], ApplyResult]] = {}
 """(page, catalog path, outdated shown, English text, catalog bytes, earlier translations) ->
 (catalog, its problems, the applied result): a pure function of these, remembered because
 ``serve`` prepares every page of the edition on each rebuild. Read only once stored."""

@@ -65,7 +65,7 @@ def write_if_changed(path: Path, data: str | bytes) -> bool:
 def prune(root: Path, keep: set[Path], suffixes: set[str]) -> list[Path]:
     """Delete files under ``root`` with one of ``suffixes`` that are not in ``keep``
     (pages removed from the source); returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     if not root.is_dir():
         return removed
     for path in root.rglob("*"):

@@ -14,10 +14,10 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from d2lbook import myst
 from d2lbook.config import BookConfig, Framework
+from d2lbook.jsondata import Cell, Notebook
 
 META = "d2lbook"
 """Cell metadata key of the combined (website) notebook: ``{"framework": "<key>"}`` marks a cell
@@ -27,18 +27,18 @@ LIBRARY_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+{pkg}(?:\.\w+)*[ \t]+import\b|
                             r"import[ \t]+{pkg}\b)", re.M)
 
 
-def _source(cell: dict[str, Any]) -> str:
+def _source(cell: Cell) -> str:
     src = cell.get("source", "")
     return src if isinstance(src, str) else "".join(src)
 
 
-def cell_frameworks(cell: dict[str, Any], frameworks: tuple[Framework, ...]) -> tuple[str, ...]:
+def cell_frameworks(cell: Cell, frameworks: tuple[Framework, ...]) -> tuple[str, ...]:
     """The framework keys a code cell's tags name (in configuration order); () when shared."""
     tags = set(cell.get("metadata", {}).get("tags", []))
     return tuple(fw.key for fw in frameworks if fw.key and fw.key in tags)
 
 
-def misnamed_tags(nb: dict[str, Any], frameworks: tuple[Framework, ...]
+def misnamed_tags(nb: Notebook, frameworks: tuple[Framework, ...]
                   ) -> list[tuple[int, str, str]]:
     """(code cell index, tag, framework key) for each code cell tag that looks like a framework
     key but is not one (``pytroch``, ``PyTorch``, ``torch``): such a cell would silently be
@@ -58,7 +58,7 @@ def misnamed_tags(nb: dict[str, Any], frameworks: tuple[Framework, ...]
     return found
 
 
-def page_frameworks(nb: dict[str, Any], frameworks: tuple[Framework, ...]) -> tuple[Framework, ...]:
+def page_frameworks(nb: Notebook, frameworks: tuple[Framework, ...]) -> tuple[Framework, ...]:
     """The frameworks a page is executed for: those its code cells name; the default one alone
     when no cell names a framework (and nothing when the page has no code)."""
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
@@ -70,13 +70,13 @@ def page_frameworks(nb: dict[str, Any], frameworks: tuple[Framework, ...]) -> tu
     return tuple(fw for fw in frameworks if fw.key in named)
 
 
-def is_tagged(nb: dict[str, Any], frameworks: tuple[Framework, ...]) -> bool:
+def is_tagged(nb: Notebook, frameworks: tuple[Framework, ...]) -> bool:
     """True when some code cell of the page names a framework."""
     return any(cell_frameworks(c, frameworks) for c in nb["cells"] if c["cell_type"] == "code")
 
 
-def framework_notebook(nb: dict[str, Any], fw: Framework,
-                       frameworks: tuple[Framework, ...]) -> dict[str, Any]:
+def framework_notebook(nb: Notebook, fw: Framework,
+                       frameworks: tuple[Framework, ...]) -> Notebook:
     """The page for one framework: its prose, the shared code cells and this framework's cells,
     with this framework's kernelspec. Its code is the same in every language (code is never
     translated), so one execution serves every edition."""
@@ -88,7 +88,7 @@ def framework_notebook(nb: dict[str, Any], fw: Framework,
     return out
 
 
-def prose_only(nb: dict[str, Any], fw: Framework) -> dict[str, Any]:
+def prose_only(nb: Notebook, fw: Framework) -> Notebook:
     """The page without any code (a framework the page has no code for)."""
     out = copy.deepcopy(nb)
     out["cells"] = [c for c in out["cells"] if c["cell_type"] != "code"]
@@ -101,7 +101,7 @@ def kernelspec(fw: Framework) -> dict[str, str]:
             "name": fw.kernel}
 
 
-def imports_library(nb: dict[str, Any], fw: Framework) -> bool:
+def imports_library(nb: Notebook, fw: Framework) -> bool:
     """Whether the notebook's code imports the framework's library package (``from d2l import
     torch as d2l``, ``import d2l``)."""
     if not fw.package:
@@ -115,21 +115,21 @@ class PageRun:
     """One notebook to execute: (page, framework)."""
 
     framework: Framework
-    notebook: dict[str, Any]
+    notebook: Notebook
 
 
-def page_runs(nb: dict[str, Any], cfg: BookConfig) -> list[PageRun]:
+def page_runs(nb: Notebook, cfg: BookConfig) -> list[PageRun]:
     """The notebooks a page is executed as, one per framework it is written for."""
     return [PageRun(fw, framework_notebook(nb, fw, cfg.frameworks))
             for fw in page_frameworks(nb, cfg.frameworks)]
 
 
-def per_framework(nb: dict[str, Any], executed: dict[str, dict[str, Any]],
-                  cfg: BookConfig) -> dict[str, dict[str, Any]]:
+def per_framework(nb: Notebook, executed: dict[str, Notebook],
+                  cfg: BookConfig) -> dict[str, Notebook]:
     """For every framework of the book, the page as that framework's reader sees it (PDF,
     notebook bundle): executed for it, or the default run of a framework-independent page, or
     prose only when the page has code for other frameworks but none for this one."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, Notebook] = {}
     runs = page_frameworks(nb, cfg.frameworks)
     tagged = is_tagged(nb, cfg.frameworks)
     for fw in cfg.frameworks:
@@ -137,8 +137,8 @@ def per_framework(nb: dict[str, Any], executed: dict[str, dict[str, Any]],
     return out
 
 
-def _for(fw: Framework, nb: dict[str, Any], executed: dict[str, dict[str, Any]],
-         runs: tuple[Framework, ...], tagged: bool, cfg: BookConfig) -> dict[str, Any]:
+def _for(fw: Framework, nb: Notebook, executed: dict[str, Notebook],
+         runs: tuple[Framework, ...], tagged: bool, cfg: BookConfig) -> Notebook:
     if fw.key in executed:
         return executed[fw.key]
     if not runs:
@@ -150,14 +150,14 @@ def _for(fw: Framework, nb: dict[str, Any], executed: dict[str, dict[str, Any]],
     return prose_only(nb, fw)
 
 
-def _outputs_text(cell: dict[str, Any]) -> str:
+def _outputs_text(cell: Cell) -> str:
     outputs = [{k: v for k, v in o.items() if k != "execution_count"}
                for o in cell.get("outputs", [])]
     return json.dumps(outputs, sort_keys=True)
 
 
-def combined_notebook(nb: dict[str, Any], executed: dict[str, dict[str, Any]],
-                      cfg: BookConfig) -> dict[str, Any]:
+def combined_notebook(nb: Notebook, executed: dict[str, Notebook],
+                      cfg: BookConfig) -> Notebook:
     """The page for the website: every cell once, each framework cell with its own outputs and
     marked (cell metadata ``d2lbook.framework``) so that consecutive framework cells render as
     one tab group. A shared cell whose outputs agree in every framework shows once."""
@@ -169,7 +169,7 @@ def combined_notebook(nb: dict[str, Any], executed: dict[str, dict[str, Any]],
     out["metadata"]["kernelspec"] = kernelspec(runs[0])
     if len(runs) == 1 and not is_tagged(nb, cfg.frameworks):
         return out
-    cells: list[dict[str, Any]] = []
+    cells: list[Cell] = []
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
             cells.append(copy.deepcopy(cell))
@@ -281,7 +281,7 @@ def _tab_items(lines: list[str]) -> list[_TabItem]:
     return items
 
 
-def website_view(nb: dict[str, Any], frameworks: tuple[Framework, ...],
+def website_view(nb: Notebook, frameworks: tuple[Framework, ...],
                  filler: Callable[[Framework], str]) -> None:
     """The website's notebook, in place: its prose tab-sets get a tab for every framework
     (``complete_tabs``; nothing to do in a book with fewer than two frameworks)."""
@@ -292,8 +292,8 @@ def website_view(nb: dict[str, Any], frameworks: tuple[Framework, ...],
             cell["source"] = complete_tabs(_source(cell), frameworks, filler)
 
 
-def reader_view(nb: dict[str, Any], fw: Framework,
-                frameworks: tuple[Framework, ...]) -> dict[str, Any]:
+def reader_view(nb: Notebook, fw: Framework,
+                frameworks: tuple[Framework, ...]) -> Notebook:
     """The notebook with its prose tab-sets resolved for ``fw`` (PDF, reader notebooks)."""
     if not fw.key:
         return nb

@@ -31,11 +31,11 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from d2lbook import myst
 from d2lbook.config import BookConfig, Framework
 from d2lbook.errors import SourceError
+from d2lbook.jsondata import Cell, Notebook
 from d2lbook.layout import page_file
 from d2lbook.source import (
     ROOT_PAGE,
@@ -159,13 +159,13 @@ class Library:
     """``file:line: message`` for saved code that could not be placed as written."""
 
 
-def _cell_source(cell: dict[str, Any]) -> str:
+def _cell_source(cell: Cell) -> str:
     src = cell.get("source", "")
     return src if isinstance(src, str) else "".join(src)
 
 
 def saved_code(page: Page, fw: Framework, frameworks: tuple[Framework, ...],
-               nb: dict[str, Any] | None = None,
+               nb: Notebook | None = None,
                warnings: list[str] | None = None) -> list[Saved]:
     """The saved code of one page for one framework, in order (``nb``: the page as a
     notebook, when the caller has it already; ``warnings`` collects ``file:line: message``
@@ -369,7 +369,8 @@ def read_head(cfg: BookConfig, fw: Framework) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _with_location(lines: list[str], node: ast.stmt, where: str) -> list[str]:
+def _with_location(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+                   where: str) -> list[str]:
     """The statement's lines with "Defined in <where>" added to its docstring."""
     note = f"Defined in {where}"
     indent = " " * (node.col_offset + 4)

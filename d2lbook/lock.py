@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Concatenate, ParamSpec, Protocol, TypeVar, cast
 
 __all__ = ["build_lock", "locked", "LOCK_NAME"]
 
@@ -72,15 +72,25 @@ def build_lock(build_dir: Path, on_wait: Callable[[str], None] = _stderr) -> Ite
         os.close(fd)  # releases the lock
 
 
-F = TypeVar("F", bound=Callable[..., Any])
+class _Book(Protocol):
+    """What the lock needs of a configuration (``config.BookConfig``)."""
+
+    @property
+    def build_dir(self) -> Path: ...
 
 
-def locked(func: F) -> F:
+B = TypeVar("B", bound=_Book)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def locked(func: Callable[Concatenate[B, P], R]) -> Callable[Concatenate[B, P], R]:
     """Run ``func(cfg, ...)`` holding the build lock of ``cfg.build_dir``."""
 
     @wraps(func)
-    def wrapper(cfg: Any, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(cfg: B, *args: P.args, **kwargs: P.kwargs) -> R:
         with build_lock(cfg.build_dir):
             return func(cfg, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    # cfg stays a keyword argument too (hence no "/"), which Concatenate cannot say
+    return cast(Callable[Concatenate[B, P], R], wrapper)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
 
 from d2lbook.errors import SourceError
+from d2lbook.jsondata import Notebook
 from d2lbook.source import Page
 
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
-def page_notebook(page: Page, kernel: str = "python3") -> dict[str, Any]:
+def page_notebook(page: Page, kernel: str = "python3") -> Notebook:
     """The page as an nbformat-4 notebook (plain dicts), with its kernelspec set."""
     try:
-        data = json.loads(_myst_json(page.text))  # a fresh copy: callers change it
+        data: Notebook = json.loads(_myst_json(page.text))  # a fresh copy: callers change it
     except Exception as err:  # noqa: BLE001 - jupytext raises many kinds
         raise SourceError(f"{page.path}: cannot read as a MyST notebook: {err}") from None
     meta = data.setdefault("metadata", {})
@@ -37,6 +37,6 @@ def _myst_json(text: str) -> str:
     return json.dumps(jupytext.reads(text, fmt="md:myst"))
 
 
-def dumps(nb: dict[str, Any]) -> str:
+def dumps(nb: Notebook) -> str:
     """Canonical notebook text (stable bytes: unchanged notebooks are not rewritten)."""
     return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"

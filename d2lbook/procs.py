@@ -17,7 +17,8 @@ import os
 import signal
 import subprocess
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TypedDict, Unpack
 
 __all__ = ["die_with_parent", "die_with_parent_on_fork", "run_guarded"]
 
@@ -68,7 +69,15 @@ if sys.stdin.buffer.read() != b"done":
 """
 
 
-def run_guarded(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+class _Options(TypedDict, total=False):
+    """What callers pass on to ``subprocess.Popen``."""
+
+    cwd: Path | str
+    errors: str
+    env: dict[str, str]
+
+
+def run_guarded(cmd: list[str], **kwargs: Unpack[_Options]) -> subprocess.CompletedProcess[str]:
     """``subprocess.run(cmd, capture_output=True, text=True, **kwargs)`` in a new process
     group that is killed as a whole if this process dies first."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -11,11 +11,13 @@ Errors are typed: :class:`NotARepositoryError`, :class:`UnknownRevisionError`,
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from d2lbook.errors import D2lbookError, MissingToolError
 
@@ -270,13 +272,14 @@ class Repository:
         out = self._run(["merge-base", "--all", "--octopus", *unique], check=False)
         return out.stdout.split() if out.returncode == 0 else []
 
-    def ancestors(self, tips: Sequence[str], exclude: Sequence[str] = ()) -> dict[str, tuple]:
+    def ancestors(self, tips: Sequence[str], exclude: Sequence[str] = ()
+                  ) -> dict[str, tuple[str, ...]]:
         """The full (not path-limited) ancestry of ``tips`` minus that of ``exclude``:
         sha -> parents. One ``git rev-list`` process."""
         if not tips:
             return {}
         out = self._run(["rev-list", "--parents", *tips, "--not", *exclude, "--"])
-        graph: dict[str, tuple] = {}
+        graph: dict[str, tuple[str, ...]] = {}
         for line in out.stdout.splitlines():
             sha, *parents = line.split()
             graph[sha] = tuple(parents)
@@ -302,7 +305,8 @@ class Repository:
             assert proc.stdout is not None
             current = ""
             buffer = b""
-            for chunk in iter(lambda: proc.stdout.read1(65536), b""):  # type: ignore[union-attr]
+            stdout = cast(io.BufferedReader, proc.stdout)  # bytes, buffered: read1 exists
+            for chunk in iter(lambda: stdout.read1(65536), b""):
                 buffer += chunk
                 *tokens, buffer = buffer.split(b"\0")
                 for token in tokens:

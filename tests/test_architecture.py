@@ -17,6 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "d2lbook"
 # group (a package's siblings), never a higher rank or another group of the same rank.
 LAYERS: dict[str, int] = {
     "errors": 0,
+    "jsondata": 0,  # the JSON shapes (notebook, cell, output) named for the type checker
     "config": 1,
     "files": 1,  # atomic writes (a leaf)
     "vcs": 1,  # batched git (a leaf)

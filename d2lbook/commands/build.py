@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.edition import Edition, prepare_edition
@@ -25,6 +25,7 @@ from d2lbook.frameworks import (
     per_framework,
 )
 from d2lbook.i18n.comments import with_code_from
+from d2lbook.jsondata import Notebook
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
 from d2lbook.notebook import page_notebook
@@ -167,12 +168,12 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
 
 def _jobs(layout: BookLayout, editions: list[Edition], results: dict[str, EditionResult],
           library: _Library, only: str
-          ) -> tuple[list[Job], dict[tuple[str, str], dict[str, Any]]]:
+          ) -> tuple[list[Job], dict[tuple[str, str], Notebook]]:
     """What to execute: a job per (page, framework) of every edition; and each page's
     notebook (language, page -> notebook)."""
     cfg = layout.cfg
     all_jobs: list[Job] = []
-    pages_nb: dict[tuple[str, str], dict[str, Any]] = {}
+    pages_nb: dict[tuple[str, str], Notebook] = {}
     for e in editions:
         for page in e.pages:
             # Code is never translated: a failing cell is reported in the English page, unless
@@ -205,11 +206,11 @@ def _jobs(layout: BookLayout, editions: list[Edition], results: dict[str, Editio
     return all_jobs, pages_nb
 
 
-def _tally(summary: Summary, pages_nb: dict[tuple[str, str], dict[str, Any]],
-           results: dict[str, EditionResult]) -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
+def _tally(summary: Summary, pages_nb: dict[tuple[str, str], Notebook],
+           results: dict[str, EditionResult]) -> dict[str, dict[str, dict[str, Notebook]]]:
     """The executed notebooks (language -> page -> framework key -> notebook), each edition's
     counts added to its result."""
-    executed: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
+    executed: dict[str, dict[str, dict[str, Notebook]]] = {}
     for outcome in summary.outcomes:
         code, name, key = outcome.page
         executed.setdefault(code, {}).setdefault(name, {})[key] = \
@@ -266,7 +267,7 @@ def _check_kernels(cfg: BookConfig, kernels: set[str]) -> None:
                                "(.venvs/<framework>) and registers its kernel")
 
 
-def _misnamed_tags(cfg: BookConfig, source: Path, text: str, nb: dict) -> list[Problem]:
+def _misnamed_tags(cfg: BookConfig, source: Path, text: str, nb: Notebook) -> list[Problem]:
     lines = code_cell_lines(text)
     keys = ", ".join(fw.key for fw in cfg.frameworks)
     where = source.relative_to(cfg.root) if source.is_relative_to(cfg.root) else source
@@ -277,7 +278,7 @@ def _misnamed_tags(cfg: BookConfig, source: Path, text: str, nb: dict) -> list[P
             for index, tag, key in misnamed_tags(nb, cfg.frameworks)]
 
 
-def _lines(text: str, run_nb: dict, page_nb: dict) -> list[int]:
+def _lines(text: str, run_nb: Notebook, page_nb: Notebook) -> list[int]:
     """Source line of each code cell of a framework's notebook."""
     lines = code_cell_lines(text)
     ids = [c["id"] for c in page_nb["cells"] if c["cell_type"] == "code"]
@@ -286,8 +287,8 @@ def _lines(text: str, run_nb: dict, page_nb: dict) -> list[int]:
 
 
 def _render(layout: BookLayout, edition: Edition,
-            pages_nb: dict[tuple[str, str], dict[str, Any]],
-            executed: dict[str, dict[str, dict[str, Any]]], library: dict[str, str],
+            pages_nb: dict[tuple[str, str], Notebook],
+            executed: dict[str, dict[str, Notebook]], library: dict[str, str],
             formats: tuple[str, ...], jobs: int, result: EditionResult, runs: SphinxRuns,
             only: str) -> None:
     """The edition's formats from its executed notebooks (``executed``: page -> framework

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from d2lbook.errors import D2lbookError
 from d2lbook.layout import page_of_file
 
 if TYPE_CHECKING:
+    from d2lbook.importer.page import PageContext
+    from d2lbook.importer.report import Report
     from d2lbook.vcs import Repository
 
 __all__ = ["DialectError", "PageConverter", "is_old_dialect", "to_myst", "page_converter"]
@@ -72,8 +74,8 @@ class PageConverter:
         self.failed: list[str] = []
         self.config_of: dict[str, str | None] = {}
         """commit -> the blob of its ``config.ini`` (None: MyST)."""
-        self._contexts: dict[str, Any] = {}
-        self.report: Any = None
+        self._contexts: dict[str, PageContext] = {}
+        self.report: Report | None = None
 
     def prepare(self, commits: list[str]) -> None:
         specs = {commit: f"{commit}:config.ini" for commit in commits}
@@ -84,7 +86,7 @@ class PageConverter:
     def old_dialect_versions(self) -> bool:
         return any(self.config_of.values())
 
-    def _context(self, blob: str) -> Any:
+    def _context(self, blob: str) -> PageContext:
         if blob not in self._contexts:
             try:
                 from d2lbook.importer.config_ini import read_config
@@ -113,6 +115,7 @@ class PageConverter:
         from d2lbook.importer.page import convert_page
         from d2lbook.importer.report import Located
 
+        assert self.report is not None  # made with the first context
         try:
             return convert_page(page_of_file(path), text, context,
                                 Located(self.report, path)).text

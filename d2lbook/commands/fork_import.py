@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from d2lbook.config import BookConfig, Language, load_config
 from d2lbook.errors import ConfigError, I18nError, Problem, SourceError
@@ -84,8 +84,11 @@ def _language(root: Path | str | None, code: str, fork: dict[str, str]
         return cfg, cfg.language(code), False
     settings = dict(DEFAULTS.get(code, {"locale": code}))
     fonts = settings.pop("cjk_fonts", None)
+    # DEFAULTS holds Language's own settings, with their types, for the languages it knows;
+    # mypy cannot match a ** dict to particular keywords
     lang = Language(code=code, title=_title(fork, cfg), **settings,  # type: ignore[arg-type]
-                    **({"cjk_fonts": tuple(fonts)} if fonts else {}))
+                    **({"cjk_fonts": tuple(cast(list[str], fonts))}  # type: ignore[arg-type]
+                       if fonts else {}))
     return cfg, lang, True
 
 
@@ -322,7 +325,7 @@ def _page_report(layout: BookLayout, name: str, fork_file: str, catalog: Path,
                "detail": c.detail} for c in aligned.code])
 
 
-def _unchanged(catalog, existing, path: Path) -> bool:
+def _unchanged(catalog: Catalog, existing: Catalog | None, path: Path) -> bool:
     """True when ``path`` already holds ``catalog`` but for its header dates (importing the
     same fork again rewrites nothing)."""
     from dataclasses import replace

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.layout import BookLayout, page_file_name, page_of_file
 from d2lbook.source import read_pages
 
 if TYPE_CHECKING:
+    from d2lbook.i18n.catalog import Catalog
+    from d2lbook.i18n.coverage import Coverage
+    from d2lbook.i18n.status import StatusReport
+    from d2lbook.i18n.update import UpdateResult
+    from d2lbook.jsondata import JSONDict
     from d2lbook.vcs import Repository
 
 Book = BookConfig | BookLayout
@@ -36,7 +42,7 @@ def extract(book: Book) -> list[Path]:
 @dataclass
 class UpdateReport:
     lang: str
-    results: list = field(default_factory=list)
+    results: list[UpdateResult] = field(default_factory=list)
     """``d2lbook.i18n.update.UpdateResult`` per page."""
     recovered: dict[str, int] = field(default_factory=dict)
     """Page -> translations carried over a rewrite thanks to git history."""
@@ -113,7 +119,7 @@ def _recorded_syncs(layout: BookLayout, lang: Language, pages: dict[str, str],
     return before, unknown
 
 
-def _shallow_boundary(repo, commits: dict[str, str]) -> list[str]:
+def _shallow_boundary(repo: Repository, commits: dict[str, str]) -> list[str]:
     """Pages whose last commit found is a shallow clone's boundary commit (git shows every
     file as added there, so it is not the commit that last changed the page): removed from
     ``commits`` and returned."""
@@ -129,7 +135,7 @@ def _shallow_boundary(repo, commits: dict[str, str]) -> list[str]:
     return pages
 
 
-def _follow_renames(repo, layout: BookLayout, lang: Language, pages: dict[str, str]
+def _follow_renames(repo: Repository, layout: BookLayout, lang: Language, pages: dict[str, str]
                     ) -> dict[str, str]:
     """Move the catalog of every page git saw renamed (committed, or staged with ``git mv``;
     chained renames and moves to another folder included) to the page's new name, unless the
@@ -161,7 +167,7 @@ def _follow_renames(repo, layout: BookLayout, lang: Language, pages: dict[str, s
     return moved
 
 
-def _has_translations(path: Path, read) -> bool:
+def _has_translations(path: Path, read: Callable[[Path], Catalog]) -> bool:
     from d2lbook.errors import I18nError
 
     try:
@@ -170,8 +176,8 @@ def _has_translations(path: Path, read) -> bool:
         return True  # never replace a catalog we cannot read
 
 
-def _repair(repo, pages: dict[str, str], paths: dict[str, str], before: dict[str, str],
-            results: list) -> dict[str, int]:
+def _repair(repo: Repository, pages: dict[str, str], paths: dict[str, str],
+            before: dict[str, str], results: list[UpdateResult]) -> dict[str, int]:
     from d2lbook.i18n.catalog import read_catalog, write_catalog
     from d2lbook.i18n.history import recover_rewrites
 
@@ -190,7 +196,7 @@ def _repair(repo, pages: dict[str, str], paths: dict[str, str], before: dict[str
     return recovered
 
 
-def coverage(book: Book, lang: Language) -> list[tuple[str, object]]:
+def coverage(book: Book, lang: Language) -> list[tuple[str, Coverage]]:
     """(page, ``Coverage``) for every page, in reading order. A catalog that cannot be read
     raises an :class:`I18nError` naming it once every page was counted (its ``rows``
     attribute holds the rows; such a page counts as untranslated)."""
@@ -216,12 +222,12 @@ def coverage(book: Book, lang: Language) -> list[tuple[str, object]]:
         rows.append((name, page_coverage(text, catalog, use_fuzzy=lang.shows_outdated)))
     if problems:
         error = I18nError(problems)
-        error.rows = rows  # type: ignore[attr-defined]
+        error.rows = rows  # type: ignore[attr-defined]  # what could be counted, for the CLI
         raise error
     return rows
 
 
-def status(book: Book, lang: Language, paths: list[str] | None = None):
+def status(book: Book, lang: Language, paths: list[str] | None = None) -> StatusReport:
     """The git-aware translation status of ``lang`` (``d2lbook.i18n.status.StatusReport``),
     limited to ``paths`` when given."""
     from d2lbook.i18n.drift import compute_status
@@ -232,7 +238,7 @@ def status(book: Book, lang: Language, paths: list[str] | None = None):
     return report
 
 
-def _mark_rejected(layout: BookLayout, lang: Language, report) -> None:
+def _mark_rejected(layout: BookLayout, lang: Language, report: StatusReport) -> None:
     """Give the messages whose translation the build refuses the status ``rejected``, with
     the reason and the catalog line of their ``msgstr``. The check applies each catalog as
     the build does (about 0.1 s a page): from 16 pages on, a forked child checks half."""
@@ -247,20 +253,20 @@ def _mark_rejected(layout: BookLayout, lang: Language, report) -> None:
     cached = _read_json(cache_path)
     salt = _checker_version(lang.shows_outdated)
     keys: dict[str, str] = {}
-    for d in docs:
+    for d in docs:  # each has a catalog (filtered above)
         try:
-            keys[d.source] = _content_key(salt, top / d.source, top / d.catalog)
+            keys[d.source] = _content_key(salt, top / d.source, top / cast(str, d.catalog))
         except OSError:
             continue
     found = {d.source: {int(i): tuple(v) for i, v in cached[keys[d.source]].items()}
              for d in docs if d.source in keys and keys[d.source] in cached}
-    jobs = [(d.source, str(top / d.source), str(top / d.catalog)) for d in docs
+    jobs = [(d.source, str(top / d.source), str(top / cast(str, d.catalog))) for d in docs
             if d.source in keys and d.source not in found]
     away = jobs[1::2] if len(jobs) >= 16 else []
     child = Forked(_rejections, away, lang.shows_outdated) if away else None
     fresh = _rejections([j for j in jobs if j not in away], lang.shows_outdated)
     if child is not None:
-        fresh.update(child.result())  # type: ignore[arg-type]
+        fresh.update(child.result())
     if jobs:
         for source, *_ in jobs:
             found[source] = fresh.get(source, {})
@@ -315,7 +321,7 @@ def _content_key(salt: str, page: Path, catalog: Path) -> str:
     return h.hexdigest()
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> JSONDict:
     import json
 
     try:
@@ -325,7 +331,7 @@ def _read_json(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _write_json(path: Path, data: dict) -> None:
+def _write_json(path: Path, data: JSONDict) -> None:
     """Best effort: a cache that cannot be written (read-only _build) is only slower."""
     import json
 

@@ -15,6 +15,7 @@ import posixpath
 import re
 import shutil
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,7 +247,7 @@ PDFLATEX_EXTRA = frozenset("‐‑‒–—―‘’‚“”„†‡•…‰�
 CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 
-def pdf_needs(texts) -> tuple[bool, bool]:
+def pdf_needs(texts: Iterable[str]) -> tuple[bool, bool]:
     """(xelatex, cjk): whether the pages hold characters pdflatex cannot typeset (Greek μ,
     ≈, ∈, CJK names...), and whether some are CJK (they need a CJK font)."""
     xelatex = cjk = False
@@ -270,7 +271,7 @@ def _write(path: Path, text: str, result: ImportResult) -> None:
     result.written.append(path)
 
 
-def _bib_files(src: Path, cfg: OldConfig, converted: dict,
+def _bib_files(src: Path, cfg: OldConfig, converted: dict[str, Converted],
                problems: list[Problem]) -> list[tuple[Path, str, int]]:
     """(path, referring file, line) of every bibliography the book names, in a stable order;
     one outside the book's folder is a problem instead."""
@@ -393,7 +394,7 @@ def _numbering_checks(converted: dict[str, Converted], report: Report) -> None:
                             "numref-unnumbered")
 
 
-def _numbered_pages(converted: dict) -> set[str]:
+def _numbered_pages(converted: dict[str, Converted]) -> set[str]:
     """Pages that a ``:numbered:`` toctree reaches (directly or through their children)."""
     children = {name: [p for _, pages in page.facts.toctrees for p in pages]
                 for name, page in converted.items()}

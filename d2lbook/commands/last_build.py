@@ -35,7 +35,7 @@ import json
 import pickle
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar, cast
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.layout import BookLayout
@@ -56,7 +56,7 @@ def remembered(cfg: BookConfig, what: str, langs: Iterable[Language], formats: I
     digest = inputs_digest(layout, what, langs, formats)
     stored = last.result(digest)
     if stored is not None:
-        return stored, True
+        return cast(T, stored), True  # what work() made, stored by record
     last.forget()
     result = work()
     last.record(digest, result, outputs(result))
@@ -110,7 +110,7 @@ class LastBuild:
         self.path = layout.last_build
         self.execution_cache = layout.execution_cache
 
-    def result(self, digest: str) -> Any | None:
+    def result(self, digest: str) -> object | None:
         """The stored result when ``digest`` is the stored one and its outputs are intact."""
         try:
             with open(self.path, "rb") as f:
@@ -120,7 +120,7 @@ class LastBuild:
                 if any(signature(Path(path)) != list(stored)
                        for path, stored in header["outputs"]):
                     return None
-                return pickle.load(f)
+                return cast(object, pickle.load(f))  # checked by the caller
         except (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError,
                 AttributeError, ImportError):
             return None  # missing, damaged or from another d2lbook: the build does its work
@@ -130,7 +130,7 @@ class LastBuild:
         fresh, and outputs rewritten by another build are not taken for this one's."""
         self.path.unlink(missing_ok=True)
 
-    def record(self, digest: str, result: Any, outputs: Iterable[Path | None]) -> None:
+    def record(self, digest: str, result: object, outputs: Iterable[Path | None]) -> None:
         from d2lbook.files import write_atomic
         from d2lbook.render.uptodate import every_file
 

@@ -12,10 +12,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from d2lbook.commands.build import build
 from d2lbook.config import BookConfig, Language
+from d2lbook.execute.jobs import ExecutionEvent
 from d2lbook.layout import BookLayout, is_page_file
 from d2lbook.lock import locked
 
@@ -51,7 +51,8 @@ class EditionLinks:
 
 @locked
 def linkcheck(cfg: BookConfig, langs: tuple[Language, ...], jobs: int | None = None,
-              progress: Callable[[Any], None] = lambda e: None) -> list[EditionLinks]:
+              progress: Callable[[ExecutionEvent], None] = lambda e: None
+              ) -> list[EditionLinks]:
     """Build ``langs`` as HTML (executing only what the cache lacks), then check their links."""
     from d2lbook.render.sphinx_run import run_sphinx
 

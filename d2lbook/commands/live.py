@@ -15,7 +15,10 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from d2lbook.commands.build import EditionResult
 
 from d2lbook.layout import CATALOG_FOLDER, CATALOG_SUFFIX, PAGE_SUFFIX
 
@@ -97,7 +100,7 @@ class LiveState:
     warnings: dict[str, list[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def served(self, editions: list[Any], reload: bool = True) -> None:
+    def served(self, editions: list[EditionResult], reload: bool = True) -> None:
         """A build was swapped in: ``editions`` are its ``EditionResult``s (their warnings
         replace those of the same editions); ``reload``: its pages were built (not only
         the downloads bundled), so a failure shown before is over."""

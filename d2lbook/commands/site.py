@@ -8,11 +8,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from d2lbook.commands.build import FORMATS, BuildResult, as_up_to_date, build_editions
 from d2lbook.commands.live import STATE_PATH, LiveState, with_script
 from d2lbook.config import BookConfig, Language, load_config
+from d2lbook.execute.jobs import ExecutionEvent
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
 from d2lbook.render.site import Site, assemble_site
@@ -29,7 +30,7 @@ class SiteBuild:
 
 @locked
 def build_site(cfg: BookConfig, formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
-               progress: Callable[[Any], None] = lambda e: None,
+               progress: Callable[[ExecutionEvent], None] = lambda e: None,
                langs: tuple[Language, ...] | None = None,
                runs: SphinxRuns | None = None) -> SiteBuild:
     """Build the editions (default: all) in ``formats`` and assemble ``_build/site/`` from
@@ -220,7 +221,7 @@ class Preview:
         import urllib.parse
 
         class Quiet(http.server.SimpleHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
@@ -251,7 +252,7 @@ class Preview:
         handler = functools.partial(Quiet, directory=str(root))
         self.server = http.server.ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True
-        self.host, self.port = self.server.server_address[:2]
+        self.host, self.port = cast(tuple[str, int], self.server.server_address[:2])
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -272,7 +273,7 @@ def serve(cfg: BookConfig, host: str = "127.0.0.1", port: int = 8000,
           formats: tuple[str, ...] = ("html", "notebooks"), jobs: int | None = None,
           interval: float = 0.25, report: Callable[[ServeEvent], None] = lambda e: None,
           stop: threading.Event | None = None,
-          rebuild: Callable[[BookConfig], Any] | None = None, build_first: bool = True) -> int:
+          rebuild: Callable[[BookConfig], object] | None = None, build_first: bool = True) -> int:
     """Build the site, serve it, and rebuild whenever a watched file changes, until ``stop``
     is set (or Ctrl-C). A failed rebuild (or first build, when a site was built before) is
     reported, and the last good site stays served with the error over its pages.
@@ -315,7 +316,7 @@ class _Session:
 
     def __init__(self, cfg: BookConfig, formats: tuple[str, ...], jobs: int | None,
                  report: Callable[[ServeEvent], None],
-                 rebuild: Callable[[BookConfig], Any] | None) -> None:
+                 rebuild: Callable[[BookConfig], object] | None) -> None:
         self.cfg, self.formats, self.jobs = cfg, formats, jobs
         self.report, self.rebuild = report, rebuild
         self.live = LiveState()
@@ -324,7 +325,7 @@ class _Session:
 
         self.runs = SphinxRuns()
 
-    def show(self, result: Any, reload: bool = True) -> None:
+    def show(self, result: object, reload: bool = True) -> None:
         editions = result.build.editions if isinstance(result, SiteBuild) else []
         self.live.served(editions, reload)
         for e in editions:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from d2lbook.execute.environment import KERNEL_CONFIG
 from d2lbook.execute.protocol import Backend, Capacity, Result, Task
+from d2lbook.jsondata import JSONDict
 
 __all__ = ["Backend", "BackendOptions", "CacheOnly", "Capacity", "LocalPool", "Result", "Task",
            "local_gpus", "make_backend"]
@@ -121,7 +122,7 @@ class LocalPool:
         self.gpus = gpus
         self.work_dir = work_dir
         self._pending: list[Task] = []
-        self._running: dict[Future, tuple[Task, list[int]]] = {}
+        self._running: dict[Future[JSONDict], tuple[Task, list[int]]] = {}
         self._free_gpus = list(range(gpus))
         self._pool: ProcessPoolExecutor | None = None
         self._refused: list[Result] = []

@@ -16,14 +16,14 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from d2lbook.files import TEMPORARY_PREFIX, write_atomic
+from d2lbook.jsondata import Cell, Output
 
 CACHE_FORMAT = 1
 
 
-def cache_key(cells: list[dict[str, Any]], kernel: str, environment: str) -> str:
+def cache_key(cells: list[Cell], kernel: str, environment: str) -> str:
     """Hash of what determines a notebook's outputs.
 
     ``cells`` are the notebook's cells; only code cells count (source and metadata), so prose
@@ -47,7 +47,7 @@ class Record:
     key: str
     page: str
     """The page that produced it (informative: another page with the same code shares it)."""
-    outputs: list[list[dict[str, Any]]]
+    outputs: list[list[Output]]
     """Per code cell, its outputs (nbformat dicts)."""
     execution_counts: list[int | None]
     seconds: float
@@ -99,7 +99,7 @@ class ExecutionCache:
         return path
 
     def entries(self) -> list[Entry]:
-        found = []
+        found: list[Entry] = []
         if not self.root.is_dir():
             return found
         for path in sorted(self.root.glob("*/*.json")):

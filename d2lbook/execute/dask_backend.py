@@ -12,14 +12,18 @@ the task again on another worker (up to ``distributed.scheduler.allowed-failures
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from d2lbook.errors import SchedulingError
 from d2lbook.execute.environment import KERNEL_CONFIG, fingerprint, kernel_packages
 from d2lbook.execute.protocol import Capacity, Result, Task
 from d2lbook.execute.scratch import page_files
+from d2lbook.jsondata import JSONDict
+
+if TYPE_CHECKING:
+    from distributed import Future
 
 SHIP_LIMIT = 64 * 2**20
 """Bytes of files one task may ship; a page reading more declares its ``data`` files."""
@@ -43,7 +47,7 @@ class DaskBackend:
         # The client logs a traceback for every failed attempt to reach a lost scheduler;
         # the build reports the loss once, as a SchedulingError.
         self._quiet = _Quiet("distributed.client", "distributed.core", "distributed.comm")
-        self._futures: dict[Any, Task] = {}
+        self._futures: dict[Future[JSONDict], Task] = {}
         self._refused: list[Result] = []
         self._order = 0
 
@@ -87,6 +91,7 @@ class DaskBackend:
             finished = as_completed(list(self._futures))
         for future in finished:
             task = self._futures.pop(future)
+            data: JSONDict
             try:
                 data = future.result()
             except KilledWorker as err:
@@ -170,15 +175,17 @@ class ByValue:
         self.name = name
         self._blob: bytes | None = None
 
-    def _function(self) -> Any:
+    def _function(self) -> Callable[[JSONDict], JSONDict]:
         import importlib
 
-        return getattr(importlib.import_module(self.module_name), self.name)
+        function: Callable[[JSONDict], JSONDict] = getattr(
+            importlib.import_module(self.module_name), self.name)
+        return function
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: JSONDict) -> JSONDict:
         return self._function()(*args)
 
-    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+    def __reduce__(self) -> tuple[Callable[[bytes], object], tuple[bytes]]:
         import importlib
 
         import cloudpickle

@@ -32,6 +32,7 @@ from d2lbook.execute.worker import (
     environment_fingerprint,
     kernel_environment,
 )
+from d2lbook.jsondata import JSONDict
 
 # Kernel settings applied to every execution (IPython config): crisp PNG figures, which both
 # the HTML and the LaTeX output can use.
@@ -57,7 +58,7 @@ def output_variables() -> str:
     return json.dumps({name: os.environ.get(name) for name in OUTPUT_VARIABLES})
 
 
-_known: dict[str, tuple[list[str], list, tuple[str, ...]]] = {}
+_known: dict[str, tuple[list[str], list[list[str | int]] | None, tuple[str, ...]]] = {}
 """Listings made or read by this process: memo key -> (``sys.path``, its times, listing)."""
 _saved: set[tuple[str, str, str]] = set()
 """(memo key, memo file, times) of listings this process wrote or read: not written again."""
@@ -183,7 +184,7 @@ def _stat(exe: str, paths: list[str]) -> list[list[str | int]]:
     return stats
 
 
-def _read_memo(memo: Path | None) -> dict:
+def _read_memo(memo: Path | None) -> JSONDict:
     if memo is None:
         return {}
     try:
@@ -193,7 +194,7 @@ def _read_memo(memo: Path | None) -> dict:
         return {}  # missing or damaged: listed again
 
 
-def _write_memo(memo: Path, entries: dict) -> None:
+def _write_memo(memo: Path, entries: JSONDict) -> None:
     from d2lbook.files import write_atomic
 
     keep = dict(list(entries.items())[-16:])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from d2lbook.jsondata import Notebook
 from d2lbook.source import PageKey
 
 
@@ -18,7 +18,7 @@ class Job:
     """(language, page, framework), for messages and the cache listing."""
     source: Path
     """The file a user edits (named in error messages)."""
-    notebook: dict[str, Any]
+    notebook: Notebook
     cwd: Path
     """The page's folder: the kernel runs in a scratch copy of it (``execute.scratch``)."""
     cell_lines: list[int] = field(default_factory=list)

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
+
+from d2lbook.jsondata import JSONDict, Notebook, Output
 
 
 @dataclass(frozen=True)
@@ -17,7 +19,7 @@ class Task:
     key: str
     """Cache key: results are reported under it."""
     page: str
-    notebook: dict[str, Any]
+    notebook: Notebook
     kernel: str
     """The Jupyter kernel of this task (tasks of one build may use different kernels)."""
     timeout: int
@@ -39,7 +41,7 @@ class Result:
     key: str
     where: str
     """``local``, a worker address (``tcp://10.0.0.5:40123``) or ``not executed``."""
-    outputs: list[list[dict[str, Any]]] | None = None
+    outputs: list[list[Output]] | None = None
     """Per code cell, its outputs; None when the task failed or was not executed."""
     counts: list[int | None] = field(default_factory=list)
     seconds: float = 0.0
@@ -55,7 +57,7 @@ class Result:
         return self.outputs is not None
 
     @classmethod
-    def from_worker(cls, key: str, data: dict[str, Any]) -> Result:
+    def from_worker(cls, key: str, data: JSONDict) -> Result:
         where = data.get("where", "?")
         if "error" in data:
             return cls(key, where, error=data["error"], cell=data.get("cell", 0),

@@ -13,12 +13,13 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from d2lbook.config import Execution
 from d2lbook.execute.cache import ExecutionCache, Record, cache_key
 from d2lbook.execute.environment import fingerprint
 from d2lbook.execute.jobs import ExecutionEvent, Job
+from d2lbook.jsondata import Cell, Notebook
 from d2lbook.source import PageKey
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ class Outcome:
     key: str
     executed: bool
     seconds: float
-    notebook: dict[str, Any]
+    notebook: Notebook
     has_code: bool = True
     skipped: bool = False
     """Not in the cache and not executed (``--no-execute``): shown without outputs."""
@@ -55,11 +56,11 @@ class Summary:
         return sum(o.skipped for o in self.outcomes)
 
 
-def code_cells(nb: dict[str, Any]) -> list[dict[str, Any]]:
+def code_cells(nb: Notebook) -> list[Cell]:
     return [c for c in nb["cells"] if c["cell_type"] == "code"]
 
 
-def with_outputs(nb: dict[str, Any], record: Record) -> dict[str, Any]:
+def with_outputs(nb: Notebook, record: Record) -> Notebook:
     """A copy of ``nb`` with the record's outputs in its code cells."""
     out = copy.deepcopy(nb)
     cells = code_cells(out)

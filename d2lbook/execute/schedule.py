@@ -24,13 +24,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from d2lbook.config import Execution
 from d2lbook.errors import ExecutionError, ExecutionFailures, Problem, SchedulingError
 from d2lbook.execute.cache import ExecutionCache, Record
 from d2lbook.execute.jobs import ExecutionEvent, Job
 from d2lbook.execute.protocol import Backend, Result, Task
+from d2lbook.jsondata import JSONDict
 
 METADATA_KEY = "d2lbook"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -167,7 +167,7 @@ def run_misses(todo: dict[str, Job], cache: ExecutionCache, settings: Execution,
     return Ran(records, skipped)
 
 
-def execution_error(job: Job, result: Result | dict[str, Any]) -> ExecutionError:
+def execution_error(job: Job, result: Result | JSONDict) -> ExecutionError:
     """The located error of a failed notebook: page file:line of the cell, cell, error."""
     if isinstance(result, dict):
         result = Result.from_worker("", result)

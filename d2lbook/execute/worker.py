@@ -18,13 +18,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+    from d2lbook.jsondata import JSONDict, Notebook
 
 
-def run_notebook(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
+def run_notebook(nb_dict: Notebook, cwd: str, kernel: str, timeout: int,
                  ipython_dir: str, threads: str, env: dict[str, str] | None = None
-                 ) -> dict[str, Any]:
+                 ) -> JSONDict:
     """Run one notebook in a fresh kernel whose working directory is ``cwd``.
 
     Returns ``{"outputs", "counts", "seconds"}`` or, when a cell fails, a picklable
@@ -39,8 +45,8 @@ def run_notebook(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
 _STARTUP_FAILURE = "Kernel died before replying to kernel_info"
 
 
-def _run_once(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
-              ipython_dir: str, threads: str, env: dict[str, str] | None) -> dict[str, Any]:
+def _run_once(nb_dict: Notebook, cwd: str, kernel: str, timeout: int,
+              ipython_dir: str, threads: str, env: dict[str, str] | None) -> JSONDict:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -57,7 +63,7 @@ def _run_once(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
     current = {"index": 0}
     cells = [c for c in nb.cells if c.cell_type == "code"]
 
-    def on_cell_start(cell: Any, cell_index: int) -> None:
+    def on_cell_start(cell: NotebookNode, cell_index: int) -> None:
         current["index"] = next((i for i, c in enumerate(cells) if c is cell), 0)
 
     client.on_cell_start = on_cell_start
@@ -86,7 +92,7 @@ def _run_once(nb_dict: dict[str, Any], cwd: str, kernel: str, timeout: int,
             "seconds": round(time.perf_counter() - started, 3)}
 
 
-def _failure(cells: list[Any], index: int, error: str) -> dict[str, Any]:
+def _failure(cells: list[NotebookNode], index: int, error: str) -> JSONDict:
     source = cells[index].source if index < len(cells) else ""
     return {"error": error, "cell": index, "source": source}
 
@@ -98,9 +104,9 @@ def _with_path(env: dict[str, str], folder: str) -> dict[str, str]:
     return env
 
 
-def run_local(nb_dict: dict[str, Any], files: dict[str, str], cwd: str, kernel: str,
+def run_local(nb_dict: Notebook, files: dict[str, str], cwd: str, kernel: str,
               timeout: int, ipython_dir: str, threads: str, devices: str | None = None,
-              pythonpath: str = "", scratch_root: str | None = None) -> dict[str, Any]:
+              pythonpath: str = "", scratch_root: str | None = None) -> JSONDict:
     """A local pool process: the kernel runs in a scratch copy of the page's folder (a new
     folder under ``scratch_root``, removed afterwards) holding ``files`` (``{relative posix
     path: the file to copy}``; ``cwd``: the page's folder relative to them); ``devices`` (GPU
@@ -113,7 +119,8 @@ def run_local(nb_dict: dict[str, Any], files: dict[str, str], cwd: str, kernel: 
         Path(scratch_root).mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="d2lbook-job-", dir=scratch_root))
     try:
-        folder = _scratch_copy(scratch, cwd, {rel: (lambda target, p=path:
+        # mypy cannot type a lambda that binds its source as a default argument
+        folder = _scratch_copy(scratch, cwd, {rel: (lambda target, p=path:  # type: ignore[misc]
                                                     shutil.copyfile(p, target))
                                               for rel, path in files.items()})
         result = run_notebook(nb_dict, str(folder), kernel, timeout, ipython_dir, threads, env)
@@ -123,7 +130,8 @@ def run_local(nb_dict: dict[str, Any], files: dict[str, str], cwd: str, kernel: 
     return result
 
 
-def _scratch_copy(scratch: Path, cwd: str, files: dict[str, Any]) -> Path:
+def _scratch_copy(scratch: Path, cwd: str, files: dict[str, Callable[[Path], object]]
+                  ) -> Path:
     """Lay ``files`` (relative posix path -> a function writing the file at the path it is
     given) out under ``scratch/book``; returns the page's folder there (``cwd``, relative)."""
     root = scratch / "book"
@@ -153,7 +161,11 @@ LIST_PATHS = ("\nimport json as _j, sys as _s, os as _o;"
 listing may have changed (``sys.path`` and the environment's ``pyvenv.cfg``)."""
 
 
-def kernel_packages(kernel: str, known: dict[str, Any] | None = None) -> list[str]:
+_Listing: TypeAlias = tuple[list[str], list[int], list[str]]
+"""A kernel's package listing as a worker keeps it: (``sys.path``, their times, packages)."""
+
+
+def kernel_packages(kernel: str, known: dict[str, _Listing] | None = None) -> list[str]:
     """This machine's view of a kernel's environment, listed as ``execute.environment`` lists
     it on the client: the kernel's Python version and every installed ``name==version``.
     ``known``: listings kept by a long-lived worker, used again while the folders they came
@@ -175,6 +187,7 @@ def kernel_packages(kernel: str, known: dict[str, Any] | None = None) -> list[st
     out = subprocess.run([python, "-c", LIST_PACKAGES + LIST_PATHS], capture_output=True,
                          text=True, check=True, env=kernel_environment(spec_env))
     first, second = out.stdout.splitlines()[:2]
+    packages: list[str]
     packages, paths = json.loads(first), json.loads(second)
     times = _times(paths)
     if known is not None and max(times, default=0) < time.time_ns() - 1_000_000_000:
@@ -221,7 +234,7 @@ def _inside(rel: str) -> tuple[str, ...]:
     return tuple(p for p in path.parts if p != ".")
 
 
-def run_shipped(payload: dict[str, Any]) -> dict[str, Any]:
+def run_shipped(payload: JSONDict) -> JSONDict:
     """A Dask worker: rebuild the page's folder from the shipped files in a scratch folder,
     run the notebook there, remove the folder, return the outputs and the worker's address.
 
@@ -236,7 +249,7 @@ def run_shipped(payload: dict[str, Any]) -> dict[str, Any]:
     """
     where = "worker"
     threads = str(os.cpu_count() or 1)
-    known: dict[str, Any] = {}
+    known: dict[str, _Listing] = {}
     try:
         from distributed import get_worker
 
@@ -255,7 +268,8 @@ def run_shipped(payload: dict[str, Any]) -> dict[str, Any]:
     scratch = Path(tempfile.mkdtemp(prefix="d2lbook-job-"))
     try:
         cwd = _scratch_copy(scratch, payload.get("cwd", "."),
-                            {rel: (lambda target, d=data: target.write_bytes(d))
+                            {rel: (lambda target, d=data:  # type: ignore[misc]  # as above
+                                   target.write_bytes(d))
                              for rel, data in payload["files"].items()})
         profile = scratch / "ipython" / "profile_default"
         profile.mkdir(parents=True)

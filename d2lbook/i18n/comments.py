@@ -29,8 +29,8 @@ import tokenize
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
+from d2lbook.jsondata import Cell, Notebook
 from d2lbook.myst import CODE_CELL, blocks, directive_options
 
 from .segment import normalize
@@ -200,12 +200,12 @@ def _same_code(before: str, after: str) -> bool:
     return cells(before) == cells(after)
 
 
-def _source(cell: dict[str, Any]) -> str:
+def _source(cell: Cell) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
 
 
-def with_code_from(nb: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+def with_code_from(nb: Notebook, other: Notebook) -> Notebook:
     """A copy of the notebook ``nb`` whose code cells take their source from the code cell of
     the same id in ``other`` when the two differ only in comments: the translated page runs
     (and is keyed for the execution cache) with the English cells, and its executed

@@ -21,7 +21,6 @@ POSIX and while the process runs a single thread, otherwise everything runs in-p
 from __future__ import annotations
 
 import re
-import typing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -212,7 +211,7 @@ def _aliases(graph: _Graph, path: str, keep: Callable[[int], bool]) -> list[str]
         for pos, _, _, fc in graph.by_path.get(aliases[k], ()):
             if (fc.status == "R" and fc.new_path == aliases[k] and fc.old_path not in aliases
                     and keep(pos)):
-                aliases.append(fc.old_path)  # type: ignore[arg-type]
+                aliases.append(fc.old_path)  # type: ignore[arg-type]  # a rename has one
         k += 1
     return aliases
 
@@ -587,7 +586,6 @@ def _compute(repo: Repository, book: BookLayout, lang: Language, paths: list[str
                 segment(text)
         if loaded is None:
             loaded = catalogs.result() if catalogs is not None else _load_catalogs(files)
-            loaded = typing.cast(dict[str, _Loaded], loaded)
         git = pending.result()
     if trust_headers:
         if any(loaded[page][1] != prescanned[page] for page in loaded):
@@ -620,7 +618,7 @@ def _compute(repo: Repository, book: BookLayout, lang: Language, paths: list[str
     child = Forked(statuses, [d for d in selected if d.page in away], {}) if away else None
     earlier = _earlier(repo, searches, dict(git.texts), segment)
     here = iter(statuses([d for d in selected if d.page not in away], earlier))
-    there = iter(child.result() if child is not None else [])  # type: ignore[call-overload]
+    there = iter(child.result() if child is not None else [])
     documents = [next(there) if d.page in away else next(here) for d in selected]
     dirty = any(w.path.startswith(layout.en_rel + "/") for w in git.worktree)
     head_info = {"sha": head.sha, "branch": head.branch, "detached": head.detached,

@@ -13,13 +13,17 @@ import os
 import pickle
 import threading
 from collections.abc import Callable
+from typing import Generic, TypeVar, TypeVarTuple, cast
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
-class Forked:
+class Forked(Generic[T]):
     """``fn(*args)`` computed in a forked child and sent back pickled through a pipe; computed
     in this process instead where forking is not possible or not safe."""
 
-    def __init__(self, fn: Callable, *args: object):
+    def __init__(self, fn: Callable[[*Ts], T], *args: *Ts):
         self.fn, self.args = fn, args
         self.pid: int | None = None
         if hasattr(os, "fork") and threading.active_count() == 1:
@@ -37,14 +41,14 @@ class Forked:
             os.close(write)
             self.pid, self.read = pid, read
 
-    def result(self) -> object:
+    def result(self) -> T:
         if self.pid is None:
             return self.fn(*self.args)
         with os.fdopen(self.read, "rb") as pipe:
             data = pipe.read()
         os.waitpid(self.pid, 0)
         try:
-            ok, value = pickle.loads(data)
+            ok, value = pickle.loads(data)  # value: T when ok
         except Exception:  # the child died before answering
             ok, value = False, "no answer"
-        return value if ok else self.fn(*self.args)
+        return cast(T, value) if ok else self.fn(*self.args)

@@ -45,7 +45,7 @@ def mark_paragraphs(translated: str, statuses: Sequence[Status]
     """The translated page with attribute lines before its English-showing paragraphs, and
     how many of each status it has."""
     segments = segment(translated)
-    counts = dict.fromkeys(Status, 0)
+    counts: dict[str, int] = dict.fromkeys(Status, 0)
     for status in statuses:
         counts[status] = counts.get(status, 0) + 1
     if len(segments) != len(statuses):

@@ -29,7 +29,9 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from d2lbook.jsondata import JSONDict
 
 from .segment import normalize
 
@@ -122,27 +124,27 @@ def parser() -> MarkdownIt:
     from myst_parser.parsers.mdit import create_md_parser
 
     md = create_md_parser(MdParserConfig(enable_extensions=set(MYST_EXTENSIONS)), RendererHTML)
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    md.validateLink = lambda url: True  # type: ignore[method-assign]  # every link, for analysis
     md.core.ruler.disable("text_join")  # keep &entities; and \escapes as their own tokens
     return md
 
 
-def page_references(text: str) -> dict[str, Any]:
+def page_references(text: str) -> dict[str, JSONDict]:
     """The link reference definitions of a page (``[label]: url``), as markdown-it keeps them:
     a translation's ``[text][label]`` resolves against them exactly as in the built page."""
-    env: dict[str, Any] = {}
+    env: JSONDict = {}
     parser().parse(text, env)
     return dict(env.get("references", {}))
 
 
-def _parse(text: str, references: Mapping[str, Any] | None) -> tuple[list[Token], set[str]]:
+def _parse(text: str, references: Mapping[str, JSONDict] | None) -> tuple[list[Token], set[str]]:
     """Tokens of ``text`` and the labels of link definitions it makes itself (including
     labels the page defines too: placed before the page's, its definition would win)."""
-    env: dict[str, Any] = {"references": dict(references or {})}
+    env: JSONDict = {"references": dict(references or {})}
     tokens = parser().parse(text, env)
     if not references:
         return tokens, set(env.get("references", {}))
-    alone: dict[str, Any] = {}
+    alone: JSONDict = {}
     parser().parse(text, alone)
     return tokens, set(alone.get("references", {}))
 
@@ -188,7 +190,7 @@ def _role_text(name: str, body: str) -> str:
     return ""
 
 
-def inventory(text: str, references: Mapping[str, Any] | None = None) -> Counter[Markup]:
+def inventory(text: str, references: Mapping[str, JSONDict] | None = None) -> Counter[Markup]:
     """Every piece of markup in ``text`` other than prose (see the module docstring)."""
     if not references:
         return Counter(dict(_inventory_alone(text)))
@@ -200,7 +202,7 @@ def _inventory_alone(text: str) -> tuple[tuple[Markup, int], ...]:
     return tuple(_inventory(text, None).items())
 
 
-def _inventory(text: str, references: Mapping[str, Any] | None) -> Counter[Markup]:
+def _inventory(text: str, references: Mapping[str, JSONDict] | None) -> Counter[Markup]:
     tokens, own = _parse(text, references)
     found: Counter[Markup] = Counter(Markup("definition", label) for label in own)
     plain: list[str] = []
@@ -374,7 +376,7 @@ def plain_formula(markup: Markup) -> bool:
     return markup.kind == "math" and _PLAIN_FORMULA.fullmatch(markup.detail) is not None
 
 
-def shown_text(text: str, references: Mapping[str, Any] | None = None) -> str:
+def shown_text(text: str, references: Mapping[str, JSONDict] | None = None) -> str:
     """The prose of ``text`` as a reader sees it: its text tokens only."""
     tokens, _ = _parse(text, references)
     return " ".join(t.content for t in _flat(tokens) if t.type == "text")
@@ -386,7 +388,7 @@ def _written_as_text(token: str, prose: str) -> bool:
 
 
 def _math_as_text(english: Counter[Markup], translated: Counter[Markup], msgid: str,
-                  msgstr: str, references: Mapping[str, Any] | None
+                  msgstr: str, references: Mapping[str, JSONDict] | None
                   ) -> tuple[Counter[Markup], Counter[Markup]]:
     """Both inventories without the plain formulas one side writes as math and the other as
     text (``3`` <-> ``$3$``, ``x`` <-> ``$x$``)."""
@@ -409,7 +411,7 @@ def _math_as_text(english: Counter[Markup], translated: Counter[Markup], msgid: 
 
 
 def markup_issues(msgid: str, msgstr: str,
-                  references: Mapping[str, Any] | None = None) -> list[Issue]:
+                  references: Mapping[str, JSONDict] | None = None) -> list[Issue]:
     """Everything wrong with the markup of ``msgstr`` as a translation of ``msgid``: markup
     the English does not have (``i18n-unsafe``) and changed roles, link targets, math or
     footnotes (``i18n-markup``). ``references`` are the page's link definitions. A number or

@@ -279,7 +279,8 @@ class _Contents(Sequence[str]):
     def __len__(self) -> int:
         return len(self.lines)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    # Indexed by position only (front_matter_length reads line by line): no slices.
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]
         return _content(self.text, self.lines[index])
 
 

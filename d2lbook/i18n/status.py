@@ -23,8 +23,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, TypeAlias
+
+from d2lbook.jsondata import JSONDict
 
 from .segment import Segment, normalize, segment
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
 
 __all__ = [
     "STATUSES",
@@ -87,7 +93,7 @@ class CommitRef:
     author: str | None
     subject: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSONDict:
         return {"sha": self.sha, "date": self.date, "author": self.author,
                 "subject": self.subject}
 
@@ -150,7 +156,7 @@ class MessageStatus:
             return None
         return word_diff(self.previous_english, self.english)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSONDict:
         diff = self.diff
         return {
             "status": self.status,
@@ -166,7 +172,7 @@ class MessageStatus:
 
 
 def _counts(messages: Sequence[MessageStatus]) -> dict[str, int]:
-    counts = dict.fromkeys(STATUSES, 0)
+    counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
     for m in messages:
         counts[m.status] += 1
     return counts
@@ -186,7 +192,7 @@ def count_messages(pairs: Iterable[tuple[str, str]]) -> dict[str, int]:
         old = worst.get(key)
         if old is None or _RANK[Status(status)] > _RANK[Status(old)]:
             worst[key] = status
-    counts = dict.fromkeys(STATUSES, 0)
+    counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
     for status in worst.values():
         counts[status] += 1
     return counts
@@ -226,7 +232,7 @@ class SectionStatus:
         """outdated if any message is, else untranslated if any is, else current."""
         return _overall(self.counts)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSONDict:
         return {"title": self.title, "path": list(self.path), "status": self.status,
                 "counts": self.counts, "messages": [m.to_json() for m in self.messages]}
 
@@ -268,7 +274,7 @@ class DocumentStatus:
     def status(self) -> str:
         return _overall(_counts(self.messages))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSONDict:
         return {"source": self.source, "catalog": self.catalog, "kind": self.kind,
                 "sync_commit": self.sync_commit, "renamed_from": self.renamed_from,
                 "status": self.status, "counts": self.counts, "error": self.error,
@@ -285,7 +291,7 @@ class OrphanedCatalog:
     deleted_by: CommitRef | None = None
     """The commit that deleted the English page, when found."""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSONDict:
         return {"catalog": self.catalog, "source": self.source,
                 "deleted_by": None if self.deleted_by is None else self.deleted_by.to_json()}
 
@@ -294,7 +300,7 @@ class OrphanedCatalog:
 class StatusReport:
     language: str
     locale: str
-    head: dict
+    head: JSONDict
     """``{"sha", "branch", "detached", "dirty", "shallow"}``."""
     documents: list[DocumentStatus] = field(default_factory=list)
     orphaned: list[OrphanedCatalog] = field(default_factory=list)
@@ -306,8 +312,8 @@ class StatusReport:
 
     @property
     def totals(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATUSES, 0)
-        sections = dict.fromkeys(STATUSES, 0)
+        counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
+        sections: dict[str, int] = dict.fromkeys(STATUSES, 0)
         for doc in self.documents:
             for key, value in doc.counts.items():
                 counts[key] += value
@@ -318,7 +324,7 @@ class StatusReport:
                 **{f"sections_{k}": v for k, v in sections.items()},
                 "orphaned": len(self.orphaned), "errors": len(self.errors)}
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSONDict:
         return {"version": 1, "language": self.language, "locale": self.locale,
                 "head": self.head, "documents": [d.to_json() for d in self.documents],
                 "orphaned": [o.to_json() for o in self.orphaned], "warnings": self.warnings,
@@ -508,7 +514,7 @@ class _Tracer:
                     origins[j1 + k] = first.origins[i1 + k] if k < i2 - i1 else None
         for j in touched:
             if 0 <= j < n and labels[j] is not None:
-                labels[j] = _union(labels[j], added)  # type: ignore[arg-type]
+                labels[j] = _union(labels[j], added)  # type: ignore[arg-type]  # not None: above
         return _Lines(lines, [lab or _NO_COMMITS for lab in labels], origins,
                       _removed(first, lines, all_ops[0], added))
 
@@ -611,6 +617,10 @@ class _Past:
     commits: list[CommitRef]
 
 
+_Item: TypeAlias = tuple[tuple[int, ...], tuple[str, ...], MessageStatus]
+"""A message with its sort key (position, kind, origin) and section path."""
+
+
 def document_status(
     doc: DocumentStatus,
     segments: Sequence[Segment],
@@ -634,7 +644,7 @@ def document_status(
             previous = traced.base[i] if i is not None else None
             pasts[j] = _Past(previous, op != "equal", traced.commits[j] if op != "equal"
                              else [])
-    items: list[tuple[tuple, tuple[str, ...], MessageStatus]] = []
+    items: list[_Item] = []
     for j, seg in enumerate(segments):
         if translations is None:
             msg = _replacement_message(seg.msgid, pasts[j])
@@ -680,11 +690,11 @@ def _replacement_message(text: str, past: _Past | None) -> MessageStatus:
                          commits=list(past.commits))
 
 
-def _deleted_items(traced: _Trace) -> list[tuple[tuple, tuple[str, ...], MessageStatus]]:
+def _deleted_items(traced: _Trace) -> list[_Item]:
     """Messages of the sync commit gone from the English now: a whole-file replacement still
     has them. Each goes after the last message now that descends from a message before it,
     in the section it had at the sync commit."""
-    items = []
+    items: list[_Item] = []
     for origin, commits in sorted(traced.deleted.items()):
         after = -1
         for j, (_, i) in enumerate(traced.alignment):
@@ -696,7 +706,7 @@ def _deleted_items(traced: _Trace) -> list[tuple[tuple, tuple[str, ...], Message
     return items
 
 
-def _group(items: list[tuple[tuple, tuple[str, ...], MessageStatus]]) -> list[SectionStatus]:
+def _group(items: list[_Item]) -> list[SectionStatus]:
     sections: dict[tuple[str, ...], SectionStatus] = {}
     for _, path, msg in sorted(items, key=lambda item: item[0]):
         if path not in sections:
@@ -705,14 +715,14 @@ def _group(items: list[tuple[tuple, tuple[str, ...], MessageStatus]]) -> list[Se
     return list(sections.values())
 
 
-def catalog_status(text: str, catalog: object | None) -> DocumentStatus:
+def catalog_status(text: str, catalog: Catalog | None) -> DocumentStatus:
     """The statuses of a page from its catalog alone (no history): current, outdated (only a
     fuzzy translation) or untranslated, message by message."""
     translations = translations_from_catalog(catalog) if catalog is not None else {}
     return document_status(DocumentStatus("", None), segment(text), translations)
 
 
-def translations_from_catalog(catalog: object) -> dict[str, Translation]:
+def translations_from_catalog(catalog: Catalog) -> dict[str, Translation]:
     """Normalized msgid -> :class:`Translation` for every live, non-empty entry of a
     :class:`~d2lbook.i18n.catalog.Catalog` (fuzzy ones included, flagged)."""
     found: dict[str, Translation] = {}

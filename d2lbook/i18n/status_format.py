@@ -22,11 +22,11 @@ FORMATS = ("text", "json", "markdown")
 FAIL_ON = (Status.REJECTED, Status.OUTDATED, Status.UNTRANSLATED, "none")
 
 _RESET = "\033[0m"
-_COLORS = {Status.CURRENT: "\033[32m", Status.OUTDATED: "\033[33m",
-           Status.UNTRANSLATED: "\033[31m", Status.REJECTED: "\033[35m",
-           "-": "\033[31m", "+": "\033[32m", "dim": "\033[2m", "bold": "\033[1m"}
-_MARKS = {Status.CURRENT: "✓", Status.OUTDATED: "!", Status.UNTRANSLATED: "·",
-          Status.REJECTED: "✗"}
+_COLORS: dict[str, str] = {Status.CURRENT: "\033[32m", Status.OUTDATED: "\033[33m",
+                          Status.UNTRANSLATED: "\033[31m", Status.REJECTED: "\033[35m",
+                          "-": "\033[31m", "+": "\033[32m", "dim": "\033[2m", "bold": "\033[1m"}
+_MARKS: dict[str, str] = {Status.CURRENT: "✓", Status.OUTDATED: "!",
+                         Status.UNTRANSLATED: "·", Status.REJECTED: "✗"}
 
 
 def render(report: StatusReport, fmt: str = "text", color: bool = False) -> str:

@@ -21,7 +21,7 @@ def status_page(lang_code: str, pages: list[str],
              t["status_intro"], "",
              f"| {t['status_page']} | {columns} | {t['status_progress']} |",
              "|---|" + "---:|" * (len(Status) + 1)]
-    total = dict.fromkeys(Status, 0)
+    total: dict[str, int] = dict.fromkeys(Status, 0)
     for page in pages:
         c = counts.get(page)
         if c is None:

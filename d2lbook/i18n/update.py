@@ -106,7 +106,7 @@ def update_catalogs(
     results.extend(orphans)
     if problems:
         error = I18nError(problems)
-        error.results = results  # type: ignore[attr-defined]
+        error.results = results  # type: ignore[attr-defined]  # the pages that were updated
         raise error
     return results
 

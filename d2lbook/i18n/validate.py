@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+
+from d2lbook.jsondata import JSONDict
 
 from .sanitize import Issue, inventory, markup_issues, normalize_math
 from .segment import has_words, starts_block
@@ -75,7 +76,7 @@ def _unescaped_pipes(text: str) -> int:
 
 
 def check_translation(msgid: str, msgstr: str, *, table_cell: bool = False,
-                      references: Mapping[str, Any] | None = None) -> list[Issue]:
+                      references: Mapping[str, JSONDict] | None = None) -> list[Issue]:
     """Everything wrong with ``msgstr`` as a translation of ``msgid`` (empty: it is safe).
     ``references`` are the link definitions of the page (:func:`sanitize.page_references`),
     so ``[text][label]`` is judged by the URL it will point to."""

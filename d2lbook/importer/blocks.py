@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from d2lbook.importer.report import Located
 
@@ -29,6 +30,28 @@ SLIDE_CLOSE = {"(**": "**)", "[**": "**]"}
 DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$")
 
 
+class BlockData(TypedDict, total=False):
+    """What the tokenizer found in a block beyond its lines; the keys depend on its kind."""
+
+    role: str  # role: :role:`value` alone on its line, opened by ``ticks`` backticks
+    value: str
+    ticks: int
+    frameworks: str  # begin_tab: the tab's frameworks as written
+    caption: str  # caption: the text after ``: ``
+    setext: str  # heading: the underline of a setext heading
+    info: str  # fence: the info string
+    body: list[str]  # fence, math: the lines inside, unindented
+    indent: str  # fence, math: the indentation taken off
+    prefix: str  # math: what precedes ``$$`` on its line (a list marker)
+    tail: str  # math: text after the closing ``$$``
+    label: str  # math: the :eqlabel: on the closing line
+    in_list: bool  # math: inside a list item
+    tail_line: int  # math: the line of the closing ``$$``
+    slide_open: str  # math: a slide mark opened before it
+    slide: bool  # math: inside a slide mark
+    slide_line: int  # math: the line of the slide mark
+
+
 @dataclass
 class Block:
     kind: str
@@ -36,7 +59,7 @@ class Block:
     line: int
     """1-based source line of the block's first line."""
     lines: list[str]
-    data: dict = field(default_factory=dict)
+    data: BlockData = field(default_factory=BlockData)
 
 
 def _mask_code(line: str) -> str:

@@ -103,7 +103,7 @@ def convert_inline(text: str, first_line: int, page: Located, facts: Facts) -> I
                 i = m.end()
                 continue
         if c == "`":
-            k = TICKS.match(text, i).end() - i
+            k = TICKS.match(text, i).end() - i  # type: ignore[union-attr]  # c is a backtick
             close = re.compile(rf"(?<!`)`{{{k}}}(?!`)").search(text, i + k)
             end = close.end() if close else i + k
             out.append(text[i:end])

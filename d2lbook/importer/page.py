@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeAlias, TypedDict, cast
 
 from d2lbook.importer.blocks import LIST_MARK, Block, tokenize
 from d2lbook.importer.cells import Cell, convert_cell, split_frameworks
@@ -54,8 +56,19 @@ class PageContext:
     """The book's tabs, default first."""
     pages: frozenset[str]
     """Every page of the book (``chapter/page`` without ``.md``), to check toc entries."""
-    exists: object = None
+    exists: Callable[[str], bool] | None = None
     """``exists(relative path from the book root) -> bool``, to check images."""
+
+
+class ItemData(TypedDict, total=False):
+    """What rendering an item needs beyond its lines; the keys depend on its kind."""
+
+    src: str  # figure: the image
+    caption: str  # figure, table, caption: the caption, converted
+    indent: str  # math: the list indentation it keeps
+    marker: str  # math: the list marker it starts
+    info: str  # fence: the info string
+    cells: list[Cell]  # cells: the MyST code cells
 
 
 @dataclass
@@ -65,13 +78,13 @@ class Item:
     lines: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     options: dict[str, str] = field(default_factory=dict)
-    data: dict = field(default_factory=dict)
+    data: ItemData = field(default_factory=ItemData)
 
 
 @dataclass
 class TabSet:
     line: int
-    tabs: list[tuple[tuple[str, ...], list[Item]]] = field(default_factory=list)
+    tabs: list[tuple[tuple[str, ...], list[_Node]]] = field(default_factory=list)
     hoisted: list[Item] = field(default_factory=list)
     kind: str = "tabset"
 
@@ -92,8 +105,8 @@ class PageConverter:
         self.page = page
         self.facts = Facts()
         self.cells: list[Cell] = []
-        self.root: list = []
-        self.out: list = self.root
+        self.root: list[_Node] = []
+        self.out: list[_Node] = self.root
         self.tab: TabSet | None = None
         self.tab_line = 0
         self.tab_closed = False
@@ -132,7 +145,7 @@ class PageConverter:
         for role, value, line in roles:
             self.inline_role(item, role, value, line)
 
-    def inline_role(self, item, role: str, value: str, line: int) -> None:
+    def inline_role(self, item: _Node, role: str, value: str, line: int) -> None:
         """A block role written inside a line of text (not on a line of its own)."""
         if role == "bibliography":
             self.facts.bibliographies.append((value, line))
@@ -142,7 +155,7 @@ class PageConverter:
         kind = item.kind if isinstance(item, Item) else ""
         if role in ("width", "height"):
             if kind == "figure":
-                item.options[role] = value
+                cast(Item, item).options[role] = value
             else:
                 self.warn(line, f":{role}:`{value}` does not follow an image; dropped",
                           "width-position")
@@ -184,8 +197,8 @@ class PageConverter:
             self.close_tab()
         self.flush_pending()
         if isinstance(self.last(), _CaptionHolder):
-            self.warn(self.last().item.line, "table caption `: ...` without a table next to it; "
-                      "kept as text", "caption")
+            self.warn(cast(_CaptionHolder, self.last()).item.line, "table caption `: ...` "
+                      "without a table next to it; kept as text", "caption")
         for item in self.all_items():
             if item.kind == "heading":
                 self.facts.section_labels.update(item.labels)
@@ -392,7 +405,7 @@ class PageConverter:
         data = block.data
         if data["prefix"].strip():
             marker_only = LIST_MARK.match(data["prefix"]) and \
-                not data["prefix"][LIST_MARK.match(data["prefix"]).end():].strip()
+                not data["prefix"][LIST_MARK.match(data["prefix"]).end():].strip()  # type: ignore[union-attr]  # matched just before
             if not marker_only:
                 self.warn(block.line, "display math $$ starts in the middle of a paragraph; "
                           "the paragraph is split around it", "math-mid-paragraph")
@@ -419,7 +432,8 @@ class PageConverter:
         body = [(x[indent:] if x[:indent].isspace() else x.strip()).rstrip() for x in body]
         item = Item("math", block.line, body, data={"indent": data["indent"] if in_list else ""})
         prefix = data["prefix"]
-        if LIST_MARK.match(prefix) and not prefix[LIST_MARK.match(prefix).end():].strip():
+        # the second match succeeds: the first did
+        if LIST_MARK.match(prefix) and not prefix[LIST_MARK.match(prefix).end():].strip():  # type: ignore[union-attr]
             item.data["marker"] = prefix
         if data["slide"]:
             item.options["class"] = SLIDE_CLASS
@@ -459,7 +473,7 @@ class PageConverter:
             tabset = TabSet(block.line)
             self.emit(tabset)
             self.page.count("tab-set")
-        items: list[Item] = []
+        items: list[_Node] = []
         tabset.tabs.append((names, items))
         self.tab = tabset
         self.tab_line = block.line
@@ -570,6 +584,10 @@ class _CaptionHolder:
         self.item = item
 
 
+_Node: TypeAlias = "Item | TabSet | _CaptionHolder"
+"""What a page converts to: items, tab sets and captions waiting for their table."""
+
+
 # ---------------------------------------------------------------------------- rendering
 def _fence_for(lines: list[str]) -> str:
     longest = max((len(m) for x in lines for m in re.findall(r"`{3,}", x)), default=2)
@@ -580,7 +598,7 @@ def _targets(item: Item, with_labels: bool) -> list[str]:
     return [f"({name})=" for name in item.labels] if with_labels else []
 
 
-def render(items: list, frameworks: tuple[str, ...], with_labels: bool) -> list[str]:
+def render(items: list[_Node], frameworks: tuple[str, ...], with_labels: bool) -> list[str]:
     out: list[str] = []
     for item in items:
         lines = render_item(item, frameworks, with_labels)
@@ -592,7 +610,7 @@ def render(items: list, frameworks: tuple[str, ...], with_labels: bool) -> list[
     return out
 
 
-def render_item(item, frameworks: tuple[str, ...], with_labels: bool) -> list[str] | None:
+def render_item(item: _Node, frameworks: tuple[str, ...], with_labels: bool) -> list[str] | None:
     if isinstance(item, _CaptionHolder):
         cap = item.item
         return _targets(cap, with_labels) + [cap.data["caption"]]
@@ -669,7 +687,7 @@ def render_tabset(tabset: TabSet, frameworks: tuple[str, ...], with_labels: bool
             out += [""] + (render_item(item, frameworks, with_labels) or [])
         return out
     order = {fw: n for n, fw in enumerate(frameworks)}
-    per_fw: list[tuple[str, list[Item], bool]] = []
+    per_fw: list[tuple[str, list[_Node], bool]] = []
     seen: set[str] = set()
     for fws, items in tabset.tabs:
         for n, fw in enumerate(fws):

@@ -13,7 +13,13 @@ import ast
 import importlib.util
 import sys
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.util.typing import ExtensionMetadata
 
 
 def library_imports(folder: Path) -> set[str]:
@@ -44,11 +50,11 @@ def _missing(names: set[str], own: set[str]) -> list[str]:
     return missing
 
 
-def _own_modules(own: set[str]) -> dict[str, Any]:
+def _own_modules(own: set[str]) -> dict[str, ModuleType]:
     return {m: mod for m, mod in sys.modules.items() if m.split(".")[0] in own}
 
 
-def _on_config(app, config) -> None:
+def _on_config(app: Sphinx, config: Config) -> None:
     folder = Path(config.d2lbook_library_path or "")
     if not config.d2lbook_library_path or not folder.is_dir():
         return
@@ -60,12 +66,13 @@ def _on_config(app, config) -> None:
     for name in saved:
         del sys.modules[name]
     sys.path.insert(0, str(folder))
-    app.d2lbook_apidoc = (str(folder), own, saved)
+    # the extension's state rides on the app until build-finished (_on_finished)
+    app.d2lbook_apidoc = (str(folder), own, saved)  # type: ignore[attr-defined]
     config.autodoc_mock_imports = [*config.autodoc_mock_imports,
                                    *_missing(library_imports(folder), own)]
 
 
-def _on_finished(app, exception) -> None:
+def _on_finished(app: Sphinx, exception: Exception | None) -> None:
     state = getattr(app, "d2lbook_apidoc", None)
     if state is None:
         return
@@ -77,7 +84,7 @@ def _on_finished(app, exception) -> None:
     sys.modules.update(saved)
 
 
-def setup(app) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("sphinx.ext.autodoc")
     app.add_config_value("d2lbook_library_path", "", "env")
     app.connect("config-inited", _on_config)

@@ -7,10 +7,14 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from d2lbook.files import atomic_path, prune, write_if_changed
+from d2lbook.jsondata import Notebook
 from d2lbook.notebook import dumps
+
+if TYPE_CHECKING:
+    from d2lbook.render.references import SphinxResolver
 
 READER_ASSETS = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".csv", ".txt", ".json"}
 
@@ -23,7 +27,8 @@ class Bundle:
     warnings: list[str] = field(default_factory=list)
 
 
-def reader_notebook(nb: dict[str, Any], docname: str, resolver: Any) -> tuple[dict, list[str]]:
+def reader_notebook(nb: Notebook, docname: str, resolver: SphinxResolver
+                    ) -> tuple[Notebook, list[str]]:
     """A copy of an executed notebook whose markdown is plain Jupyter markdown."""
     from d2lbook.render.reader_markdown import to_reader_markdown
 
@@ -53,10 +58,10 @@ def zip_extras(lang: str, title: str, framework: str, package: str,
     return {"README.md": readme, "requirements.txt": "".join(f"{r}\n" for r in requirements)}
 
 
-def write_bundle(folder: Path, zip_path: Path, top: str, notebooks: dict[str, dict[str, Any]],
-                 docnames: list[str], resolver: Any, assets_root: Path,
+def write_bundle(folder: Path, zip_path: Path, top: str, notebooks: dict[str, Notebook],
+                 docnames: list[str], resolver: SphinxResolver, assets_root: Path,
                  assets: list[Path], library: dict[str, str] | None = None,
-                 setup: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
+                 setup: Callable[[Notebook], Notebook | None] | None = None,
                  extras: dict[str, str] | None = None) -> Bundle:
     """``library``: the ``#@save`` package's files (``d2l/torch.py`` -> text), copied next to
     every notebook so that each runs standalone wherever the zip is unpacked. ``setup``: the
@@ -86,7 +91,7 @@ def write_bundle(folder: Path, zip_path: Path, top: str, notebooks: dict[str, di
         write_if_changed(folder / rel, (assets_root / rel).read_bytes())
         keep.add(rel)
     for sub in sorted({Path(name).parent for name in docnames}) if library else ():
-        for rel, text in library.items():
+        for rel, text in cast(dict[str, str], library).items():  # set: the loop runs
             write_if_changed(folder / sub / rel, text)
             keep.add(sub / rel)
     prune(folder, keep, {".ipynb", ".py"} | READER_ASSETS)

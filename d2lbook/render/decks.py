@@ -4,15 +4,15 @@ makes each); decks of pages that lost their marks are removed."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from d2lbook.config import Language
+from d2lbook.jsondata import Notebook
 from d2lbook.layout import BookLayout
 from d2lbook.render.website_notebooks import one_framework
 
 
 def write_decks(layout: BookLayout, lang: Language,
-                fw_notebooks: dict[str, dict[str, dict[str, Any]]]) -> list[Path]:
+                fw_notebooks: dict[str, dict[str, Notebook]]) -> list[Path]:
     """Every deck of the edition (``fw_notebooks``: page -> framework key -> notebook)."""
     from d2lbook.render.slides import REVEAL_URL_PREFIX, deck_notebook, write_deck
 

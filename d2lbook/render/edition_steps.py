@@ -7,10 +7,11 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from d2lbook.config import Framework
 from d2lbook.edition import Edition
+from d2lbook.jsondata import Notebook
 from d2lbook.layout import BookLayout
 from d2lbook.render.sphinx_run import SphinxRun
 from d2lbook.render.steps import (
@@ -43,9 +44,9 @@ class EditionRender:
 
     layout: BookLayout
     edition: Edition
-    notebooks: dict[str, dict[str, Any]]
+    notebooks: dict[str, Notebook]
     """The website's (every framework, as tabs)."""
-    fw_notebooks: dict[str, dict[str, dict[str, Any]]]
+    fw_notebooks: dict[str, dict[str, Notebook]]
     """Page -> framework key -> the page for that framework alone (PDF, reader notebooks)."""
     library: dict[str, str]
     """The ``#@save`` library (package-relative path -> text)."""

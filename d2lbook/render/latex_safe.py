@@ -11,10 +11,14 @@ their link; the website keeps its links.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 _LINK_OPEN = re.compile(r"\\hyperlink\{[^{}]*\}\{")
 _MOVING = (nodes.caption, nodes.title, nodes.subtitle, nodes.rubric)
@@ -23,7 +27,7 @@ _MOVING = (nodes.caption, nodes.title, nodes.subtitle, nodes.rubric)
 def _is_raw_latex(node: nodes.Node) -> bool:
     """LaTeX written as is: docutils' raw nodes, sphinxcontrib-bibtex's ``raw_latex``."""
     if isinstance(node, nodes.raw):
-        return node.get("format") == "latex"
+        return cast(str, node.get("format")) == "latex"
     return type(node).__name__ == "raw_latex"
 
 
@@ -32,7 +36,7 @@ class UnlinkMovingArguments(SphinxPostTransform):
     # After Sphinx resolves cross-references and sphinxcontrib-bibtex its citations.
     default_priority = 900
 
-    def run(self, **kwargs: Any) -> None:
+    def run(self, **kwargs: object) -> None:
         for holder in list(self.document.findall(lambda n: isinstance(n, _MOVING))):
             for ref in list(holder.findall(nodes.reference)):
                 ref.replace_self(nodes.inline("", "", *ref.children))
@@ -40,7 +44,7 @@ class UnlinkMovingArguments(SphinxPostTransform):
             # its text: `\hyperlink{cite.page:id}{` ... `}`; both go, the text stays.
             open_links = 0
             for raw in list(holder.findall(_is_raw_latex)):
-                text = raw.rawsource
+                text = cast(nodes.Element, raw).rawsource  # a raw node (_is_raw_latex)
                 if _LINK_OPEN.fullmatch(text):
                     open_links += 1
                     raw.parent.remove(raw)
@@ -49,6 +53,6 @@ class UnlinkMovingArguments(SphinxPostTransform):
                     raw.parent.remove(raw)
 
 
-def setup(app) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_post_transform(UnlinkMovingArguments)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,7 +10,8 @@ minutes).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+
+from d2lbook.jsondata import Notebook, Output
 
 __all__ = ["LINE_LIMIT", "limit_outputs", "sphinx_notebooks"]
 
@@ -19,7 +20,7 @@ LINE_LIMIT = 10_000
 _TEXT = ("text/plain", "text/markdown", "text/latex")
 
 
-def _text(value: Any) -> str:
+def _text(value: str | list[str]) -> str:
     return value if isinstance(value, str) else "".join(value)
 
 
@@ -48,10 +49,10 @@ def _cut(text: str, limit: int) -> str | None:
     return "\n".join(kept).rstrip("\n") + _note(len(text), lines, limit)
 
 
-def _coalesced(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _coalesced(outputs: list[Output]) -> list[Output]:
     """Consecutive stream outputs of one stream joined (what the page shows anyway), so that
     a big output sent in many messages is limited as a whole."""
-    joined: list[dict[str, Any]] = []
+    joined: list[Output] = []
     for out in outputs:
         last = joined[-1] if joined else None
         if (last is not None and out.get("output_type") == "stream"
@@ -65,7 +66,7 @@ def _coalesced(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for o in joined]
 
 
-def limit_outputs(nb: dict[str, Any], limit: int) -> dict[str, Any]:
+def limit_outputs(nb: Notebook, limit: int) -> Notebook:
     """``nb`` with every text output over the limits truncated (a copy where needed; the
     argument is not modified)."""
     if limit <= 0:
@@ -108,14 +109,14 @@ def limit_outputs(nb: dict[str, Any], limit: int) -> dict[str, Any]:
     return {**nb, "cells": cells} if changed else nb
 
 
-def sphinx_notebooks(notebooks: Mapping[str, dict[str, Any]], sources: Mapping[str, str],
-                     limit: int) -> dict[str, dict[str, Any]]:
+def sphinx_notebooks(notebooks: Mapping[str, Notebook], sources: Mapping[str, str],
+                     limit: int) -> dict[str, Notebook]:
     """The notebooks Sphinx reads: outputs limited, and each cell mapped to its line in the
     page's text (``sources``: page -> the text the notebook was made from), which myst-nb
     uses for the locations of warnings."""
     from d2lbook.render.warnings_store import cell_starts
 
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, Notebook] = {}
     for name, nb in notebooks.items():
         nb = limit_outputs(nb, limit)
         starts = cell_starts(sources.get(name, ""), nb["cells"])

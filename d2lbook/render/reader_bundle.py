@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from d2lbook.config import Framework, Language
 from d2lbook.edition import Edition
+from d2lbook.jsondata import Notebook
 from d2lbook.layout import BookLayout
 from d2lbook.render.sphinx_run import SphinxRun
 from d2lbook.render.steps import Made
 
 
 def reader_bundles(layout: BookLayout, edition: Edition,
-                   fw_notebooks: dict[str, dict[str, dict[str, Any]]],
+                   fw_notebooks: dict[str, dict[str, Notebook]],
                    library: dict[str, str], frameworks: list[Framework],
                    run: SphinxRun) -> Made[dict[str, Path]]:
     """Each framework's bundle (framework key -> its zip); the warnings are those the
@@ -48,7 +48,7 @@ def reader_bundles(layout: BookLayout, edition: Edition,
 
 
 def reader_setup(layout: BookLayout, lang: Language, fw: Framework
-                 ) -> tuple[Callable[[dict[str, Any]], dict[str, Any] | None], dict[str, str]]:
+                 ) -> tuple[Callable[[Notebook], Notebook | None], dict[str, str]]:
     """The set-up cell of ``fw``'s downloaded notebooks (for a notebook with code) and the
     files at the top of its zip (README, requirements)."""
     from d2lbook.execute.runner import code_cells
@@ -61,7 +61,7 @@ def reader_setup(layout: BookLayout, lang: Language, fw: Framework
     site = cfg.urls.site.rstrip("/")
     wheel = f"{site}/{WHEEL_FOLDER}/{wheel_filename(cfg)}" if site and fw.library else ""
 
-    def setup(nb: dict[str, Any]) -> dict[str, Any] | None:
+    def setup(nb: Notebook) -> Notebook | None:
         library = fw.library if imports_library(nb, fw) else ""
         if not code_cells(nb) or not (kernel_requirements(fw.requirements) or library):
             return None  # nothing it could install

@@ -8,9 +8,17 @@ the right notebook instead of raw ``{numref}`` markup.
 from __future__ import annotations
 
 import posixpath
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from d2lbook.render.reader_markdown import Target
+
+if TYPE_CHECKING:
+    from pybtex.database import Entry
+    from sphinx.config import Config
+    from sphinx.domains.math import MathDomain
+    from sphinx.domains.std import StandardDomain
+    from sphinx.environment import BuildEnvironment
+    from sphinxcontrib.bibtex.domain import BibtexDomain
 
 
 def notebook_link(from_doc: str, to_doc: str, anchor: str = "") -> str:
@@ -21,13 +29,14 @@ def notebook_link(from_doc: str, to_doc: str, anchor: str = "") -> str:
 class SphinxResolver:
     """Resolves MyST roles against a Sphinx ``BuildEnvironment``."""
 
-    def __init__(self, env: Any, config: Any):
+    def __init__(self, env: BuildEnvironment, config: Config):
         self.env = env
         self.config = config
-        self.std = env.get_domain("std")
-        self.math = env.get_domain("math")
+        self.std = cast("StandardDomain", env.get_domain("std"))
+        self.math = cast("MathDomain", env.get_domain("math"))
+        self.cite: BibtexDomain | None
         try:
-            self.cite = env.get_domain("cite")
+            self.cite = cast("BibtexDomain", env.get_domain("cite"))
         except Exception:  # noqa: BLE001 - bibtex extension not loaded
             self.cite = None
         self.citations = {c.key: c for c in self.cite.citations} if self.cite else {}
@@ -117,7 +126,7 @@ class SphinxResolver:
         return entries
 
 
-def _author_year(entry: Any) -> tuple[str, str]:
+def _author_year(entry: Entry) -> tuple[str, str]:
     people = entry.persons.get("author") or entry.persons.get("editor") or []
     last = [" ".join(p.last_names) for p in people]
     if len(last) > 2:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 LABELS = "d2lbook_labels"
 """Environment attribute: docname -> the labels the page defines (``math:x``, ``std:x``)."""
@@ -87,7 +87,7 @@ class Rereads:
     def _purge(self, app: Any, env: Any, docname: str) -> None:
         own = _labels(env).pop(docname, None)
         if own:
-            released = getattr(env, RELEASED, set())
+            released: set[str] = getattr(env, RELEASED, set())
             released |= own
             setattr(env, RELEASED, released)
 
@@ -196,10 +196,10 @@ def _citing_changed_entries(env: Any) -> set[str]:
     except Exception:  # noqa: BLE001
         return set()
     if before is None:  # made by an older build: every citing page
-        return {ref.docname for ref in refs} & env.found_docs
+        return cast(set[str], {ref.docname for ref in refs} & env.found_docs)
     changed = {key for key in before.keys() | now.keys() if before.get(key) != now.get(key)}
-    return {ref.docname for ref in refs
-            if any(t.key.lower() in changed for t in ref.targets)} & env.found_docs
+    return cast(set[str], {ref.docname for ref in refs
+                           if any(t.key.lower() in changed for t in ref.targets)} & env.found_docs)
 
 
 def _remember_entries(env: Any) -> None:

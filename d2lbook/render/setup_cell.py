@@ -13,8 +13,8 @@ kernel's own packages are never installed from a running kernel.
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from d2lbook.jsondata import Cell
 from d2lbook.ui import ui_strings
 
 NOT_FROM_A_KERNEL = {"ipykernel", "jupyter", "jupyterlab", "notebook", "jupyter-client",
@@ -79,7 +79,7 @@ def setup_source(lang: str, requirements: tuple[str, ...], library: str, wheel: 
 
 
 def setup_cell(lang: str, requirements: tuple[str, ...], library: str, wheel: str
-               ) -> dict[str, Any]:
+               ) -> Cell:
     """The set-up cell as an nbformat 4 code cell (not executed)."""
     return {"cell_type": "code", "id": "d2lbook-setup", "execution_count": None,
             "metadata": {"d2lbook": {"setup": True}}, "outputs": [],

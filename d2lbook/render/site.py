@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import cast
 
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import RenderError
@@ -371,7 +372,7 @@ def _exchange(a: Path, b: Path) -> bool:
         return False
     at_fdcwd = -100
     result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
-    return result == 0
+    return cast(int, result) == 0
 
 
 def site_pages(root: Path) -> list[PurePosixPath]:

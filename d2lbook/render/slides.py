@@ -20,8 +20,10 @@ import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from d2lbook import myst
+from d2lbook.jsondata import Cell, Notebook
 
 SLIDE_TAG = "slide"
 """The tag of a code cell shown on the slides."""
@@ -40,16 +42,16 @@ _TITLE = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 class _Slide:
     parts: list[str] = field(default_factory=list)
     """Markdown paragraphs, in page order."""
-    code: list[dict] = field(default_factory=list)
+    code: list[Cell] = field(default_factory=list)
     """Code cells shown after the text (in page order)."""
 
 
-def has_slides(nb: dict) -> bool:
+def has_slides(nb: Notebook) -> bool:
     """True when the page has a slide mark (so a deck is made for it)."""
     return any(_items(cell) for cell in nb.get("cells", []))
 
 
-def deck_notebook(nb: dict) -> dict | None:
+def deck_notebook(nb: Notebook) -> Notebook | None:
     """The notebook of the page's deck (cells with reveal.js slide types), or None for a page
     without slide marks."""
     import nbformat
@@ -63,10 +65,10 @@ def deck_notebook(nb: dict) -> dict | None:
         for kind, content in _items(cell):
             if kind == "new" or not slides:
                 slides.append(_Slide())
-            if kind == "code":
-                slides[-1].code.append(content)
-            elif content.strip():
-                slides[-1].parts.append(content.strip())
+            if kind == "code":  # the cell itself; otherwise markdown text
+                slides[-1].code.append(cast(Cell, content))
+            elif cast(str, content).strip():
+                slides[-1].parts.append(cast(str, content).strip())
     if not slides:
         return None
     cells = []
@@ -84,13 +86,14 @@ def deck_notebook(nb: dict) -> dict | None:
             cell["metadata"] = {"slideshow": {"slide_type": kind}}
             cells.append(cell)
             kind = "-"
-    deck = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(nb.get("metadata", {})))
+    deck: Notebook = nbformat.v4.new_notebook(cells=cells,
+                                              metadata=copy.deepcopy(nb.get("metadata", {})))
     for key in ("jupytext", "d2lbook"):
         deck["metadata"].pop(key, None)
     return deck
 
 
-def write_deck(deck: dict, target: Path, reveal_url_prefix: str = REVEAL_URL_PREFIX) -> Path:
+def write_deck(deck: Notebook, target: Path, reveal_url_prefix: str = REVEAL_URL_PREFIX) -> Path:
     """Export ``deck`` to a reveal.js HTML file at ``target`` (written atomically)."""
     import nbformat
     from nbconvert import SlidesExporter
@@ -104,20 +107,20 @@ def write_deck(deck: dict, target: Path, reveal_url_prefix: str = REVEAL_URL_PRE
     return target
 
 
-def _text(cell: dict) -> str:
+def _text(cell: Cell) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else source
 
 
-def _markdown(text: str, slide_type: str) -> dict:
+def _markdown(text: str, slide_type: str) -> Cell:
     import nbformat
 
-    cell = nbformat.v4.new_markdown_cell(text)
+    cell: Cell = nbformat.v4.new_markdown_cell(text)
     cell["metadata"] = {"slideshow": {"slide_type": slide_type}}
     return cell
 
 
-def _items(cell: dict) -> list[tuple[str, object]]:
+def _items(cell: Cell) -> list[tuple[str, str | Cell]]:
     """What of one cell goes on the slides, in order: ("new" | "more", markdown) and
     ("code", cell)."""
     if cell["cell_type"] == "code":
@@ -128,7 +131,7 @@ def _items(cell: dict) -> list[tuple[str, object]]:
     text = _text(cell)
     if "slide" not in text:
         return []
-    found: list[tuple[int, str, object]] = []
+    found: list[tuple[int, str, str | Cell]] = []
     math_spans = []
     lines = text.split("\n")
     offsets = [0]

@@ -13,7 +13,20 @@ import logging
 import shutil
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
+
+from d2lbook.jsondata import JSONDict
+
+if TYPE_CHECKING:
+    from docutils import nodes
+    from docutils.parsers.rst.states import Inliner
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.util.typing import ExtensionMetadata
+
+    from d2lbook.config import BookConfig
+    from d2lbook.layout import BookLayout
+    from d2lbook.render.site import PageLinks
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -41,7 +54,7 @@ def offline_mathjax() -> Path | None:
     return None
 
 
-def _config_inited(app: Any, config: Any) -> None:
+def _config_inited(app: Sphinx, config: Config) -> None:
     config.templates_path = [str(TEMPLATES), *config.templates_path]
     config.html_static_path = [*config.html_static_path, str(STATIC)]
     if not config.html_favicon:
@@ -60,7 +73,7 @@ def _config_inited(app: Any, config: Any) -> None:
 
 
 @cache
-def _book(root: str) -> tuple[Any, Any, dict[str, frozenset[str]]]:
+def _book(root: str) -> tuple[BookConfig, BookLayout, dict[str, frozenset[str]]]:
     """The book's configuration and layout, and each edition's page names."""
     from d2lbook.config import load_config
     from d2lbook.layout import BookLayout
@@ -70,8 +83,8 @@ def _book(root: str) -> tuple[Any, Any, dict[str, frozenset[str]]]:
     return cfg, layout, {lang.code: layout.edition_page_names(lang) for lang in cfg.languages}
 
 
-def _root(app: Any) -> str:
-    root = app.config.html_context.get("d2lbook_root")
+def _root(app: Sphinx) -> str:
+    root: str | None = app.config.html_context.get("d2lbook_root")
     if root:
         return root
     from d2lbook.config import find_root
@@ -79,23 +92,24 @@ def _root(app: Any) -> str:
     return str(find_root(Path(app.srcdir)))
 
 
-def _metadata(app: Any, pagename: str) -> dict:
+def _metadata(app: Sphinx, pagename: str) -> JSONDict:
     """The page's notebook metadata (front matter, and what the build added under
     ``d2lbook``)."""
     path = Path(app.srcdir) / f"{pagename}.ipynb"
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        return cast(JSONDict, json.loads(path.read_text(encoding="utf-8")).get("metadata", {}))
     except (OSError, ValueError):
         return {}
 
 
-def _topic(meta: dict) -> str:
+def _topic(meta: JSONDict) -> str:
     """The page's discussion topic: front matter ``discussion``."""
     topic = meta.get("discussion", "")
     return str(topic) if topic not in (None, "") else ""
 
 
-def _notice(meta: dict, links: Any, ui: dict[str, str], pagename: str) -> dict | None:
+def _notice(meta: JSONDict, links: PageLinks, ui: dict[str, str], pagename: str
+            ) -> dict[str, str] | None:
     """For a translated page that still shows English paragraphs: the notice's text and links
     (the same page in English, the edition's translation-status page)."""
     from d2lbook.i18n.status import Status
@@ -112,8 +126,8 @@ def _notice(meta: dict, links: Any, ui: dict[str, str], pagename: str) -> dict |
             "english_text": ui["read_english"], "status": status, "status_text": ui["status"]}
 
 
-def _page_context(app: Any, pagename: str, templatename: str, context: dict,
-                  doctree: Any) -> None:
+def _page_context(app: Sphinx, pagename: str, templatename: str, context: JSONDict,
+                  doctree: nodes.document | None) -> None:
     # Sphinx writes <html lang="zh_CN">; browsers and search engines expect a BCP 47 tag.
     context["lang_attr"] = app.config.d2lbook_html_lang
     if app.builder.format != "html":
@@ -140,7 +154,7 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict,
                           if lang != cfg.source_language else None}
 
 
-def _copy_mathjax(app: Any, exception: Exception | None) -> None:
+def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
     if exception or app.builder.format != "html" or app.config.mathjax_path != MATHJAX:
         return
     source = offline_mathjax()
@@ -158,7 +172,7 @@ def _copy_mathjax(app: Any, exception: Exception | None) -> None:
             shutil.copyfile(src, dest / part)
 
 
-def _fix_chinese_search(app: Any) -> None:
+def _fix_chinese_search(app: Sphinx) -> None:
     """Sphinx 9.0's Chinese search ships the English stemmer (for Latin words) but its
     ``language_data.js`` ends ``window.Stemmer = ChineseStemmer``, a class that does not exist:
     the search page throws and finds nothing. Name the stemmer that is actually there."""
@@ -194,7 +208,7 @@ _UNNUMBERED = r"\edef\dtwolbooksecnumdepth{\the\value{secnumdepth}}\setcounter{s
 _NUMBERED = r"\setcounter{secnumdepth}{\dtwolbooksecnumdepth}"
 
 
-def _unnumbered_chapters(app: Any, doctree: Any) -> None:
+def _unnumbered_chapters(app: Sphinx, doctree: nodes.document) -> None:
     """A numbered book's root page may list chapters in a toctree without ``:numbered:`` (a
     preface before the numbered chapters, references after them): the website shows them
     without a number, and so does the PDF now, whose chapter numbers (and so its figure and
@@ -218,7 +232,7 @@ def _unnumbered_chapters(app: Any, doctree: Any) -> None:
         parent.insert(at, nodes.raw("", _UNNUMBERED, format="latex"))
 
 
-def _framework_tabs(app: Any, doctree: Any, docname: str = "") -> None:
+def _framework_tabs(app: Sphinx, doctree: nodes.document, docname: str = "") -> None:
     """Consecutive code cells marked for one framework each (``frameworks.combined_notebook``)
     become one sphinx-design tab set: a tab per framework with its code and outputs."""
     from docutils import nodes
@@ -228,16 +242,16 @@ def _framework_tabs(app: Any, doctree: Any, docname: str = "") -> None:
     if not names:
         return
 
-    def framework(node: Any) -> str:
+    def framework(node: nodes.Node) -> str:
         if not isinstance(node, nodes.container) or node.get("nb_element") != "cell_code":
             return ""
         meta = node.get("cell_metadata") or {}
-        return (meta.get("d2lbook") or {}).get("framework", "")
+        return cast(str, (meta.get("d2lbook") or {}).get("framework", ""))
 
     parents = {cell.parent for cell in doctree.findall(nodes.container) if framework(cell)}
     for parent in parents:
         children = list(parent.children)
-        new: list[Any] = []
+        new: list[nodes.Node] = []
         i = 0
         while i < len(children):
             if not framework(children[i]):
@@ -248,7 +262,7 @@ def _framework_tabs(app: Any, doctree: Any, docname: str = "") -> None:
             while i < len(children) and framework(children[i]):
                 run.append(children[i])
                 i += 1
-            by_key: dict[str, list[Any]] = {}
+            by_key: dict[str, list[nodes.Node]] = {}
             for cell in run:
                 by_key.setdefault(framework(cell), []).append(cell)
             tab_set = create_component("tab-set", classes=["sd-tab-set", "d2l-framework-tabs"])
@@ -279,12 +293,13 @@ def _missing_images_transform() -> type:
 
         default_priority = 5  # before the image converters (10)
 
-        def run(self, **kwargs: Any) -> None:
+        def run(self, **kwargs: object) -> None:
             for node in list(self.document.findall(nodes.image)):
                 uri = node.get("uri", "")
                 if "://" in uri or uri.startswith("data:"):
                     continue
-                paths = [p for k, p in node.get("candidates", {}).items() if k != "?"]
+                candidates: dict[str, str] = node.get("candidates", {})
+                paths = [p for k, p in candidates.items() if k != "?"]
                 if paths and all(p in self.env.images for p in paths):
                     continue
                 node.replace_self(nodes.inline("", f"[missing image: {uri}]",
@@ -306,7 +321,7 @@ def _page_links_transform() -> type:
 
         default_priority = 5  # before MyST resolves its references (10)
 
-        def run(self, **kwargs: Any) -> None:
+        def run(self, **kwargs: object) -> None:
             for node in self.document.findall(addnodes.pending_xref):
                 if node.get("reftype") != "myst" or node.get("refdomain") == "doc":
                     continue
@@ -329,16 +344,18 @@ SLIDE_ONLY_ROLES = ("slide-only", "slide-only-more")
 """Roles marking text for the slides alone: the book drops it."""
 
 
-def _slide_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
-                options: Any = None, content: Any = None) -> tuple[list, list]:
+def _slide_role(name: str, rawtext: str, text: str, lineno: int, inliner: Inliner,
+                options: JSONDict | None = None, content: list[str] | None = None
+                ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
     """A slide mark shows its text as the surrounding prose (MyST markup inside is parsed);
     a slide-only mark shows nothing."""
     if name in SLIDE_ONLY_ROLES:
         return [], []
-    return inliner.parse(text, lineno, inliner, inliner.parent)
+    # MyST's inliner serves as its own memo (docutils' stubs want a SimpleNamespace)
+    return inliner.parse(text, lineno, inliner, inliner.parent)  # type: ignore[arg-type]
 
 
-def setup(app: Any) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     for name in SLIDE_ROLES + SLIDE_ONLY_ROLES:
         app.add_role(name, _slide_role)
     app.add_post_transform(_missing_images_transform())

@@ -82,8 +82,8 @@ def _load_jieba_dictionary_once() -> None:
             load(path)
             loaded.add(path)
 
-    once.d2lbook_once = True  # type: ignore[attr-defined]
-    zh.jieba_load_userdict = once
+    once.d2lbook_once = True  # type: ignore[attr-defined]  # marks the wrapper as ours
+    zh.jieba_load_userdict = once  # type: ignore[attr-defined]  # Sphinx imports it, unexported
 
 
 def warm_up(modules: list[str]) -> None:
@@ -118,7 +118,7 @@ def warm_up_chinese() -> None:
     _load_jieba_dictionary_once()
     quiet_jieba()  # not its "Building prefix dict..." lines
     try:
-        import jieba  # type: ignore[import-not-found]
+        import jieba
 
         jieba.initialize()
     except Exception:  # noqa: BLE001 - optional

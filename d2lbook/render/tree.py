@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from d2lbook.config import Framework, Language
 from d2lbook.files import prune, write_if_changed
+from d2lbook.jsondata import Notebook
 from d2lbook.layout import BookLayout
 from d2lbook.notebook import dumps
 from d2lbook.render.settings import conf_py, sphinx_settings
 
 
 def write_sphinx_tree(layout: BookLayout, lang: Language, edition_tree: Path,
-                      notebooks: dict[str, dict[str, Any]], assets: list[Path],
+                      notebooks: dict[str, Notebook], assets: list[Path],
                       fw: Framework | None = None) -> Path:
     """The website's tree (``fw`` None), or one framework's (its PDF)."""
     root = layout.sphinx(lang, fw.key if fw else None)

@@ -18,14 +18,15 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+
+from d2lbook.jsondata import Cell
 
 __all__ = ["cell_starts", "line_map", "named_file", "relocate", "WarningStore"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def cell_starts(text: str, cells: list[dict[str, Any]]) -> list[int] | None:
+def cell_starts(text: str, cells: list[Cell]) -> list[int] | None:
     """The 0-based line of the page where each cell's source starts (found in order), or
     None when the page has no lines. A cell the website repeats (a shared code cell shown once
     per framework tab) maps to where it was last found; a cell the build made (a prose tab's

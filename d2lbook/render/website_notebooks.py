@@ -4,20 +4,19 @@ for Sphinx."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from d2lbook.config import BookConfig, Language
 from d2lbook.edition import Edition
+from d2lbook.jsondata import Notebook
 
 
-def one_framework(fw_notebooks: dict[str, dict[str, dict[str, Any]]], key: str
-                  ) -> dict[str, dict[str, Any]]:
+def one_framework(fw_notebooks: dict[str, dict[str, Notebook]], key: str
+                  ) -> dict[str, Notebook]:
     """Page -> its notebook for the framework ``key`` alone."""
     return {name: by_fw[key] for name, by_fw in fw_notebooks.items()}
 
 
-def mark_progress(notebooks: dict[str, dict[str, Any]], edition: Edition
-                  ) -> dict[str, dict[str, Any]]:
+def mark_progress(notebooks: dict[str, Notebook], edition: Edition
+                  ) -> dict[str, Notebook]:
     """Each page's translation counts in its metadata (read by the translation notice)."""
     for name, counts in edition.status_counts.items():
         if name in notebooks:
@@ -25,7 +24,7 @@ def mark_progress(notebooks: dict[str, dict[str, Any]], edition: Edition
     return notebooks
 
 
-def mark_slides(notebooks: dict[str, dict[str, Any]]) -> None:
+def mark_slides(notebooks: dict[str, Notebook]) -> None:
     """Pages with slide marks say so in their metadata (the page links to its deck)."""
     from d2lbook.render.slides import has_slides
 
@@ -35,7 +34,7 @@ def mark_slides(notebooks: dict[str, dict[str, Any]]) -> None:
 
 
 def complete_prose_tabs(cfg: BookConfig, lang: Language,
-                        notebooks: dict[str, dict[str, Any]]) -> None:
+                        notebooks: dict[str, Notebook]) -> None:
     """The website's prose tab sets get a tab for every framework: a note only for PyTorch
     must not stay on screen while the reader follows MXNet (``frameworks.website_view``)."""
     from d2lbook.frameworks import website_view
@@ -46,8 +45,8 @@ def complete_prose_tabs(cfg: BookConfig, lang: Language,
         website_view(nb, cfg.frameworks, lambda fw: nothing.format(name=fw.name))
 
 
-def for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, dict[str, Any]]
-               ) -> dict[str, dict[str, Any]]:
+def for_sphinx(cfg: BookConfig, edition: Edition, notebooks: dict[str, Notebook]
+               ) -> dict[str, Notebook]:
     """Outputs limited for the page, cells mapped to their lines in the edition's page."""
     from d2lbook.render.outputs import sphinx_notebooks
 

@@ -24,8 +24,10 @@ import difflib
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeAlias, cast
 
 from ..comments import pair_comments
 from ..segment import normalize
@@ -183,7 +185,7 @@ def _code_similarity(a: Anchor, b: Anchor) -> float:
     return matcher.ratio()
 
 
-def _lcs(n: int, m: int, score) -> list[tuple[int, int]]:
+def _lcs(n: int, m: int, score: Callable[[int, int], float]) -> list[tuple[int, int]]:
     """Weighted longest common subsequence: the (i, j) pairs of greatest total score."""
     table = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
@@ -215,7 +217,7 @@ def _lcs(n: int, m: int, score) -> list[tuple[int, int]]:
 
 def _merged(blocks: list[Block], attribute: str) -> Counter[str]:
     if len(blocks) == 1:
-        return getattr(blocks[0], attribute)
+        return cast(Counter[str], getattr(blocks[0], attribute))
     total: Counter[str] = Counter()
     for b in blocks:
         total.update(getattr(b, attribute))
@@ -260,12 +262,19 @@ def _evidence_score(english: list[Block], fork: list[Block], wide: bool = True
     return score, conflicts
 
 
+Score: TypeAlias = tuple[float, int, float | None]
+"""A pair's (score, conflicts, length deviation)."""
+ScoreKey: TypeAlias = tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...],
+                            tuple[str | None, ...]]
+"""What a pair's score depends on: English texts, fork block indexes, kinds, tabs."""
+
+
 @dataclass
 class _Scorer:
     ratio: float
     wide: bool
     """The translation is written in wide (CJK) characters."""
-    memo: dict = field(default_factory=dict)
+    memo: dict[ScoreKey, Score] = field(default_factory=dict)
     """(English texts, fork block indexes) -> score: shared by the alignments of one fork
     page with several versions of its English page."""
 
@@ -446,7 +455,8 @@ def _force_between_headings(english: list[Block], fork: list[Block], pairs: list
                 p.confident, p.note = True, "forced"
 
 
-def _orphans(english: list[Block], fork: list[Block], pairs: list[Pair], pair_score,
+def _orphans(english: list[Block], fork: list[Block], pairs: list[Pair],
+             pair_score: Callable[[int, int, int, int], tuple[float, int, float | None]],
              forced: bool) -> list[Pair]:
     """A message left alone next to a one-to-one pair of the same kind is most likely merged
     into that pair's fork block (an English message) or split off it (a fork block): make the
@@ -541,7 +551,7 @@ def page_ratio(english: PageStructure, fork: PageStructure) -> float | None:
 
 
 def align_pages(english: PageStructure, fork: PageStructure, ratio: float,
-                memo: dict | None = None) -> Alignment:
+                memo: dict[ScoreKey, Score] | None = None) -> Alignment:
     """Pair the fork page's blocks with the English version's messages. ``memo`` (a dict)
     shares pair scores between alignments of the same fork page with several versions."""
     wide = ratio < 0.7

@@ -9,7 +9,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from d2lbook.i18n.fork.align import Alignment
+from d2lbook.i18n.fork.align import Alignment, Score, ScoreKey
 from d2lbook.i18n.fork.match import PageMatch
 from d2lbook.i18n.fork.structure import PageStructure
 from d2lbook.i18n.fork.versions import EnglishHistory, Version
@@ -69,7 +69,7 @@ def align_fork(fork: dict[str, str], matched: dict[str, PageMatch],
     alignments: dict[str, dict[str, Alignment]] = {}
     for number, (page, versions) in enumerate(sorted(options.items()), start=1):
         on_page(number, len(options), page, len(versions))
-        memo: dict[object, object] = {}
+        memo: dict[ScoreKey, Score] = {}
         fork_struct = structure(fork[page])
         alignments[page] = {v.blob: align_pages(structure(history.texts[v.blob]), fork_struct,
                                                 ratio, memo) for v in versions}

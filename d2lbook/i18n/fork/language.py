@@ -5,10 +5,20 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import TypedDict
 
 __all__ = ["DEFAULTS", "has_language", "language_table", "add_language"]
 
-DEFAULTS: dict[str, dict[str, object]] = {
+class LanguageDefaults(TypedDict, total=False):
+    """The ``Language`` settings a known language starts with."""
+
+    locale: str
+    html_lang: str
+    latex_engine: str
+    cjk_fonts: list[str]
+
+
+DEFAULTS: dict[str, LanguageDefaults] = {
     "zh": {"locale": "zh_CN", "html_lang": "zh-CN", "latex_engine": "xelatex",
            "cjk_fonts": ["Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Sans Mono CJK SC"]},
     "ja": {"locale": "ja", "html_lang": "ja", "latex_engine": "xelatex",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from d2lbook.jsondata import JSONDict
+
 __all__ = ["PageImport", "ForkImport", "render_text", "render_json"]
 
 
@@ -37,14 +39,14 @@ class PageImport:
     """Translations of English gone since the fork's version, kept as obsolete entries."""
     comments: int = 0
     """Code comments translated (the fork's comments in aligned code cells, or kept)."""
-    leftovers: list[dict] = field(default_factory=list)
+    leftovers: list[JSONDict] = field(default_factory=list)
     """Fork blocks that found no place: ``{"line", "text", "reason"}``."""
-    code: list[dict] = field(default_factory=list)
+    code: list[JSONDict] = field(default_factory=list)
     """Code cells that differ beyond comments and layout: ``{"fork_line", "english_line",
     "detail"}``."""
     written: str | None = None
     """For a fork-only page: the Chinese-only page written (``source/zh/...``)."""
-    pairs: list[dict] = field(default_factory=list)
+    pairs: list[JSONDict] = field(default_factory=list)
     """Every pair found: ``{"english", "translation", "confident", "note", "fork_line"}``
     (not in the JSON report)."""
 
@@ -87,7 +89,7 @@ class ForkImport:
             "warnings": len(self.warnings),
         }
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSONDict:
         pages = []
         for page in self.pages:
             data = asdict(page)

@@ -15,7 +15,7 @@ import re
 import tokenize
 import unicodedata
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
@@ -285,7 +285,7 @@ def _scan(text: str, frameworks: Collection[str]) -> tuple[list[Anchor], list[_T
     return anchors, tabs
 
 
-def _scan_math(lines: list[str], i: int, add) -> int:
+def _scan_math(lines: list[str], i: int, add: Callable[[str, str, int], None]) -> int:
     """A ``$$ ... $$`` block starting on line ``i``: its formula (and ``(label)``)."""
     stripped = lines[i].strip()
     rest = stripped[2:]

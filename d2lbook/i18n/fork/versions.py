@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .structure import features_of
+
+if TYPE_CHECKING:
+    from d2lbook.vcs import Repository
 
 __all__ = ["Converter", "Version", "EnglishHistory", "read_history"]
 
@@ -53,7 +56,7 @@ class EnglishHistory:
     """(identity, order of a version) -> order of the commit that replaced or deleted it
     (absent while the version is still live)."""
     commits: int = 0
-    repo: object = None
+    repo: Repository | None = None
     convert: Converter | None = None
     """``convert(path, text, commit)``: the page as that commit left it, as MyST."""
 
@@ -62,7 +65,7 @@ class EnglishHistory:
         missing = [b for b in dict.fromkeys(blobs) if b not in self.texts]
         if missing and self.repo is not None:
             first = self._first_versions()
-            for blob, text in self.repo.read_texts(missing).items():  # type: ignore[attr-defined]
+            for blob, text in self.repo.read_texts(missing).items():
                 self.texts[blob] = self._converted(first.get(blob), text or "")
 
     def _first_versions(self) -> dict[str, Version]:
@@ -114,7 +117,7 @@ class Converter(Protocol):
     def __call__(self, path: str, text: str, commit: str) -> str: ...
 
 
-def read_history(repo, folder: str, convert: Converter | None = None) -> EnglishHistory:
+def read_history(repo: Repository, folder: str, convert: Converter | None = None) -> EnglishHistory:
     """The history of the ``*.md`` pages under ``folder`` (relative to the repository root;
     empty for the whole repository). ``convert`` turns a page of another dialect into MyST.
     Every version is read once for its fingerprint; texts are loaded on demand (:meth:`load`).
