@@ -1,0 +1,232 @@
+"""What an edit costs: prints figures beside bare Sphinx's for the same change, in the same run
+(never asserts on time). Record them in docs/benchmarks.md.
+
+    .venv/bin/python bench/bench_edit.py [--old-dialect] [--pages N] [--rounds N] [--pdf]
+        [--profile FILE]
+
+The book: by default the generated book of ``bench_scale.py`` (200 pages, about 15 % with a
+tiny code cell, one kernel); ``--old-dialect``: a generated book in the old d2lbook dialect
+(190 pages from copies of ``tests/fixtures/oldbook``'s pages, four frameworks as tabs: mxnet,
+pytorch, tensorflow, jax), imported with ``d2lbook import``. Every build is the CLI in a new
+process, ``--lang en --no-execute``, as an author runs it.
+
+Interleaved, ``--rounds`` times (default 3): a one-word prose edit in a section (another each
+round) and ``d2lbook build html``, then the same change applied to a copy of our generated
+Sphinx tree (``_build/en/sphinx``: the changed files copied over) and a bare ``sphinx-build -b
+html`` incremental of it; a no-op ``build html`` and a bare HTML no-op; a ``build all`` then a
+no-op ``build html`` after it. Each figure is printed with its ratio to the bare one of its
+round. ``--pdf``: also ``build pdf`` after a one-word edit (which steps ran, seconds).
+``--profile FILE``: one more edit built under cProfile (the d2lbook process), the top of it
+printed and the stats kept in FILE.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from bench_scale import VERBS, generate_book, git, machine  # noqa: E402
+
+OLDBOOK = REPO / "tests" / "fixtures" / "oldbook"
+D2LBOOK = str(Path(sys.executable).parent / "d2lbook")
+OLD_LABEL = re.compile(r"(:(?:label|eqlabel|eqref|numref|ref):`)(\w+)(`)")
+
+
+def old_dialect_book(src: Path, pages: int = 190) -> None:
+    """An old-dialect book of ``pages`` pages: the fixture's content pages copied over
+    chapters of up to 20 sections, each copy with its own labels; every TensorFlow cell also
+    given as a JAX cell, so that four frameworks are tabs."""
+    shutil.copytree(OLDBOOK, src)
+    config = (src / "config.ini").read_text(encoding="utf-8")
+    config = config.replace("tabs = mxnet, pytorch, tensorflow",
+                            "tabs = mxnet, pytorch, tensorflow, jax")
+    (src / "config.ini").write_text(config, encoding="utf-8")
+    bodies = []
+    for path in sorted(OLDBOOK.glob("chapter_[bm]*/*.md")):
+        if path.name != "index.md":
+            bodies.append(_with_jax(path.read_text(encoding="utf-8")))
+    for old in ("chapter_basics", "chapter_models", "chapter_preface"):
+        shutil.rmtree(src / old)
+    chapters: list[str] = []
+    left = pages - 2  # the root page and the references
+    c = 0
+    while left > 0:
+        count = min(20, left - 1)
+        folder = src / f"chapter_{c:02d}"
+        folder.mkdir()
+        names = []
+        for s in range(count):
+            n = 20 * c + s
+            body = bodies[n % len(bodies)]
+            text = OLD_LABEL.sub(lambda m, n=n: f"{m[1]}{m[2]}_{n}{m[3]}", body)
+            text = text.replace("../img/", "../img/")
+            (folder / f"section_{s:02d}.md").write_text(text, encoding="utf-8")
+            names.append(f"section_{s:02d}")
+        (folder / "index.md").write_text(f"# Chapter {c + 1}\n\n```toc\n:maxdepth: 2\n\n"
+                                         + "\n".join(names) + "\n```\n", encoding="utf-8")
+        chapters.append(f"chapter_{c:02d}/index")
+        left -= count + 1
+        c += 1
+    index = (OLDBOOK / "index.md").read_text(encoding="utf-8")
+    head = index.split("```toc")[0]
+    (src / "index.md").write_text(head + "```toc\n:maxdepth: 2\n:numbered:\n\n"
+                                  + "\n".join(chapters) + "\n```\n\n```toc\n:maxdepth: 1\n\n"
+                                  "chapter_references/zreferences\n```\n", encoding="utf-8")
+
+
+def _with_jax(text: str) -> str:
+    """Each ``#@tab tensorflow`` cell followed by the same cell for JAX (without ``#@save``:
+    the book has no JAX library module)."""
+    cell = re.compile(r"```\{\.python \.input\}\n#@tab tensorflow\n(.*?)```\n", re.S)
+
+    def twin(m: re.Match[str]) -> str:
+        body = m[1].replace("#@save\n", "").replace("tensorflow", "jax").replace("tf.", "jnp.")
+        return m[0] + "\n```{.python .input}\n#@tab jax\n" + body + "```\n"
+
+    return cell.sub(twin, text)
+
+
+def d2lbook(root: Path, *args: str, profile: Path | None = None) -> tuple[float, str]:
+    """Seconds of ``d2lbook --root root build ...`` in a new process, and its output."""
+    cmd = [D2LBOOK, "--root", str(root), "build", *args, "--lang", "en", "--no-execute"]
+    if profile is not None:
+        cmd = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "d2lbook.cli",
+               *cmd[1:]]
+    t0 = time.perf_counter()
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if run.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({run.returncode}):\n{run.stderr[-3000:]}")
+    return seconds, run.stdout + run.stderr
+
+
+def bare(tree: Path, work: Path) -> float:
+    """Seconds of a bare ``sphinx-build -b html`` of ``tree`` (incremental)."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", str(tree),
+                    str(work / "bare-html"), "-d", str(work / "bare-doctrees")],
+                   check=True, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def sync(ours: Path, theirs: Path) -> list[str]:
+    """Make ``theirs`` hold what ``ours`` holds, touching only the files that differ (the
+    same change for bare Sphinx); returns them."""
+    changed = []
+    for path in sorted(ours.rglob("*")):
+        rel = path.relative_to(ours)
+        other = theirs / rel
+        if path.is_dir():
+            other.mkdir(parents=True, exist_ok=True)
+        elif not other.is_file() or not filecmp.cmp(path, other, shallow=False):
+            shutil.copy2(path, other)
+            changed.append(rel.as_posix())
+    for path in sorted(theirs.rglob("*"), reverse=True):
+        if not (ours / path.relative_to(theirs)).exists():
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            changed.append(f"-{path.relative_to(theirs).as_posix()}")
+    return changed
+
+
+def one_word_edit(sections: list[Path], round_: int) -> Path:
+    """Replace one word of prose in a section (another section each round)."""
+    page = sections[(len(sections) // 3 + 7 * round_) % len(sections)]
+    text = page.read_text(encoding="utf-8")
+    for old in (*(f" {v} " for v in VERBS), " the ", " a "):
+        if old in text:
+            page.write_text(text.replace(old, " recomputes ", 1), encoding="utf-8")
+            return page
+    raise SystemExit(f"no word to change in {page}")
+
+
+def row(label: str, ours: list[float], theirs: list[float]) -> None:
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    print(f"  {label:44} {' '.join(f'{x:5.2f}' for x in ours):>20} s   bare "
+          f"{' '.join(f'{x:5.2f}' for x in theirs):>20} s   ratio "
+          f"{' '.join(f'{x:4.2f}' for x in ratios)} (median {statistics.median(ratios):.2f})")
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    old = "--old-dialect" in args
+    pages = int(args[args.index("--pages") + 1]) if "--pages" in args else (190 if old else 200)
+    rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 3
+    profile = Path(args[args.index("--profile") + 1]).resolve() if "--profile" in args else None
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory(prefix="bench-edit-") as tmp:
+        work = Path(tmp)
+        root = work / "book"
+        t0 = time.perf_counter()
+        if old:
+            old_dialect_book(work / "old", pages)
+            run = subprocess.run([D2LBOOK, "import", str(work / "old"), str(root)],
+                                 capture_output=True, text=True)
+            if run.returncode:
+                raise SystemExit(f"import failed:\n{run.stdout}\n{run.stderr[-3000:]}")
+            (root / ".gitignore").write_text("_build/\n")
+        else:
+            generate_book(root, pages)
+        git(root, "init", "-q")
+        git(root, "add", "-A")
+        git(root, "commit", "-qm", "generated book")
+        sections = sorted((root / "source" / "en").glob("chapter_*/section_*.md"))
+        count = len(list((root / "source" / "en").rglob("*.md")))
+        print(f"book: {'old dialect, imported, 4 frameworks' if old else 'generated'}, "
+              f"{count} pages; made in {time.perf_counter() - t0:.1f} s")
+        cold, _ = d2lbook(root, "html")
+        tree, copy = root / "_build" / "en" / "sphinx", work / "bare-tree"
+        shutil.copytree(tree, copy)
+        bare_cold = bare(copy, work)
+        print(f"  {'cold build html':44} {cold:5.2f} s   bare {bare_cold:5.2f} s   ratio "
+              f"{cold / bare_cold:.2f}")
+        d2lbook(root, "html")  # the first no-op settles what the cold build left
+        bare(copy, work)
+        edit, bare_edit, noop, bare_noop, after_all, bare_after = [], [], [], [], [], []
+        for r in range(rounds):
+            one_word_edit(sections, r)
+            edit.append(d2lbook(root, "html")[0])
+            changed = sync(tree, copy)
+            bare_edit.append(bare(copy, work))
+            if r == 0:
+                print(f"  (the edit changes {len(changed)} file(s) of the Sphinx tree: "
+                      f"{', '.join(changed[:4])})")
+            noop.append(d2lbook(root, "html")[0])
+            bare_noop.append(bare(copy, work))
+        d2lbook(root, "all")
+        for _ in range(rounds):
+            d2lbook(root, "all")
+            after_all.append(d2lbook(root, "html")[0])
+            bare_after.append(bare(copy, work))
+        row("one-word prose edit, build html", edit, bare_edit)
+        row("no-op build html", noop, bare_noop)
+        row("no-op build html after build all", after_all, bare_after)
+        if "--pdf" in args:
+            page = one_word_edit(sections, rounds)
+            seconds, out = d2lbook(root, "pdf")
+            print(f"  one-word edit ({page.name}), build pdf: {seconds:.1f} s")
+            print("    " + "\n    ".join(out.strip().splitlines()[-6:]))
+        if profile is not None:
+            one_word_edit(sections, rounds + 1)
+            seconds, _ = d2lbook(root, "html", profile=profile)
+            import pstats
+
+            print(f"\nprofile of one more edit ({seconds:.1f} s under cProfile), kept in "
+                  f"{profile}:")
+            pstats.Stats(str(profile)).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
