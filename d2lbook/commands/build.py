@@ -29,8 +29,9 @@ from d2lbook.frameworks import (
 from d2lbook.i18n.comments import with_code_from
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
+from d2lbook.memo import PageMemo
 from d2lbook.notebook import page_notebook
-from d2lbook.source import PageKey, code_cell_lines
+from d2lbook.source import Page, PageKey, code_cell_lines
 
 FORMATS = ("html", "pdf", "notebooks", "slides")
 
@@ -131,7 +132,8 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
     jobs = jobs or cfg.jobs
     layout = BookLayout(cfg)
     started = time.perf_counter()
-    editions = [prepare_edition(cfg, lang) for lang in langs]
+    memo = _page_memo(layout)
+    editions = [prepare_edition(cfg, lang, memo) for lang in langs]
     results = {e.lang.code: EditionResult(e.lang.code, len(e.pages), problems=list(e.problems))
                for e in editions}
     for e in editions:
@@ -152,13 +154,13 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
             source = english if in_english else e.origin.get(page.name, page.path)
             text = e.english[page.name] if in_english else page.text
             cwd = english.parent if english.parent.is_dir() else e.tree / page.folder
-            nb = page_notebook(page, cfg.default_framework.kernel)
+            nb = _notebook(memo, page, cfg.default_framework.kernel)
             pages_nb[e.lang.code, page.name] = nb
             if e is editions[0]:  # code is the same in every edition: said once
                 results[e.lang.code].problems += _misnamed_tags(cfg, source, text, nb)
             if in_english and page.text != text:  # translated comments: run the English cells
-                nb = with_code_from(nb, page_notebook(dataclasses.replace(page, text=text),
-                                                      cfg.default_framework.kernel))
+                nb = with_code_from(nb, _notebook(memo, dataclasses.replace(page, text=text),
+                                                  cfg.default_framework.kernel))
             runs = page_runs(nb, cfg) or [PageRun(cfg.default_framework, nb)]
             if only and is_tagged(nb, cfg.frameworks):
                 # The framework's own run; a page without code for it still needs one run
@@ -205,6 +207,18 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
                   for name, by_fw in runs.items()}
         _render(cfg, e, site_nbs, fw_nbs, library.files, formats, jobs, result, only)
     return BuildResult([results[e.lang.code] for e in editions], summary.executed)
+
+
+def _page_memo(layout: BookLayout) -> PageMemo:
+    """Per-page work remembered between builds, valid for this d2lbook and these packages."""
+    from d2lbook.render.uptodate import toolchain_digest
+
+    return PageMemo(layout.page_memo, toolchain_digest(layout.environments_memo))
+
+
+def _notebook(memo: PageMemo, page: Page, kernel: str) -> dict[str, Any]:
+    """The page as a notebook (``notebook.page_notebook``), remembered by its text."""
+    return memo.remember("notebook", (kernel, page.text), lambda: page_notebook(page, kernel))
 
 
 @dataclass

@@ -86,6 +86,13 @@ def _load_jieba_dictionary_once() -> None:
     zh.jieba_load_userdict = once
 
 
+def _chinese_search_once(app: Any) -> None:
+    """An HTML build in Chinese: jieba's dictionary loaded once per process (importing the
+    Chinese splitter costs a second: only a Chinese edition pays it)."""
+    if app.builder.format == "html" and (app.config.language or "").startswith("zh"):
+        _load_jieba_dictionary_once()
+
+
 def warm_up(modules: list[str]) -> None:
     """Import Sphinx and the modules a build will load (extensions, theme): a second the
     first Sphinx run of a process pays. ``serve`` calls it in the background after a start-up
@@ -177,8 +184,6 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
     from d2lbook.procs import die_with_parent_on_fork
 
     die_with_parent_on_fork()  # Sphinx's parallel workers end with the build
-    if builder == "html":
-        _load_jieba_dictionary_once()
     nocolor()
     marker = doctreedir / INCOMPLETE
     fresh = marker.exists()
@@ -251,6 +256,8 @@ def _run_once(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, fresh:
             app.connect("env-get-outdated", lambda app, env, added, changed, removed:
                         sorted(wanted & env.found_docs - added - changed))
             rereads.connect(app)
+            # before the search index is made (a Chinese one loads jieba's dictionary)
+            app.connect("builder-inited", _chinese_search_once)
             app.connect("env-before-read-docs", before_read)
             app.connect("env-updated", after_read)
             app.connect("doctree-resolved", lambda app, doctree, docname: seen.add(docname))

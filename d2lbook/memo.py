@@ -1,0 +1,79 @@
+"""Per-page results remembered on disk, by the digest of everything they are computed from.
+
+A build does the same work for every page each time (reading a page as a notebook, checking
+its fences, applying its catalog) although most pages did not change since the last build.
+That work is a pure function of a few inputs (the page's text, its catalog, the settings it
+uses) and of d2lbook's own code: :class:`PageMemo` keeps its result in a file named by the
+SHA-256 of those inputs, so that a fresh process pays only for hashing them. Being named by
+its inputs, an entry serves whichever edition or request asks next (another language, another
+format, the request before the last one).
+
+An entry is written atomically; one that cannot be read or parsed (a damaged disk, a killed
+writer of an older version) is a miss, and the work is done again. Values are JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from d2lbook.files import write_atomic
+
+MEMO_FORMAT = 1
+
+T = TypeVar("T")
+
+
+class PageMemo:
+    """``folder/<kind>/<digest[:2]>/<digest>.json``; ``salt``: what every entry depends on
+    besides its own inputs (d2lbook's code and installed packages: ``toolchain_digest``)."""
+
+    def __init__(self, folder: Path, salt: str):
+        self.folder = folder
+        self.salt = salt
+        self.hits = 0
+        self.misses = 0
+
+    def path(self, kind: str, inputs: tuple[str | bytes | None, ...]) -> Path:
+        h = hashlib.sha256(f"d2lbook-memo-{MEMO_FORMAT}\0{kind}\0{self.salt}".encode())
+        for item in inputs:
+            data = b"\1" if item is None else (item if isinstance(item, bytes)
+                                                 else item.encode("utf-8"))
+            h.update(hashlib.sha256(data).digest())
+        digest = h.hexdigest()
+        return self.folder / kind / digest[:2] / f"{digest}.json"
+
+    def get(self, kind: str, inputs: tuple[str | bytes | None, ...]) -> Any | None:
+        """The remembered value, or None (never remembered, or unreadable: a miss)."""
+        try:
+            with open(self.path(kind, inputs), encoding="utf-8") as f:
+                entry = json.load(f)
+            if isinstance(entry, dict) and "value" in entry:
+                self.hits += 1
+                return entry["value"]
+        except (OSError, ValueError, UnicodeDecodeError):
+            pass
+        self.misses += 1
+        return None
+
+    def put(self, kind: str, inputs: tuple[str | bytes | None, ...], value: Any) -> None:
+        path = self.path(kind, inputs)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, json.dumps({"value": value}, ensure_ascii=False))
+        except OSError:
+            pass  # an optimisation: a build does not fail for it (a full disk)
+
+    def remember(self, kind: str, inputs: tuple[str | bytes | None, ...],
+                 make: Callable[[], T]) -> T:
+        """``make()``'s value (JSON-safe), remembered under ``inputs``. The value returned is
+        always a fresh copy: callers may change it."""
+        value = self.get(kind, inputs)
+        if value is None:
+            value = make()
+            self.put(kind, inputs, value)
+            return json.loads(json.dumps(value))
+        return value
