@@ -159,9 +159,14 @@ def _labels(env: Any) -> dict[str, set[str]]:
 
 def _facts(env: Any) -> Any:
     """What a page shows about other pages: label owners and numbers, titles, numbering, the
-    toctree, citation labels."""
+    toctree, objects (glossary terms), citation labels."""
     std = env.get_domain("std")
+    citations = env.get_domain("citation").citations
     facts: list[Any] = [dict(std.labels), dict(std.anonlabels),
+                        # glossary terms, options and other objects, reST citations: a
+                        # reference to one that appears or goes is resolved only when written
+                        dict(std.objects), dict(std.progoptions),
+                        {key: tuple(value[:2]) for key, value in citations.items()},
                         dict(env.get_domain("math").data.get("objects", {})),
                         {doc: title.astext() for doc, title in env.titles.items()},
                         repr(sorted(env.toc_secnumbers.items())),
