@@ -41,6 +41,8 @@ from bench_scale import VERBS, generate_book, git, machine  # noqa: E402
 
 OLDBOOK = REPO / "tests" / "fixtures" / "oldbook"
 D2LBOOK = str(Path(sys.executable).parent / "d2lbook")
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+"""Both tools' processes keep their compiled bytecode, as installed packages do."""
 OLD_LABEL = re.compile(r"(:(?:label|eqlabel|eqref|numref|ref):`)(\w+)(`)")
 
 
@@ -105,7 +107,7 @@ def d2lbook(root: Path, *args: str, profile: Path | None = None) -> tuple[float,
         cmd = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "d2lbook.cli",
                *cmd[1:]]
     t0 = time.perf_counter()
-    run = subprocess.run(cmd, capture_output=True, text=True)
+    run = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
     seconds = time.perf_counter() - t0
     if run.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed ({run.returncode}):\n{run.stderr[-3000:]}")
@@ -117,7 +119,7 @@ def bare(tree: Path, work: Path) -> float:
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", str(tree),
                     str(work / "bare-html"), "-d", str(work / "bare-doctrees")],
-                   check=True, stderr=subprocess.DEVNULL)
+                   check=True, stderr=subprocess.DEVNULL, env=ENV)
     return time.perf_counter() - t0
 
 
@@ -149,6 +151,37 @@ def one_word_edit(sections: list[Path], round_: int) -> Path:
             page.write_text(text.replace(old, " recomputes ", 1), encoding="utf-8")
             return page
     raise SystemExit(f"no word to change in {page}")
+
+
+def pdf_after_edit(root: Path, sections: list[Path], round_: int) -> None:
+    """``build pdf`` after a one-word edit (in this process, to see the steps): seconds, the
+    steps not started, and the LaTeX passes latexmk ran for each framework's PDF."""
+    from dataclasses import replace
+
+    import d2lbook.render.latex as latex
+    from d2lbook.commands.build import build
+    from d2lbook.config import load_config
+
+    passes: list[int] = []
+    guarded = latex.run_guarded
+
+    def counting(cmd: list[str], **kwargs):  # noqa: ANN202 - run_guarded's own result
+        proc = guarded(cmd, **kwargs)
+        passes.append(len(re.findall(r"Run number \d+ of rule '[^']*latex[^']*'",
+                                     (proc.stdout or "") + (proc.stderr or ""))))
+        return proc
+
+    latex.run_guarded = counting
+    cfg = load_config(root)
+    cfg = replace(cfg, execution=replace(cfg.execution, execute=False))
+    page = one_word_edit(sections, round_)
+    t0 = time.perf_counter()
+    result = build(cfg, cfg.select("en"), ("pdf",), jobs=2).editions[0]
+    seconds = time.perf_counter() - t0
+    steps = " ".join(f"{k} {v:.1f}" for k, v in result.seconds.items())
+    print(f"  one-word edit ({page.parent.name}/{page.name}), build pdf: {seconds:.1f} s "
+          f"({steps}); not started: {', '.join(result.skipped) or '-'}; LaTeX passes per "
+          f"PDF: {passes}")
 
 
 def row(label: str, ours: list[float], theirs: list[float]) -> None:
@@ -213,10 +246,7 @@ def main() -> None:
         row("no-op build html", noop, bare_noop)
         row("no-op build html after build all", after_all, bare_after)
         if "--pdf" in args:
-            page = one_word_edit(sections, rounds)
-            seconds, out = d2lbook(root, "pdf")
-            print(f"  one-word edit ({page.name}), build pdf: {seconds:.1f} s")
-            print("    " + "\n    ".join(out.strip().splitlines()[-6:]))
+            pdf_after_edit(root, sections, rounds)
         if profile is not None:
             one_word_edit(sections, rounds + 1)
             seconds, _ = d2lbook(root, "html", profile=profile)
