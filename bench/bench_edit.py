@@ -2,7 +2,7 @@
 (never asserts on time). Record them in docs/benchmarks.md.
 
     .venv/bin/python bench/bench_edit.py [--old-dialect] [--pages N] [--rounds N] [--pdf]
-        [--profile FILE]
+        [--skip-all] [--profile FILE]
 
 The book: by default the generated book of ``bench_scale.py`` (200 pages, about 15 % with a
 tiny code cell, one kernel); ``--old-dialect``: a generated book in the old d2lbook dialect
@@ -15,9 +15,10 @@ round) and ``d2lbook build html``, then the same change applied to a copy of our
 Sphinx tree (``_build/en/sphinx``: the changed files copied over) and a bare ``sphinx-build -b
 html`` incremental of it; a no-op ``build html`` and a bare HTML no-op; a ``build all`` then a
 no-op ``build html`` after it. Each figure is printed with its ratio to the bare one of its
-round. ``--pdf``: also ``build pdf`` after a one-word edit (which steps ran, seconds).
-``--profile FILE``: one more edit built under cProfile (the d2lbook process), the top of it
-printed and the stats kept in FILE.
+round (``--skip-all``: not the ``build all`` part, which makes every framework's PDF).
+``--pdf``: also ``build pdf`` after a one-word edit (seconds per step, the steps not started,
+the LaTeX passes latexmk ran per PDF). ``--profile FILE``: one more edit built under
+cProfile (the d2lbook process), the top of it printed and the stats kept in FILE.
 """
 
 from __future__ import annotations
@@ -55,32 +56,41 @@ def old_dialect_book(src: Path, pages: int = 190) -> None:
     config = config.replace("tabs = mxnet, pytorch, tensorflow",
                             "tabs = mxnet, pytorch, tensorflow, jax")
     (src / "config.ini").write_text(config, encoding="utf-8")
-    bodies = []
-    for path in sorted(OLDBOOK.glob("chapter_[bm]*/*.md")):
-        if path.name != "index.md":
-            bodies.append(_with_jax(path.read_text(encoding="utf-8")))
+    # the fixture's pages with prose, code and cross-references (its page of importer
+    # hazards aside): copy n is body n % 4, its labels suffixed with n, and a reference to
+    # a label of another body points at that body's copy in the same group of four
+    bodies = [_with_jax(path.read_text(encoding="utf-8"))
+              for path in sorted(OLDBOOK.glob("chapter_[bm]*/*.md"))
+              if path.name not in ("index.md", "pitfalls.md")]
+    owner = {m[1]: k for k, body in enumerate(bodies)
+             for m in re.finditer(r":(?:label|eqlabel):`(\w+)`", body)}
     for old in ("chapter_basics", "chapter_models", "chapter_preface"):
         shutil.rmtree(src / old)
-    chapters: list[str] = []
-    left = pages - 2  # the root page and the references
-    c = 0
+    sizes = []  # sections per chapter: the root page, the references, chapter indexes
+    left = pages - 2
     while left > 0:
-        count = min(20, left - 1)
+        sizes.append(min(20, left - 1))
+        left -= sizes[-1] + 1
+    total = sum(sizes)
+    chapters: list[str] = []
+    for c, count in enumerate(sizes):
         folder = src / f"chapter_{c:02d}"
         folder.mkdir()
         names = []
         for s in range(count):
             n = 20 * c + s
-            body = bodies[n % len(bodies)]
-            text = OLD_LABEL.sub(lambda m, n=n: f"{m[1]}{m[2]}_{n}{m[3]}", body)
-            text = text.replace("../img/", "../img/")
+            group = n - n % len(bodies)
+
+            def label(m: re.Match[str], n: int = n, group: int = group) -> str:
+                copy = group + owner[m[2]] if m[2] in owner else n
+                return f"{m[1]}{m[2]}_{copy if copy < total else n}{m[3]}"
+
+            text = OLD_LABEL.sub(label, bodies[n % len(bodies)])
             (folder / f"section_{s:02d}.md").write_text(text, encoding="utf-8")
             names.append(f"section_{s:02d}")
         (folder / "index.md").write_text(f"# Chapter {c + 1}\n\n```toc\n:maxdepth: 2\n\n"
                                          + "\n".join(names) + "\n```\n", encoding="utf-8")
         chapters.append(f"chapter_{c:02d}/index")
-        left -= count + 1
-        c += 1
     index = (OLDBOOK / "index.md").read_text(encoding="utf-8")
     head = index.split("```toc")[0]
     (src / "index.md").write_text(head + "```toc\n:maxdepth: 2\n:numbered:\n\n"
@@ -237,14 +247,16 @@ def main() -> None:
                       f"{', '.join(changed[:4])})")
             noop.append(d2lbook(root, "html")[0])
             bare_noop.append(bare(copy, work))
-        d2lbook(root, "all")
-        for _ in range(rounds):
+        if "--skip-all" not in args:
             d2lbook(root, "all")
-            after_all.append(d2lbook(root, "html")[0])
-            bare_after.append(bare(copy, work))
+            for _ in range(rounds):
+                d2lbook(root, "all")
+                after_all.append(d2lbook(root, "html")[0])
+                bare_after.append(bare(copy, work))
         row("one-word prose edit, build html", edit, bare_edit)
         row("no-op build html", noop, bare_noop)
-        row("no-op build html after build all", after_all, bare_after)
+        if after_all:
+            row("no-op build html after build all", after_all, bare_after)
         if "--pdf" in args:
             pdf_after_edit(root, sections, rounds)
         if profile is not None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -464,17 +465,22 @@ def build_module(pieces: list[Saved], fw: Framework, numbers: dict[str, str],
 
 
 def build_libraries(cfg: BookConfig, src: Path | None = None,
-                    dest: Path | None = None) -> list[Library]:
+                    dest: Path | None = None, pages: list[Page] | None = None,
+                    notebook: Callable[[Page], dict[str, Any]] | None = None
+                    ) -> list[Library]:
     """Every framework's library module, as the pages define it now (``dest``: the folder
-    holding the package, the book's root by default). Nothing is written."""
+    holding the package, the book's root by default). Nothing is written. ``pages``: the
+    pages of ``src`` as already read; ``notebook``: how a page is read as a notebook (the
+    build's, remembered per page)."""
     src = src or cfg.source_dir
     dest = dest or cfg.root
-    pages = read_pages(src)
+    pages = read_pages(src) if pages is None else pages
     numbers = section_numbers(src)
     titles = {p.name: _title(p.text) for p in pages}
     from d2lbook.notebook import page_notebook
 
-    notebooks = {p.name: page_notebook(p) for p in pages if SAVE in p.text}
+    notebook = notebook or page_notebook
+    notebooks = {p.name: notebook(p) for p in pages if SAVE in p.text}
     libs = []
     for fw in cfg.frameworks:
         if not fw.library:
@@ -502,9 +508,13 @@ def init_text(cfg: BookConfig) -> str:
 
 
 def library_files(cfg: BookConfig, dest: Path | None = None,
-                  libs: list[Library] | None = None) -> dict[Path, str]:
-    """Path -> text of every file of the library package (``__init__.py`` and the modules)."""
-    libs = build_libraries(cfg, dest=dest) if libs is None else libs
+                  libs: list[Library] | None = None, pages: list[Page] | None = None,
+                  notebook: Callable[[Page], dict[str, Any]] | None = None
+                  ) -> dict[Path, str]:
+    """Path -> text of every file of the library package (``__init__.py`` and the modules);
+    ``pages``, ``notebook``: as for :func:`build_libraries`."""
+    libs = build_libraries(cfg, dest=dest, pages=pages, notebook=notebook) \
+        if libs is None else libs
     if not libs:
         return {}
     dest = dest or cfg.root

@@ -74,3 +74,19 @@ def test_a_term_defined_on_another_page_clears_the_warning_of_an_unchanged_page(
     warm_b = html(root, "b")
     assert 'href="a.html#term-widget"' in warm_b
     assert clean(root) == (warm, warm_b)
+
+
+def test_a_page_sphinx_writes_without_reading_keeps_its_warnings_from_reading(
+        tmp_path: Path):
+    """The root page holds the toctree of the edited page, so Sphinx writes it again without
+    reading it: its warning from reading (an unknown directive) must not give way to its
+    warnings from writing alone."""
+    root = book(tmp_path)
+    write(root, "index", INDEX + "\n```{nosuchdirective}\n```\n")
+    first = build(root)
+    assert any("index.md" in w and "nosuchdirective" in w for w in first)
+    write(root, "a", A.replace("Alpha prose", "Alpha text"))
+    warm = build(root)
+    assert "Alpha text" in html(root, "a")
+    assert warm == first
+    assert clean(root)[0] == warm

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -142,7 +143,7 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
     # One execution pass for every edition: identical code runs once. The unit is
     # (page, framework); the notebooks of a (page, framework) are identical in every language.
     t0 = time.perf_counter()
-    library = _library(cfg)
+    library = _library(cfg, memo, editions[0].english if editions else {})
     all_jobs: list[Job] = []
     pages_nb: dict[tuple[str, str], dict] = {}
     for e in editions:
@@ -231,15 +232,36 @@ class _Library:
     """Framework key -> hash of what importing its module depends on."""
 
 
-def _library(cfg: BookConfig) -> _Library:
-    """The ``#@save`` library as the pages define it now, written under ``_build/lib``."""
+def _library(cfg: BookConfig, memo: PageMemo | None = None,
+             english: dict[str, str] | None = None) -> _Library:
+    """The ``#@save`` library as the pages define it now, written under ``_build/lib``
+    (``memo``, ``english``: remembered by the English pages' texts, the configuration and the
+    frameworks' hand-written heads)."""
     from d2lbook.files import write_if_changed
     from d2lbook.library import library_files, library_hashes
 
     folder = BookLayout(cfg).library
     if not any(fw.library for fw in cfg.frameworks):
         return _Library(folder, {}, {})
-    files = library_files(cfg, dest=folder)
+    if memo is None or english is None:
+        files = library_files(cfg, dest=folder)
+    else:
+        heads = [(cfg.root / fw.library_head).read_bytes()
+                 if fw.library_head and (cfg.root / fw.library_head).is_file() else None
+                 for fw in cfg.frameworks]
+        layout = BookLayout(cfg)
+        pages = [Page(name, layout.source_page(name), text) for name, text in english.items()]
+        kernel = cfg.default_framework.kernel  # the library reads cells only: the build's
+
+        def make() -> dict[str, str]:
+            made = library_files(cfg, dest=folder, pages=pages,
+                                 notebook=lambda page: _notebook(memo, page, kernel))
+            return {str(path): text for path, text in made.items()}
+
+        made = memo.remember(
+            "library", (repr(cfg), str(folder), json.dumps(list(english.items())), *heads),
+            make)
+        files = {Path(path): text for path, text in made.items()}
     for path, text in files.items():
         write_if_changed(path, text)
     return _Library(folder, {p.relative_to(folder).as_posix(): t for p, t in files.items()},

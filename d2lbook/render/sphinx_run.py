@@ -177,7 +177,8 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
                jobs: int = 1, reread: Any = (), template_cache: Path | None = None) -> SphinxRun:
     """Build ``srcdir`` (which holds its ``conf.py``) with ``builder``; incremental, except
     after a run that did not finish (then from scratch). ``reread``: documents to read again
-    even if unchanged (those with warnings, so that they are reported again);
+    even if unchanged (those with warnings, so that they are reported again; as a
+    ``warnings_store.Standing``, none, but its documents are read if Sphinx writes one);
     ``template_cache``: where compiled templates are kept between runs."""
     from sphinx.util.console import nocolor
 
@@ -198,10 +199,15 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
                       template_cache)
     app, warning, rereads = first
     records = warning_records(warning.getvalue())
-    if rereads.again:
+    # Pages whose stored warnings were to be replayed but that Sphinx wrote without reading
+    # them (a toctree parent, every page after a label changed): read them all, so that
+    # their warnings from reading are found again with those from writing.
+    standing = set(getattr(reread, "standing", ())) & set(app.env.found_docs)
+    unread = (seen - rereads.read) & standing
+    if rereads.again or unread:
         from d2lbook.render.warnings_store import relocate
 
-        again = set(rereads.again)
+        again = set(rereads.again) | (standing if unread else set())
         app, second, _ = _run_once(srcdir, outdir, doctreedir, builder, False, jobs, again,
                                    seen, template_cache)
         # the warnings of the pages read twice are those of the second reading

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cell_starts", "line_map", "named_file", "relocate", "WarningStore"]
+__all__ = ["cell_starts", "line_map", "named_file", "relocate", "Standing", "WarningStore"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -146,6 +146,15 @@ def tree_context(srcdir: Path) -> str:
     return h.hexdigest()
 
 
+class Standing(set[str]):
+    """No document to read again; :attr:`standing`: those with stored warnings, to be read
+    if Sphinx writes one of them."""
+
+    def __init__(self, standing: Iterable[str]):
+        super().__init__()
+        self.standing = set(standing)
+
+
 class WarningStore:
     """``_build/<lang>/warnings-<builder>.json``: docname -> its warnings; ``""``: warnings
     about no document and no file, replaced by every run; ``file:<rel>:<stamp>``: warnings
@@ -169,15 +178,21 @@ class WarningStore:
         only with its own text (Sphinx reads it again), with a label it shares (read with it,
         ``render.rereads``) or with what it refers to (every page is written again when a
         label, title or number changes, and its warnings with it), so the stored ones stand.
-        (Unless warnings about no page stood: reading may have caused them.)"""
-        tree = self.pages.get(TREE)
-        if not self.pages.get("") and tree and len(tree) == 2 \
-                and tree_context(Path(tree[0])) == tree[1]:
-            return set()
+        (Unless warnings about no page stood: reading may have caused them; and for the
+        HTML builder only: LaTeX resolves every page's references in each run, so a page's
+        warnings from reading and from writing cannot be told apart there.) The documents
+        not read again are returned as :class:`Standing`: one that Sphinx writes without
+        reading it is read after all (``render.sphinx_run``), else its warnings from reading
+        would be replaced by those from writing alone."""
         docs = {doc for doc, found in self.pages.items()
                 if doc and found and not doc.startswith(("file:", TREE))}
         text = "\n".join(w for key, found in self.pages.items() if key != TREE for w in found)
-        return docs | {doc for doc, path in origins.items() if path and path in text}
+        docs |= {doc for doc, path in origins.items() if path and path in text}
+        tree = self.pages.get(TREE)
+        if self.path.name.startswith("warnings-html") and not self.pages.get("") and tree \
+                and len(tree) == 2 and tree_context(Path(tree[0])) == tree[1]:
+            return Standing(docs)
+        return docs
 
     def update(self, warnings: Iterable[str], processed: set[str], docnames: set[str],
                srcdir: Path, origins: Mapping[str, str],
