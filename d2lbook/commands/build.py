@@ -162,7 +162,7 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
             if in_english and page.text != text:  # translated comments: run the English cells
                 nb = with_code_from(nb, _notebook(memo, dataclasses.replace(page, text=text),
                                                   cfg.default_framework.kernel))
-            runs = page_runs(nb, cfg) or [PageRun(cfg.default_framework, nb)]
+            runs = _runs(memo, cfg, nb)
             if only and is_tagged(nb, cfg.frameworks):
                 # The framework's own run; a page without code for it still needs one run
                 # (its prose, in every format).
@@ -220,6 +220,18 @@ def _page_memo(layout: BookLayout) -> PageMemo:
 def _notebook(memo: PageMemo, page: Page, kernel: str) -> dict[str, Any]:
     """The page as a notebook (``notebook.page_notebook``), remembered by its text."""
     return memo.remember("notebook", (kernel, page.text), lambda: page_notebook(page, kernel))
+
+
+def _runs(memo: PageMemo, cfg: BookConfig, nb: dict[str, Any]) -> list[PageRun]:
+    """The page's notebook split into one notebook per framework it runs in
+    (``frameworks.page_runs``; the default framework's alone for a page of none), remembered
+    by the notebook and the frameworks."""
+    by_key = {fw.key: fw for fw in cfg.frameworks}
+    made = memo.remember("runs", (repr(cfg.frameworks), json.dumps(nb, sort_keys=True)),
+                         lambda: [[run.framework.key, run.notebook]
+                                  for run in page_runs(nb, cfg)])
+    return [PageRun(by_key[key], run) for key, run in made] or \
+        [PageRun(cfg.default_framework, nb)]
 
 
 @dataclass
