@@ -9,7 +9,9 @@ its inputs, an entry serves whichever edition or request asks next (another lang
 format, the request before the last one).
 
 An entry is written atomically; one that cannot be read or parsed (a damaged disk, a killed
-writer of an older version) is a miss, and the work is done again. Values are JSON.
+writer of an older version) is a miss, and the work is done again. Values are JSON. A page's
+entries add up as it is edited (a few kilobytes each; ``d2lbook clean`` removes them); a result
+as large as the book (the ``#@save`` library) keeps only its latest entry, in a named slot.
 """
 
 from __future__ import annotations
@@ -37,21 +39,31 @@ class PageMemo:
         self.hits = 0
         self.misses = 0
 
-    def path(self, kind: str, inputs: tuple[str | bytes | None, ...]) -> Path:
+    def digest(self, kind: str, inputs: tuple[str | bytes | None, ...]) -> str:
         h = hashlib.sha256(f"d2lbook-memo-{MEMO_FORMAT}\0{kind}\0{self.salt}".encode())
         for item in inputs:
             data = b"\1" if item is None else (item if isinstance(item, bytes)
                                                  else item.encode("utf-8"))
             h.update(hashlib.sha256(data).digest())
-        digest = h.hexdigest()
+        return h.hexdigest()
+
+    def path(self, kind: str, inputs: tuple[str | bytes | None, ...],
+             slot: str | None = None) -> Path:
+        """Where the entry lives: named by its digest, or ``slot`` (one entry per slot, the
+        latest, for a result as large as the book's)."""
+        if slot is not None:
+            return self.folder / kind / f"{slot}.json"
+        digest = self.digest(kind, inputs)
         return self.folder / kind / digest[:2] / f"{digest}.json"
 
-    def get(self, kind: str, inputs: tuple[str | bytes | None, ...]) -> Any | None:
+    def get(self, kind: str, inputs: tuple[str | bytes | None, ...],
+            slot: str | None = None) -> Any | None:
         """The remembered value, or None (never remembered, or unreadable: a miss)."""
         try:
-            with open(self.path(kind, inputs), encoding="utf-8") as f:
+            with open(self.path(kind, inputs, slot), encoding="utf-8") as f:
                 entry = json.load(f)
-            if isinstance(entry, dict) and "value" in entry:
+            if isinstance(entry, dict) and "value" in entry and \
+                    entry.get("digest", "") == (self.digest(kind, inputs) if slot else ""):
                 self.hits += 1
                 return entry["value"]
         except (OSError, ValueError, UnicodeDecodeError):
@@ -59,21 +71,25 @@ class PageMemo:
         self.misses += 1
         return None
 
-    def put(self, kind: str, inputs: tuple[str | bytes | None, ...], value: Any) -> None:
-        path = self.path(kind, inputs)
+    def put(self, kind: str, inputs: tuple[str | bytes | None, ...], value: Any,
+            slot: str | None = None) -> None:
+        path = self.path(kind, inputs, slot)
+        entry = {"value": value}
+        if slot is not None:
+            entry["digest"] = self.digest(kind, inputs)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, json.dumps({"value": value}, ensure_ascii=False))
+            write_atomic(path, json.dumps(entry, ensure_ascii=False))
         except OSError:
             pass  # an optimisation: a build does not fail for it (a full disk)
 
     def remember(self, kind: str, inputs: tuple[str | bytes | None, ...],
-                 make: Callable[[], T]) -> T:
-        """``make()``'s value (JSON-safe), remembered under ``inputs``. The value returned is
-        always a fresh copy: callers may change it."""
-        value = self.get(kind, inputs)
+                 make: Callable[[], T], slot: str | None = None) -> T:
+        """``make()``'s value (JSON-safe), remembered under ``inputs`` (in ``slot``: only the
+        latest). The value returned is always a fresh copy: callers may change it."""
+        value = self.get(kind, inputs, slot)
         if value is None:
             value = make()
-            self.put(kind, inputs, value)
+            self.put(kind, inputs, value, slot)
             return json.loads(json.dumps(value))
         return value

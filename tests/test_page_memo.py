@@ -89,3 +89,12 @@ def test_an_entry_is_named_by_its_inputs_and_the_toolchain(tmp_path: Path):
     assert PageMemo(tmp_path, "toolchain-2").get("notebook", ("python3", "text")) is None
     memo.path("notebook", ("python3", "text")).write_text("not json", encoding="utf-8")
     assert memo.get("notebook", ("python3", "text")) is None
+
+
+def test_a_slot_keeps_only_the_latest_entry(tmp_path: Path):
+    memo = PageMemo(tmp_path, "toolchain-1")
+    assert memo.remember("library", ("v1",), lambda: {"d2l": 1}, slot="latest") == {"d2l": 1}
+    assert memo.remember("library", ("v2",), lambda: {"d2l": 2}, slot="latest") == {"d2l": 2}
+    assert [p.name for p in (tmp_path / "library").rglob("*.json")] == ["latest.json"]
+    assert memo.get("library", ("v1",), slot="latest") is None  # replaced: a miss
+    assert memo.get("library", ("v2",), slot="latest") == {"d2l": 2}

@@ -272,7 +272,7 @@ def _library(cfg: BookConfig, memo: PageMemo | None = None,
 
         made = memo.remember(
             "library", (repr(cfg), str(folder), json.dumps(list(english.items())), *heads),
-            make)
+            make, slot="latest")
         files = {Path(path): text for path, text in made.items()}
     for path, text in files.items():
         write_if_changed(path, text)
