@@ -153,14 +153,23 @@ def sync(ours: Path, theirs: Path) -> list[str]:
 
 
 def one_word_edit(sections: list[Path], round_: int) -> Path:
-    """Replace one word of prose in a section (another section each round)."""
+    """Replace one word of prose in a section (another section each round): in a paragraph,
+    not in a heading, a caption, a directive or code (those are other kinds of edit: a
+    title, for one, is shown by every page's navigation)."""
     page = sections[(len(sections) // 3 + 7 * round_) % len(sections)]
-    text = page.read_text(encoding="utf-8")
+    lines = page.read_text(encoding="utf-8").split("\n")
     for old in (*(f" {v} " for v in VERBS), " the ", " a "):
-        if old in text:
-            page.write_text(text.replace(old, " recomputes ", 1), encoding="utf-8")
+        fenced = False
+        for i, line in enumerate(lines):
+            if line.lstrip().startswith(("```", "~~~", ":::")):
+                fenced = not fenced
+                continue
+            if fenced or not line[:1].isalpha() or old not in line:
+                continue
+            lines[i] = line.replace(old, " recomputes ", 1)
+            page.write_text("\n".join(lines), encoding="utf-8")
             return page
-    raise SystemExit(f"no word to change in {page}")
+    raise SystemExit(f"no word of prose to change in {page}")
 
 
 def pdf_after_edit(root: Path, sections: list[Path], round_: int) -> None:
