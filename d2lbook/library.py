@@ -466,12 +466,13 @@ def build_module(pieces: list[Saved], fw: Framework, numbers: dict[str, str],
 
 def build_libraries(cfg: BookConfig, src: Path | None = None,
                     dest: Path | None = None, pages: list[Page] | None = None,
-                    notebook: Callable[[Page], dict[str, Any]] | None = None
-                    ) -> list[Library]:
+                    notebook: Callable[[Page], dict[str, Any]] | None = None,
+                    saved: Callable[..., list[Saved]] | None = None) -> list[Library]:
     """Every framework's library module, as the pages define it now (``dest``: the folder
     holding the package, the book's root by default). Nothing is written. ``pages``: the
-    pages of ``src`` as already read; ``notebook``: how a page is read as a notebook (the
-    build's, remembered per page)."""
+    pages of ``src`` as already read; ``notebook``, ``saved``: how a page is read as a
+    notebook and its saved code found (the build's, remembered per page; by default
+    ``page_notebook`` and :func:`saved_code`)."""
     src = src or cfg.source_dir
     dest = dest or cfg.root
     pages = read_pages(src) if pages is None else pages
@@ -487,8 +488,8 @@ def build_libraries(cfg: BookConfig, src: Path | None = None,
             continue
         warnings: list[str] = []
         pieces = [s for page in pages
-                  for s in saved_code(page, fw, cfg.frameworks, notebooks.get(page.name),
-                                      warnings)]
+                  for s in (saved or saved_code)(page, fw, cfg.frameworks,
+                                                 notebooks.get(page.name), warnings)]
         text, definitions = build_module(pieces, fw, numbers, titles, read_head(cfg, fw),
                                          warnings)
         libs.append(Library(fw, dest / fw.package / f"{fw.module}.py", text, definitions,
@@ -509,11 +510,11 @@ def init_text(cfg: BookConfig) -> str:
 
 def library_files(cfg: BookConfig, dest: Path | None = None,
                   libs: list[Library] | None = None, pages: list[Page] | None = None,
-                  notebook: Callable[[Page], dict[str, Any]] | None = None
-                  ) -> dict[Path, str]:
+                  notebook: Callable[[Page], dict[str, Any]] | None = None,
+                  saved: Callable[..., list[Saved]] | None = None) -> dict[Path, str]:
     """Path -> text of every file of the library package (``__init__.py`` and the modules);
-    ``pages``, ``notebook``: as for :func:`build_libraries`."""
-    libs = build_libraries(cfg, dest=dest, pages=pages, notebook=notebook) \
+    ``pages``, ``notebook``, ``saved``: as for :func:`build_libraries`."""
+    libs = build_libraries(cfg, dest=dest, pages=pages, notebook=notebook, saved=saved) \
         if libs is None else libs
     if not libs:
         return {}

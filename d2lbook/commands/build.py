@@ -250,7 +250,7 @@ def _library(cfg: BookConfig, memo: PageMemo | None = None,
     (``memo``, ``english``: remembered by the English pages' texts, the configuration and the
     frameworks' hand-written heads)."""
     from d2lbook.files import write_if_changed
-    from d2lbook.library import library_files, library_hashes
+    from d2lbook.library import SAVE, Saved, library_files, library_hashes, saved_code
 
     folder = BookLayout(cfg).library
     if not any(fw.library for fw in cfg.frameworks):
@@ -265,8 +265,26 @@ def _library(cfg: BookConfig, memo: PageMemo | None = None,
         pages = [Page(name, layout.source_page(name), text) for name, text in english.items()]
         kernel = cfg.default_framework.kernel  # the library reads cells only: the build's
 
+        def saved(page: Page, fw: Any, frameworks: Any, nb: Any,
+                  warnings: list[str]) -> list[Any]:
+            """``library.saved_code``, remembered by the page and the frameworks."""
+            if SAVE not in page.text:
+                return []
+
+            def find() -> dict[str, Any]:
+                said: list[str] = []
+                found = saved_code(page, fw, frameworks, nb, said)
+                return {"saved": [[s.page, str(s.path), s.line, s.code] for s in found],
+                        "warnings": said}
+
+            made = memo.remember("saved", (repr(fw), repr(frameworks), page.name,
+                                           str(page.path), page.text), find)
+            warnings += made["warnings"]
+            return [Saved(name, Path(path), line, code)
+                    for name, path, line, code in made["saved"]]
+
         def make() -> dict[str, str]:
-            made = library_files(cfg, dest=folder, pages=pages,
+            made = library_files(cfg, dest=folder, pages=pages, saved=saved,
                                  notebook=lambda page: _notebook(memo, page, kernel))
             return {str(path): text for path, text in made.items()}
 
