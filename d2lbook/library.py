@@ -481,7 +481,8 @@ def build_libraries(cfg: BookConfig, src: Path | None = None,
     from d2lbook.notebook import page_notebook
 
     notebook = notebook or page_notebook
-    notebooks = {p.name: notebook(p) for p in pages if SAVE in p.text}
+    # a ``saved`` of the caller's reads the notebooks it needs itself (none when remembered)
+    notebooks = {} if saved else {p.name: notebook(p) for p in pages if SAVE in p.text}
     libs = []
     for fw in cfg.frameworks:
         if not fw.library:

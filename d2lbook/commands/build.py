@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import shutil
 import time
@@ -211,10 +212,20 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
 
 
 def _page_memo(layout: BookLayout) -> PageMemo:
-    """Per-page work remembered between builds, valid for this d2lbook and these packages."""
+    """Per-page work remembered between builds, valid for this d2lbook (all of its code, as
+    ``commands.last_build`` hashes it) and these packages."""
     from d2lbook.render.uptodate import toolchain_digest
 
-    return PageMemo(layout.page_memo, toolchain_digest(layout.environments_memo))
+    return PageMemo(layout.page_memo,
+                    toolchain_digest(layout.environments_memo) + _code_digest())
+
+
+@functools.cache
+def _code_digest() -> str:
+    from d2lbook.render.uptodate import files_digest
+
+    return files_digest(Path(__file__).resolve().parent.parent,
+                        ignore=lambda rel: "__pycache__" in rel.parts)
 
 
 def _notebook(memo: PageMemo, page: Page, kernel: str) -> dict[str, Any]:
@@ -273,7 +284,8 @@ def _library(cfg: BookConfig, memo: PageMemo | None = None,
 
             def find() -> dict[str, Any]:
                 said: list[str] = []
-                found = saved_code(page, fw, frameworks, nb, said)
+                found = saved_code(page, fw, frameworks, nb or _notebook(memo, page, kernel),
+                                   said)
                 return {"saved": [[s.page, str(s.path), s.line, s.code] for s in found],
                         "warnings": said}
 
@@ -284,8 +296,7 @@ def _library(cfg: BookConfig, memo: PageMemo | None = None,
                     for name, path, line, code in made["saved"]]
 
         def make() -> dict[str, str]:
-            made = library_files(cfg, dest=folder, pages=pages, saved=saved,
-                                 notebook=lambda page: _notebook(memo, page, kernel))
+            made = library_files(cfg, dest=folder, pages=pages, saved=saved)
             return {str(path): text for path, text in made.items()}
 
         made = memo.remember(
