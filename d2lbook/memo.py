@@ -31,7 +31,8 @@ T = TypeVar("T")
 
 class PageMemo:
     """``folder/<kind>/<digest[:2]>/<digest>.json``; ``salt``: what every entry depends on
-    besides its own inputs (d2lbook's code and installed packages: ``toolchain_digest``)."""
+    besides its own inputs (the build gives the digest of d2lbook's code and of the
+    installed packages)."""
 
     def __init__(self, folder: Path, salt: str):
         self.folder = folder
