@@ -266,6 +266,16 @@ def version() -> str:
         return "unknown (not installed)"
 
 
+class _Version(argparse.Action):
+    """``--version``, the installed version looked up only when asked (a fifth of a second:
+    it scans every installed distribution)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"d2lbook {version()}")
+        parser.exit()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from d2lbook.commands.site import serve
 
@@ -311,7 +321,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="d2lbook", description=__doc__.split(".")[0])
     parser.add_argument("--root", help="the book's folder (default: found from the cwd)")
-    parser.add_argument("--version", action="version", version=f"d2lbook {version()}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="show program's version number and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build", help="build editions: html, pdf, notebooks, slides or all")

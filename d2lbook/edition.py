@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING
 from d2lbook.config import BookConfig, Language
 from d2lbook.errors import Problem
 from d2lbook.files import prune, write_if_changed
+from d2lbook.jsondata import JSONDict
 from d2lbook.layout import BookLayout
 from d2lbook.source import Page, asset_files, read_page_text, read_pages
 
 if TYPE_CHECKING:
     from d2lbook.i18n.apply import ApplyResult
     from d2lbook.i18n.catalog import Catalog
-    from d2lbook.i18n.status import DocumentStatus
+    from d2lbook.i18n.status import DocumentStatus, MessageStatus
+    from d2lbook.memo import PageMemo
 
 
 @dataclass
@@ -47,11 +49,13 @@ class Edition:
     are reported against it)."""
 
 
-def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
-    """Write the edition's tree under ``_build/<code>/source`` and describe it."""
+def prepare_edition(cfg: BookConfig, lang: Language, memo: PageMemo | None = None
+                    ) -> Edition:
+    """Write the edition's tree under ``_build/<code>/source`` and describe it. ``memo``:
+    where per-page work is remembered between builds (a page's checks, its catalog applied)."""
     layout = BookLayout(cfg)
     src = layout.english
-    english = read_pages(src)
+    english = _read_pages(src, memo)
     edition = Edition(lang, layout.edition_source(lang), [], [])
     texts = {page.name: page.text for page in english}
     edition.origin = {page.name: page.path for page in english}
@@ -59,7 +63,7 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
     assets = {rel: src / rel for rel in asset_files(src)}
     if lang != cfg.source_language:
         overlay = layout.overlay(lang)
-        _translate(layout, lang, english, texts, edition)
+        _translate(layout, lang, english, texts, edition, memo)
         for name, path in layout.overlay_pages(lang).items():
             texts[name] = read_page_text(path)
             edition.origin[name] = path
@@ -76,9 +80,29 @@ def prepare_edition(cfg: BookConfig, lang: Language) -> Edition:
         texts[STATUS_PAGE] = status_page(lang.code, list(texts), edition.status_counts)
         edition.generated.add(STATUS_PAGE)
     _write_tree(edition.tree, texts, assets)
-    edition.pages = read_pages(edition.tree)
+    edition.pages = _read_pages(edition.tree, memo)
     edition.assets = sorted(assets)
     return edition
+
+
+def _read_pages(src: Path, memo: PageMemo | None) -> list[Page]:
+    """``source.read_pages``, with each page's check for unclosed blocks (a Markdown parse)
+    remembered by its text: a page already found sound is not parsed again."""
+    if memo is None:
+        return read_pages(src)
+    from functools import partial
+
+    from d2lbook.layout import page_file
+    from d2lbook.source import page_order, unclosed_fences
+
+    pages = []
+    for name in page_order(src):
+        path = page_file(src, name)
+        text = read_page_text(path)
+        if memo.remember("fences", (text,), partial(unclosed_fences, text)):
+            return read_pages(src)  # raises the located error
+        pages.append(Page(name, path, text))
+    return pages
 
 
 def _listed(texts: dict[str, str]) -> set[str]:
@@ -112,15 +136,10 @@ _APPLIED: dict[tuple[str, str, bool, str, bytes | None, tuple[tuple[int, str], .
 
 
 def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: dict[str, str],
-               edition: Edition) -> None:
+               edition: Edition, memo: PageMemo | None = None) -> None:
     """Apply each page's catalog (pages the overlay replaces wholesale are left to it), mark
-    the paragraphs still in English and count their statuses."""
-    from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
-    from d2lbook.i18n.marks import mark_paragraphs, shown_statuses
-    from d2lbook.i18n.rejected import rejected_in
-    from d2lbook.i18n.segment import segment
-    from d2lbook.i18n.status import Status, catalog_status, count_messages
-
+    the paragraphs still in English and count their statuses (``memo``: each page's result
+    remembered by its text, its catalog and its messages' statuses)."""
     drift = _drift(layout, lang)
     wholesale = layout.replaced_pages(lang, (page.name for page in english))
     for page in english:
@@ -130,39 +149,72 @@ def _translate(layout: BookLayout, lang: Language, english: list[Page], texts: d
         data = path.read_bytes() if path.is_file() else None
         doc = drift.get(page.name)
         messages = doc.by_segment if doc is not None else []
-        earlier: dict[int, str] = {}
-        if lang.shows_outdated and messages and len(messages) == len(segment(page.text)):
-            earlier = {index: msg.translation for index, msg in enumerate(messages)
-                       if msg.status == Status.OUTDATED and msg.translation}
-        key = (page.name, str(path), lang.shows_outdated, page.text, data,
-               tuple(sorted(earlier.items())))
-        if key not in _APPLIED:
-            catalog, load_problems = load_catalog_safely(path) if data is not None \
-                else (None, [])
-            if len(_APPLIED) >= 4096:
-                _APPLIED.clear()
-            _APPLIED[key] = (catalog, load_problems,
-                             apply_catalog(page.text, catalog, page=page.name,
-                                           use_fuzzy=lang.shows_outdated,
-                                           catalog_path=path, earlier=earlier))
-        catalog, load_problems, result = _APPLIED[key]
-        edition.problems += [*load_problems, *result.problems]
-        if len(messages) != result.translated + result.fuzzy_used + result.untranslated:
-            messages = catalog_status(page.text, catalog).by_segment
-        statuses = shown_statuses(messages, result.applied)
-        for index in rejected_in(page.text, catalog, result, use_fuzzy=lang.shows_outdated):
-            if index < len(statuses):
-                statuses[index] = Status.REJECTED  # shown in English, counted apart
-        texts[page.name], counts = mark_paragraphs(result.text, statuses)
-        msgids = [seg.msgid for seg in segment(page.text)]
-        edition.status_counts[page.name] = count_messages(zip(msgids, statuses, strict=True)) \
-            if len(msgids) == len(statuses) else counts
-        edition.translated += result.translated
-        edition.untranslated += result.untranslated
+
+        def work(page: Page = page, path: Path = path, data: bytes | None = data,
+                 messages: list[MessageStatus] = messages) -> JSONDict:
+            return _translate_page(page, path, data, messages, lang.shows_outdated)
+
+        if memo is None:
+            done = work()
+        else:
+            import json
+
+            said = json.dumps([[m.status, m.translation] for m in messages])
+            done = memo.remember("translated", (page.name, str(path), str(lang.shows_outdated),
+                                                page.text, data, said), work)
+        edition.problems += [Problem(Path(file) if is_path else file, line, message, code)
+                             for file, is_path, line, message, code in done["problems"]]
+        texts[page.name] = done["text"]
+        edition.status_counts[page.name] = done["counts"]
+        edition.translated += done["translated"]
+        edition.untranslated += done["untranslated"]
         if path.is_file():
             edition.origin[page.name] = path
     edition.status_counts.update({name: dict(doc.counts) for name, doc in drift.items()
                              if doc.kind == "replacement"})
+
+
+def _translate_page(page: Page, path: Path, data: bytes | None,
+                    messages: list[MessageStatus], shows_outdated: bool) -> JSONDict:
+    """One page through its catalog (``data``: the catalog's bytes, None without one;
+    ``messages``: the page's statuses from the history): the marked text, its counts, the
+    problems found and the numbers of messages translated and not, as JSON-safe values."""
+    from d2lbook.i18n.apply import apply_catalog, load_catalog_safely
+    from d2lbook.i18n.marks import mark_paragraphs, shown_statuses
+    from d2lbook.i18n.rejected import rejected_in
+    from d2lbook.i18n.segment import segment
+    from d2lbook.i18n.status import Status, catalog_status, count_messages
+
+    earlier: dict[int, str] = {}
+    if shows_outdated and messages and len(messages) == len(segment(page.text)):
+        earlier = {index: msg.translation for index, msg in enumerate(messages)
+                   if msg.status == Status.OUTDATED and msg.translation}
+    key = (page.name, str(path), shows_outdated, page.text, data,
+           tuple(sorted(earlier.items())))
+    if key not in _APPLIED:
+        catalog, load_problems = load_catalog_safely(path) if data is not None \
+            else (None, [])
+        if len(_APPLIED) >= 4096:
+            _APPLIED.clear()
+        _APPLIED[key] = (catalog, load_problems,
+                         apply_catalog(page.text, catalog, page=page.name,
+                                       use_fuzzy=shows_outdated,
+                                       catalog_path=path, earlier=earlier))
+    catalog, load_problems, result = _APPLIED[key]
+    if len(messages) != result.translated + result.fuzzy_used + result.untranslated:
+        messages = catalog_status(page.text, catalog).by_segment
+    statuses = shown_statuses(messages, result.applied)
+    for index in rejected_in(page.text, catalog, result, use_fuzzy=shows_outdated):
+        if index < len(statuses):
+            statuses[index] = Status.REJECTED  # shown in English, counted apart
+    text, counts = mark_paragraphs(result.text, statuses)
+    msgids = [seg.msgid for seg in segment(page.text)]
+    if len(msgids) == len(statuses):
+        counts = count_messages(zip(msgids, statuses, strict=True))
+    return {"text": text, "counts": dict(counts),
+            "problems": [[str(p.file), isinstance(p.file, Path), p.line, p.message, p.code]
+                         for p in [*load_problems, *result.problems]],
+            "translated": result.translated, "untranslated": result.untranslated}
 
 
 def _write_tree(tree: Path, texts: dict[str, str], assets: dict[Path, Path]) -> None:

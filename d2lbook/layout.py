@@ -312,6 +312,11 @@ class BookLayout:
         return self.cache / "execute"
 
     @property
+    def page_memo(self) -> Path:
+        """``_build/cache/pages``: per-page results named by their inputs' digest (``memo``)."""
+        return self.cache / "pages"
+
+    @property
     def library(self) -> Path:
         """``_build/lib``: the ``#@save`` library as the pages define it now (on the kernels'
         ``PYTHONPATH``)."""

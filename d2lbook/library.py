@@ -29,8 +29,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TypeAlias
 
 from d2lbook import myst
 from d2lbook.config import BookConfig, Framework
@@ -162,6 +164,11 @@ class Library:
 def _cell_source(cell: Cell) -> str:
     src = cell.get("source", "")
     return src if isinstance(src, str) else "".join(src)
+
+
+SavedCode: TypeAlias = Callable[
+    [Page, Framework, tuple[Framework, ...], Notebook | None, list[str]], list[Saved]]
+"""How a page's saved code is found: :func:`saved_code`, or the build's remembered one."""
 
 
 def saved_code(page: Page, fw: Framework, frameworks: tuple[Framework, ...],
@@ -464,25 +471,32 @@ def build_module(pieces: list[Saved], fw: Framework, numbers: dict[str, str],
 
 
 def build_libraries(cfg: BookConfig, src: Path | None = None,
-                    dest: Path | None = None) -> list[Library]:
+                    dest: Path | None = None, pages: list[Page] | None = None,
+                    notebook: Callable[[Page], Notebook] | None = None,
+                    saved: SavedCode | None = None) -> list[Library]:
     """Every framework's library module, as the pages define it now (``dest``: the folder
-    holding the package, the book's root by default). Nothing is written."""
+    holding the package, the book's root by default). Nothing is written. ``pages``: the
+    pages of ``src`` as already read; ``notebook``, ``saved``: how a page is read as a
+    notebook and its saved code found (the build's, remembered per page; by default
+    ``page_notebook`` and :func:`saved_code`)."""
     src = src or cfg.source_dir
     dest = dest or cfg.root
-    pages = read_pages(src)
+    pages = read_pages(src) if pages is None else pages
     numbers = section_numbers(src)
     titles = {p.name: _title(p.text) for p in pages}
     from d2lbook.notebook import page_notebook
 
-    notebooks = {p.name: page_notebook(p) for p in pages if SAVE in p.text}
+    notebook = notebook or page_notebook
+    # a ``saved`` of the caller's reads the notebooks it needs itself (none when remembered)
+    notebooks = {} if saved else {p.name: notebook(p) for p in pages if SAVE in p.text}
     libs = []
     for fw in cfg.frameworks:
         if not fw.library:
             continue
         warnings: list[str] = []
         pieces = [s for page in pages
-                  for s in saved_code(page, fw, cfg.frameworks, notebooks.get(page.name),
-                                      warnings)]
+                  for s in (saved or saved_code)(page, fw, cfg.frameworks,
+                                                 notebooks.get(page.name), warnings)]
         text, definitions = build_module(pieces, fw, numbers, titles, read_head(cfg, fw),
                                          warnings)
         libs.append(Library(fw, dest / fw.package / f"{fw.module}.py", text, definitions,
@@ -502,9 +516,13 @@ def init_text(cfg: BookConfig) -> str:
 
 
 def library_files(cfg: BookConfig, dest: Path | None = None,
-                  libs: list[Library] | None = None) -> dict[Path, str]:
-    """Path -> text of every file of the library package (``__init__.py`` and the modules)."""
-    libs = build_libraries(cfg, dest=dest) if libs is None else libs
+                  libs: list[Library] | None = None, pages: list[Page] | None = None,
+                  notebook: Callable[[Page], Notebook] | None = None,
+                  saved: SavedCode | None = None) -> dict[Path, str]:
+    """Path -> text of every file of the library package (``__init__.py`` and the modules);
+    ``pages``, ``notebook``, ``saved``: as for :func:`build_libraries`."""
+    libs = build_libraries(cfg, dest=dest, pages=pages, notebook=notebook, saved=saved) \
+        if libs is None else libs
     if not libs:
         return {}
     dest = dest or cfg.root

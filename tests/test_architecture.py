@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "myst": 1,  # the one reader of a page's block structure (a leaf)
     "lock": 1,  # one build of a book at a time (a leaf)
     "procs": 1,  # child processes end with the build (a leaf)
+    "memo": 2,  # per-page results remembered on disk by their inputs' digest (a leaf)
     "layout": 2,
     "source": 3,
     "notebook": 4,

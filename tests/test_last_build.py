@@ -308,3 +308,19 @@ def test_source_date_epoch_is_an_input_of_the_build(tmp_path: Path, monkeypatch)
     assert build(root).up_to_date
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert not build(root).up_to_date
+
+
+def test_each_request_is_remembered_apart(tmp_path: Path):
+    """``build html`` after a build of more formats, then that build again: each request has
+    its own entry, and neither undoes the other while nothing changes."""
+    root = small_book(tmp_path, PAGE)
+    both = build(root)
+    assert not build(root, ("html",)).up_to_date  # asked for the first time
+    again = build(root)
+    assert again.up_to_date and again.warning_count == both.warning_count
+    assert build(root, ("html",)).up_to_date
+    page = root / "source" / "en" / "page.md"
+    page.write_text(page.read_text().replace("Some prose", "Edited prose"))
+    assert not build(root, ("html",)).up_to_date  # the HTML now holds the edit
+    result = build(root)
+    assert not result.up_to_date and "Edited prose" in html(root)

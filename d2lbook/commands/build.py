@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from d2lbook.commands.page_work import PageWork
 from d2lbook.config import BookConfig, Language
 from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
@@ -16,19 +17,16 @@ from d2lbook.execute.backends import BackendOptions, make_backend
 from d2lbook.execute.cache import ExecutionCache
 from d2lbook.execute.runner import ExecutionEvent, Job, Summary, code_cells, execute_notebooks
 from d2lbook.frameworks import (
-    PageRun,
     combined_notebook,
     imports_library,
     is_tagged,
     misnamed_tags,
-    page_runs,
     per_framework,
 )
 from d2lbook.i18n.comments import with_code_from
 from d2lbook.jsondata import Notebook
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
-from d2lbook.notebook import page_notebook
 from d2lbook.source import PageKey, code_cell_lines
 
 if TYPE_CHECKING:
@@ -134,7 +132,8 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
     jobs = jobs or cfg.jobs
     layout = BookLayout(cfg)
     started = time.perf_counter()
-    editions = [prepare_edition(cfg, lang) for lang in langs]
+    work = PageWork(layout)
+    editions = [prepare_edition(cfg, lang, work.memo) for lang in langs]
     results = {e.lang.code: EditionResult(e.lang.code, len(e.pages), problems=list(e.problems))
                for e in editions}
     for e in editions:
@@ -143,8 +142,8 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
     # One execution pass for every edition: identical code runs once. The unit is
     # (page, framework); the notebooks of a (page, framework) are identical in every language.
     t0 = time.perf_counter()
-    library = _library(layout)
-    all_jobs, pages_nb = _jobs(layout, editions, results, library, only)
+    library = _library(layout, work, editions[0].english if editions else {})
+    all_jobs, pages_nb = _jobs(layout, work, editions, results, library, only)
     ex = cfg.execution
     if ex.execute and not ex.scheduler:  # Dask workers have their own kernels
         _check_kernels(cfg, {job.kernel for job in all_jobs if code_cells(job.notebook)})
@@ -166,8 +165,8 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
     return BuildResult([results[e.lang.code] for e in editions], summary.executed)
 
 
-def _jobs(layout: BookLayout, editions: list[Edition], results: dict[str, EditionResult],
-          library: _Library, only: str
+def _jobs(layout: BookLayout, work: PageWork, editions: list[Edition],
+          results: dict[str, EditionResult], library: _Library, only: str
           ) -> tuple[list[Job], dict[tuple[str, str], Notebook]]:
     """What to execute: a job per (page, framework) of every edition; and each page's
     notebook (language, page -> notebook)."""
@@ -183,14 +182,14 @@ def _jobs(layout: BookLayout, editions: list[Edition], results: dict[str, Editio
             source = english if in_english else e.origin.get(page.name, page.path)
             text = e.english[page.name] if in_english else page.text
             cwd = english.parent if english.parent.is_dir() else e.tree / page.folder
-            nb = page_notebook(page, cfg.default_framework.kernel)
+            nb = work.notebook(page, cfg.default_framework.kernel)
             pages_nb[e.lang.code, page.name] = nb
             if e is editions[0]:  # code is the same in every edition: said once
                 results[e.lang.code].problems += _misnamed_tags(cfg, source, text, nb)
             if in_english and page.text != text:  # translated comments: run the English cells
-                nb = with_code_from(nb, page_notebook(dataclasses.replace(page, text=text),
+                nb = with_code_from(nb, work.notebook(dataclasses.replace(page, text=text),
                                                       cfg.default_framework.kernel))
-            runs = page_runs(nb, cfg) or [PageRun(cfg.default_framework, nb)]
+            runs = work.runs(nb)
             if only and is_tagged(nb, cfg.frameworks):
                 # The framework's own run; a page without code for it still needs one run
                 # (its prose, in every format).
@@ -235,16 +234,16 @@ class _Library:
     """Framework key -> hash of what importing its module depends on."""
 
 
-def _library(layout: BookLayout) -> _Library:
-    """The ``#@save`` library as the pages define it now, written under ``_build/lib``."""
+def _library(layout: BookLayout, work: PageWork, english: dict[str, str]) -> _Library:
+    """The ``#@save`` library as the English pages define it now, written under
+    ``_build/lib`` (remembered by their texts, ``commands.page_work``)."""
     from d2lbook.files import write_if_changed
-    from d2lbook.library import library_files, library_hashes
+    from d2lbook.library import library_hashes
 
-    cfg = layout.cfg
-    folder = layout.library
+    cfg, folder = layout.cfg, layout.library
     if not any(fw.library for fw in cfg.frameworks):
         return _Library(folder, {}, {})
-    files = library_files(cfg, dest=folder)
+    files = work.library_files(english)
     for path, text in files.items():
         write_if_changed(path, text)
     return _Library(folder, {p.relative_to(folder).as_posix(): t for p, t in files.items()},

@@ -20,12 +20,15 @@ still have the size and time they had then, the stored result is returned:
 no edition is prepared, no notebook looked up, no Sphinx or LaTeX started. The result says so
 (``BuildResult.up_to_date``); its warnings are the ones that build reported.
 
-Only one build is remembered (``_build/last-build.pickle``), and a build that does any work
-forgets it before it starts: outputs another build (other editions, other formats) has
-rewritten since are never taken for this build's, and a build that fails or is killed leaves
-nothing to be taken for fresh. ``d2lbook cache clear`` forgets it too, so that the next build
-executes the notebooks again. Every finer case (one page edited) is the per-step stamps'
-(``render.uptodate``) and Sphinx's own incremental build.
+The last build of each request (what was asked: editions, formats, site) is remembered, up to
+``KEPT`` requests (``_build/last-build.pickle``): ``build html`` right after ``build all`` is
+as quick as ``build all`` again. A build that does any work forgets its own request's entry
+before it starts, so that a build that fails or is killed leaves nothing to be taken for
+fresh; outputs another build (other editions, other formats) has rewritten since no longer
+have the size and time an entry stored, so they are never taken for that entry's.
+``d2lbook cache clear`` forgets every entry, so that the next build executes the notebooks
+again. Every finer case (one page edited) is the per-step stamps' (``render.uptodate``), the
+per-page memo's (``memo``) and Sphinx's own incremental build.
 """
 
 from __future__ import annotations
@@ -38,10 +41,13 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 from d2lbook.config import BookConfig, Language
+from d2lbook.jsondata import JSONDict
 from d2lbook.layout import BookLayout
 from d2lbook.render.uptodate import files_digest, signature
 
-LAST_BUILD_FORMAT = 1
+LAST_BUILD_FORMAT = 2
+KEPT = 8
+"""Requests remembered (the most recent ones)."""
 
 T = TypeVar("T")
 
@@ -53,13 +59,14 @@ def remembered(cfg: BookConfig, what: str, langs: Iterable[Language], formats: I
     langs, formats = tuple(langs), tuple(formats)
     layout = BookLayout(cfg)
     last = LastBuild(layout)
+    request = json.dumps([what, [lang.code for lang in langs], list(formats)])
     digest = inputs_digest(layout, what, langs, formats)
-    stored = last.result(digest)
+    stored = last.result(digest, request)
     if stored is not None:
         return cast(T, stored), True  # what work() made, stored by record
-    last.forget()
+    last.forget(request)
     result = work()
-    last.record(digest, result, outputs(result))
+    last.record(digest, result, outputs(result), request)
     return result, False
 
 
@@ -103,47 +110,89 @@ def _checked_out(root: Path) -> str:
 
 
 class LastBuild:
-    """The last successful build: its inputs' digest, its result and the outputs it made."""
+    """The last successful build of each request: its inputs' digest, its result and the
+    outputs it made. The file: a JSON line (request -> digest and outputs), then the pickled
+    results (request -> result)."""
 
     def __init__(self, book: BookConfig | BookLayout):
         layout = BookLayout.of(book)
         self.path = layout.last_build
         self.execution_cache = layout.execution_cache
 
-    def result(self, digest: str) -> object | None:
-        """The stored result when ``digest`` is the stored one and its outputs are intact."""
+    def _load(self) -> tuple[dict[str, JSONDict], dict[str, object]]:
+        """(request -> header entry, request -> result); empty when missing, damaged or from
+        another d2lbook."""
         try:
             with open(self.path, "rb") as f:
                 header = json.loads(f.readline())
-                if header.get("format") != LAST_BUILD_FORMAT or header.get("digest") != digest:
+                if header.get("format") != LAST_BUILD_FORMAT:
+                    return {}, {}
+                entries = dict(header["entries"])
+                return entries, dict(pickle.load(f))
+        except (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError,
+                AttributeError, ImportError):
+            return {}, {}
+
+    def result(self, digest: str, request: str = "") -> object | None:
+        """The stored result when ``digest`` is the one stored for ``request`` and its outputs
+        are intact."""
+        try:
+            with open(self.path, "rb") as f:
+                header = json.loads(f.readline())
+                entry = header.get("entries", {}).get(request) \
+                    if header.get("format") == LAST_BUILD_FORMAT else None
+                if not entry or entry.get("digest") != digest:
                     return None
                 if any(signature(Path(path)) != list(stored)
-                       for path, stored in header["outputs"]):
+                       for path, stored in entry["outputs"]):
                     return None
-                return cast(object, pickle.load(f))  # checked by the caller
+                return cast(object, pickle.load(f)[request])  # checked by the caller
         except (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError,
                 AttributeError, ImportError):
             return None  # missing, damaged or from another d2lbook: the build does its work
 
-    def forget(self) -> None:
-        """Before a build works: a failed or killed build leaves nothing to be taken for
-        fresh, and outputs rewritten by another build are not taken for this one's."""
+    def forget(self, request: str | None = None) -> None:
+        """Before a build works, its request's entry (a failed or killed build leaves nothing
+        to be taken for fresh); every entry when ``request`` is None."""
+        if request is not None:
+            entries, results = self._load()
+            if entries.pop(request, None) is not None and entries:
+                results.pop(request, None)
+                if self._write(entries, results):
+                    return
+            elif entries:
+                return
         self.path.unlink(missing_ok=True)
 
-    def record(self, digest: str, result: object, outputs: Iterable[Path | None]) -> None:
-        from d2lbook.files import write_atomic
+    def record(self, digest: str, result: object, outputs: Iterable[Path | None],
+               request: str = "") -> None:
         from d2lbook.render.uptodate import every_file
 
         # every file of an output folder (a page or image removed by hand is made again);
         # the execution cache's folder alone (``d2lbook cache clear`` removes it)
         made = every_file(*(p for p in outputs if p is not None))
-        header = {"format": LAST_BUILD_FORMAT, "digest": digest,
-                  "outputs": [[str(p), signature(p)] for p in [*made, self.execution_cache]]}
-        try:
-            data = json.dumps(header).encode() + b"\n" + pickle.dumps(result)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.path, data)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        entries, results = self._load()
+        entries.pop(request, None)
+        results.pop(request, None)
+        entries[request] = {"digest": digest, "outputs": [[str(p), signature(p)] for p in
+                                                          [*made, self.execution_cache]]}
+        results[request] = result
+        for old in list(entries)[:-KEPT]:
+            entries.pop(old)
+            results.pop(old, None)
+        if not self._write(entries, results):
             # The memo is an optimisation: a build that succeeded does not fail for it (a
             # full disk); the next build does its work.
-            self.forget()
+            self.path.unlink(missing_ok=True)
+
+    def _write(self, entries: dict[str, JSONDict], results: dict[str, object]) -> bool:
+        from d2lbook.files import write_atomic
+
+        header = {"format": LAST_BUILD_FORMAT, "entries": entries}
+        try:
+            data = json.dumps(header).encode() + b"\n" + pickle.dumps(results)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, data)
+            return True
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            return False

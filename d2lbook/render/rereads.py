@@ -60,8 +60,10 @@ class Rereads:
         app.connect("env-purge-doc", self._purge)
         app.connect("doctree-read", self._doctree_read)
         app.connect("env-merge-info", self._merge)
-        # after Sphinx's own handlers have numbered sections, figures and equations
         app.connect("env-updated", self._updated, priority=900)
+        # after Sphinx's own handlers have numbered sections and figures: it numbers them in
+        # ``env-get-updated``, after ``env-updated``, so a page just read has no numbers before
+        app.connect("env-get-updated", self._numbered, priority=900)
         app.connect("build-finished", self._finished)
 
     # -- reading ---------------------------------------------------------------------------
@@ -120,10 +122,13 @@ class Rereads:
             if others:
                 self.again |= others | {doc}
         _remember_entries(env)
+        return []
+
+    def _numbered(self, app: Any, env: Any) -> list[str]:
+        """Every page, when what pages show about each other changed in this run."""
         if self._before is not None and _facts(env) != self._before:
             return sorted(env.found_docs)
         return []
-
 
     def _finished(self, app: Any, exception: Exception | None) -> None:
         if exception is None and self.builder == "html":
@@ -154,9 +159,14 @@ def _labels(env: Any) -> dict[str, set[str]]:
 
 def _facts(env: Any) -> Any:
     """What a page shows about other pages: label owners and numbers, titles, numbering, the
-    toctree, citation labels."""
+    toctree, objects (glossary terms), citation labels."""
     std = env.get_domain("std")
+    citations = env.get_domain("citation").citations
     facts: list[Any] = [dict(std.labels), dict(std.anonlabels),
+                        # glossary terms, options and other objects, reST citations: a
+                        # reference to one that appears or goes is resolved only when written
+                        dict(std.objects), dict(std.progoptions),
+                        {key: tuple(value[:2]) for key, value in citations.items()},
                         dict(env.get_domain("math").data.get("objects", {})),
                         {doc: title.astext() for doc, title in env.titles.items()},
                         repr(sorted(env.toc_secnumbers.items())),

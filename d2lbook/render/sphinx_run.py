@@ -86,6 +86,13 @@ def _load_jieba_dictionary_once() -> None:
     zh.jieba_load_userdict = once  # type: ignore[attr-defined]  # Sphinx imports it, unexported
 
 
+def _chinese_search_once(app: Any) -> None:
+    """An HTML build in Chinese: jieba's dictionary loaded once per process (importing the
+    Chinese splitter costs a second: only a Chinese edition pays it)."""
+    if app.builder.format == "html" and (app.config.language or "").startswith("zh"):
+        _load_jieba_dictionary_once()
+
+
 def warm_up(modules: list[str]) -> None:
     """Import Sphinx and the modules a build will load (extensions, theme): a second the
     first Sphinx run of a process pays. ``serve`` calls it in the background after a start-up
@@ -170,15 +177,14 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
                jobs: int = 1, reread: Any = (), template_cache: Path | None = None) -> SphinxRun:
     """Build ``srcdir`` (which holds its ``conf.py``) with ``builder``; incremental, except
     after a run that did not finish (then from scratch). ``reread``: documents to read again
-    even if unchanged (those with warnings, so that they are reported again);
+    even if unchanged (those with warnings, so that they are reported again; as a
+    ``warnings_store.Standing``, none, but its documents are read if Sphinx writes one);
     ``template_cache``: where compiled templates are kept between runs."""
     from sphinx.util.console import nocolor
 
     from d2lbook.procs import die_with_parent_on_fork
 
     die_with_parent_on_fork()  # Sphinx's parallel workers end with the build
-    if builder == "html":
-        _load_jieba_dictionary_once()
     nocolor()
     marker = doctreedir / INCOMPLETE
     fresh = marker.exists()
@@ -193,10 +199,15 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
                       template_cache)
     app, warning, rereads = first
     records = warning_records(warning.getvalue())
-    if rereads.again:
+    # Pages whose stored warnings were to be replayed but that Sphinx wrote without reading
+    # them (a toctree parent, every page after a label changed): read them all, so that
+    # their warnings from reading are found again with those from writing.
+    standing = set(getattr(reread, "standing", ())) & set(app.env.found_docs)
+    unread = (seen - rereads.read) & standing
+    if rereads.again or unread:
         from d2lbook.render.warnings_store import relocate
 
-        again = set(rereads.again)
+        again = set(rereads.again) | (standing if unread else set())
         app, second, _ = _run_once(srcdir, outdir, doctreedir, builder, False, jobs, again,
                                    seen, template_cache)
         # the warnings of the pages read twice are those of the second reading
@@ -251,6 +262,8 @@ def _run_once(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, fresh:
             app.connect("env-get-outdated", lambda app, env, added, changed, removed:
                         sorted(wanted & env.found_docs - added - changed))
             rereads.connect(app)
+            # before the search index is made (a Chinese one loads jieba's dictionary)
+            app.connect("builder-inited", _chinese_search_once)
             app.connect("env-before-read-docs", before_read)
             app.connect("env-updated", after_read)
             app.connect("doctree-resolved", lambda app, doctree, docname: seen.add(docname))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from d2lbook.jsondata import Cell
 
-__all__ = ["cell_starts", "line_map", "named_file", "relocate", "WarningStore"]
+__all__ = ["cell_starts", "line_map", "named_file", "relocate", "Standing", "WarningStore"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -120,11 +120,48 @@ def _stamp(path: Path) -> str:
     return f"{st.st_mtime_ns}-{st.st_size}"
 
 
+TREE = "@tree"
+"""The store's entry for what its warnings were found in: [the Sphinx folder, the digest of
+:func:`tree_context`]."""
+
+
+def tree_context(srcdir: Path) -> str:
+    """What a page's warnings depend on besides its own text and the labels, numbers and
+    titles of the other pages: which pages there are, and every other file of the Sphinx
+    folder (``conf.py``, images, the ``.bib``) with its size and time (unchanged files keep
+    their time: the tree is written only where it changed)."""
+    import hashlib
+    import os
+
+    h = hashlib.sha256()
+    root = str(srcdir)
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, root)
+            if name.endswith(".ipynb"):
+                h.update(f"page\0{rel}\0".encode())
+            else:
+                h.update(f"file\0{rel}\0{_stamp(Path(path))}\0".encode())
+    return h.hexdigest()
+
+
+class Standing(set[str]):
+    """No document to read again; :attr:`standing`: those with stored warnings, to be read
+    if Sphinx writes one of them."""
+
+    def __init__(self, standing: Iterable[str]):
+        super().__init__()
+        self.standing = set(standing)
+
+
 class WarningStore:
     """``_build/<lang>/warnings-<builder>.json``: docname -> its warnings; ``""``: warnings
     about no document and no file, replaced by every run; ``file:<rel>:<stamp>``: warnings
     about the file ``<rel>`` of the Sphinx folder (a ``.bib``), kept while the file is
-    unchanged (the extension that reads it warns only when it reads it again)."""
+    unchanged (the extension that reads it warns only when it reads it again); ``@tree``:
+    the folder and its :func:`tree_context` when they were found."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -137,11 +174,26 @@ class WarningStore:
     def pending(self, origins: Mapping[str, str]) -> set[str]:
         """Documents to read again: those with warnings last time, and the documents their
         warnings name (``duplicate label x, other instance in <page>``: Sphinx warns only
-        when both are read)."""
+        when both are read); none when the Sphinx folder's pages and other files are those
+        the warnings were found with (:func:`tree_context`): then a page's warnings change
+        only with its own text (Sphinx reads it again), with a label it shares (read with it,
+        ``render.rereads``) or with what it refers to (every page is written again when a
+        label, title or number changes, and its warnings with it), so the stored ones stand.
+        (Unless warnings about no page stood: reading may have caused them; and for the
+        HTML builder only: LaTeX resolves every page's references in each run, so a page's
+        warnings from reading and from writing cannot be told apart there.) The documents
+        not read again are returned as :class:`Standing`: one that Sphinx writes without
+        reading it is read after all (``render.sphinx_run``), else its warnings from reading
+        would be replaced by those from writing alone."""
         docs = {doc for doc, found in self.pages.items()
-                if doc and found and not doc.startswith("file:")}
-        text = "\n".join(w for found in self.pages.values() for w in found)
-        return docs | {doc for doc, path in origins.items() if path and path in text}
+                if doc and found and not doc.startswith(("file:", TREE))}
+        text = "\n".join(w for key, found in self.pages.items() if key != TREE for w in found)
+        docs |= {doc for doc, path in origins.items() if path and path in text}
+        tree = self.pages.get(TREE)
+        if self.path.name.startswith("warnings-html") and not self.pages.get("") and tree \
+                and len(tree) == 2 and tree_context(Path(tree[0])) == tree[1]:
+            return Standing(docs)
+        return docs
 
     def update(self, warnings: Iterable[str], processed: set[str], docnames: set[str],
                srcdir: Path, origins: Mapping[str, str],
@@ -161,7 +213,7 @@ class WarningStore:
         def standing(key: str) -> bool:
             """An earlier warning this run could not have repeated: about a document it did
             not process, or about a file it did not name that is unchanged since."""
-            if not key or key in fresh:
+            if not key or key in fresh or key == TREE:
                 return False
             if key.startswith("file:"):
                 named, stamp = key.rsplit(":", 1)
@@ -170,12 +222,14 @@ class WarningStore:
 
         kept = {key: found for key, found in self.pages.items() if standing(key)}
         self.pages = {"": fresh.pop("", []), **kept, **fresh}
+        shown = list(dict.fromkeys(w for doc in sorted(self.pages) for w in self.pages[doc]))
+        self.pages[TREE] = [str(srcdir), tree_context(srcdir)]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(self.pages, indent=1, ensure_ascii=False, sort_keys=True),
                        encoding="utf-8")
         tmp.replace(self.path)
-        return list(dict.fromkeys(w for doc in sorted(self.pages) for w in self.pages[doc]))
+        return shown
 
 
 def reader_warnings(reader: Iterable[str], sphinx: Iterable[str],

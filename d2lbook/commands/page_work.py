@@ -1,0 +1,98 @@
+"""A build's per-page work, remembered on disk (``memo``): a page read as a notebook, its split
+into one notebook per framework, and the ``#@save`` library gathered from the pages. Each is
+named by the digest of its inputs and of the toolchain (all of d2lbook's code, the installed
+packages), so a fresh process pays only for hashing what did not change."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+from d2lbook.config import Framework
+from d2lbook.frameworks import PageRun, page_runs
+from d2lbook.jsondata import JSONDict, Notebook
+from d2lbook.layout import BookLayout
+from d2lbook.library import Saved
+from d2lbook.memo import PageMemo
+from d2lbook.notebook import page_notebook
+from d2lbook.source import Page
+
+
+class PageWork:
+    """The build's readers of a page, each remembered in ``layout.page_memo``."""
+
+    def __init__(self, layout: BookLayout) -> None:
+        from d2lbook.render.uptodate import toolchain_digest
+
+        self.layout = layout
+        self.memo = PageMemo(layout.page_memo,
+                             toolchain_digest(layout.environments_memo) + _code_digest())
+
+    def notebook(self, page: Page, kernel: str) -> Notebook:
+        """The page as a notebook (``notebook.page_notebook``), remembered by its text."""
+        return self.memo.remember("notebook", (kernel, page.text),
+                                  lambda: page_notebook(page, kernel))
+
+    def runs(self, nb: Notebook) -> list[PageRun]:
+        """The page's notebook split into one notebook per framework it runs in
+        (``frameworks.page_runs``; the default framework's alone for a page of none),
+        remembered by the notebook and the frameworks."""
+        cfg = self.layout.cfg
+        by_key = {fw.key: fw for fw in cfg.frameworks}
+        made = self.memo.remember("runs", (repr(cfg.frameworks), json.dumps(nb, sort_keys=True)),
+                                  lambda: [(run.framework.key, run.notebook)
+                                           for run in page_runs(nb, cfg)])
+        return [PageRun(by_key[key], run) for key, run in made] or \
+            [PageRun(cfg.default_framework, nb)]
+
+    def library_files(self, english: dict[str, str]) -> dict[Path, str]:
+        """``library.library_files`` of the English pages, remembered by their texts, the
+        configuration and the frameworks' hand-written heads (only the latest is kept); each
+        page's saved code remembered by the page and the frameworks."""
+        from d2lbook.library import library_files
+
+        cfg, folder = self.layout.cfg, self.layout.library
+        heads = [(cfg.root / fw.library_head).read_bytes()
+                 if fw.library_head and (cfg.root / fw.library_head).is_file() else None
+                 for fw in cfg.frameworks]
+        pages = [Page(name, self.layout.source_page(name), text)
+                 for name, text in english.items()]
+
+        def make() -> dict[str, str]:
+            made = library_files(cfg, dest=folder, pages=pages, saved=self._saved)
+            return {str(path): text for path, text in made.items()}
+
+        made = self.memo.remember(
+            "library", (repr(cfg), str(folder), json.dumps(list(english.items())), *heads),
+            make, slot="latest")
+        return {Path(path): text for path, text in made.items()}
+
+    def _saved(self, page: Page, fw: Framework, frameworks: tuple[Framework, ...],
+               nb: Notebook | None, warnings: list[str]) -> list[Saved]:
+        """``library.saved_code``, remembered by the page and the frameworks."""
+        from d2lbook.library import SAVE, saved_code
+
+        if SAVE not in page.text:
+            return []
+        kernel = self.layout.cfg.default_framework.kernel  # the library reads cells only
+
+        def find() -> JSONDict:
+            said: list[str] = []
+            found = saved_code(page, fw, frameworks, nb or self.notebook(page, kernel), said)
+            return {"saved": [[s.page, str(s.path), s.line, s.code] for s in found],
+                    "warnings": said}
+
+        made = self.memo.remember("saved", (repr(fw), repr(frameworks), page.name,
+                                            str(page.path), page.text), find)
+        warnings += made["warnings"]
+        return [Saved(name, Path(path), line, code) for name, path, line, code in made["saved"]]
+
+
+@functools.cache
+def _code_digest() -> str:
+    """All of d2lbook's code, as ``commands.last_build`` hashes it."""
+    from d2lbook.render.uptodate import files_digest
+
+    return files_digest(Path(__file__).resolve().parent.parent,
+                        ignore=lambda rel: "__pycache__" in rel.parts)

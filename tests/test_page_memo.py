@@ -1,0 +1,100 @@
+"""Per-page work remembered on disk (``d2lbook.memo``): a warm build that takes pages from the
+memo says and makes what a clean build does, and a damaged entry is a miss."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from d2lbook.memo import PageMemo
+from tests.helpers import make_book, pyproject
+from tests.test_errors import FRONT
+
+INDEX = "# Memo\n\n```{toctree}\n:numbered:\na\nb\n```\n"
+A = ("(sec-a)=\n# A\n\nAlpha prose, see {ref}`sec-b`.\n\n"
+     "```{code-cell} ipython3\nprint(1 + 1)\n```\n")
+B = "(sec-b)=\n# B\n\nBeta prose cites {ref}`sec-missing`, which no page defines.\n"
+
+
+def book(root: Path) -> Path:
+    pages = {"index": INDEX, "a": A, "b": B}
+    return make_book(root, {name: FRONT + text for name, text in pages.items()},
+                     pyproject(extra='\n[tool.d2lbook.execution]\nexecute = false\n'))
+
+
+def build(root: Path):
+    from d2lbook.commands.build import build as run
+    from d2lbook.config import load_config
+
+    cfg = load_config(root)
+    return run(cfg, cfg.select("en"), ("html",), jobs=1).editions[0]
+
+
+def pages_html(root: Path) -> dict[str, str]:
+    folder = root / "_build" / "en" / "html"
+    return {name: (folder / f"{name}.html").read_text(encoding="utf-8")
+            for name in ("index", "a", "b")}
+
+
+def entries(root: Path) -> list[Path]:
+    return sorted((root / "_build" / "cache" / "pages").rglob("*.json"))
+
+
+def edit(root: Path) -> None:
+    page = root / "source" / "en" / "a.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("Alpha prose", "Alpha text"),
+                    encoding="utf-8")
+
+
+def test_a_warm_build_from_the_memo_says_and_makes_what_a_clean_build_does(tmp_path: Path):
+    root = book(tmp_path)
+    build(root)
+    assert entries(root), "the first build remembers its pages"
+    edit(root)
+    warm = build(root)
+    warm_html = pages_html(root)
+    assert "Alpha text" in warm_html["a"]
+    assert any("sec-missing" in w and "b.md" in w for w in warm.warnings)
+    shutil.rmtree(root / "_build")
+    clean = build(root)
+    assert clean.warnings == warm.warnings
+    assert pages_html(root) == warm_html
+
+
+def test_a_damaged_memo_entry_is_a_miss(tmp_path: Path):
+    root = book(tmp_path)
+    first = build(root)
+    before = pages_html(root)
+    for path in entries(root):
+        path.write_bytes(b'{"value": [truncated')
+    edit(root)
+    again = build(root)
+    assert again.warnings == first.warnings
+    now = pages_html(root)
+    assert "Alpha text" in now["a"] and now["b"] == before["b"]
+    # the damaged entries were made again: each one reads as JSON now
+    memo = PageMemo(root / "_build" / "cache" / "pages", "")
+    assert all(path.read_text(encoding="utf-8").startswith('{"value": ') for path in
+               entries(root))
+    assert memo.get("none", ("missing",)) is None
+
+
+def test_an_entry_is_named_by_its_inputs_and_the_toolchain(tmp_path: Path):
+    memo = PageMemo(tmp_path, "toolchain-1")
+    made = memo.remember("notebook", ("python3", "text"), lambda: {"cells": [1]})
+    made["cells"].append(2)  # the caller's copy: the entry is not changed
+    assert memo.remember("notebook", ("python3", "text"), lambda: {"cells": []}) == \
+        {"cells": [1]}
+    assert memo.get("notebook", ("python3", "other text")) is None
+    assert PageMemo(tmp_path, "toolchain-2").get("notebook", ("python3", "text")) is None
+    memo.path("notebook", ("python3", "text")).write_text("not json", encoding="utf-8")
+    assert memo.get("notebook", ("python3", "text")) is None
+
+
+def test_a_slot_keeps_only_the_latest_entry(tmp_path: Path):
+    memo = PageMemo(tmp_path, "toolchain-1")
+    assert memo.remember("library", ("v1",), lambda: {"d2l": 1}, slot="latest") == {"d2l": 1}
+    assert memo.remember("library", ("v2",), lambda: {"d2l": 2}, slot="latest") == {"d2l": 2}
+    assert [p.name for p in (tmp_path / "library").rglob("*.json")] == ["latest.json"]
+    assert memo.get("library", ("v1",), slot="latest") is None  # replaced: a miss
+    assert memo.get("library", ("v2",), slot="latest") == {"d2l": 2}
