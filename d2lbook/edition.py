@@ -17,7 +17,7 @@ from d2lbook.config import BookConfig, Language
 from d2lbook.errors import Problem
 from d2lbook.files import prune, write_if_changed
 from d2lbook.jsondata import JSONDict
-from d2lbook.layout import BookLayout
+from d2lbook.layout import PAGE_SUFFIX, BookLayout, page_file, page_file_name, page_of_file
 from d2lbook.source import Page, asset_files, read_page_text, read_pages
 
 if TYPE_CHECKING:
@@ -92,7 +92,6 @@ def _read_pages(src: Path, memo: PageMemo | None) -> list[Page]:
         return read_pages(src)
     from functools import partial
 
-    from d2lbook.layout import page_file
     from d2lbook.source import page_order, unclosed_fences
 
     pages = []
@@ -220,12 +219,12 @@ def _translate_page(page: Page, path: Path, data: bytes | None,
 def _write_tree(tree: Path, texts: dict[str, str], assets: dict[Path, Path]) -> None:
     keep: set[Path] = set()
     for name, text in texts.items():
-        write_if_changed(tree / f"{name}.md", text)
-        keep.add(Path(f"{name}.md"))
+        write_if_changed(page_file(tree, name), text)
+        keep.add(Path(page_file_name(name)))
     for rel, path in assets.items():
         write_if_changed(tree / rel, path.read_bytes())
         keep.add(rel)
-    prune(tree, keep, {".md"} | {p.suffix for p in keep})
+    prune(tree, keep, {PAGE_SUFFIX} | {p.suffix for p in keep})
 
 
 def _drift(layout: BookLayout, lang: Language) -> dict[str, DocumentStatus]:
@@ -239,4 +238,4 @@ def _drift(layout: BookLayout, lang: Language) -> dict[str, DocumentStatus]:
     except D2lbookError:
         return {}
     prefix = layout.relative(layout.english) + "/"
-    return {doc.source.split(prefix, 1)[-1].removesuffix(".md"): doc for doc in report.documents}
+    return {page_of_file(doc.source.split(prefix, 1)[-1]): doc for doc in report.documents}

@@ -206,3 +206,48 @@ def test_the_length_check_names_the_function(tmp_path: Path) -> None:
     body = "".join(f"    x{i} = {i}\n" for i in range(50))
     (folder / "verb.py").write_text(f"def short():\n    pass\n\n\n@cache\ndef run():\n{body}")
     assert long_functions(folder) == ["d2lbook/commands/verb.py:6: run has 51 lines"]
+
+
+FILE_NAME_OWNERS = ("layout.py", "importer/", "commands/import_book.py")
+"""Where page and catalog file names may be spelled: the layout, and the importer (it reads
+the old dialect's files, another language)."""
+FIXED_NAMES = {"README.md", "CONTRIBUTING.md", "LICENSE.md", "index.md"}
+NOT_FILE_NAMES = {("execute/environment.py", "LC_MESSAGES")}
+"""The locale variable a kernel's environment keeps, not the catalogs' folder."""
+
+
+def file_name_spellings(folder: Path) -> list[str]:
+    """``file:line: 'text'`` for each string in code (docstrings aside) that spells a page or
+    catalog file name: ``.md``, ``.po``, ``LC_MESSAGES``."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        rel = path.relative_to(folder).as_posix()
+        if rel.startswith(FILE_NAME_OWNERS):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.value) for node in ast.walk(tree)
+                      if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Constant) or not isinstance(node.value, str) \
+                    or id(node) in docstrings:
+                continue
+            text = node.value
+            if text in FIXED_NAMES or " " in text.strip() or (rel, text) in NOT_FILE_NAMES:
+                continue  # a file every repository has, or a message
+            if text.endswith((".md", ".po")) or "LC_MESSAGES" in text:
+                found.append(f"{rel}:{node.lineno}: {text!r}")
+    return found
+
+
+def test_page_and_catalog_file_names_are_spelled_only_in_layout() -> None:
+    found = file_name_spellings(PACKAGE)
+    assert not found, ("page or catalog file names spelled outside layout.py (use "
+                       "layout.page_file, page_file_name, PAGE_SUFFIX, CATALOG_SUFFIX...):\n"
+                       + "\n".join(found))
+
+
+def test_the_file_name_check_finds_a_spelling(tmp_path: Path) -> None:
+    (tmp_path / "render").mkdir()
+    (tmp_path / "render" / "x.py").write_text(
+        '"""Pages are ``a/b.md``."""\nname = f"{page}.md"\nok = "README.md"\n')
+    assert file_name_spellings(tmp_path) == ["render/x.py:2: '.md'"]

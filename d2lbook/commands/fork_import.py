@@ -14,7 +14,7 @@ from d2lbook.config import BookConfig, Language, load_config
 from d2lbook.errors import ConfigError, I18nError, Problem, SourceError
 from d2lbook.i18n.fork.choose import DEFAULT_RATIO
 from d2lbook.i18n.fork.report import ForkImport, PageImport
-from d2lbook.layout import BookLayout
+from d2lbook.layout import PAGE_SUFFIX, BookLayout, page_file_name
 
 if TYPE_CHECKING:
     from d2lbook.i18n.catalog import Catalog
@@ -35,9 +35,9 @@ def fork_pages(folder: Path) -> tuple[Path, dict[str, str]]:
     sources = sorted(p for p in (folder / "source").glob("*") if p.is_dir()) \
         if (folder / "source").is_dir() else []
     for candidate in (folder / "source" / "en", *sources, folder):
-        if candidate.is_dir() and any(candidate.rglob("*.md")):
+        if candidate.is_dir() and any(candidate.rglob(f"*{PAGE_SUFFIX}")):
             pages = {}
-            for path in sorted(candidate.rglob("*.md")):
+            for path in sorted(candidate.rglob(f"*{PAGE_SUFFIX}")):
                 rel = path.relative_to(candidate)
                 if any(part.startswith((".", "_")) for part in rel.parts):
                     continue
@@ -156,7 +156,7 @@ def _run(cfg: BookConfig, lang: Language, fork_root: Path, prefix: str, fork: di
     page_import = _PageImport(layout, lang, fork, english, history, by_identity, aligned,
                               commits, write, result)
     for page in sorted(fork):
-        fork_file = f"{prefix}{page}.md"
+        fork_file = f"{prefix}{page_file_name(page)}"
         match = matched.get(page)
         if match is None or not aligned.options.get(page):
             result.pages.append(_fork_only(cfg, lang, fork_root, page, fork_file, fork[page],
@@ -178,7 +178,6 @@ def _english_history(cfg: BookConfig, book_repo: Repository, english: dict[str, 
     from d2lbook.commands import fork_dialect as dialect
     from d2lbook.i18n.fork.external import map_external
     from d2lbook.i18n.fork.versions import read_history
-    from d2lbook.layout import PAGE_SUFFIX
     from d2lbook.vcs import Repository
 
     if english_history:

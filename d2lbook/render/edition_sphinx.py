@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from d2lbook.edition import Edition
-from d2lbook.layout import BookLayout
+from d2lbook.layout import CATALOG_SUFFIX, BookLayout
 from d2lbook.render.sphinx_run import SphinxRun
 
 
@@ -24,7 +24,7 @@ def edition_sphinx(layout: BookLayout, edition: Edition, tree: Path, outdir: Pat
     # a translated page: its lines are the English page's, shifted by the translation
     named = "\n".join(run.warnings)
     lines = {p.name: line_map(p.text, edition.english[p.name]) for p in edition.pages
-             if edition.origin.get(p.name, Path()).suffix == ".po"
+             if edition.origin.get(p.name, Path()).suffix == CATALOG_SUFFIX
              and f"/{p.name}.ipynb" in named and p.text != edition.english.get(p.name, p.text)}
     files = cfg.source_dir  # where the tree's other files (the .bib) come from
     files = files.relative_to(cfg.root) if files.is_relative_to(cfg.root) else files
@@ -47,4 +47,4 @@ def source_page(layout: BookLayout, edition: Edition, name: str) -> Path:
     """The page a warning about ``name`` points at: the English page for a page translated by
     a catalog (markup, labels and code live there), else the page itself."""
     origin = edition.origin[name]
-    return layout.source_page(name) if origin.suffix == ".po" else origin
+    return layout.source_page(name) if origin.suffix == CATALOG_SUFFIX else origin

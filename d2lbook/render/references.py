@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING, cast
 
+from d2lbook.layout import page_of_file
 from d2lbook.render.reader_markdown import Target
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class SphinxResolver:
         if role == "doc":
             doc = posixpath.normpath(posixpath.join(posixpath.dirname(docname), target)) \
                 if not target.startswith("/") else target.lstrip("/")
-            doc = doc.removesuffix(".md").removesuffix(".ipynb")
+            doc = page_of_file(doc).removesuffix(".ipynb")
             if doc not in self.env.titles:
                 return None
             number = self._secnumber(doc, "")

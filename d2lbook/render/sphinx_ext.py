@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from d2lbook.jsondata import JSONDict
+from d2lbook.layout import is_page_file
 
 if TYPE_CHECKING:
     from docutils import nodes
@@ -326,7 +327,7 @@ def _page_links_transform() -> type:
                 if node.get("reftype") != "myst" or node.get("refdomain") == "doc":
                     continue
                 path, _, anchor = node.get("reftarget", "").partition("#")
-                if "://" in path or not path.endswith(".md"):
+                if "://" in path or not is_page_file(path):
                     continue
                 refdoc = node.get("refdoc", self.env.docname)
                 base = "" if path.startswith("/") else posixpath.dirname(refdoc)

@@ -7,7 +7,7 @@ from pathlib import Path
 from d2lbook.config import Framework, Language
 from d2lbook.files import prune, write_if_changed
 from d2lbook.jsondata import Notebook
-from d2lbook.layout import BookLayout
+from d2lbook.layout import PAGE_SUFFIX, BookLayout
 from d2lbook.notebook import dumps
 from d2lbook.render.settings import conf_py, sphinx_settings
 
@@ -28,5 +28,5 @@ def write_sphinx_tree(layout: BookLayout, lang: Language, edition_tree: Path,
     for rel in assets:
         write_if_changed(root / rel, (edition_tree / rel).read_bytes())
         keep.add(rel)
-    prune(root, keep, {".ipynb", ".md"} | {p.suffix for p in keep})
+    prune(root, keep, {".ipynb", PAGE_SUFFIX} | {p.suffix for p in keep})
     return root

@@ -4,6 +4,7 @@ its page identities mapped to the English page of today it became, by structure.
 from __future__ import annotations
 
 from d2lbook.i18n.fork.versions import EnglishHistory, Version
+from d2lbook.layout import page_file_name
 
 
 def map_external(history: EnglishHistory, english: dict[str, str]) -> dict[str, str]:
@@ -19,7 +20,7 @@ def map_external(history: EnglishHistory, english: dict[str, str]) -> dict[str, 
     for identity, version in latest.items():
         feats = history.features[version.blob]
         for name, features in now.items():
-            same = f"{name}.md" == version.path
+            same = page_file_name(name) == version.path
             s = similarity(feats, features) + (0.2 if same else 0.0)
             if s >= 0.3:
                 proposals.append((s, identity, name))

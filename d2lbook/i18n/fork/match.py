@@ -17,6 +17,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from d2lbook.layout import page_file_name
+
 from .structure import WEIGHTS, similarity
 from .versions import EnglishHistory, Version
 
@@ -93,7 +95,7 @@ def match_pages(fork: dict[str, Counter[str]], history: EnglishHistory,
         for blob, s in scores.items():
             for version in by_blob[blob]:
                 per_identity[history.identity(version.path)][blob] = s
-        for version in by_path.get(f"{page}.md", ()):  # a candidate even without features
+        for version in by_path.get(page_file_name(page), ()):  # a candidate even without features
             per_identity[history.identity(version.path)].setdefault(
                 version.blob, similarity(features, history.features[version.blob]))
         ranked = []
@@ -102,7 +104,7 @@ def match_pages(fork: dict[str, Counter[str]], history: EnglishHistory,
                 continue
             best = max(blobs.values())
             lineage = paths_of.get(identity, {identity})
-            same = f"{page}.md" in lineage
+            same = page_file_name(page) in lineage
             bonus = 0.15 if same else (0.05 if PurePosixPath(page).name in
                                       {PurePosixPath(p).stem for p in lineage} else 0.0)
             ranked.append((best + bonus, best, identity, blobs, same))

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from d2lbook.layout import page_file_name
+
 from ..catalog import Catalog, Entry
 from ..comments import CONTEXT as COMMENT
 from ..extract import extract_page, timestamp
@@ -129,7 +131,7 @@ def synthesize(page: str, english_now: str, version_text: str, carried: dict[str
         if old in carried and new not in carried:
             previous.setdefault(new, old)
     result = Synthesis(Catalog(header=new_header(locale, project, team, commit), path=path,
-                               header_comments=[f"Translation of {page}.md"]))
+                               header_comments=[f"Translation of {page_file_name(page)}"]))
     kept = existing.translations(fuzzy=True) if existing is not None else {}
     kept_comments = existing.translations(fuzzy=True, context=COMMENT) \
         if existing is not None else {}

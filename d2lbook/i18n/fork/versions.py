@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
+from d2lbook.layout import PAGE_SUFFIX, is_page_file
+
 from .structure import features_of
 
 if TYPE_CHECKING:
@@ -123,7 +125,7 @@ def read_history(repo: Repository, folder: str, convert: Converter | None = None
     Every version is read once for its fingerprint; texts are loaded on demand (:meth:`load`).
     """
     prefix = folder.strip("/") + "/" if folder.strip("/") else ""
-    log = repo.history([f"{prefix}*.md"])  # a git pathspec: pages at any depth
+    log = repo.history([f"{prefix}*{PAGE_SUFFIX}"])  # a git pathspec: pages at any depth
     commits = list(reversed(log.commits))
     result = EnglishHistory(commits=len(commits))
     union = _Union()
@@ -169,7 +171,7 @@ def read_history(repo: Repository, folder: str, convert: Converter | None = None
 
 
 def _relative(path: str | None, prefix: str) -> str | None:
-    if path is None or not path.endswith(".md"):
+    if path is None or not is_page_file(path):
         return None
     if prefix and not path.startswith(prefix):
         return None
