@@ -294,8 +294,11 @@ def website_view(nb: Notebook, frameworks: tuple[Framework, ...],
 
 def reader_view(nb: Notebook, fw: Framework,
                 frameworks: tuple[Framework, ...]) -> Notebook:
-    """The notebook with its prose tab-sets resolved for ``fw`` (PDF, reader notebooks)."""
-    if not fw.key:
+    """The notebook with its prose tab-sets resolved for ``fw`` (PDF, reader notebooks): a
+    copy, or the notebook itself when it has no tab-set to resolve."""
+    if not fw.key or not any(c["cell_type"] == "markdown" and
+                             (not isinstance(c.get("source"), str) or "{tab-set}" in c["source"])
+                             for c in nb["cells"]):
         return nb
     out = copy.deepcopy(nb)
     for cell in out["cells"]:

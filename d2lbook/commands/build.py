@@ -27,7 +27,7 @@ from d2lbook.i18n.comments import with_code_from
 from d2lbook.jsondata import Notebook
 from d2lbook.layout import BookLayout
 from d2lbook.lock import locked
-from d2lbook.source import PageKey, code_cell_lines
+from d2lbook.source import PageKey
 
 if TYPE_CHECKING:
     from d2lbook.render.steps import SphinxRuns
@@ -184,8 +184,9 @@ def _jobs(layout: BookLayout, work: PageWork, editions: list[Edition],
             cwd = english.parent if english.parent.is_dir() else e.tree / page.folder
             nb = work.notebook(page, cfg.default_framework.kernel)
             pages_nb[e.lang.code, page.name] = nb
+            lines = work.cell_lines(text)
             if e is editions[0]:  # code is the same in every edition: said once
-                results[e.lang.code].problems += _misnamed_tags(cfg, source, text, nb)
+                results[e.lang.code].problems += _misnamed_tags(cfg, source, lines, nb)
             if in_english and page.text != text:  # translated comments: run the English cells
                 nb = with_code_from(nb, work.notebook(dataclasses.replace(page, text=text),
                                                       cfg.default_framework.kernel))
@@ -198,7 +199,7 @@ def _jobs(layout: BookLayout, work: PageWork, editions: list[Edition],
                 fw = run.framework
                 imports = imports_library(run.notebook, fw) and fw.key in library.hashes
                 all_jobs.append(Job(PageKey(e.lang.code, page.name, fw.key), source,
-                                    run.notebook, cwd, _lines(text, run.notebook, nb),
+                                    run.notebook, cwd, _lines(lines, run.notebook, nb),
                                     kernel=fw.kernel,
                                     depends=f"+lib:{library.hashes[fw.key]}" if imports else "",
                                     pythonpath=str(library.folder) if library.hashes else ""))
@@ -266,8 +267,9 @@ def _check_kernels(cfg: BookConfig, kernels: set[str]) -> None:
                                "(.venvs/<framework>) and registers its kernel")
 
 
-def _misnamed_tags(cfg: BookConfig, source: Path, text: str, nb: Notebook) -> list[Problem]:
-    lines = code_cell_lines(text)
+def _misnamed_tags(cfg: BookConfig, source: Path, lines: list[int],
+                   nb: Notebook) -> list[Problem]:
+    """``lines``: the line of each code cell of the page (``source.code_cell_lines``)."""
     keys = ", ".join(fw.key for fw in cfg.frameworks)
     where = source.relative_to(cfg.root) if source.is_relative_to(cfg.root) else source
     return [Problem(where, lines[index] if index < len(lines) else 0,
@@ -277,9 +279,9 @@ def _misnamed_tags(cfg: BookConfig, source: Path, text: str, nb: Notebook) -> li
             for index, tag, key in misnamed_tags(nb, cfg.frameworks)]
 
 
-def _lines(text: str, run_nb: Notebook, page_nb: Notebook) -> list[int]:
-    """Source line of each code cell of a framework's notebook."""
-    lines = code_cell_lines(text)
+def _lines(lines: list[int], run_nb: Notebook, page_nb: Notebook) -> list[int]:
+    """Source line of each code cell of a framework's notebook (``lines``: of each code cell
+    of the page)."""
     ids = [c["id"] for c in page_nb["cells"] if c["cell_type"] == "code"]
     where = dict(zip(ids, lines, strict=False))
     return [where.get(c["id"], 0) for c in run_nb["cells"] if c["cell_type"] == "code"]

@@ -28,11 +28,23 @@ class PageWork:
         self.layout = layout
         self.memo = PageMemo(layout.page_memo,
                              toolchain_digest(layout.environments_memo) + _code_digest())
+        self._lines: dict[str, list[int]] = {}
+        self._saved_by_page: dict[tuple[str, ...], dict[str, JSONDict]] = {}
 
     def notebook(self, page: Page, kernel: str) -> Notebook:
         """The page as a notebook (``notebook.page_notebook``), remembered by its text."""
         return self.memo.remember("notebook", (kernel, page.text),
                                   lambda: page_notebook(page, kernel))
+
+    def cell_lines(self, text: str) -> list[int]:
+        """``source.code_cell_lines`` of a page's text (the same English text serves every
+        edition and framework), remembered by the text."""
+        from d2lbook.source import code_cell_lines
+
+        if text not in self._lines:
+            self._lines[text] = self.memo.remember("cell-lines", (text,),
+                                                   lambda: code_cell_lines(text))
+        return self._lines[text]
 
     def runs(self, nb: Notebook) -> list[PageRun]:
         """The page's notebook split into one notebook per framework it runs in
@@ -70,21 +82,29 @@ class PageWork:
 
     def _saved(self, page: Page, fw: Framework, frameworks: tuple[Framework, ...],
                nb: Notebook | None, warnings: list[str]) -> list[Saved]:
-        """``library.saved_code``, remembered by the page and the frameworks."""
+        """``library.saved_code``: one page's for every framework at once, remembered by the
+        page and the frameworks (one entry a page, read once a build)."""
         from d2lbook.library import SAVE, saved_code
 
         if SAVE not in page.text:
             return []
-        kernel = self.layout.cfg.default_framework.kernel  # the library reads cells only
+        key = (repr(frameworks), page.name, str(page.path), page.text)
+        if key not in self._saved_by_page:
+            kernel = self.layout.cfg.default_framework.kernel  # the library reads cells only
 
-        def find() -> JSONDict:
-            said: list[str] = []
-            found = saved_code(page, fw, frameworks, nb or self.notebook(page, kernel), said)
-            return {"saved": [[s.page, str(s.path), s.line, s.code] for s in found],
-                    "warnings": said}
+            def find() -> dict[str, JSONDict]:
+                found: dict[str, JSONDict] = {}
+                notebook = nb or self.notebook(page, kernel)
+                for each in (f for f in frameworks if f.library):
+                    said: list[str] = []
+                    code = saved_code(page, each, frameworks, notebook, said)
+                    found[repr(each)] = {
+                        "saved": [[s.page, str(s.path), s.line, s.code] for s in code],
+                        "warnings": said}
+                return found
 
-        made = self.memo.remember("saved", (repr(fw), repr(frameworks), page.name,
-                                            str(page.path), page.text), find)
+            self._saved_by_page[key] = self.memo.remember("saved", key, find)
+        made = self._saved_by_page[key][repr(fw)]
         warnings += made["warnings"]
         return [Saved(name, Path(path), line, code) for name, path, line, code in made["saved"]]
 

@@ -206,14 +206,15 @@ def _source(cell: Cell) -> str:
 
 
 def with_code_from(nb: Notebook, other: Notebook) -> Notebook:
-    """A copy of the notebook ``nb`` whose code cells take their source from the code cell of
-    the same id in ``other`` when the two differ only in comments: the translated page runs
-    (and is keyed for the execution cache) with the English cells, and its executed
-    notebook gets its translated comments back. A cell whose code differs keeps its own."""
+    """The notebook ``nb`` (a copy when a cell changes) whose code cells take their source from
+    the code cell of the same id in ``other`` when the two differ only in comments: the
+    translated page runs (and is keyed for the execution cache) with the English cells, and
+    its executed notebook gets its translated comments back. A cell whose code differs keeps
+    its own."""
     code = {cell["id"]: _source(cell) for cell in other.get("cells", [])
             if cell.get("cell_type") == "code" and "id" in cell}
-    out = copy.deepcopy(nb)
-    for cell in out.get("cells", []):
+    taken: dict[int, str] = {}
+    for index, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") != "code" or cell.get("id") not in code:
             continue
         mine, theirs = _source(cell), code[cell["id"]]
@@ -221,7 +222,12 @@ def with_code_from(nb: Notebook, other: Notebook) -> Notebook:
             continue
         tokens = _code_only(mine)
         if tokens is not None and tokens == _code_only(theirs):
-            cell["source"] = theirs
+            taken[index] = theirs
+    if not taken:
+        return nb  # nothing to take: the notebook itself (the copy is what costs)
+    out = copy.deepcopy(nb)
+    for index, source in taken.items():
+        out["cells"][index]["source"] = source
     return out
 
 
