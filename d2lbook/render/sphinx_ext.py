@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from docutils.parsers.rst.states import Inliner
     from sphinx.application import Sphinx
     from sphinx.config import Config
+    from sphinx.environment import BuildEnvironment
     from sphinx.util.typing import ExtensionMetadata
 
     from d2lbook.config import BookConfig
@@ -155,7 +156,20 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: JSONDi
                           if lang != cfg.source_language else None}
 
 
-def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
+def _assets_before_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Copy the stylesheet myst-nb and the scripts MathJax copy only when the build ends before
+    any page is written: Sphinx adds ``?v=<checksum>`` to a page's link to a static file only
+    when the file is already there, so otherwise the pages of a first build would link them
+    without it and those of every later build with it (warm would not equal clean)."""
+    if app.builder.format == "html":
+        from myst_nb.sphinx_ext import add_global_html_resources
+
+        add_global_html_resources(app, None)
+        _copy_mathjax(app, None)
+    return []  # no page to read again
+
+
+def _copy_mathjax(app: Sphinx, exception: BaseException | None) -> None:
     if exception or app.builder.format != "html" or app.config.mathjax_path != MATHJAX:
         return
     source = offline_mathjax()
@@ -370,6 +384,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _page_context)
     app.connect("build-finished", _copy_mathjax)
+    app.connect("env-updated", _assets_before_pages)
     app.add_css_file("d2lbook.css")
     app.add_js_file("d2lbook-frameworks.js")
     app.add_js_file("d2lbook-search.js")
