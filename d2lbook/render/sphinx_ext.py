@@ -164,6 +164,7 @@ def _assets_before_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
     if app.builder.format == "html":
         from myst_nb.sphinx_ext import add_global_html_resources
 
+        (Path(app.outdir) / "_static").mkdir(parents=True, exist_ok=True)
         add_global_html_resources(app, None)
         _copy_mathjax(app, None)
     return []  # no page to read again
