@@ -19,6 +19,8 @@ from d2lbook.jsondata import JSONDict
 from d2lbook.layout import is_page_file
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from docutils import nodes
     from docutils.parsers.rst.states import Inliner
     from sphinx.application import Sphinx
@@ -371,7 +373,28 @@ def _slide_role(name: str, rawtext: str, text: str, lineno: int, inliner: Inline
     return inliner.parse(text, lineno, inliner, inliner.parent)  # type: ignore[arg-type]
 
 
+def _search_terms_of_kept_pages_only() -> None:
+    """Sphinx's search index, when pages are written again, drops them from every term's
+    pages but keeps a term no page has any longer (``"walk": []``), which a first build does
+    not have: such terms are dropped, so the index of every build is a first build's."""
+    from sphinx.search import IndexBuilder
+
+    prune = IndexBuilder.prune
+    if getattr(prune, "d2lbook", False):
+        return
+
+    def pruned(self: IndexBuilder, docnames: Iterable[str]) -> None:
+        prune(self, docnames)
+        for mapping in (self._mapping, self._title_mapping):
+            for word in [w for w, pages in mapping.items() if not pages]:
+                del mapping[word]
+
+    pruned.d2lbook = True  # type: ignore[attr-defined]  # marks the method as ours, once
+    IndexBuilder.prune = pruned  # type: ignore[method-assign]  # the one change: drop empties
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
+    _search_terms_of_kept_pages_only()
     for name in SLIDE_ROLES + SLIDE_ONLY_ROLES:
         app.add_role(name, _slide_role)
     app.add_post_transform(_missing_images_transform())
