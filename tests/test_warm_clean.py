@@ -151,3 +151,21 @@ def test_an_image_no_page_shows_any_more_leaves_the_output(tmp_path: Path):
     write(root, "a", A)
     build(root)
     assert not list(out.glob("_images/dot*.svg"))
+
+
+def test_an_edited_page_is_written_as_a_first_build_writes_it(tmp_path: Path):
+    """Sphinx links a static file with ``?v=<checksum>`` only when the file is already in the
+    output, and keeps search terms no page has any more: a page written again, and the search
+    index, must still be byte for byte a first build's."""
+    root = book(tmp_path / "warm", {"a": A + "\nA zebrafish swims.\n", "b": B})
+    build(root)
+    write(root, "a", A + "\nA goldfish swims.\n")
+    build(root)
+    clean = book(tmp_path / "clean", {"a": A + "\nA goldfish swims.\n", "b": B})
+    build(clean)
+    out, first = root / "_build" / "en" / "html", clean / "_build" / "en" / "html"
+    assert "?v=" in html(clean, "a")  # the stylesheet links carry their checksum in both
+    for name in ("a.html", "b.html", "index.html", "searchindex.js"):
+        warm = (out / name).read_text(encoding="utf-8").replace(str(root), "ROOT")
+        assert warm == (first / name).read_text(encoding="utf-8").replace(str(clean), "ROOT"), name
+    assert "zebrafish" not in (out / "searchindex.js").read_text(encoding="utf-8")
