@@ -43,7 +43,7 @@ from typing import TypeVar, cast
 from d2lbook.config import BookConfig, Language
 from d2lbook.jsondata import JSONDict
 from d2lbook.layout import BookLayout
-from d2lbook.render.uptodate import files_digest, signature
+from d2lbook.render.uptodate import code_digest, files_digest, signature
 
 LAST_BUILD_FORMAT = 2
 KEPT = 8
@@ -92,8 +92,7 @@ def inputs_digest(book: BookConfig | BookLayout, what: str, langs: Iterable[Lang
         files_digest(layout.sources),
         files_digest(layout.locale, ignore=lambda rel: rel.suffix == ".mo"),
         _checked_out(cfg.root),
-        files_digest(Path(__file__).resolve().parent.parent,
-                     ignore=lambda rel: "__pycache__" in rel.parts),
+        code_digest(),
         json.dumps(interpreter_packages(sys.executable, memo)),
         *(f"{kernel}={fingerprint(kernel, memo)}" for kernel in kernels),
     ]

@@ -5,7 +5,6 @@ packages), so a fresh process pays only for hashing what did not change."""
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 
@@ -23,11 +22,11 @@ class PageWork:
     """The build's readers of a page, each remembered in ``layout.page_memo``."""
 
     def __init__(self, layout: BookLayout) -> None:
-        from d2lbook.render.uptodate import toolchain_digest
+        from d2lbook.render.uptodate import code_digest, toolchain_digest
 
         self.layout = layout
         self.memo = PageMemo(layout.page_memo,
-                             toolchain_digest(layout.environments_memo) + _code_digest())
+                             toolchain_digest(layout.environments_memo) + code_digest())
         self._lines: dict[str, list[int]] = {}
         self._saved_by_page: dict[tuple[str, ...], dict[str, JSONDict]] = {}
 
@@ -107,12 +106,3 @@ class PageWork:
         made = self._saved_by_page[key][repr(fw)]
         warnings += made["warnings"]
         return [Saved(name, Path(path), line, code) for name, path, line, code in made["saved"]]
-
-
-@functools.cache
-def _code_digest() -> str:
-    """All of d2lbook's code, as ``commands.last_build`` hashes it."""
-    from d2lbook.render.uptodate import files_digest
-
-    return files_digest(Path(__file__).resolve().parent.parent,
-                        ignore=lambda rel: "__pycache__" in rel.parts)

@@ -51,6 +51,14 @@ def files_digest(root: Path, ignore: Callable[[Path], bool] = lambda rel: False,
 
 
 @cache
+def code_digest() -> str:
+    """All of d2lbook's code (what ``commands.last_build`` and the page memo depend on),
+    hashed once a process."""
+    return files_digest(Path(__file__).resolve().parent.parent,
+                        ignore=lambda rel: "__pycache__" in rel.parts)
+
+
+@cache
 def toolchain_digest(memo: Path | None = None) -> str:
     """d2lbook's rendering code and templates, and every installed distribution's version
     (``memo``: where the listing of distributions is remembered, ``execute.environment``)."""
