@@ -228,6 +228,7 @@ def _run_once(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, fresh:
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
+    from d2lbook.render.figure_numbers import number_from_outlines
     from d2lbook.render.rereads import Rereads
 
     labels: dict[str, Any] = {}
@@ -262,6 +263,7 @@ def _run_once(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, fresh:
             app.connect("env-get-outdated", lambda app, env, added, changed, removed:
                         sorted(wanted & env.found_docs - added - changed))
             rereads.connect(app)
+            number_from_outlines(app)
             # before the search index is made (a Chinese one loads jieba's dictionary)
             app.connect("builder-inited", _chinese_search_once)
             app.connect("env-before-read-docs", before_read)
