@@ -72,16 +72,45 @@ _HEADING = re.compile(r"^(#{1,6})\s+\S")
 # Section numbers, as Sphinx prints them
 
 
-def section_numbers(src: Path) -> dict[str, str]:
+NumberingItem = tuple[int, list[str]]
+"""What section numbering reads of a page: a heading ``(level, [])`` or a toctree ``(0, its
+body's lines)``."""
+
+
+def numbering_outline(text: str) -> list[NumberingItem]:
+    """A page's headings of level 2 and deeper outside any block, and its toctrees, in order:
+    all that section numbers depend on (besides which pages exist)."""
+    items: list[NumberingItem] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        fence = myst.open_fence(lines[i])
+        if fence:
+            end = myst.close_index(lines, fence, i + 1)
+            if fence.directive is not None and fence.directive[0] == "toctree":
+                items.append((0, lines[i + 1:end]))
+            i = end + 1  # headings inside code or directives are not sections
+            continue
+        h = _HEADING.match(lines[i])
+        if h and len(h.group(1)) >= 2:
+            items.append((len(h.group(1)), []))
+        i += 1
+    return items
+
+
+def section_numbers(src: Path,
+                    outline: Callable[[str], list[NumberingItem]] | None = None
+                    ) -> dict[str, str]:
     """Page name -> the section number the book prints for it ("3.2"); unnumbered pages are
     left out. Follows Sphinx: entries of a ``:numbered:`` toctree are numbered, and so is
     everything below them (their headings and their own toctrees share one counter per level).
+    ``outline``: a page's ``numbering_outline`` by its name (by default read from ``src``).
     """
     numbers: dict[str, str] = {}
 
-    def text(name: str) -> str:
+    def read(name: str) -> list[NumberingItem]:
         path = page_file(src, name)
-        return path.read_text(encoding="utf-8") if path.is_file() else ""
+        return numbering_outline(path.read_text(encoding="utf-8") if path.is_file() else "")
 
     def resolve(base: str, entry: str) -> str:
         return resolve_entry(PurePosixPath(base).parent, entry)
@@ -95,22 +124,11 @@ def section_numbers(src: Path) -> dict[str, str]:
             numbers[name] = ".".join(map(str, prefix))
         stack: list[int] = []
         depth = 0  # heading depth below the page title (title: 0)
-        lines = text(name).splitlines()
-        i = 0
-        while i < len(lines):
-            line = lines[i]
-            fence = myst.open_fence(line)
-            if fence:
-                end = myst.close_index(lines, fence, i + 1)
-                block = lines[i + 1:end]
-                i = end + 1
-                directive = fence.directive
-                if directive is None or directive[0] != "toctree":
-                    continue  # headings inside code or directives are not sections
+        for level, block in (outline or read)(name):
+            if not level:  # a toctree
                 numbered = prefix is not None or any(b.strip().startswith(":numbered:")
                                                      for b in block)
-                entries = toctree_body_entries(block)
-                for entry in entries:
+                for entry in toctree_body_entries(block):
                     child = resolve(name, entry)
                     if not numbered:
                         walk(child, None, seen)
@@ -120,15 +138,12 @@ def section_numbers(src: Path) -> dict[str, str]:
                         stack.append(0)
                     stack[depth] += 1
                     walk(child, (*(prefix or ()), *stack[:depth + 1]), seen)
-                continue
-            h = _HEADING.match(line)
-            if h and len(h.group(1)) >= 2 and prefix is not None:
-                depth = len(h.group(1)) - 1
+            elif prefix is not None:
+                depth = level - 1
                 del stack[depth:]
                 while len(stack) < depth:
                     stack.append(0)
                 stack[depth - 1] += 1
-            i += 1
 
     walk(ROOT_PAGE, None, set())
     return numbers
@@ -473,17 +488,19 @@ def build_module(pieces: list[Saved], fw: Framework, numbers: dict[str, str],
 def build_libraries(cfg: BookConfig, src: Path | None = None,
                     dest: Path | None = None, pages: list[Page] | None = None,
                     notebook: Callable[[Page], Notebook] | None = None,
-                    saved: SavedCode | None = None) -> list[Library]:
+                    saved: SavedCode | None = None,
+                    numbering: Callable[[str], list[NumberingItem]] | None = None
+                    ) -> list[Library]:
     """Every framework's library module, as the pages define it now (``dest``: the folder
     holding the package, the book's root by default). Nothing is written. ``pages``: the
-    pages of ``src`` as already read; ``notebook``, ``saved``: how a page is read as a
-    notebook and its saved code found (the build's, remembered per page; by default
-    ``page_notebook`` and :func:`saved_code`)."""
+    pages of ``src`` as already read; ``notebook``, ``saved``, ``numbering``: how a page is
+    read as a notebook, its saved code found and its ``numbering_outline`` taken (the build's,
+    remembered per page; by default ``page_notebook``, :func:`saved_code` and from ``src``)."""
     src = src or cfg.source_dir
     dest = dest or cfg.root
     pages = read_pages(src) if pages is None else pages
-    numbers = section_numbers(src)
-    titles = {p.name: _title(p.text) for p in pages}
+    numbers = section_numbers(src, numbering)
+    titles = {p.name: page_title(p.text) for p in pages}
     from d2lbook.notebook import page_notebook
 
     notebook = notebook or page_notebook
@@ -504,7 +521,7 @@ def build_libraries(cfg: BookConfig, src: Path | None = None,
     return libs
 
 
-def _title(text: str) -> str:
+def page_title(text: str) -> str:
     m = re.search(r"^#\s+(.+)$", text, re.M)
     return m.group(1).strip() if m else ""
 
@@ -518,11 +535,13 @@ def init_text(cfg: BookConfig) -> str:
 def library_files(cfg: BookConfig, dest: Path | None = None,
                   libs: list[Library] | None = None, pages: list[Page] | None = None,
                   notebook: Callable[[Page], Notebook] | None = None,
-                  saved: SavedCode | None = None) -> dict[Path, str]:
+                  saved: SavedCode | None = None,
+                  numbering: Callable[[str], list[NumberingItem]] | None = None
+                  ) -> dict[Path, str]:
     """Path -> text of every file of the library package (``__init__.py`` and the modules);
-    ``pages``, ``notebook``, ``saved``: as for :func:`build_libraries`."""
-    libs = build_libraries(cfg, dest=dest, pages=pages, notebook=notebook, saved=saved) \
-        if libs is None else libs
+    ``pages``, ``notebook``, ``saved``, ``numbering``: as for :func:`build_libraries`."""
+    libs = build_libraries(cfg, dest=dest, pages=pages, notebook=notebook, saved=saved,
+                           numbering=numbering) if libs is None else libs
     if not libs:
         return {}
     dest = dest or cfg.root

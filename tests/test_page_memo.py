@@ -98,3 +98,55 @@ def test_a_slot_keeps_only_the_latest_entry(tmp_path: Path):
     assert [p.name for p in (tmp_path / "library").rglob("*.json")] == ["latest.json"]
     assert memo.get("library", ("v1",), slot="latest") is None  # replaced: a miss
     assert memo.get("library", ("v2",), slot="latest") == {"d2l": 2}
+
+
+def test_the_library_is_remembered_until_what_it_reads_of_the_pages_changes(
+        tmp_path: Path, monkeypatch):
+    """The ``#@save`` library of our own book: a prose edit takes it from the memo; a new
+    chapter before the ones that save code renumbers its "Defined in Section ..." notes. Each
+    time it is the library the pages give when read from scratch."""
+    import d2lbook.library as lib
+    from d2lbook.commands.page_work import PageWork
+    from d2lbook.config import load_config
+    from d2lbook.layout import BookLayout
+    from d2lbook.source import read_pages
+
+    repo = Path(__file__).resolve().parent.parent
+    root = tmp_path / "book"
+    shutil.copytree(repo / "source", root / "source")
+    shutil.copy(repo / "pyproject.toml", root)
+    src = root / "source" / "en"
+
+    def library() -> dict[Path, str]:
+        layout = BookLayout(load_config(root))
+        english = {p.name: p.text for p in read_pages(src)}
+        made = PageWork(layout).library_files(english)  # a new build's, as in a new process
+        assert made == lib.library_files(layout.cfg, dest=layout.library)
+        return made
+
+    first = library()
+    assert "Defined in Section 2.2" in "".join(first.values())
+    page = src / "chapter_preliminaries" / "autograd.md"
+    text = page.read_text(encoding="utf-8")
+    assert "#@save" in text and " the " in text
+    page.write_text(text.replace(" the ", " this ", 1), encoding="utf-8")
+    assembled = lib.library_files
+
+    def not_again(*args: object, **kwargs: object) -> dict[Path, str]:
+        raise AssertionError("the library was assembled again after a prose edit")
+
+    monkeypatch.setattr(lib, "library_files", not_again)
+    layout = BookLayout(load_config(root))
+    english = {p.name: p.text for p in read_pages(src)}
+    assert PageWork(layout).library_files(english) == first
+    monkeypatch.setattr(lib, "library_files", assembled)
+    # a chapter before the others: every section number that the library notes moves
+    (src / "chapter_new").mkdir()
+    (src / "chapter_new" / "index.md").write_text(FRONT + "# New\n\nA new chapter.\n")
+    index = src / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace(
+        ":numbered:\n\n", ":numbered:\n\nchapter_new/index\n"), encoding="utf-8")
+    moved = library()
+    assert moved != first
+    assert "Defined in Section 3.2" in "".join(moved.values())
+    assert "Defined in Section 4.4" in "".join(moved.values())

@@ -5,6 +5,7 @@ packages), so a fresh process pays only for hashing what did not change."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from d2lbook.config import Framework
 from d2lbook.frameworks import PageRun, page_runs
 from d2lbook.jsondata import JSONDict, Notebook
 from d2lbook.layout import BookLayout
-from d2lbook.library import Saved
+from d2lbook.library import SAVE, NumberingItem, Saved
 from d2lbook.memo import PageMemo
 from d2lbook.notebook import page_notebook
 from d2lbook.source import Page
@@ -58,9 +59,10 @@ class PageWork:
             [PageRun(cfg.default_framework, nb)]
 
     def library_files(self, english: dict[str, str]) -> dict[Path, str]:
-        """``library.library_files`` of the English pages, remembered by their texts, the
-        configuration and the frameworks' hand-written heads (only the latest is kept); each
-        page's saved code remembered by the page and the frameworks."""
+        """``library.library_files`` of the English pages (only the latest is kept),
+        remembered by what it reads of them: each page's title, ``numbering_outline`` and
+        saved code for every framework (``library_parts``); and by the configuration and the
+        frameworks' hand-written heads. A prose edit changes none of them."""
         from d2lbook.library import library_files
 
         cfg, folder = self.layout.cfg, self.layout.library
@@ -69,24 +71,64 @@ class PageWork:
                  for fw in cfg.frameworks]
         pages = [Page(name, self.layout.source_page(name), text)
                  for name, text in english.items()]
+        parts = self.library_parts(pages)
 
         def make() -> dict[str, str]:
-            made = library_files(cfg, dest=folder, pages=pages, saved=self._saved)
+            made = library_files(cfg, dest=folder, pages=pages, saved=self._saved,
+                                 numbering=lambda name: self._numbering(parts, name))
             return {str(path): text for path, text in made.items()}
 
-        made = self.memo.remember(
-            "library", (repr(cfg), str(folder), json.dumps(list(english.items())), *heads),
-            make, slot="latest")
+        digests = [[p.name, str(p.path), _digest(parts[p.name])] for p in pages]
+        made = self.memo.remember("library", (repr(cfg), str(folder), json.dumps(digests),
+                                              *heads), make, slot="latest")
         return {Path(path): text for path, text in made.items()}
+
+    def library_parts(self, pages: list[Page]) -> dict[str, JSONDict]:
+        """Page name -> what the library reads of the page (its title, numbering outline and
+        saved code's digest), remembered by the page's text, all pages in one entry (the
+        latest)."""
+        from d2lbook.library import numbering_outline, page_title
+
+        frameworks = repr(self.layout.cfg.frameworks)
+        kept = self.memo.get("library-parts", (frameworks,), slot="latest")
+        known: dict[str, JSONDict] = kept if isinstance(kept, dict) else {}
+        parts, fresh = {}, {}
+        for page in pages:
+            key = _digest([page.name, str(page.path), page.text])
+            part = known.get(key)
+            if part is None:
+                saved = self._saved_all(page, self.layout.cfg.frameworks, None) \
+                    if SAVE in page.text else {}
+                part = {"title": page_title(page.text),
+                        "numbering": numbering_outline(page.text), "saved": _digest(saved)}
+            parts[page.name] = fresh[key] = part
+        if fresh.keys() != known.keys():
+            self.memo.put("library-parts", (frameworks,), fresh, slot="latest")
+        return parts
+
+    def _numbering(self, parts: dict[str, JSONDict], name: str) -> list[NumberingItem]:
+        from d2lbook.library import numbering_outline
+
+        if name in parts:
+            return [(level, block) for level, block in parts[name]["numbering"]]
+        path = self.layout.source_page(name)  # not an English page: as section_numbers reads it
+        return numbering_outline(path.read_text(encoding="utf-8") if path.is_file() else "")
 
     def _saved(self, page: Page, fw: Framework, frameworks: tuple[Framework, ...],
                nb: Notebook | None, warnings: list[str]) -> list[Saved]:
         """``library.saved_code``: one page's for every framework at once, remembered by the
         page and the frameworks (one entry a page, read once a build)."""
-        from d2lbook.library import SAVE, saved_code
-
         if SAVE not in page.text:
             return []
+        made = self._saved_all(page, frameworks, nb)[repr(fw)]
+        warnings += made["warnings"]
+        return [Saved(name, Path(path), line, code) for name, path, line, code in made["saved"]]
+
+    def _saved_all(self, page: Page, frameworks: tuple[Framework, ...],
+                   nb: Notebook | None) -> dict[str, JSONDict]:
+        """Framework repr -> the page's saved pieces and warnings (``library.saved_code``)."""
+        from d2lbook.library import saved_code
+
         key = (repr(frameworks), page.name, str(page.path), page.text)
         if key not in self._saved_by_page:
             kernel = self.layout.cfg.default_framework.kernel  # the library reads cells only
@@ -103,6 +145,8 @@ class PageWork:
                 return found
 
             self._saved_by_page[key] = self.memo.remember("saved", key, find)
-        made = self._saved_by_page[key][repr(fw)]
-        warnings += made["warnings"]
-        return [Saved(name, Path(path), line, code) for name, path, line, code in made["saved"]]
+        return self._saved_by_page[key]
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode("utf-8")).hexdigest()
