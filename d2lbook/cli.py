@@ -6,6 +6,7 @@ it maps errors to exit codes: 0 success, 1 a check failed (strict warnings, --fa
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -390,6 +391,11 @@ def main(argv: list[str] | None = None) -> int:
     register(sub)
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
+    # A build makes millions of small objects (doctrees, notebooks, Sphinx's environment)
+    # that mostly live until it ends: collecting the youngest generation after 50,000
+    # allocations rather than 700 takes about a tenth off an edit, for the same peak memory.
+    threshold = gc.get_threshold()
+    gc.set_threshold(50_000, *threshold[1:])
     try:
         return func(args)
     except D2lbookError as err:
@@ -409,7 +415,18 @@ def main(argv: list[str] | None = None) -> int:
         located = NotWritable(err)
         print(f"error: {located}", file=sys.stderr)
         return located.exit_code
+    finally:
+        gc.set_threshold(*threshold)
+
+
+def run() -> int:
+    """The ``d2lbook`` command: :func:`main`, then what it leaves is frozen, so that the
+    interpreter's last collection does not walk it on the way out (most of a second after a
+    build; the process ends right after, and exit handlers still run)."""
+    code = main()
+    gc.freeze()
+    return code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -13,7 +13,6 @@ from d2lbook.commands.page_work import PageWork
 from d2lbook.config import BookConfig, Language
 from d2lbook.edition import Edition, prepare_edition
 from d2lbook.errors import Problem
-from d2lbook.execute.backends import BackendOptions, make_backend
 from d2lbook.execute.cache import ExecutionCache
 from d2lbook.execute.runner import ExecutionEvent, Job, Summary, code_cells, execute_notebooks
 from d2lbook.frameworks import (
@@ -147,6 +146,8 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
     ex = cfg.execution
     if ex.execute and not ex.scheduler:  # Dask workers have their own kernels
         _check_kernels(cfg, {job.kernel for job in all_jobs if code_cells(job.notebook)})
+    from d2lbook.execute.backends import BackendOptions, make_backend  # a no-op needs none
+
     options = BackendOptions(execute=ex.execute, scheduler=ex.scheduler, jobs=jobs, gpus=ex.gpus,
                              work_dir=layout.cache)
     summary = execute_notebooks(all_jobs, ExecutionCache(layout.execution_cache),
