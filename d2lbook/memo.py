@@ -9,15 +9,22 @@ its inputs, an entry serves whichever edition or request asks next (another lang
 format, the request before the last one).
 
 An entry is written atomically; one that cannot be read or parsed (a damaged disk, a killed
-writer of an older version) is a miss, and the work is done again. Values are JSON. A page's
-entries add up as it is edited (a few kilobytes each; ``d2lbook clean`` removes them); a result
+writer of an older version) is a miss, and the work is done again. Values are JSON. A result
 as large as the book (the ``#@save`` library) keeps only its latest entry, in a named slot.
+
+A page's entries add up as it is edited (a few kilobytes each), and a new d2lbook or new
+packages make a whole new set. The memo is kept under :data:`LIMIT` bytes: an entry's time is
+refreshed when it is used (at most once an hour), and at most once an hour a build that wrote
+entries removes the least recently used ones, never one this build used, until the folder
+holds three quarters of the limit (``d2lbook clean`` removes them all).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar, cast
@@ -25,6 +32,11 @@ from typing import TypeVar, cast
 from d2lbook.files import write_atomic
 
 MEMO_FORMAT = 1
+LIMIT = 256 * 1024 * 1024
+"""Bytes the memo may hold before its least recently used entries are removed."""
+HOUR = 3600.0
+PRUNED = "pruned"
+"""The file whose time says when the memo was last pruned."""
 
 T = TypeVar("T")
 
@@ -63,6 +75,8 @@ class PageMemo:
         try:
             with open(self.path(kind, inputs, slot), encoding="utf-8") as f:
                 entry = json.load(f)
+                if os.fstat(f.fileno()).st_mtime < time.time() - HOUR:
+                    os.utime(f.fileno())  # used: the last to be pruned
             if isinstance(entry, dict) and "value" in entry and \
                     entry.get("digest", "") == (self.digest(kind, inputs) if slot else ""):
                 self.hits += 1
@@ -95,3 +109,39 @@ class PageMemo:
             self.put(kind, inputs, value, slot)
             return cast(T, json.loads(json.dumps(value)))
         return cast(T, value)  # what make() returned, as JSON keeps it
+
+    def prune(self, started: float, limit: int = LIMIT) -> int:
+        """At most once an hour: while the memo holds more than ``limit`` bytes, remove the
+        least recently used entries (none used since ``started``, this build's start) until it
+        holds three quarters of it. Returns how many were removed."""
+        marker = self.folder / PRUNED
+        try:
+            if marker.stat().st_mtime > time.time() - HOUR:
+                return 0
+        except OSError:
+            pass  # never pruned
+        entries, total = [], 0
+        for path in self.folder.rglob("*"):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue  # removed meanwhile
+            if path.is_file() and path != marker:
+                entries.append((stat.st_mtime, stat.st_size, path))
+                total += stat.st_size
+        removed = 0
+        for mtime, size, path in sorted(entries) if total > limit else []:
+            if total <= limit * 3 // 4 or mtime >= started:
+                break
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            total -= size
+            removed += 1
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass  # an optimisation, as put
+        return removed

@@ -105,8 +105,12 @@ def page_text(name: str, page: Page) -> str:
         parts.append(f"See {{{kind}}}`{target}`.\n")
     for key in page.cites:
         parts.append(f"As {{cite:t}}`{key}` shows.\n")
-    for image in page.figures:
-        parts.append(f"![A figure](../img/{image})\n")
+    for j, image in enumerate(page.figures):
+        if j % 2:  # a captioned figure: numbered, so that its number moves with the others
+            parts.append(f":::{{figure}} ../img/{image}\n:name: fig-{label}-{j}\n\n"
+                         f"A numbered figure.\n:::\n")
+        else:
+            parts.append(f"![A figure](../img/{image})\n")
     parts.append(page.prose[1] + "\n")
     n = sum(map(ord, name)) % 10
     parts.append(f"```{{code-cell}} ipython3\n{CODES[page.code].format(n=n)}\n```\n")

@@ -150,3 +150,30 @@ def test_the_library_is_remembered_until_what_it_reads_of_the_pages_changes(
     assert moved != first
     assert "Defined in Section 3.2" in "".join(moved.values())
     assert "Defined in Section 4.4" in "".join(moved.values())
+
+
+def test_the_memo_is_pruned_least_recently_used_first(tmp_path: Path):
+    """Over its limit, the memo drops the entries used longest ago, keeps what this build
+    used, and does not look again within the hour."""
+    import os
+    import time
+
+    memo = PageMemo(tmp_path, "toolchain-1")
+    for i in range(10):
+        memo.put("notebook", (f"page {i}",), {"text": "x" * 1000})
+    now = time.time()
+    for i in range(10):  # page 0 was used 10 hours ago, page 9 an hour ago
+        os.utime(memo.path("notebook", (f"page {i}",)), (now - 3600 * (10 - i),) * 2)
+    assert memo.get("notebook", ("page 2",)) is not None  # used again now: kept
+    started = time.time()
+    memo.put("notebook", ("page 10",), {"text": "x" * 1000})  # written by this build
+    size = memo.path("notebook", ("page 10",)).stat().st_size
+    removed = memo.prune(started - 1, limit=8 * size)
+    assert removed == 5  # 11 entries down to 6 (three quarters of 8)
+    kept = {i for i in range(11) if memo.get("notebook", (f"page {i}",)) is not None}
+    assert kept == {2, 6, 7, 8, 9, 10}
+    for i in range(5):
+        memo.put("notebook", (f"more {i}",), {"text": "x" * 1000})
+    assert memo.prune(time.time(), limit=size) == 0  # pruned less than an hour ago
+    os.utime(tmp_path / "pruned", (now - 7200,) * 2)
+    assert memo.prune(time.time() + 1, limit=4 * size) == 8  # 11 down to 3

@@ -130,7 +130,7 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
     several builds remembers (``serve``)."""
     jobs = jobs or cfg.jobs
     layout = BookLayout(cfg)
-    started = time.perf_counter()
+    started, wall = time.perf_counter(), time.time()
     work = PageWork(layout)
     editions = [prepare_edition(cfg, lang, work.memo) for lang in langs]
     results = {e.lang.code: EditionResult(e.lang.code, len(e.pages), problems=list(e.problems))
@@ -163,6 +163,8 @@ def build_editions(cfg: BookConfig, langs: tuple[Language, ...],
         results[e.lang.code].seconds["execute"] = exec_seconds
         _render(layout, e, pages_nb, executed[e.lang.code], library.files, formats, jobs,
                 results[e.lang.code], sphinx_runs or SphinxRuns(), only)
+    if work.memo.misses:  # entries were written: the memo may have grown past its limit
+        work.memo.prune(wall)
     return BuildResult([results[e.lang.code] for e in editions], summary.executed)
 
 
