@@ -45,7 +45,6 @@ def number_from_outlines(app: Sphinx) -> None:
     """Make ``app``'s toctree collector number figures from the pages' outlines."""
     from sphinx.environment.collectors.toctree import TocTreeCollector
 
-
     for listener in app.events.listeners.get("env-get-updated", []):
         collector = getattr(listener.handler, "__self__", None)
         if isinstance(collector, TocTreeCollector):
