@@ -2,13 +2,17 @@
 (never asserts on time). Record them in docs/benchmarks.md.
 
     .venv/bin/python bench/bench_edit.py [--old-dialect] [--pages N] [--rounds N] [--pdf]
-        [--skip-all] [--profile FILE]
+        [--skip-all] [--profile FILE] [--lang zh]
 
 The book: by default the generated book of ``bench_scale.py`` (200 pages, about 15 % with a
 tiny code cell, one kernel); ``--old-dialect``: a generated book in the old d2lbook dialect
 (190 pages from copies of ``tests/fixtures/oldbook``'s pages, four frameworks as tabs: mxnet,
 pytorch, tensorflow, jax), imported with ``d2lbook import``. Every build is the CLI in a new
-process, ``--lang en --no-execute``, as an author runs it.
+process, ``--lang en --no-execute``, as an author runs it. ``--lang zh`` (generated book
+only): the Chinese edition instead, its catalogs made by ``i18n update`` and nine messages in
+ten given a pseudo-Chinese translation, all committed (``bench_scale.make_book200``); the edit
+is still to the English page (its paragraph is then outdated in the Chinese edition), and the
+bare reference builds ``_build/zh/sphinx``.
 
 Interleaved, ``--rounds`` times (default 3): a one-word prose edit in a section (another each
 round) and ``d2lbook build html``, then the same change applied to a copy of our generated
@@ -38,7 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_scale import VERBS, generate_book, git, machine  # noqa: E402
+from bench_scale import VERBS, generate_book, git, machine, make_book200  # noqa: E402
 
 OLDBOOK = REPO / "tests" / "fixtures" / "oldbook"
 D2LBOOK = str(Path(sys.executable).parent / "d2lbook")
@@ -110,9 +114,13 @@ def _with_jax(text: str) -> str:
     return cell.sub(twin, text)
 
 
+LANG = "en"
+"""The edition built (``--lang``)."""
+
+
 def d2lbook(root: Path, *args: str, profile: Path | None = None) -> tuple[float, str]:
     """Seconds of ``d2lbook --root root build ...`` in a new process, and its output."""
-    cmd = [D2LBOOK, "--root", str(root), "build", *args, "--lang", "en", "--no-execute"]
+    cmd = [D2LBOOK, "--root", str(root), "build", *args, "--lang", LANG, "--no-execute"]
     if profile is not None:
         cmd = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "d2lbook.cli",
                *cmd[1:]]
@@ -195,7 +203,7 @@ def pdf_after_edit(root: Path, sections: list[Path], round_: int) -> None:
     cfg = replace(cfg, execution=replace(cfg.execution, execute=False))
     page = one_word_edit(sections, round_)
     t0 = time.perf_counter()
-    result = build(cfg, cfg.select("en"), ("pdf",), jobs=2).editions[0]
+    result = build(cfg, cfg.select(LANG), ("pdf",), jobs=2).editions[0]
     seconds = time.perf_counter() - t0
     steps = " ".join(f"{k} {v:.1f}" for k, v in result.seconds.items())
     print(f"  one-word edit ({page.parent.name}/{page.name}), build pdf: {seconds:.1f} s "
@@ -216,6 +224,10 @@ def main() -> None:
     pages = int(args[args.index("--pages") + 1]) if "--pages" in args else (190 if old else 200)
     rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 3
     profile = Path(args[args.index("--profile") + 1]).resolve() if "--profile" in args else None
+    global LANG
+    LANG = args[args.index("--lang") + 1] if "--lang" in args else "en"
+    if LANG != "en" and old:
+        raise SystemExit("--lang: the old-dialect book has the English edition only")
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(prefix="bench-edit-") as tmp:
         work = Path(tmp)
@@ -228,17 +240,20 @@ def main() -> None:
             if run.returncode:
                 raise SystemExit(f"import failed:\n{run.stdout}\n{run.stderr[-3000:]}")
             (root / ".gitignore").write_text("_build/\n")
+        elif LANG != "en":
+            make_book200(root, pages)  # committed, with its catalogs
         else:
             generate_book(root, pages)
-        git(root, "init", "-q")
-        git(root, "add", "-A")
-        git(root, "commit", "-qm", "generated book")
+        if LANG == "en":
+            git(root, "init", "-q")
+            git(root, "add", "-A")
+            git(root, "commit", "-qm", "generated book")
         sections = sorted((root / "source" / "en").glob("chapter_*/section_*.md"))
         count = len(list((root / "source" / "en").rglob("*.md")))
         print(f"book: {'old dialect, imported, 4 frameworks' if old else 'generated'}, "
-              f"{count} pages; made in {time.perf_counter() - t0:.1f} s")
+              f"{count} pages, edition {LANG}; made in {time.perf_counter() - t0:.1f} s")
         cold, _ = d2lbook(root, "html")
-        tree, copy = root / "_build" / "en" / "sphinx", work / "bare-tree"
+        tree, copy = root / "_build" / LANG / "sphinx", work / "bare-tree"
         shutil.copytree(tree, copy)
         bare_cold = bare(copy, work)
         print(f"  {'cold build html':44} {cold:5.2f} s   bare {bare_cold:5.2f} s   ratio "
