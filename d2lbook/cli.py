@@ -393,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     # A build makes millions of small objects (doctrees, notebooks, Sphinx's environment)
     # that mostly live until it ends: collecting the youngest generation after 50,000
-    # allocations rather than 700 takes about a tenth off an edit, for the same peak memory.
+    # allocations rather than 700 takes about a tenth off an edit and a third off a cold
+    # build of 190 pages, for a sixth more peak memory (docs/benchmarks.md).
     threshold = gc.get_threshold()
     gc.set_threshold(50_000, *threshold[1:])
     try:
