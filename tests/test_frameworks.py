@@ -435,6 +435,16 @@ def test_one_pdf_per_framework_with_only_its_code_and_prose(tmp_path: Path):
     assert "print('strings'" in texts["strings"] and "print('lists'" not in texts["strings"]
     for text in texts.values():  # framework-independent code is in every PDF, with its output
         assert "print(6 * 7)" in text and "42" in text
+    # An edit inside one framework's cell remakes that framework's PDF alone (issue 22).
+    use = root / "source" / "en" / "chapter" / "use.md"
+    use.write_text(use.read_text().replace("'numpy only'", "'numpy alone'"))
+    again = build(cfg, cfg.select("en"), ("pdf",), jobs=2).editions[0]
+    assert {"latex-lists", "latexmk-lists", "latex-strings", "latexmk-strings"} <= \
+        set(again.skipped)
+    assert {"latex-numpy", "latexmk-numpy"} <= set(again.steps) - set(again.skipped)
+    numpy = subprocess.run(["pdftotext", str(result.pdfs["numpy"]), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    assert "numpy alone" in numpy and "numpy only" not in numpy
 
 
 # -- the real book (slow: built once per session by conftest.built_book) ------------------------
