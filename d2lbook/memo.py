@@ -27,6 +27,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from stat import S_ISREG
 from typing import TypeVar, cast
 
 from d2lbook.files import write_atomic
@@ -126,7 +127,7 @@ class PageMemo:
                 stat = path.stat()
             except OSError:
                 continue  # removed meanwhile
-            if path.is_file() and path != marker:
+            if S_ISREG(stat.st_mode) and path != marker:
                 entries.append((stat.st_mtime, stat.st_size, path))
                 total += stat.st_size
         removed = 0
