@@ -3,6 +3,7 @@ by the source page an author edits, at that page's line."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from d2lbook.edition import Edition
@@ -14,23 +15,55 @@ def edition_sphinx(layout: BookLayout, edition: Edition, tree: Path, outdir: Pat
                    doctrees: Path, builder: str, jobs: int, framework: str = "") -> SphinxRun:
     """Run Sphinx on ``tree``; its warnings name the source pages."""
     from d2lbook.render.sphinx_run import run_sphinx
-    from d2lbook.render.warnings_store import WarningStore, line_map, with_suggestions
+    from d2lbook.render.warnings_store import WarningStore, with_suggestions
 
     cfg = layout.cfg
     store = WarningStore(layout.warnings(edition.lang, builder, framework))
     origins = warning_origins(layout, edition)
     run = run_sphinx(tree, outdir, doctrees, builder, jobs, reread=store.pending(origins),
                      template_cache=layout.template_cache)
-    # a translated page: its lines are the English page's, shifted by the translation
-    named = "\n".join(run.warnings)
-    lines = {p.name: line_map(p.text, edition.english[p.name]) for p in edition.pages
-             if edition.origin.get(p.name, Path()).suffix == CATALOG_SUFFIX
-             and f"/{p.name}.ipynb" in named and p.text != edition.english.get(p.name, p.text)}
     files = cfg.source_dir  # where the tree's other files (the .bib) come from
     files = files.relative_to(cfg.root) if files.is_relative_to(cfg.root) else files
     run.warnings = store.update(with_suggestions(run.warnings, run.targets), run.processed,
-                                run.docnames, tree, origins, lines, str(files))
+                                run.docnames, tree, origins, english_lines(layout, edition),
+                                str(files))
     return run
+
+
+def english_lines(layout: BookLayout, edition: Edition) -> Callable[[str], list[int] | None]:
+    """docname -> for each line of the edition's page, the English page's line (None when
+    the page is the English one, or an overlay page the author edits as it is): a page
+    shown through its catalog, or without one but with its paragraphs marked as English,
+    has the English page's lines shifted by the translation and the marks."""
+    from d2lbook.render.warnings_store import line_map
+
+    texts = {p.name: p.text for p in edition.pages}
+    found: dict[str, list[int] | None] = {}
+
+    def lines(name: str) -> list[int] | None:
+        if name not in found:
+            text, english = texts.get(name), edition.english.get(name)
+            shown_english = name in edition.origin and \
+                source_page(layout, edition, name) == layout.source_page(name)
+            found[name] = line_map(text, english) if shown_english and text is not None \
+                and english is not None and text != english else None
+        return found[name]
+    return lines
+
+
+def warning_places(layout: BookLayout, edition: Edition) -> str:
+    """What the places :func:`edition_sphinx` gives its warnings depend on besides the
+    Sphinx tree: each page's source file, and the English text of each page the edition
+    shows otherwise (a digest; a step whose digest holds it relocates its warnings anew)."""
+    import hashlib
+    import json
+
+    texts = {p.name: p.text for p in edition.pages}
+    h = hashlib.sha256(json.dumps(warning_origins(layout, edition), sort_keys=True).encode())
+    for name, english in sorted(edition.english.items()):
+        if texts.get(name, english) != english:
+            h.update(f"\0{name}\0{hashlib.sha256(english.encode()).hexdigest()}".encode())
+    return h.hexdigest()
 
 
 def warning_origins(layout: BookLayout, edition: Edition) -> dict[str, str]:

@@ -64,12 +64,15 @@ class EditionRender:
 def render_edition(job: EditionRender, formats: tuple[str, ...], log: RenderLog) -> None:
     """Make ``formats`` of the edition, each step skipped when its inputs are unchanged."""
     from d2lbook.render.decks import write_decks
+    from d2lbook.render.edition_sphinx import warning_places
     from d2lbook.render.uptodate import sphinx_digest
 
     layout, edition = job.layout, job.edition
     tree = website_tree(job)
     stamps = Stamps(layout.edition(edition.lang))
-    digest = sphinx_digest(layout, tree, extra=sorted(job.library.items()))
+    # the warnings a skipped step reports were placed with the source pages of its run
+    places = ("warning places", warning_places(layout, edition))
+    digest = sphinx_digest(layout, tree, extra=[*sorted(job.library.items()), places])
     if "html" in formats or "notebooks" in formats:
         site_steps(job, tree, digest, stamps, "notebooks" in formats, log)
     if "slides" in formats:
@@ -152,7 +155,7 @@ def pdf_steps(job: EditionRender, fw: Framework, site_tree: Path, stamps: Stamps
               log: RenderLog) -> Path:
     """The framework's LaTeX (Sphinx) and PDF (latexmk); returns the PDF."""
     from d2lbook.files import atomic_path
-    from d2lbook.render.edition_sphinx import source_page
+    from d2lbook.render.edition_sphinx import source_page, warning_places
     from d2lbook.render.latex import build_pdf
     from d2lbook.render.tree import write_sphinx_tree
     from d2lbook.render.uptodate import latex_digest, sphinx_digest
@@ -181,7 +184,9 @@ def pdf_steps(job: EditionRender, fw: Framework, site_tree: Path, stamps: Stamps
             shutil.copyfile(pdf, tmp)
         return Made(None, [], [target])
 
-    run_step(stamps, log, Step(f"latex{suffix}", sphinx_digest(layout, tree), make_latex))
+    places = ("warning places", warning_places(layout, edition))
+    run_step(stamps, log, Step(f"latex{suffix}", sphinx_digest(layout, tree, [places]),
+                               make_latex))
     run_step(stamps, log, Step(f"latexmk{suffix}", latex_digest(latex, stem), make_pdf,
                                stamp=f"pdf{suffix}"))
     return target

@@ -10,13 +10,16 @@ would, and ``--strict`` gives the same answer warm and cold.
 Sphinx sees generated notebooks (``_build/<lang>/sphinx/<page>.ipynb``); each notebook carries a
 ``source_map`` (the line of each cell in the source page, which myst-nb uses for locations)
 and :func:`relocate` rewrites the file name to the source page, without ANSI colour codes.
+The store keeps warnings as Sphinx gave them (at the line of the edition's page) and relocates
+them on every report: where a translated page's line lands in the English page changes with
+the English page and with its catalog, not only when Sphinx reads the page again.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from d2lbook.jsondata import Cell
@@ -73,11 +76,16 @@ def line_map(generated: str, source: str) -> list[int]:
     return mapping
 
 
+LineMaps = Callable[[str], "list[int] | None"]
+"""docname -> for each line of the edition's page, the line of the source page (None: the
+same lines)."""
+
+
 def relocate(line: str, srcdir: Path, origins: Mapping[str, str],
-             lines: Mapping[str, list[int]] | None = None,
+             lines: LineMaps | None = None,
              files: str | None = None) -> tuple[str | None, str]:
     """(docname, the warning with every ``<srcdir>/<docname>.ipynb[:line]`` replaced by the
-    source page named in ``origins`` (and the line mapped through ``lines[docname]`` when
+    source page named in ``origins`` (and the line mapped through ``lines(docname)`` when
     given), every other ``<srcdir>/<file>`` by ``<files>/<file>`` (the folder the edition's
     assets, such as its ``.bib``, come from) and no ANSI codes). docname is None for warnings
     about no document in particular."""
@@ -93,7 +101,7 @@ def relocate(line: str, srcdir: Path, origins: Mapping[str, str],
         if doc not in origins:
             return m.group(0)
         number = m["line"]
-        mapped = (lines or {}).get(doc)
+        mapped = lines(doc) if lines is not None else None
         if number and mapped and 0 < int(number) <= len(mapped):
             number = str(mapped[int(number) - 1])
         return origins[doc] + (f":{number}" if number else "")
@@ -123,6 +131,18 @@ def _stamp(path: Path) -> str:
 TREE = "@tree"
 """The store's entry for what its warnings were found in: [the Sphinx folder, the digest of
 :func:`tree_context`]."""
+
+FORMAT = "@format"
+"""The store's entry for how its warnings are kept: [:data:`STORED_AS`]."""
+
+STORED_AS = "raw-2"
+"""Warnings as Sphinx gave them, the Sphinx folder written :data:`SRCDIR`. A store without
+this entry holds warnings relocated when they were found: their documents are read again."""
+
+SRCDIR = "<srcdir>"
+"""Stands for the Sphinx folder in stored warnings (the book may move)."""
+
+_META = (TREE, FORMAT)
 
 
 def tree_context(srcdir: Path) -> str:
@@ -186,34 +206,41 @@ class WarningStore:
         reading it is read after all (``render.sphinx_run``), else its warnings from reading
         would be replaced by those from writing alone."""
         docs = {doc for doc, found in self.pages.items()
-                if doc and found and not doc.startswith(("file:", TREE))}
-        text = "\n".join(w for key, found in self.pages.items() if key != TREE for w in found)
-        docs |= {doc for doc, path in origins.items() if path and path in text}
+                if doc and found and not doc.startswith(("file:", *_META))}
+        text = "\n".join(w for key, found in self.pages.items() if key not in _META
+                         for w in found)
+        named = set(re.findall(re.escape(SRCDIR + "/") + r"([^\s:]+?)\.(?:ipynb|md)\b", text))
+        docs |= {doc for doc, path in origins.items()
+                 if doc in named or (path and path in text)}
         tree = self.pages.get(TREE)
         if self.path.name.startswith("warnings-html") and not self.pages.get("") and tree \
-                and len(tree) == 2 and tree_context(Path(tree[0])) == tree[1]:
+                and len(tree) == 2 and tree_context(Path(tree[0])) == tree[1] \
+                and self.pages.get(FORMAT) == [STORED_AS]:
             return Standing(docs)
         return docs
 
     def update(self, warnings: Iterable[str], processed: set[str], docnames: set[str],
                srcdir: Path, origins: Mapping[str, str],
-               lines: Mapping[str, list[int]] | None = None,
+               lines: LineMaps | None = None,
                files: str | None = None) -> list[str]:
         """Record this run's warnings (each document processed now gets exactly its new
-        ones) and return every warning still standing, relocated (see :func:`relocate`), in
-        document order, each once."""
+        ones) and return every warning still standing, relocated now (see :func:`relocate`:
+        with this run's ``origins`` and ``lines``, the stored ones too), in document order,
+        each once."""
         fresh: dict[str, list[str]] = {}
+        prefix = str(srcdir).rstrip("/") + "/"
         for raw in warnings:
-            doc, text = relocate(raw, srcdir, origins, lines, files)
+            raw = _ANSI.sub("", raw)
+            doc, _ = relocate(raw, srcdir, {})
             if doc is None and (rel := named_file(raw, srcdir)) is not None:
                 doc = f"file:{rel}:{_stamp(srcdir / rel)}"
-            fresh.setdefault(doc or "", []).append(text)
+            fresh.setdefault(doc or "", []).append(raw.replace(prefix, SRCDIR + "/"))
         named_now = {key.rsplit(":", 1)[0] for key in fresh if key.startswith("file:")}
 
         def standing(key: str) -> bool:
             """An earlier warning this run could not have repeated: about a document it did
             not process, or about a file it did not name that is unchanged since."""
-            if not key or key in fresh or key == TREE:
+            if not key or key in fresh or key in _META:
                 return False
             if key.startswith("file:"):
                 named, stamp = key.rsplit(":", 1)
@@ -222,8 +249,11 @@ class WarningStore:
 
         kept = {key: found for key, found in self.pages.items() if standing(key)}
         self.pages = {"": fresh.pop("", []), **kept, **fresh}
-        shown = list(dict.fromkeys(w for doc in sorted(self.pages) for w in self.pages[doc]))
+        shown = list(dict.fromkeys(
+            relocate(w.replace(SRCDIR + "/", prefix), srcdir, origins, lines, files)[1]
+            for doc in sorted(self.pages) for w in self.pages[doc]))
         self.pages[TREE] = [str(srcdir), tree_context(srcdir)]
+        self.pages[FORMAT] = [STORED_AS]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(self.pages, indent=1, ensure_ascii=False, sort_keys=True),
