@@ -31,7 +31,18 @@ from __future__ import annotations
 import hashlib
 import shutil
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Set
+    from pathlib import Path
+
+    from docutils import nodes
+    from sphinx.application import Sphinx
+    from sphinx.domains.citation import CitationDomain
+    from sphinx.domains.std import StandardDomain
+    from sphinx.environment import BuildEnvironment
+    from sphinxcontrib.bibtex.domain import BibtexDomain
 
 LABELS = "d2lbook_labels"
 """Environment attribute: docname -> the labels the page defines (``math:x``, ``std:x``)."""
@@ -51,9 +62,9 @@ class Rereads:
     together, for the result of a clean build."""
     read: set[str] = field(default_factory=set)
     removed: set[str] = field(default_factory=set)
-    _before: Any = None
+    _before: list[object] | None = None
 
-    def connect(self, app: Any) -> None:
+    def connect(self, app: Sphinx) -> None:
         app.connect("env-get-outdated", self._outdated)
         # before any other handler purges the pages about to be read
         app.connect("env-before-read-docs", self._before_read, priority=100)
@@ -68,32 +79,33 @@ class Rereads:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _outdated(self, app: Any, env: Any, added: set[str], changed: set[str],
-                  removed: set[str]) -> list[str]:
+    def _outdated(self, app: Sphinx, env: BuildEnvironment, added: Set[str],
+                  changed: Set[str], removed: Set[str]) -> list[str]:
         self.removed = set(removed)
         if removed and self.builder == "html":
             _empty(app.outdir)
         return sorted(_citing_changed_entries(env))
 
-    def _before_read(self, app: Any, env: Any, docnames: list[str]) -> None:
+    def _before_read(self, app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
         self._before = _facts(env)
         labels = _labels(env)
         reading = set(docnames)
-        touched = set(getattr(env, RELEASED, set()))
+        released: set[str] = getattr(env, RELEASED, set())
+        touched = set(released)
         for doc in reading:
             touched |= labels.get(doc, set())
         more = {doc for doc, own in labels.items() if doc not in reading and own & touched}
         docnames[:] = sorted(reading | (more & env.found_docs))
         setattr(env, RELEASED, set())
 
-    def _purge(self, app: Any, env: Any, docname: str) -> None:
+    def _purge(self, app: Sphinx, env: BuildEnvironment, docname: str) -> None:
         own = _labels(env).pop(docname, None)
         if own:
             released: set[str] = getattr(env, RELEASED, set())
             released |= own
             setattr(env, RELEASED, released)
 
-    def _doctree_read(self, app: Any, doctree: Any) -> None:
+    def _doctree_read(self, app: Sphinx, doctree: nodes.document) -> None:
         from docutils import nodes
 
         docname = app.env.docname
@@ -103,14 +115,15 @@ class Rereads:
         _labels(app.env)[docname] = own
         self.read.add(docname)
 
-    def _merge(self, app: Any, env: Any, docnames: set[str], other: Any) -> None:
-        theirs = getattr(other, LABELS, {})
+    def _merge(self, app: Sphinx, env: BuildEnvironment, docnames: Set[str],
+               other: BuildEnvironment) -> None:
+        theirs: dict[str, set[str]] = getattr(other, LABELS, {})
         _labels(env).update({doc: theirs[doc] for doc in docnames if doc in theirs})
         self.read |= set(docnames)
 
     # -- after reading ---------------------------------------------------------------------
 
-    def _updated(self, app: Any, env: Any) -> list[str]:
+    def _updated(self, app: Sphinx, env: BuildEnvironment) -> list[str]:
         setattr(env, RELEASED, set())  # the pages read now have taken their part
         labels = _labels(env)
         for doc in list(labels):
@@ -124,18 +137,18 @@ class Rereads:
         _remember_entries(env)
         return []
 
-    def _numbered(self, app: Any, env: Any) -> list[str]:
+    def _numbered(self, app: Sphinx, env: BuildEnvironment) -> list[str]:
         """Every page, when what pages show about each other changed in this run."""
         if self._before is not None and _facts(env) != self._before:
             return sorted(env.found_docs)
         return []
 
-    def _finished(self, app: Any, exception: Exception | None) -> None:
+    def _finished(self, app: Sphinx, exception: Exception | None) -> None:
         if exception is None and self.builder == "html":
             _prune_images(app.outdir, app.env)
 
 
-def _prune_images(outdir: Any, env: Any) -> None:
+def _prune_images(outdir: Path, env: BuildEnvironment) -> None:
     """Images no page shows any more (a figure dropped, an image file removed): Sphinx
     copies the images of the pages it writes into ``_images/`` and never removes one."""
     from pathlib import Path
@@ -149,20 +162,20 @@ def _prune_images(outdir: Any, env: Any) -> None:
             path.unlink()
 
 
-def _labels(env: Any) -> dict[str, set[str]]:
-    labels = getattr(env, LABELS, None)
+def _labels(env: BuildEnvironment) -> dict[str, set[str]]:
+    labels: dict[str, set[str]] | None = getattr(env, LABELS, None)
     if labels is None:
         labels = {}
         setattr(env, LABELS, labels)
     return labels
 
 
-def _facts(env: Any) -> Any:
+def _facts(env: BuildEnvironment) -> list[object]:
     """What a page shows about other pages: label owners and numbers, titles, numbering, the
     toctree, objects (glossary terms), citation labels."""
-    std = env.get_domain("std")
-    citations = env.get_domain("citation").citations
-    facts: list[Any] = [dict(std.labels), dict(std.anonlabels),
+    std = cast("StandardDomain", env.get_domain("std"))
+    citations = cast("CitationDomain", env.get_domain("citation")).citations
+    facts: list[object] = [dict(std.labels), dict(std.anonlabels),
                         # glossary terms, options and other objects, reST citations: a
                         # reference to one that appears or goes is resolved only when written
                         dict(std.objects), dict(std.progoptions),
@@ -173,7 +186,7 @@ def _facts(env: Any) -> Any:
                         repr(sorted(env.toc_fignumbers.items())),
                         {doc: list(children) for doc, children in env.toctree_includes.items()}]
     try:
-        cite = env.get_domain("cite")
+        cite = cast("BibtexDomain", env.get_domain("cite"))
         facts.append([(c.key, c.citation_id, str(c.formatted_entry.label))
                       for c in cite.citations])
     except Exception:  # noqa: BLE001 - a book without the bibliography extension
@@ -181,12 +194,12 @@ def _facts(env: Any) -> Any:
     return facts
 
 
-def _entry_digests(env: Any) -> dict[str, str] | None:
+def _entry_digests(env: BuildEnvironment) -> dict[str, str] | None:
     try:
-        domain = env.get_domain("cite")
+        domain = cast("BibtexDomain", env.get_domain("cite"))
     except Exception:  # noqa: BLE001 - no bibliography extension
         return None
-    digests = {}
+    digests: dict[str, str] = {}
     for key, entry in domain.bibdata.data.entries.items():
         parts = [entry.type, *(f"{k}={v}" for k, v in sorted(entry.fields.items())),
                  *(f"{role}={person}" for role, people in sorted(entry.persons.items())
@@ -195,30 +208,30 @@ def _entry_digests(env: Any) -> dict[str, str] | None:
     return digests
 
 
-def _citing_changed_entries(env: Any) -> set[str]:
+def _citing_changed_entries(env: BuildEnvironment) -> set[str]:
     """Pages citing an entry whose text changed (or that appeared or went)."""
     now = _entry_digests(env)
     if now is None:
         return set()
-    before = getattr(env, BIB, None)
+    before: dict[str, str] | None = getattr(env, BIB, None)
     try:
-        refs = env.get_domain("cite").citation_refs
+        refs = cast("BibtexDomain", env.get_domain("cite")).citation_refs
     except Exception:  # noqa: BLE001
         return set()
     if before is None:  # made by an older build: every citing page
-        return cast(set[str], {ref.docname for ref in refs} & env.found_docs)
+        return {ref.docname for ref in refs} & env.found_docs
     changed = {key for key in before.keys() | now.keys() if before.get(key) != now.get(key)}
-    return cast(set[str], {ref.docname for ref in refs
-                           if any(t.key.lower() in changed for t in ref.targets)} & env.found_docs)
+    return {ref.docname for ref in refs
+            if any(t.key.lower() in changed for t in ref.targets)} & env.found_docs
 
 
-def _remember_entries(env: Any) -> None:
+def _remember_entries(env: BuildEnvironment) -> None:
     now = _entry_digests(env)
     if now is not None:
         setattr(env, BIB, now)
 
 
-def _empty(folder: Any) -> None:
+def _empty(folder: Path) -> None:
     from pathlib import Path
 
     folder = Path(folder)

@@ -7,9 +7,23 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from d2lbook.errors import RenderError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Set
+
+    from jinja2 import Environment
+    from sphinx.application import Sphinx
+    from sphinx.builders import Builder
+    from sphinx.config import Config
+    from sphinx.domains.math import MathDomain
+    from sphinx.domains.std import StandardDomain
+    from sphinx.environment import BuildEnvironment
+    from sphinxcontrib.bibtex.domain import BibtexDomain
+
+    from d2lbook.render.rereads import Rereads
 
 _WARNING = re.compile(r"^(?:(?P<loc>\S.*?): )?(?P<level>WARNING|ERROR|CRITICAL): (?P<msg>.*)$")
 
@@ -33,10 +47,10 @@ def warning_records(stream: str) -> list[str]:
 class SphinxRun:
     builder: str
     outdir: Path
-    warnings: list[str] = field(default_factory=list)
-    env: Any = None
+    env: BuildEnvironment
     """The Sphinx BuildEnvironment after the build (numbers, titles, labels)."""
-    config: Any = None
+    config: Config
+    warnings: list[str] = field(default_factory=list)
     processed: set[str] = field(default_factory=set)
     """Documents read or written by this run (their warnings, if any, were emitted now)."""
     docnames: set[str] = field(default_factory=set)
@@ -45,14 +59,15 @@ class SphinxRun:
     """What references can name: ``label``, ``equation`` and ``citation`` -> the names."""
 
 
-def reference_targets(env: Any) -> dict[str, list[str]]:
+def reference_targets(env: BuildEnvironment) -> dict[str, list[str]]:
     """The labels (sections, figures, tables), equation labels and bibliography keys a
     Sphinx environment knows (for "did you mean" hints)."""
-    std = env.get_domain("std")
+    std = cast("StandardDomain", env.get_domain("std"))
     targets = {"label": sorted(set(std.labels) | set(std.anonlabels)),
-               "equation": sorted(env.get_domain("math").equations)}
+               "equation": sorted(cast("MathDomain", env.get_domain("math")).equations)}
     try:
-        targets["citation"] = sorted(env.get_domain("cite").bibdata.data.entries)
+        cite = cast("BibtexDomain", env.get_domain("cite"))
+        targets["citation"] = sorted(cite.bibdata.data.entries)
     except (KeyError, AttributeError):  # no sphinxcontrib-bibtex
         targets["citation"] = []
     return targets
@@ -86,7 +101,7 @@ def _load_jieba_dictionary_once() -> None:
     zh.jieba_load_userdict = once  # type: ignore[attr-defined]  # Sphinx imports it, unexported
 
 
-def _chinese_search_once(app: Any) -> None:
+def _chinese_search_once(app: Sphinx) -> None:
     """An HTML build in Chinese: jieba's dictionary loaded once per process (importing the
     Chinese splitter costs a second: only a Chinese edition pays it)."""
     if app.builder.format == "html" and (app.config.language or "").startswith("zh"):
@@ -138,18 +153,18 @@ forks, ships doctrees and polls every 20 ms, which costs more than it saves for 
 (an edit rewrites the page and its two neighbours)."""
 
 
-def _write_few_serially(builder: Any) -> None:
+def _write_few_serially(builder: Builder) -> None:
     parallel = builder.write_documents
 
-    def write_documents(docnames: Any) -> None:
+    def write_documents(docnames: Set[str]) -> None:
         if len(docnames) <= SERIAL_WRITES:
             builder.parallel_ok = False
         parallel(docnames)
 
-    builder.write_documents = write_documents
+    builder.write_documents = write_documents  # type: ignore[method-assign]  # this builder only
 
 
-def _read_serially(app: Any) -> None:
+def _read_serially(app: Sphinx) -> None:
     """Sphinx reads documents in this process, one after the other (it still writes them in
     parallel). Its parallel reader gives each worker process a share of the documents and
     merges their labels, equations and citations afterwards without comparing them
@@ -158,13 +173,16 @@ def _read_serially(app: Any) -> None:
     last. Read one by one, every clash is warned about, and always at the later page. On two
     cores reading is not slower this way (no forks, no environment pickled back per worker)."""
     allowed = app.is_parallel_allowed
-    app.is_parallel_allowed = lambda kind: kind != "read" and allowed(kind)
+    # on this application only (``typ``: the parameter's name in Sphinx's method)
+    app.is_parallel_allowed = (  # type: ignore[method-assign]  # replaced on purpose
+        lambda typ: typ != "read" and allowed(typ))
 
 
-def _cache_compiled_templates(builder: Any, folder: Path | None) -> None:
+def _cache_compiled_templates(builder: Builder, folder: Path | None) -> None:
     """Keep the theme's compiled Jinja templates in ``folder``: Sphinx compiles them again in
     every run (a fifth of a second; Jinja checks each template's source against its entry)."""
-    environment = getattr(getattr(builder, "templates", None), "environment", None)
+    environment: Environment | None = getattr(getattr(builder, "templates", None),
+                                              "environment", None)
     if folder is None or environment is None:
         return
     from jinja2 import FileSystemBytecodeCache
@@ -174,7 +192,8 @@ def _cache_compiled_templates(builder: Any, folder: Path | None) -> None:
 
 
 def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
-               jobs: int = 1, reread: Any = (), template_cache: Path | None = None) -> SphinxRun:
+               jobs: int = 1, reread: Iterable[str] = (),
+               template_cache: Path | None = None) -> SphinxRun:
     """Build ``srcdir`` (which holds its ``conf.py``) with ``builder``; incremental, except
     after a run that did not finish (then from scratch). ``reread``: documents to read again
     even if unchanged (those with warnings, so that they are reported again; as a
@@ -202,7 +221,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
     # Pages whose stored warnings were to be replayed but that Sphinx wrote without reading
     # them (a toctree parent, every page after a label changed): read them all, so that
     # their warnings from reading are found again with those from writing.
-    standing = set(getattr(reread, "standing", ())) & set(app.env.found_docs)
+    standing: set[str] = set(getattr(reread, "standing", ())) & set(app.env.found_docs)
     unread = (seen - rereads.read) & standing
     if rereads.again or unread:
         from d2lbook.render.warnings_store import relocate
@@ -215,13 +234,13 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str,
         records = kept + warning_records(second.getvalue())
     marker.unlink()
     warnings = list(dict.fromkeys(records))
-    return SphinxRun(builder, outdir, warnings, app.env, app.config, seen,
+    return SphinxRun(builder, outdir, app.env, app.config, warnings, seen,
                      set(app.env.found_docs), reference_targets(app.env))
 
 
 def _run_once(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, fresh: bool,
               jobs: int, wanted: set[str], seen: set[str],
-              template_cache: Path | None) -> tuple[Any, io.StringIO, Any]:
+              template_cache: Path | None) -> tuple[Sphinx, io.StringIO, Rereads]:
     """One Sphinx application run; ``wanted``: documents to read even if unchanged."""
     from sphinx import locale
     from sphinx.application import Sphinx
@@ -231,21 +250,21 @@ def _run_once(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, fresh:
     from d2lbook.render.figure_numbers import number_from_outlines
     from d2lbook.render.rereads import Rereads
 
-    labels: dict[str, Any] = {}
+    labels: dict[str, tuple[str, str, str]] = {}
 
-    def before_read(app: Any, env: Any, docs: list[str]) -> None:
+    def before_read(app: Sphinx, env: BuildEnvironment, docs: list[str]) -> None:
         seen.update(docs)
-        labels.update(env.get_domain("std").labels)
+        labels.update(cast("StandardDomain", env.get_domain("std")).labels)
         # Forget every document about to be read before reading the first (as a parallel
         # read does), so that they meet each other the way they do in a clean build.
         for docname in docs:
             app.events.emit("env-purge-doc", env, docname)
             env.clear_doc(docname)
 
-    def after_read(app: Any, env: Any) -> list[str]:
+    def after_read(app: Sphinx, env: BuildEnvironment) -> list[str]:
         # A label added, moved or removed changes how other pages' references resolve, but
         # Sphinx rewrites only the pages it read: rewrite them all (their warnings with them).
-        if seen and dict(env.get_domain("std").labels) != labels:
+        if seen and dict(cast("StandardDomain", env.get_domain("std")).labels) != labels:
             return sorted(env.found_docs)
         return []
     # Sphinx keeps its UI translations in a process-wide table that merges every language
