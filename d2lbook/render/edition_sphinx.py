@@ -1,9 +1,10 @@
 """Sphinx over an edition's tree: its warnings kept per page (reported until fixed) and named
-by the source page an author edits, at that page's line."""
+by the source page an author edits, at that page's line, placed anew on every report."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from d2lbook.edition import Edition
@@ -12,22 +13,49 @@ from d2lbook.render.sphinx_run import SphinxRun
 
 
 def edition_sphinx(layout: BookLayout, edition: Edition, tree: Path, outdir: Path,
-                   doctrees: Path, builder: str, jobs: int, framework: str = "") -> SphinxRun:
-    """Run Sphinx on ``tree``; its warnings name the source pages."""
+                   doctrees: Path, builder: str, jobs: int, framework: str = ""
+                   ) -> tuple[SphinxRun, list[str]]:
+    """Run Sphinx on ``tree``: the run, its warnings naming the source pages, and the same
+    warnings as stored (for :func:`placer` to name the source pages in a later build that
+    replays them)."""
     from d2lbook.render.sphinx_run import run_sphinx
     from d2lbook.render.warnings_store import WarningStore, with_suggestions
 
-    cfg = layout.cfg
     store = WarningStore(layout.warnings(edition.lang, builder, framework))
-    origins = warning_origins(layout, edition)
-    run = run_sphinx(tree, outdir, doctrees, builder, jobs, reread=store.pending(origins),
+    place = placer(layout, edition, tree)
+    run = run_sphinx(tree, outdir, doctrees, builder, jobs,
+                     reread=store.pending(place.origins),
                      template_cache=layout.template_cache)
-    files = cfg.source_dir  # where the tree's other files (the .bib) come from
+    stored = store.update(with_suggestions(run.warnings, run.targets), run.processed,
+                          run.docnames, tree)
+    run.warnings = place(stored)
+    return run, stored
+
+
+@dataclass
+class Placer:
+    """Names the source page and line in an edition's stored warnings, as the pages are
+    now (``warnings_store.place``)."""
+
+    tree: Path
+    origins: dict[str, str]
+    lines: Callable[[str], list[int] | None]
+    files: str
+    """Where the tree's other files (the ``.bib``) come from, relative to the book."""
+
+    def __call__(self, warnings: list[str]) -> list[str]:
+        from d2lbook.render.warnings_store import place
+
+        return place(warnings, self.tree, self.origins, self.lines, self.files)
+
+
+def placer(layout: BookLayout, edition: Edition, tree: Path) -> Placer:
+    """The :class:`Placer` of the edition's Sphinx folder ``tree``."""
+    cfg = layout.cfg
+    files = cfg.source_dir
     files = files.relative_to(cfg.root) if files.is_relative_to(cfg.root) else files
-    run.warnings = store.update(with_suggestions(run.warnings, run.targets), run.processed,
-                                run.docnames, tree, origins, english_lines(layout, edition),
-                                str(files))
-    return run
+    return Placer(tree, warning_origins(layout, edition), english_lines(layout, edition),
+                  str(files))
 
 
 def english_lines(layout: BookLayout, edition: Edition) -> Callable[[str], list[int] | None]:
@@ -49,21 +77,6 @@ def english_lines(layout: BookLayout, edition: Edition) -> Callable[[str], list[
                 and english is not None and text != english else None
         return found[name]
     return lines
-
-
-def warning_places(layout: BookLayout, edition: Edition) -> str:
-    """What the places :func:`edition_sphinx` gives its warnings depend on besides the
-    Sphinx tree: each page's source file, and the English text of each page the edition
-    shows otherwise (a digest; a step whose digest holds it relocates its warnings anew)."""
-    import hashlib
-    import json
-
-    texts = {p.name: p.text for p in edition.pages}
-    h = hashlib.sha256(json.dumps(warning_origins(layout, edition), sort_keys=True).encode())
-    for name, english in sorted(edition.english.items()):
-        if texts.get(name, english) != english:
-            h.update(f"\0{name}\0{hashlib.sha256(english.encode()).hexdigest()}".encode())
-    return h.hexdigest()
 
 
 def warning_origins(layout: BookLayout, edition: Edition) -> dict[str, str]:

@@ -64,15 +64,12 @@ class EditionRender:
 def render_edition(job: EditionRender, formats: tuple[str, ...], log: RenderLog) -> None:
     """Make ``formats`` of the edition, each step skipped when its inputs are unchanged."""
     from d2lbook.render.decks import write_decks
-    from d2lbook.render.edition_sphinx import warning_places
     from d2lbook.render.uptodate import sphinx_digest
 
     layout, edition = job.layout, job.edition
     tree = website_tree(job)
     stamps = Stamps(layout.edition(edition.lang))
-    # the warnings a skipped step reports were placed with the source pages of its run
-    places = ("warning places", warning_places(layout, edition))
-    digest = sphinx_digest(layout, tree, extra=[*sorted(job.library.items()), places])
+    digest = sphinx_digest(layout, tree, extra=sorted(job.library.items()))
     if "html" in formats or "notebooks" in formats:
         site_steps(job, tree, digest, stamps, "notebooks" in formats, log)
     if "slides" in formats:
@@ -108,15 +105,16 @@ def site_steps(job: EditionRender, tree: Path, digest: str, stamps: Stamps, note
     """The site's HTML, then (``notebooks``) the reader notebooks, which resolve their
     references with the HTML's Sphinx run: a fresh HTML step runs again when the bundle must
     be made and no run of the same inputs is remembered (``SphinxRuns``)."""
+    from d2lbook.render.edition_sphinx import placer
     from d2lbook.render.reader_bundle import reader_bundles
 
     layout, lang = job.layout, job.edition.lang
     html = layout.html(lang)
 
     def make_html() -> Made[SphinxRun]:
-        run = _sphinx(job, tree, html, layout.doctrees(lang, "html"), "html")
+        run, stored = _sphinx(job, tree, html, layout.doctrees(lang, "html"), "html")
         job.runs.keep(html, digest, run)
-        return Made(run, run.warnings, [html])
+        return Made(run, stored, [html])
 
     def clear_html() -> None:
         if stamps.tampered("html", digest):
@@ -134,7 +132,8 @@ def site_steps(job: EditionRender, tree: Path, digest: str, stamps: Stamps, note
         log.html = html / "index.html"
         bundled = stored_warnings(stamps, bundle) if notebooks else []
         run = job.runs.get(html, digest)
-        html_step = Step("html", digest, make_html, before=clear_html)
+        html_step = Step("html", digest, make_html, before=clear_html,
+                         place=placer(layout, job.edition, tree))
         needed = bundled is None and run is None  # the bundle needs a run of these inputs
         made = make_or_skip(stamps, log, html_step,
                             None if needed else stored_warnings(stamps, html_step))
@@ -155,7 +154,7 @@ def pdf_steps(job: EditionRender, fw: Framework, site_tree: Path, stamps: Stamps
               log: RenderLog) -> Path:
     """The framework's LaTeX (Sphinx) and PDF (latexmk); returns the PDF."""
     from d2lbook.files import atomic_path
-    from d2lbook.render.edition_sphinx import source_page, warning_places
+    from d2lbook.render.edition_sphinx import placer, source_page
     from d2lbook.render.latex import build_pdf
     from d2lbook.render.tree import write_sphinx_tree
     from d2lbook.render.uptodate import latex_digest, sphinx_digest
@@ -173,9 +172,9 @@ def pdf_steps(job: EditionRender, fw: Framework, site_tree: Path, stamps: Stamps
     target = layout.pdf(lang, fw.key)
 
     def make_latex() -> Made[None]:
-        run = _sphinx(job, tree, latex, layout.doctrees(lang, "latex", fw.key), "latex",
-                      fw.key)
-        return Made(None, run.warnings, [latex / f"{stem}.tex"])
+        _, stored = _sphinx(job, tree, latex, layout.doctrees(lang, "latex", fw.key),
+                            "latex", fw.key)
+        return Made(None, stored, [latex / f"{stem}.tex"])
 
     def make_pdf() -> Made[None]:
         pages = {name: source_page(layout, edition, name) for name in edition.origin}
@@ -184,16 +183,16 @@ def pdf_steps(job: EditionRender, fw: Framework, site_tree: Path, stamps: Stamps
             shutil.copyfile(pdf, tmp)
         return Made(None, [], [target])
 
-    places = ("warning places", warning_places(layout, edition))
-    run_step(stamps, log, Step(f"latex{suffix}", sphinx_digest(layout, tree, [places]),
-                               make_latex))
+    run_step(stamps, log, Step(f"latex{suffix}", sphinx_digest(layout, tree), make_latex,
+                               place=placer(layout, edition, tree)))
     run_step(stamps, log, Step(f"latexmk{suffix}", latex_digest(latex, stem), make_pdf,
                                stamp=f"pdf{suffix}"))
     return target
 
 
 def _sphinx(job: EditionRender, tree: Path, outdir: Path, doctrees: Path, builder: str,
-            framework: str = "") -> SphinxRun:
+            framework: str = "") -> tuple[SphinxRun, list[str]]:
+    """The Sphinx run and its warnings as stored (``edition_sphinx``)."""
     from d2lbook.render.edition_sphinx import edition_sphinx
 
     return edition_sphinx(job.layout, job.edition, tree, outdir, doctrees, builder, job.jobs,

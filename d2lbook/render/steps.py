@@ -63,6 +63,9 @@ class Step(Generic[T]):
     before: Callable[[], None] = lambda: None
     """Called first when the step is made, its stamp still there (to clear what a hand edit
     left: ``Stamps.tampered``)."""
+    place: Callable[[list[str]], list[str]] = lambda warnings: warnings
+    """The warnings as reported, from the warnings as made and stored (Sphinx's name the
+    source page as it is at each report: ``render.edition_sphinx.Placer``)."""
 
     @property
     def key(self) -> str:
@@ -97,13 +100,13 @@ def make_or_skip(stamps: Stamps, log: StepLog, step: Step[T], stored: list[str] 
     if stored is not None:
         if step.reported:
             log.skipped.append(step.name)
-        outcome: Outcome[T] = Outcome(False, None, stored)
+        outcome: Outcome[T] = Outcome(False, None, step.place(stored))
     else:
         step.before()
         stamps.forget(step.key)
         made = step.make()
         stamps.record(step.key, step.digest, made.warnings, every_file(*made.outputs))
-        outcome = Outcome(True, made.value, list(made.warnings))
+        outcome = Outcome(True, made.value, step.place(made.warnings))
     log.warnings += [w for w in outcome.warnings if w not in log.warnings]
     return outcome
 

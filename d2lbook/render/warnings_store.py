@@ -10,9 +10,10 @@ would, and ``--strict`` gives the same answer warm and cold.
 Sphinx sees generated notebooks (``_build/<lang>/sphinx/<page>.ipynb``); each notebook carries a
 ``source_map`` (the line of each cell in the source page, which myst-nb uses for locations)
 and :func:`relocate` rewrites the file name to the source page, without ANSI colour codes.
-The store keeps warnings as Sphinx gave them (at the line of the edition's page) and relocates
-them on every report: where a translated page's line lands in the English page changes with
-the English page and with its catalog, not only when Sphinx reads the page again.
+The store keeps warnings as Sphinx gave them (at the line of the edition's page), and so do
+the build's step stamps; :func:`place` names the source page and line on every report, stored
+warnings too: where a translated page's line lands in the English page changes with the
+English page and with its catalog, not only when Sphinx reads the page again.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from pathlib import Path
 
 from d2lbook.jsondata import Cell
 
-__all__ = ["cell_starts", "line_map", "named_file", "relocate", "Standing", "WarningStore"]
+__all__ = ["cell_starts", "line_map", "named_file", "place", "relocate", "Standing",
+           "WarningStore"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -220,13 +222,10 @@ class WarningStore:
         return docs
 
     def update(self, warnings: Iterable[str], processed: set[str], docnames: set[str],
-               srcdir: Path, origins: Mapping[str, str],
-               lines: LineMaps | None = None,
-               files: str | None = None) -> list[str]:
+               srcdir: Path) -> list[str]:
         """Record this run's warnings (each document processed now gets exactly its new
-        ones) and return every warning still standing, relocated now (see :func:`relocate`:
-        with this run's ``origins`` and ``lines``, the stored ones too), in document order,
-        each once."""
+        ones) and return every warning still standing, as stored (:func:`place` names the
+        source pages), in document order, each once."""
         fresh: dict[str, list[str]] = {}
         prefix = str(srcdir).rstrip("/") + "/"
         for raw in warnings:
@@ -249,9 +248,7 @@ class WarningStore:
 
         kept = {key: found for key, found in self.pages.items() if standing(key)}
         self.pages = {"": fresh.pop("", []), **kept, **fresh}
-        shown = list(dict.fromkeys(
-            relocate(w.replace(SRCDIR + "/", prefix), srcdir, origins, lines, files)[1]
-            for doc in sorted(self.pages) for w in self.pages[doc]))
+        shown = list(dict.fromkeys(w for doc in sorted(self.pages) for w in self.pages[doc]))
         self.pages[TREE] = [str(srcdir), tree_context(srcdir)]
         self.pages[FORMAT] = [STORED_AS]
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -260,6 +257,17 @@ class WarningStore:
                        encoding="utf-8")
         tmp.replace(self.path)
         return shown
+
+
+def place(warnings: Iterable[str], srcdir: Path, origins: Mapping[str, str],
+          lines: LineMaps | None = None, files: str | None = None) -> list[str]:
+    """Stored warnings (:meth:`WarningStore.update`) as a user reads them: each
+    ``<srcdir>/<docname>.ipynb[:line]`` replaced by the source page and line as they are now
+    (:func:`relocate`), each once. Already placed warnings come back unchanged."""
+    prefix = str(srcdir).rstrip("/") + "/"
+    return list(dict.fromkeys(
+        relocate(w.replace(SRCDIR + "/", prefix), srcdir, origins, lines, files)[1]
+        for w in warnings))
 
 
 def reader_warnings(reader: Iterable[str], sphinx: Iterable[str],
