@@ -64,8 +64,8 @@ class Step(Generic[T]):
     """Called first when the step is made, its stamp still there (to clear what a hand edit
     left: ``Stamps.tampered``)."""
     place: Callable[[list[str]], list[str]] = lambda warnings: warnings
-    """The warnings as reported, from the warnings as made and stored (Sphinx's name the
-    source page as it is at each report: ``render.edition_sphinx.Placer``)."""
+    """The warnings as reported, from the warnings as made and stored: a Sphinx step names
+    each source page and line as they are at the report (``render.edition_sphinx.Placer``)."""
 
     @property
     def key(self) -> str:
