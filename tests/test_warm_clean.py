@@ -169,3 +169,28 @@ def test_an_edited_page_is_written_as_a_first_build_writes_it(tmp_path: Path):
         warm = (out / name).read_text(encoding="utf-8").replace(str(root), "ROOT")
         assert warm == (first / name).read_text(encoding="utf-8").replace(str(clean), "ROOT"), name
     assert "zebrafish" not in (out / "searchindex.js").read_text(encoding="utf-8")
+
+
+def test_a_change_of_d2lbook_itself_reaches_every_page(tmp_path: Path, monkeypatch):
+    """Sphinx keeps pages it read and wrote with the code of the last build: a d2lbook whose
+    Sphinx side reads pages otherwise must read them all again (as after an upgrade)."""
+    from docutils import nodes
+
+    from d2lbook.render import sphinx_ext, uptodate
+
+    root = book(tmp_path, {"a": "# A\n\nAlpha.\n", "b": "# B\n\nBeta.\n"})
+    build(root)
+    assert "Upgraded." not in html(root, "b")
+    read = sphinx_ext._unnumbered_chapters
+
+    def upgraded(app, doctree) -> None:  # the new code adds a paragraph to every page
+        read(app, doctree)
+        doctree += nodes.paragraph(text="Upgraded.")
+
+    monkeypatch.setattr(sphinx_ext, "_unnumbered_chapters", upgraded)
+    monkeypatch.setattr(uptodate, "code_digest", lambda: "f" * 64)
+    monkeypatch.setattr(uptodate, "toolchain_digest", lambda memo=None: "e" * 64)
+    write(root, "a", "# A\n\nAlpha, edited.\n")
+    assert build(root).warnings == []
+    assert "Upgraded." in html(root, "a")
+    assert "Upgraded." in html(root, "b"), "b did not change, but the code that reads it did"

@@ -414,4 +414,15 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_js_file("d2lbook-search.js")
     _fix_chinese_search(app)
     quiet_jieba()
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2"}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2",
+            "env_version": code_version()}
+
+
+def code_version() -> int:
+    """A number that changes with d2lbook's code: Sphinx keeps its pickled environment (and
+    the pages it wrote) only while the extensions' ``env_version`` are those it was made
+    with, so a d2lbook that reads or writes pages otherwise reads and writes every page
+    again, as a clean build would, instead of keeping what the older one made."""
+    from d2lbook.render.uptodate import code_digest
+
+    return int(code_digest()[:12], 16) | 1
